@@ -1,0 +1,21 @@
+# streamlens_add_test(NAME <name> SOURCES <files...> LIBS <targets...> [LABELS unit|integration|e2e]
+#                     [TIMEOUT <seconds>])
+# One GoogleTest binary per component; registered with ctest under the given labels (default: unit).
+function(streamlens_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT STREAMLENS_BUILD_TESTS)
+    return()
+  endif()
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  add_executable(${T_NAME} ${T_SOURCES})
+  set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "STREAMLENS_SOURCE_DIR=${PROJECT_SOURCE_DIR};STREAMLENS_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+endfunction()

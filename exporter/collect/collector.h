@@ -1,0 +1,31 @@
+// Collector: one source of exporter metrics (kafka, jolokia, ...), run in the background by the
+// collection scheduler every --collect.interval.
+//
+// Collect() gathers a complete, self-consistent set of families; the scheduler publishes it as
+// that collector's part of the snapshot only when Collect() returns OK, so a failing source keeps
+// (or, past a staleness bound, drops) its last good families and never blanks the other
+// collectors'. Collect() must not throw, must honour its own timeouts, and is never called
+// concurrently with itself (different collectors run concurrently).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+#include "common/status.h"
+
+namespace streamlens::exporter {
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  // Stable name used in the `collector` label and in --collector.<name> flags.
+  virtual std::string Name() const = 0;
+  // Appends this cycle's families to `out`. On error, `out` may be partially filled and is discarded.
+  // Sources that are partly up (e.g. one of three Jolokia brokers) return OK with what they got
+  // and report per-source health (jolokia_up{broker}) in the families.
+  virtual Status Collect(std::vector<prometheus::MetricFamily>* out) = 0;
+};
+
+}  // namespace streamlens::exporter

@@ -1,0 +1,113 @@
+#include "sidecar/analysis/forecast/baselines.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sidecar/analysis/forecast/ets.h"
+#include "sidecar/analysis/forecast/seasonality.h"
+#include "sidecar/analysis/forecast/stats_util.h"
+
+namespace streamlens::analysis::forecast {
+namespace {
+
+Status CheckFinite(std::span<const double> y, const char* model) {
+  for (size_t t = 0; t < y.size(); ++t) {
+    if (!std::isfinite(y[t])) {
+      return Status::Error(std::string(model) + ": observation " + std::to_string(t) +
+                           " is not finite");
+    }
+  }
+  return Status::Ok();
+}
+
+void AddGaussianIntervals(Forecast& fc, std::span<const double> levels) {
+  for (double level : levels) {
+    PredictionInterval pi;
+    pi.level = level;
+    const double z = NormalQuantile(0.5 + level / 2.0);
+    for (size_t h = 0; h < fc.mean.size(); ++h) {
+      pi.lower.push_back(fc.mean[h] - z * fc.sd[h]);
+      pi.upper.push_back(fc.mean[h] + z * fc.sd[h]);
+    }
+    fc.intervals.push_back(std::move(pi));
+  }
+}
+
+}  // namespace
+
+Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, int horizon,
+                                       std::span<const double> levels) {
+  const int m = std::max(period, 1);
+  const int n = static_cast<int>(y.size());
+  STREAMLENS_RETURN_IF_ERROR(CheckFinite(y, "snaive"));
+  if (n < m + 1) {
+    return Status::Error("snaive: need at least period + 1 = " + std::to_string(m + 1) +
+                         " observations, got " + std::to_string(n));
+  }
+  Forecast fc;
+  fc.model = m > 1 ? "snaive" : "naive";
+  double ss = 0.0;
+  for (int t = m; t < n; ++t) ss += (y[t] - y[t - m]) * (y[t] - y[t - m]);
+  const double s = std::sqrt(ss / (n - m));
+  for (int h = 1; h <= horizon; ++h) {
+    fc.mean.push_back(y[n - m + (h - 1) % m]);
+    fc.sd.push_back(s * std::sqrt(static_cast<double>((h - 1) / m + 1)));
+  }
+  AddGaussianIntervals(fc, levels);
+  return fc;
+}
+
+Result<Forecast> ThetaForecast(std::span<const double> y, int period, int horizon,
+                               std::span<const double> levels) {
+  const int n = static_cast<int>(y.size());
+  STREAMLENS_RETURN_IF_ERROR(CheckFinite(y, "theta"));
+  if (n < 4) return Status::Error("theta: need at least 4 observations, got " + std::to_string(n));
+  const int m = std::max(period, 1);
+  const bool positive = *std::min_element(y.begin(), y.end()) > 0.0;
+  std::vector<double> figure;
+  std::vector<double> adj(y.begin(), y.end());
+  if (m > 1 && IsSeasonal(y, m)) {
+    figure = ClassicalSeasonalFigure(y, m, positive);
+    for (int t = 0; t < n; ++t) adj[t] = positive ? y[t] / figure[t % m] : y[t] - figure[t % m];
+  }
+  EtsParams ep;
+  ep.spec = EtsSpec{EtsError::kAdditive, EtsTrend::kNone, EtsSeason::kNone};
+  Result<EtsModel> ses = FitEts(adj, ep);
+  if (!ses.ok()) return ses.status().WithContext("theta");
+  // Half the slope of the least-squares line over t = 0..n-1.
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (int t = 0; t < n; ++t) {
+    sx += t;
+    sy += adj[t];
+    sxx += static_cast<double>(t) * t;
+    sxy += t * adj[t];
+  }
+  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const double alpha = std::max(1e-10, ses->par.alpha);
+  const double drift = 0.5 * slope;
+  const double offset = (1.0 - std::pow(1.0 - alpha, n)) / alpha;
+  const double sigma = std::sqrt(ses->sigma2);
+  Forecast fc;
+  fc.model = "theta";
+  std::vector<std::vector<double>> lo(levels.size()), hi(levels.size());
+  for (int h = 1; h <= horizon; ++h) {
+    double f = ses->final_state.level + drift * ((h - 1) + offset);
+    double sd = sigma * std::sqrt(1.0 + alpha * alpha * (h - 1));
+    double scale = 1.0, shift = 0.0;
+    if (!figure.empty()) {
+      const double s = figure[(n + h - 1) % m];
+      if (positive)
+        scale = s;
+      else
+        shift = s;
+    }
+    fc.mean.push_back(f * scale + shift);
+    fc.sd.push_back(sd * std::abs(scale));
+  }
+  AddGaussianIntervals(fc, levels);
+  return fc;
+}
+
+}  // namespace streamlens::analysis::forecast

@@ -1,0 +1,26 @@
+// Baseline forecasters that are always available: seasonal naive and the Theta method as used
+// by the M4 competition (forecast::thetaf after multiplicative classical deseasonalisation when
+// the 90% autocorrelation test finds seasonality). Pure functions, thread-safe.
+#pragma once
+
+#include <span>
+
+#include "common/status.h"
+#include "sidecar/analysis/forecast/forecast_types.h"
+
+namespace streamlens::analysis::forecast {
+
+// y[n - m + (h-1) % m]; intervals from the RMSE s of the lag-m differences with
+// sd_h = s * sqrt(floor((h-1)/m) + 1) (R's snaive). period 1 gives the naive forecast.
+// Errors: fewer than period + 1 observations, non-finite values.
+Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, int horizon,
+                                       std::span<const double> levels);
+
+// Theta: SES on the (deseasonalised) series plus half the slope of the linear trend, as
+// forecast::thetaf; intervals are SES's analytic intervals, reseasonalised. Seasonal adjustment is
+// multiplicative for positive data and additive otherwise. Errors: fewer than 4 observations,
+// non-finite values.
+Result<Forecast> ThetaForecast(std::span<const double> y, int period, int horizon,
+                               std::span<const double> levels);
+
+}  // namespace streamlens::analysis::forecast

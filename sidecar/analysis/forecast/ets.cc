@@ -1,0 +1,519 @@
+#include "sidecar/analysis/forecast/ets.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+#include "sidecar/analysis/forecast/nelder_mead.h"
+#include "sidecar/analysis/forecast/seasonality.h"
+#include "sidecar/analysis/forecast/stats_util.h"
+
+namespace streamlens::analysis::forecast {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kTol = 1e-10;
+constexpr double kLower = 1e-4;
+constexpr double kUpper = 0.9999;
+constexpr double kPhiLower = 0.8;
+constexpr double kPhiUpper = 0.98;
+
+bool HasTrend(const EtsSpec& s) { return s.trend != EtsTrend::kNone; }
+bool IsDamped(const EtsSpec& s) { return s.trend == EtsTrend::kAdditiveDamped; }
+bool HasSeason(const EtsSpec& s) { return s.season != EtsSeason::kNone; }
+
+// The recursions on a circular seasonal buffer: buf[idx] is the oldest seasonal state (the one
+// applied at the next step). Returns the criterion; l, b, buf and idx are left at the end state.
+double Recurse(const double* y, int n, const EtsSpec& spec, int m, const EtsSmoothing& p, double& l,
+               double& b, double* buf, int& idx, double* residuals, double* sse_out) {
+  const bool trend = HasTrend(spec);
+  const double phi = IsDamped(spec) ? p.phi : 1.0;
+  const double beta_over_alpha = p.beta / p.alpha;
+  const bool mult_error = spec.error == EtsError::kMultiplicative;
+  double sse = 0.0, sum_log = 0.0;
+  for (int t = 0; t < n; ++t) {
+    const double phib = trend ? phi * b : 0.0;
+    const double q = l + phib;
+    double sv = 0.0, f = q, adjusted = y[t];
+    switch (spec.season) {
+      case EtsSeason::kNone:
+        break;
+      case EtsSeason::kAdditive:
+        sv = buf[idx];
+        f = q + sv;
+        adjusted = y[t] - sv;
+        break;
+      case EtsSeason::kMultiplicative:
+        sv = buf[idx];
+        f = q * sv;
+        if (std::abs(sv) < kTol || std::abs(q) < kTol) return kInf;
+        adjusted = y[t] / sv;
+        break;
+    }
+    double e;
+    if (mult_error) {
+      if (std::abs(f) < kTol) return kInf;
+      e = (y[t] - f) / f;
+      sum_log += std::log(std::abs(f));
+    } else {
+      e = y[t] - f;
+    }
+    sse += e * e;
+    if (residuals) residuals[t] = e;
+    const double lnew = q + p.alpha * (adjusted - q);
+    if (trend) b = phib + beta_over_alpha * ((lnew - l) - phib);
+    if (spec.season == EtsSeason::kAdditive) {
+      buf[idx] = sv + p.gamma * ((y[t] - q) - sv);
+    } else if (spec.season == EtsSeason::kMultiplicative) {
+      buf[idx] = sv + p.gamma * (y[t] / q - sv);
+    }
+    l = lnew;
+    if (++idx == m) idx = 0;
+  }
+  if (sse_out) *sse_out = sse;
+  if (!(sse > 0.0)) return sse == 0.0 ? -kInf : kInf;
+  const double lik = n * std::log(sse) + (mult_error ? 2.0 * sum_log : 0.0);
+  return std::isfinite(lik) || lik == -kInf ? lik : kInf;
+}
+
+void ToBuffer(const EtsState& s, int m, double* buf) {
+  for (int k = 0; k < m; ++k) buf[k] = s.season[m - 1 - k];
+}
+
+EtsState FromBuffer(double l, double b, const double* buf, int idx, int m, bool seasonal) {
+  EtsState s;
+  s.level = l;
+  s.trend = b;
+  if (seasonal) {
+    s.season.resize(m);
+    for (int j = 0; j < m; ++j) s.season[j] = buf[((idx - 1 - j) % m + m) % m];
+  }
+  return s;
+}
+
+int CountParams(const EtsSpec& spec, int m) {
+  int np = 2;  // alpha, l0
+  if (HasTrend(spec)) np += 2;
+  if (IsDamped(spec)) np += 1;
+  if (HasSeason(spec)) np += m;  // gamma + m-1 free seasonal states
+  return np + 1;                 // + variance
+}
+
+// Decoding of the optimiser's unit-box coordinates into parameters under the usual bounds.
+struct Layout {
+  bool trend, damped, season;
+  int size() const { return 2 + (trend ? 2 : 0) + (damped ? 1 : 0) + (season ? 1 : 0); }
+};
+
+void Decode(const Layout& lay, std::span<const double> x, double l_init, double l_scale,
+            double b_init, double b_scale, EtsSmoothing& p, double& l0, double& b0) {
+  int i = 0;
+  p.alpha = kLower + (kUpper - kLower) * x[i++];
+  p.beta = lay.trend ? kLower + (p.alpha - kLower) * x[i++] : 0.0;
+  p.gamma = lay.season ? kLower + std::max(0.0, (1.0 - p.alpha) - kLower) * x[i++] : 0.0;
+  p.phi = lay.damped ? kPhiLower + (kPhiUpper - kPhiLower) * x[i++] : 1.0;
+  l0 = l_init + l_scale * x[i++];
+  b0 = lay.trend ? b_init + b_scale * x[i++] : 0.0;
+}
+
+bool IsConstant(std::span<const double> y) {
+  return std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
+}
+
+Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
+                        const EtsParams& params) {
+  const int n = static_cast<int>(y.size());
+  const int period = HasSeason(spec) ? m : 1;
+  EtsModel model;
+  model.spec = spec;
+  model.period = period;
+  model.n = n;
+  model.num_params = CountParams(spec, period);
+  if (model.num_params - 1 >= n - 1) {
+    return Status::Error(spec.Name() + ": " + std::to_string(model.num_params) +
+                         " parameters need more than " + std::to_string(n) + " observations");
+  }
+  const EtsState init = EtsInitialState(y, spec, period);
+  const Layout lay{HasTrend(spec), IsDamped(spec), HasSeason(spec)};
+  const double scale = std::max(StdDev(y), 1e-8 * (1.0 + std::abs(init.level)));
+  const double l_scale = 0.1 * scale;
+  const double b_scale = 0.01 * scale;
+  std::vector<double> init_buf(period), buf(period);
+  if (lay.season) ToBuffer(init, period, init_buf.data());
+
+  auto objective = [&](std::span<const double> x) {
+    EtsSmoothing p;
+    double l, b;
+    Decode(lay, x, init.level, l_scale, init.trend, b_scale, p, l, b);
+    std::copy(init_buf.begin(), init_buf.end(), buf.begin());
+    int idx = 0;
+    return Recurse(y.data(), n, spec, period, p, l, b, buf.data(), idx, nullptr, nullptr);
+  };
+
+  std::vector<double> x0, lower, upper, step;
+  x0.push_back(0.2 / period);
+  if (lay.trend) x0.push_back(0.1);
+  if (lay.season) x0.push_back(0.05);
+  if (lay.damped) x0.push_back(0.99);
+  x0.push_back(0.0);
+  if (lay.trend) x0.push_back(0.0);
+  const int k = lay.size();
+  const int n_smooth = k - 1 - (lay.trend ? 1 : 0);
+  for (int i = 0; i < k; ++i) {
+    const bool unit = i < n_smooth;
+    lower.push_back(unit ? 0.0 : -kInf);
+    upper.push_back(unit ? 1.0 : kInf);
+    step.push_back(unit ? 0.1 : 1.0);
+  }
+  NelderMeadParams nm;
+  nm.max_evaluations = params.max_evaluations;
+  nm.step = step;
+  NelderMeadResult best = MinimizeNelderMead(objective, x0, lower, upper, nm);
+  // A restart from the best point escapes the premature collapses Nelder-Mead is known for.
+  if (best.evaluations < params.max_evaluations) {
+    nm.max_evaluations = std::max(50, params.max_evaluations / 3);
+    for (double& s : nm.step) s *= 0.5;
+    NelderMeadResult again = MinimizeNelderMead(objective, best.x, lower, upper, nm);
+    if (again.value < best.value) best = std::move(again);
+  }
+  if (!std::isfinite(best.value)) {
+    return Status::Error(spec.Name() + ": no admissible parameters (the recursions diverge)");
+  }
+  double l0, b0;
+  Decode(lay, best.x, init.level, l_scale, init.trend, b_scale, model.par, l0, b0);
+  model.initial = init;
+  model.initial.level = l0;
+  model.initial.trend = b0;
+  std::copy(init_buf.begin(), init_buf.end(), buf.begin());
+  double l = l0, b = b0, sse = 0.0;
+  int idx = 0;
+  model.lik = Recurse(y.data(), n, spec, period, model.par, l, b, buf.data(), idx, nullptr, &sse);
+  model.final_state = FromBuffer(l, b, buf.data(), idx, period, lay.season);
+  const double np = model.num_params;
+  model.loglik = -0.5 * model.lik;
+  model.aic = model.lik + 2.0 * np;
+  model.bic = model.lik + std::log(static_cast<double>(n)) * np;
+  model.aicc = model.aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
+  model.sigma2 = sse / (n - np);
+  return model;
+}
+
+}  // namespace
+
+std::string EtsSpec::Name() const {
+  std::string s = "ETS(";
+  s += error == EtsError::kAdditive ? "A" : "M";
+  s += trend == EtsTrend::kNone ? ",N" : trend == EtsTrend::kAdditive ? ",A" : ",Ad";
+  s += season == EtsSeason::kNone ? ",N" : season == EtsSeason::kAdditive ? ",A" : ",M";
+  return s + ")";
+}
+
+Result<EtsSpec> ParseEtsSpec(const std::string& code) {
+  auto bad = [&]() {
+    return Status::Error("ETS model \"" + code +
+                         "\": expected error A|M, trend N|A|Ad, season N|A|M, e.g. \"MAdM\"");
+  };
+  if (code.size() != 3 && code.size() != 4) return bad();
+  EtsSpec s;
+  if (code[0] == 'A')
+    s.error = EtsError::kAdditive;
+  else if (code[0] == 'M')
+    s.error = EtsError::kMultiplicative;
+  else
+    return bad();
+  size_t i = 1;
+  if (code[i] == 'N')
+    s.trend = EtsTrend::kNone;
+  else if (code[i] == 'A')
+    s.trend = EtsTrend::kAdditive;
+  else
+    return bad();
+  ++i;
+  if (code.size() == 4) {
+    if (code[i] != 'd' || s.trend != EtsTrend::kAdditive) return bad();
+    s.trend = EtsTrend::kAdditiveDamped;
+    ++i;
+  }
+  if (code[i] == 'N')
+    s.season = EtsSeason::kNone;
+  else if (code[i] == 'A')
+    s.season = EtsSeason::kAdditive;
+  else if (code[i] == 'M')
+    s.season = EtsSeason::kMultiplicative;
+  else
+    return bad();
+  return s;
+}
+
+EtsFilterResult EtsFilter(std::span<const double> y, const EtsSpec& spec, int period,
+                          const EtsSmoothing& par, const EtsState& initial,
+                          std::span<double> residuals) {
+  const int m = HasSeason(spec) ? period : 1;
+  std::vector<double> buf(m, 0.0);
+  if (HasSeason(spec)) ToBuffer(initial, m, buf.data());
+  double l = initial.level, b = initial.trend;
+  int idx = 0;
+  EtsFilterResult r;
+  r.lik = Recurse(y.data(), static_cast<int>(y.size()), spec, m, par, l, b, buf.data(), idx,
+                  residuals.empty() ? nullptr : residuals.data(), &r.sse);
+  r.final_state = FromBuffer(l, b, buf.data(), idx, m, HasSeason(spec));
+  return r;
+}
+
+EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period) {
+  const int n = static_cast<int>(y.size());
+  const int m = HasSeason(spec) ? period : 1;
+  EtsState s;
+  std::vector<double> sa(y.begin(), y.end());
+  if (HasSeason(spec)) {
+    const bool mult = spec.season == EtsSeason::kMultiplicative;
+    std::vector<double> fig = ClassicalSeasonalFigure(y, m, mult);
+    s.season.resize(m);
+    for (int j = 0; j < m; ++j) s.season[j] = fig[m - 1 - j];
+    if (mult) {
+      // R: free states floored at 0.01 and rescaled when their sum exceeds m; the last one
+      // closes the sum at m.
+      double sum = 0.0;
+      for (int j = 0; j < m - 1; ++j) {
+        s.season[j] = std::max(s.season[j], 0.01);
+        sum += s.season[j];
+      }
+      if (sum > m) {
+        double denom = 0.0;
+        for (int j = 0; j < m - 1; ++j) denom += s.season[j] + 0.01;
+        sum = 0.0;
+        for (int j = 0; j < m - 1; ++j) {
+          s.season[j] /= denom;
+          sum += s.season[j];
+        }
+      }
+      s.season[m - 1] = m - sum;
+      for (int t = 0; t < n; ++t) sa[t] = y[t] / std::max(fig[t % m], 0.01);
+    } else {
+      double sum = 0.0;
+      for (int j = 0; j < m - 1; ++j) sum += s.season[j];
+      s.season[m - 1] = -sum;
+      for (int t = 0; t < n; ++t) sa[t] = y[t] - fig[t % m];
+    }
+  }
+  const int maxn = std::min(std::max(10, 2 * m), n);
+  if (!HasTrend(spec)) {
+    s.level = std::accumulate(sa.begin(), sa.begin() + maxn, 0.0) / maxn;
+    s.trend = 0.0;
+  } else {
+    // Least-squares line over x = 1..maxn; the intercept is the level at time 0.
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int t = 0; t < maxn; ++t) {
+      const double x = t + 1.0;
+      sx += x;
+      sy += sa[t];
+      sxx += x * x;
+      sxy += x * sa[t];
+    }
+    const double denom = maxn * sxx - sx * sx;
+    const double slope = denom != 0.0 ? (maxn * sxy - sx * sy) / denom : 0.0;
+    double l0 = (sy - slope * sx) / maxn;
+    double b0 = slope;
+    if (std::abs(l0 + b0) < 1e-8) {
+      l0 *= 1.001;
+      b0 *= 0.999;
+    }
+    s.level = l0;
+    s.trend = b0;
+  }
+  return s;
+}
+
+Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
+  const int n = static_cast<int>(y.size());
+  if (n < 4) {
+    return Status::Error("ETS: need at least 4 observations, got " + std::to_string(n));
+  }
+  for (int t = 0; t < n; ++t) {
+    if (!std::isfinite(y[t])) {
+      return Status::Error("ETS: observation " + std::to_string(t) + " is not finite");
+    }
+  }
+  if (params.period < 1) {
+    return Status::Error("ETS: period must be >= 1, got " + std::to_string(params.period));
+  }
+  const bool positive = *std::min_element(y.begin(), y.end()) > 0.0;
+  const bool can_season = params.period > 1 && n >= 2 * params.period;
+  if (IsConstant(y)) {
+    EtsModel model;
+    model.spec = EtsSpec{};
+    model.period = 1;
+    model.n = n;
+    model.num_params = 3;
+    model.par.alpha = kUpper;
+    model.initial.level = y[0];
+    model.final_state.level = y[0];
+    model.lik = model.aic = model.aicc = model.bic = -kInf;
+    model.loglik = kInf;
+    model.sigma2 = 0.0;
+    return model;
+  }
+  if (params.spec) {
+    const EtsSpec& spec = *params.spec;
+    if (!positive &&
+        (spec.error == EtsError::kMultiplicative || spec.season == EtsSeason::kMultiplicative)) {
+      return Status::Error(spec.Name() + ": multiplicative components need strictly positive data");
+    }
+    if (HasSeason(spec) && !can_season) {
+      return Status::Error(spec.Name() +
+                           ": seasonal models need period > 1 and at least two "
+                           "full periods (" +
+                           std::to_string(2 * params.period) + " observations), got " +
+                           std::to_string(n));
+    }
+    return FitOne(y, spec, params.period, params);
+  }
+  std::vector<EtsSpec> candidates;
+  for (EtsError e : {EtsError::kAdditive, EtsError::kMultiplicative}) {
+    if (e == EtsError::kMultiplicative && !(positive && params.allow_multiplicative)) continue;
+    for (EtsTrend tr : {EtsTrend::kNone, EtsTrend::kAdditive, EtsTrend::kAdditiveDamped}) {
+      if (tr != EtsTrend::kNone && !params.allow_trend) continue;
+      if (tr == EtsTrend::kAdditiveDamped && !params.allow_damped) continue;
+      for (EtsSeason s : {EtsSeason::kNone, EtsSeason::kAdditive, EtsSeason::kMultiplicative}) {
+        if (s != EtsSeason::kNone && !can_season) continue;
+        if (s == EtsSeason::kMultiplicative &&
+            (e == EtsError::kAdditive || !positive || !params.allow_multiplicative)) {
+          continue;
+        }
+        candidates.push_back(EtsSpec{e, tr, s});
+      }
+    }
+  }
+  std::optional<EtsModel> best;
+  Status last_error = Status::Error("ETS: no candidate model");
+  for (const EtsSpec& spec : candidates) {
+    Result<EtsModel> fit = FitOne(y, spec, params.period, params);
+    if (!fit.ok()) {
+      last_error = fit.status();
+      continue;
+    }
+    if (!best || fit->aicc < best->aicc) best = std::move(fit.value());
+  }
+  if (!best) return last_error;
+  return *best;
+}
+
+Forecast ForecastEts(const EtsModel& model, int horizon, std::span<const double> levels) {
+  Forecast fc;
+  fc.model = model.spec.Name();
+  const EtsSpec& spec = model.spec;
+  const int m = HasSeason(spec) ? model.period : 1;
+  const bool trend = HasTrend(spec);
+  const double phi = IsDamped(spec) ? model.par.phi : 1.0;
+  const EtsState& st = model.final_state;
+  fc.mean.resize(horizon);
+  double phi_sum = 0.0, phi_pow = 1.0;
+  for (int h = 1; h <= horizon; ++h) {
+    phi_pow *= phi;
+    phi_sum += phi_pow;
+    double f = st.level + (trend ? phi_sum * st.trend : 0.0);
+    if (HasSeason(spec)) {
+      const double sv = st.season[m - 1 - ((h - 1) % m)];
+      f = spec.season == EtsSeason::kAdditive ? f + sv : f * sv;
+    }
+    fc.mean[h - 1] = f;
+  }
+  fc.sd.assign(horizon, 0.0);
+  if (spec.error == EtsError::kAdditive) {
+    // Class 1: var_h = sigma2 (1 + sum_{j<h} c_j^2), c_j = alpha + beta phi_j + gamma [j % m == 0].
+    double acc = 1.0, phi_j = 0.0, pw = 1.0;
+    for (int h = 1; h <= horizon; ++h) {
+      fc.sd[h - 1] = std::sqrt(model.sigma2 * acc);
+      pw *= phi;
+      phi_j += pw;
+      double c = model.par.alpha;
+      if (trend) c += model.par.beta * phi_j;
+      if (HasSeason(spec) && h % m == 0) c += model.par.gamma;
+      acc += c * c;
+    }
+    for (double level : levels) {
+      PredictionInterval pi;
+      pi.level = level;
+      const double z = NormalQuantile(0.5 + level / 2.0);
+      pi.lower.resize(horizon);
+      pi.upper.resize(horizon);
+      for (int h = 0; h < horizon; ++h) {
+        pi.lower[h] = fc.mean[h] - z * fc.sd[h];
+        pi.upper[h] = fc.mean[h] + z * fc.sd[h];
+      }
+      fc.intervals.push_back(std::move(pi));
+    }
+    return fc;
+  }
+  // Multiplicative errors: simulate sample paths with a fixed seed.
+  constexpr int kPaths = 1000;
+  std::mt19937_64 rng(0x5eedf00dULL);
+  std::normal_distribution<double> noise(0.0, std::sqrt(std::max(model.sigma2, 0.0)));
+  std::vector<double> paths(static_cast<size_t>(kPaths) * horizon);
+  std::vector<double> buf(m, 0.0);
+  for (int p = 0; p < kPaths; ++p) {
+    double l = st.level, b = st.trend;
+    if (HasSeason(spec)) ToBuffer(st, m, buf.data());
+    int idx = 0;
+    for (int h = 0; h < horizon; ++h) {
+      const double phib = trend ? phi * b : 0.0;
+      const double q = l + phib;
+      double sv = 0.0, f = q;
+      if (spec.season == EtsSeason::kAdditive) {
+        sv = buf[idx];
+        f = q + sv;
+      } else if (spec.season == EtsSeason::kMultiplicative) {
+        sv = buf[idx];
+        f = q * sv;
+      }
+      const double yv = f * (1.0 + noise(rng));
+      paths[static_cast<size_t>(h) * kPaths + p] = yv;
+      double adjusted = yv;
+      if (spec.season == EtsSeason::kAdditive) adjusted = yv - sv;
+      if (spec.season == EtsSeason::kMultiplicative) adjusted = std::abs(sv) > kTol ? yv / sv : q;
+      const double lnew = q + model.par.alpha * (adjusted - q);
+      if (trend) b = phib + (model.par.beta / model.par.alpha) * ((lnew - l) - phib);
+      if (spec.season == EtsSeason::kAdditive) {
+        buf[idx] = sv + model.par.gamma * ((yv - q) - sv);
+      } else if (spec.season == EtsSeason::kMultiplicative && std::abs(q) > kTol) {
+        buf[idx] = sv + model.par.gamma * (yv / q - sv);
+      }
+      l = lnew;
+      if (++idx == m) idx = 0;
+    }
+  }
+  for (double level : levels) {
+    PredictionInterval pi;
+    pi.level = level;
+    pi.lower.resize(horizon);
+    pi.upper.resize(horizon);
+    fc.intervals.push_back(std::move(pi));
+  }
+  double widest = 0.0;
+  for (double level : levels) widest = std::max(widest, level);
+  const double zw = widest > 0.0 ? NormalQuantile(0.5 + widest / 2.0) : 1.0;
+  for (int h = 0; h < horizon; ++h) {
+    std::span<double> col(paths.data() + static_cast<size_t>(h) * kPaths, kPaths);
+    std::sort(col.begin(), col.end());
+    double widest_width = 0.0;
+    for (size_t i = 0; i < levels.size(); ++i) {
+      fc.intervals[i].lower[h] = SortedQuantile(col, 0.5 - levels[i] / 2.0);
+      fc.intervals[i].upper[h] = SortedQuantile(col, 0.5 + levels[i] / 2.0);
+      if (levels[i] == widest) widest_width = fc.intervals[i].upper[h] - fc.intervals[i].lower[h];
+    }
+    if (widest > 0.0) {
+      fc.sd[h] = widest_width / (2.0 * zw);
+    } else {
+      double mean = 0.0, ss = 0.0;
+      for (double v : col) mean += v;
+      mean /= kPaths;
+      for (double v : col) ss += (v - mean) * (v - mean);
+      fc.sd[h] = std::sqrt(ss / (kPaths - 1));
+    }
+  }
+  return fc;
+}
+
+}  // namespace streamlens::analysis::forecast

@@ -1,0 +1,107 @@
+// Exponential smoothing state-space models (ETS) in the innovations form of Hyndman et al.
+// (2008), as implemented by R's forecast::ets: error A/M, trend N/A/Ad, seasonality N/A/M.
+//
+// Fitting maximises R's likelihood criterion lik = n log(SSE) (+ 2 sum log|yhat| for
+// multiplicative errors) with a bounded Nelder-Mead over the smoothing parameters and the initial
+// level/trend, under R's "usual" bounds (1e-4 <= beta <= alpha <= 0.9999, gamma <= 1 - alpha,
+// 0.8 <= phi <= 0.98). Unlike R, the m-1 initial seasonal states are not searched by the
+// optimiser: they are the classical-decomposition figure of the whole series (R's starting
+// values), which makes a fit O(n * evaluations) independent of the period. They still count as
+// parameters in the AICc, so model selection penalises seasonality as R does.
+// Model selection (EtsParams::spec unset) picks the lowest AICc over the family R searches by
+// default: additive-error models with N/A seasonality and multiplicative-error models with any
+// seasonality (multiplicative only for strictly positive data), trends N, A and Ad.
+// All functions are pure and thread-compatible.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "sidecar/analysis/forecast/forecast_types.h"
+
+namespace streamlens::analysis::forecast {
+
+enum class EtsError { kAdditive, kMultiplicative };
+enum class EtsTrend { kNone, kAdditive, kAdditiveDamped };
+enum class EtsSeason { kNone, kAdditive, kMultiplicative };
+
+struct EtsSpec {
+  EtsError error = EtsError::kAdditive;
+  EtsTrend trend = EtsTrend::kNone;
+  EtsSeason season = EtsSeason::kNone;
+  // R's notation, e.g. "ETS(M,Ad,M)".
+  std::string Name() const;
+};
+
+// Parses R's three/four-letter codes ("ANN", "AAdA", "MAM"); error names the accepted form.
+Result<EtsSpec> ParseEtsSpec(const std::string& code);
+
+struct EtsSmoothing {
+  double alpha = 0.0;
+  double beta = 0.0;   // used when the model has a trend
+  double gamma = 0.0;  // used when the model is seasonal
+  double phi = 1.0;    // used when the trend is damped (1 otherwise)
+};
+
+// State vector. season[0] is the most recent seasonal state (R's s1) and season[period-1] the
+// oldest, which is the one applied at the next step; empty for non-seasonal models.
+struct EtsState {
+  double level = 0.0;
+  double trend = 0.0;
+  std::vector<double> season;
+};
+
+struct EtsModel {
+  EtsSpec spec;
+  int period = 1;  // 1 for non-seasonal models
+  EtsSmoothing par;
+  EtsState initial;      // state before the first observation
+  EtsState final_state;  // state after the last observation (forecast origin)
+  int n = 0;             // observations used
+  int num_params = 0;    // R's np: smoothing params + initial states + 1 (the variance)
+  double lik = 0.0;      // R's criterion n log(SSE) (+ 2 sum log|yhat|)
+  double loglik = 0.0;   // R's reported log-likelihood, -lik/2
+  double aic = 0.0, aicc = 0.0, bic = 0.0;
+  double sigma2 = 0.0;  // residual variance, SSE / (n - num_params) (relative errors for M)
+};
+
+struct EtsFilterResult {
+  double lik = 0.0;  // +inf when the recursions leave the model's domain
+  double sse = 0.0;
+  EtsState final_state;
+};
+
+// Runs the ETS recursions over y from `initial` with fixed parameters. When `residuals` is not
+// empty (size y.size()), it receives the innovations (relative errors for M-error models).
+EtsFilterResult EtsFilter(std::span<const double> y, const EtsSpec& spec, int period,
+                          const EtsSmoothing& par, const EtsState& initial,
+                          std::span<double> residuals = {});
+
+struct EtsParams {
+  int period = 1;               // seasonal period in samples; 1 = non-seasonal
+  std::optional<EtsSpec> spec;  // unset: choose by AICc over the family
+  bool allow_multiplicative = true;
+  bool allow_damped = true;
+  bool allow_trend = true;
+  int max_evaluations = 600;  // Nelder-Mead budget per candidate model
+};
+
+// Fits one model (params.spec) or selects the AICc-best. Errors: fewer than 4 observations,
+// non-finite values, a multiplicative spec with non-positive data, a seasonal spec with fewer than
+// two full periods, or no candidate with fewer parameters than observations. A constant series
+// gives ETS(A,N,N) with alpha 0.9999 and sigma2 0 (a flat forecast with zero-width intervals).
+Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params);
+
+// R's initial states (forecast:::initstate): decomposition figure for the seasonal states and a
+// regression over the first max(10, 2m) seasonally adjusted points for level/trend.
+EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period);
+
+// Point forecasts for steps 1..horizon and prediction intervals at `levels` (each in (0,1)).
+// Additive-error models use the analytic variance of Hyndman et al. (2008) class 1; M-error models
+// simulate 1000 sample paths with a fixed seed (deterministic) and take empirical quantiles.
+Forecast ForecastEts(const EtsModel& model, int horizon, std::span<const double> levels);
+
+}  // namespace streamlens::analysis::forecast

@@ -1,0 +1,43 @@
+// ForecastSeries: the one entry point the engine and the offline command use to forecast a
+// series with any of the models in this folder, plus the automatic default.
+//
+// Input is a regularly spaced series (oldest first, no gaps: callers fill or drop missing
+// samples) and a ForecastParams; output is a Forecast (mean, per-step sd, intervals at
+// params.levels). Pure and thread-safe: callers may forecast different series concurrently.
+//
+// The automatic default (ModelKind::kAuto) is described in forecast.cc and in
+// docs/forecasting.md: candidates are scored by rolling-origin validation on the series' own last
+// observations and the best one (or the combination of the best two) is refitted on all data.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "sidecar/analysis/forecast/forecast_types.h"
+
+namespace streamlens::analysis::forecast {
+
+enum class ModelKind { kAuto, kEts, kArima, kTheta, kProphet, kSnaive, kNaive };
+
+// "auto|ets|arima|theta|prophet|snaive|naive"; the error lists the accepted names.
+Result<ModelKind> ParseModelKind(const std::string& name);
+const char* ModelKindName(ModelKind kind);
+
+struct ForecastParams {
+  int horizon = 48;  // steps ahead, >= 1
+  int season = 1;    // primary seasonal period in samples; 1 = non-seasonal
+  // Further seasonal periods (e.g. 168 for hourly data with a weekly cycle); used by the models
+  // that support several (prophet, auto's multi-seasonal candidates).
+  std::vector<int> extra_seasons;
+  ModelKind model = ModelKind::kAuto;
+  std::vector<double> levels = {0.8, 0.95};  // interval coverages, each in (0, 1)
+};
+
+// Errors: invalid params (horizon < 1, season < 1, level outside (0,1)), fewer observations than
+// the model needs, non-finite values. A constant series gives a flat forecast with zero-width
+// intervals for every model (documented fallback).
+Result<Forecast> ForecastSeries(std::span<const double> y, const ForecastParams& params);
+
+}  // namespace streamlens::analysis::forecast

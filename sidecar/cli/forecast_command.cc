@@ -1,0 +1,369 @@
+// `streamlens-sidecar forecast`: offline forecasting with the same code the daemon runs.
+//
+//   --format m4   rows `id,V1..Vn` in (quoted or not, ragged rows allowed); header `id,F1..FH`
+//                 then one row per series out.
+//   --format csv  `timestamp,value` in (header optional; timestamps as Unix seconds or
+//                 "YYYY-MM-DD HH:MM:SS" / RFC 3339 UTC); `timestamp,yhat,yhat_lower,yhat_upper` out
+//                 with timestamps continuing the input's median step and the widest interval level.
+// --holdout N drops the last N points of every series before fitting (validation runs);
+// --intervals-out FILE (m4 only) writes `id,level,bound,F1..FH` rows for coverage measurement.
+// Prints progress on stderr for long runs and the summary line
+// `forecast: series=N horizon=H model=M fit_seconds=X`.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/flags.h"
+#include "common/status.h"
+#include "sidecar/analysis/forecast/forecast.h"
+
+namespace streamlens::sidecar {
+namespace {
+
+namespace fc = streamlens::analysis::forecast;
+
+struct Series {
+  std::string id;
+  std::vector<double> values;
+  std::vector<std::string> timestamps;  // csv format only
+};
+
+std::string Unquote(std::string s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && s[b] == ' ') ++b;
+  s = s.substr(b);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (c == ',' && !quoted) {
+      out.push_back(Unquote(cur));
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  out.push_back(Unquote(cur));
+  return out;
+}
+
+bool ParseNumber(const std::string& s, double* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
+
+Result<std::vector<Series>> ReadM4(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Error("--input " + path + ": cannot open file");
+  std::vector<Series> out;
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r") continue;
+    std::vector<std::string> f = SplitCsv(line);
+    if (line_no == 1 && f.size() > 1) {
+      double v;
+      if (!ParseNumber(f[1], &v)) continue;  // header row ("V1","V2",...)
+    }
+    Series s;
+    s.id = f[0];
+    for (size_t i = 1; i < f.size(); ++i) {
+      if (f[i].empty() || f[i] == "NA") continue;  // ragged rows end in empty fields
+      double v;
+      if (!ParseNumber(f[i], &v)) {
+        return Status::Error("--input " + path + ":" + std::to_string(line_no) + ": field " +
+                             std::to_string(i + 1) + " \"" + f[i] + "\" is not a number");
+      }
+      s.values.push_back(v);
+    }
+    out.push_back(std::move(s));
+  }
+  if (out.empty())
+    return Status::Error("--input " + path + ": no series (expected rows id,V1..Vn)");
+  return out;
+}
+
+// Seconds since the epoch from Unix seconds or "YYYY-MM-DD[ T]HH:MM[:SS][Z]".
+bool ParseTimestamp(const std::string& s, double* out, bool* is_date) {
+  if (ParseNumber(s, out)) {
+    *is_date = false;
+    return true;
+  }
+  std::tm tm{};
+  int sec = 0;
+  if (std::sscanf(s.c_str(), "%d-%d-%d%*c%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &sec) < 5) {
+    return false;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_sec = sec;
+  *out = static_cast<double>(timegm(&tm));
+  *is_date = true;
+  return true;
+}
+
+std::string FormatTimestamp(double t, bool is_date) {
+  char buf[64];
+  if (!is_date) {
+    std::snprintf(buf, sizeof(buf), "%.15g", t);
+    return buf;
+  }
+  std::time_t tt = static_cast<std::time_t>(std::llround(t));
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+struct CsvSeries {
+  Series series;
+  std::vector<double> times;
+  bool is_date = false;
+};
+
+Result<CsvSeries> ReadTimestampValueCsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Error("--input " + path + ": cannot open file");
+  CsvSeries out;
+  out.series.id = path;
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r") continue;
+    std::vector<std::string> f = SplitCsv(line);
+    if (f.size() < 2) {
+      return Status::Error("--input " + path + ":" + std::to_string(line_no) +
+                           ": expected timestamp,value");
+    }
+    double t, v;
+    bool is_date = false;
+    if (!ParseTimestamp(f[0], &t, &is_date) || !ParseNumber(f[1], &v)) {
+      if (out.times.empty() && line_no == 1) continue;  // header
+      return Status::Error("--input " + path + ":" + std::to_string(line_no) +
+                           ": expected timestamp,value with a numeric value, got \"" + line + "\"");
+    }
+    out.is_date = is_date;
+    out.times.push_back(t);
+    out.series.values.push_back(v);
+  }
+  if (out.series.values.empty()) {
+    return Status::Error("--input " + path + ": no rows (expected timestamp,value)");
+  }
+  return out;
+}
+
+Result<std::vector<double>> ParseLevels(const std::string& text) {
+  std::vector<double> levels;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    double v;
+    if (!ParseNumber(Unquote(item), &v) || !(v > 0.0 && v < 100.0)) {
+      return Status::Error("--levels: expected comma-separated percentages like 80,95, got \"" +
+                           text + "\"");
+    }
+    levels.push_back(v >= 1.0 ? v / 100.0 : v);
+  }
+  if (levels.empty()) return Status::Error("--levels: empty");
+  return levels;
+}
+
+int RunForecast(int argc, const char* const* argv) {
+  std::string input, format = "m4", model = "auto", out_path, intervals_out, levels_text = "80,95";
+  int64_t horizon = 48, season = 1, holdout = 0, threads = 0;
+  std::vector<std::string> extra;
+  FlagSet flags("streamlens-sidecar forecast",
+                "Forecasts series from a file with the sidecar's models (offline).");
+  flags.String("input", &input, "Input file (M4 layout id,V1..Vn or timestamp,value CSV).");
+  flags.String("format", &format, "Input/output layout: m4|csv.");
+  flags.Int("horizon", &horizon, "Steps to forecast.");
+  flags.Int("season", &season, "Seasonal period in samples (1 = none; 24 for hourly data).");
+  flags.StringList("extra-season", &extra,
+                   "Further seasonal period in samples (repeatable, e.g. 168 for weekly).");
+  flags.String("model", &model, "auto|ets|theta|snaive|naive|prophet|arima.");
+  flags.String("out", &out_path, "Output file.");
+  flags.String("levels", &levels_text, "Interval levels in percent, comma-separated.");
+  flags.Int("holdout", &holdout, "Drop the last N points of each series before fitting.");
+  flags.String("intervals-out", &intervals_out,
+               "m4 only: also write id,level,bound,F1..FH interval rows to this file.");
+  flags.Int("threads", &threads, "Worker threads (0 = number of CPUs).");
+  Status st = flags.Parse(argc, argv, 1);
+  if (flags.help_requested()) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  auto usage_error = [&](const std::string& msg) {
+    std::cerr << "error: " << msg << "\n(see streamlens-sidecar forecast --help)\n";
+    return 2;
+  };
+  if (!st.ok()) return usage_error(st.message());
+  if (input.empty()) return usage_error("--input is required");
+  if (out_path.empty()) return usage_error("--out is required");
+  if (format != "m4" && format != "csv") {
+    return usage_error("--format: expected m4|csv, got \"" + format + "\"");
+  }
+  Result<fc::ModelKind> kind = fc::ParseModelKind(model);
+  if (!kind.ok()) return usage_error("--model: " + kind.status().message());
+  Result<std::vector<double>> levels = ParseLevels(levels_text);
+  if (!levels.ok()) return usage_error(levels.status().message());
+  if (holdout < 0) return usage_error("--holdout must be >= 0");
+  fc::ForecastParams params;
+  params.horizon = static_cast<int>(horizon);
+  params.season = static_cast<int>(season);
+  params.model = *kind;
+  params.levels = *levels;
+  for (const std::string& e : extra) {
+    double v;
+    if (!ParseNumber(e, &v) || v < 2 || v != std::floor(v)) {
+      return usage_error("--extra-season: expected an integer >= 2, got \"" + e + "\"");
+    }
+    params.extra_seasons.push_back(static_cast<int>(v));
+  }
+
+  std::vector<Series> series;
+  CsvSeries csv;
+  if (format == "m4") {
+    Result<std::vector<Series>> r = ReadM4(input);
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().message() << "\n";
+      return 1;
+    }
+    series = std::move(r.value());
+  } else {
+    Result<CsvSeries> r = ReadTimestampValueCsv(input);
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().message() << "\n";
+      return 1;
+    }
+    csv = std::move(r.value());
+    series.push_back(csv.series);
+  }
+  for (Series& s : series) {
+    if (holdout >= static_cast<int64_t>(s.values.size())) {
+      std::cerr << "error: series " << s.id << " has " << s.values.size()
+                << " points, not more than --holdout " << holdout << "\n";
+      return 1;
+    }
+    s.values.resize(s.values.size() - holdout);
+    if (format == "csv") csv.times.resize(s.values.size());
+  }
+
+  std::vector<Result<fc::Forecast>> results(series.size(), Status::Error("not run"));
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex progress_mu;
+  const auto start = std::chrono::steady_clock::now();
+  auto worker = [&]() {
+    for (size_t i = next++; i < series.size(); i = next++) {
+      results[i] = fc::ForecastSeries(series[i].values, params);
+      const size_t d = ++done;
+      if (series.size() >= 50 && d % 50 == 0) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        std::cerr << "forecast: " << d << "/" << series.size() << " series done\n";
+      }
+    }
+  };
+  unsigned n_threads = threads > 0 ? static_cast<unsigned>(threads)
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  n_threads = std::min<unsigned>(n_threads, static_cast<unsigned>(series.size()));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  const double fit_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (!results[i].ok()) {
+      std::cerr << "error: series " << series[i].id << ": " << results[i].status().message()
+                << "\n";
+      return 1;
+    }
+  }
+  std::ofstream out(out_path);
+  if (!out) {
+    std::cerr << "error: --out " << out_path << ": cannot open for writing\n";
+    return 1;
+  }
+  out.precision(10);
+  if (format == "m4") {
+    out << "id";
+    for (int h = 1; h <= params.horizon; ++h) out << ",F" << h;
+    out << "\n";
+    for (size_t i = 0; i < series.size(); ++i) {
+      out << series[i].id;
+      for (double v : results[i]->mean) out << "," << v;
+      out << "\n";
+    }
+    if (!intervals_out.empty()) {
+      std::ofstream iout(intervals_out);
+      if (!iout) {
+        std::cerr << "error: --intervals-out " << intervals_out << ": cannot open for writing\n";
+        return 1;
+      }
+      iout.precision(10);
+      iout << "id,level,bound";
+      for (int h = 1; h <= params.horizon; ++h) iout << ",F" << h;
+      iout << "\n";
+      for (size_t i = 0; i < series.size(); ++i) {
+        for (const fc::PredictionInterval& pi : results[i]->intervals) {
+          iout << series[i].id << "," << pi.level << ",lower";
+          for (double v : pi.lower) iout << "," << v;
+          iout << "\n" << series[i].id << "," << pi.level << ",upper";
+          for (double v : pi.upper) iout << "," << v;
+          iout << "\n";
+        }
+      }
+    }
+  } else {
+    std::vector<double> steps;
+    for (size_t t = 1; t < csv.times.size(); ++t) steps.push_back(csv.times[t] - csv.times[t - 1]);
+    double step = 1.0;
+    if (!steps.empty()) {
+      std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
+      step = steps[steps.size() / 2];
+    }
+    const fc::Forecast& f = *results[0];
+    size_t widest = 0;
+    for (size_t k = 0; k < f.intervals.size(); ++k) {
+      if (f.intervals[k].level > f.intervals[widest].level) widest = k;
+    }
+    out << "timestamp,yhat,yhat_lower,yhat_upper\n";
+    for (int h = 0; h < params.horizon; ++h) {
+      out << FormatTimestamp(csv.times.back() + step * (h + 1), csv.is_date) << "," << f.mean[h]
+          << "," << f.intervals[widest].lower[h] << "," << f.intervals[widest].upper[h] << "\n";
+    }
+  }
+  std::string model_name = fc::ModelKindName(*kind);
+  if (series.size() == 1) model_name += "(" + results[0]->model + ")";
+  std::fprintf(stderr, "forecast: series=%zu horizon=%d model=%s fit_seconds=%.3f\n", series.size(),
+               params.horizon, model_name.c_str(), fit_seconds);
+  return 0;
+}
+
+}  // namespace
+
+int RunForecastCommand(int argc, const char* const* argv) { return RunForecast(argc, argv); }
+
+}  // namespace streamlens::sidecar

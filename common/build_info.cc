@@ -1,14 +1,13 @@
 #include "common/build_info.h"
 
 #include <dirent.h>
+#include <prometheus/metric_family.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include <prometheus/metric_family.h>
 
 #ifndef STREAMLENS_VERSION
 #define STREAMLENS_VERSION "0.0.0"
@@ -71,8 +70,9 @@ class ProcessCollector : public prometheus::Collectable {
     {
       prometheus::MetricFamily f;
       f.name = "streamlens_build_info";
-      f.help = "A metric with a constant '1' value labeled by version, revision and compiler "
-               "from which streamlens was built.";
+      f.help =
+          "A metric with a constant '1' value labeled by version, revision and compiler "
+          "from which streamlens was built.";
       f.type = prometheus::MetricType::Gauge;
       prometheus::ClientMetric m;
       m.label = {{"compiler", Compiler()}, {"revision", Revision()}, {"version", Version()}};
@@ -98,10 +98,10 @@ class ProcessCollector : public prometheus::Collectable {
         out.push_back(Gauge("process_cpu_seconds_total",
                             "Total user and system CPU time spent in seconds.",
                             (utime + stime) / ticks, prometheus::MetricType::Counter));
-        out.push_back(Gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
-                            rss * page));
-        out.push_back(Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                            vsize));
+        out.push_back(
+            Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", rss * page));
+        out.push_back(
+            Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize));
         out.push_back(Gauge("process_start_time_seconds",
                             "Start time of the process since unix epoch in seconds.",
                             BootTimeSeconds() + start / ticks));

@@ -6,10 +6,10 @@
 // The collectable is thread-safe (it holds no mutable state).
 #pragma once
 
+#include <prometheus/collectable.h>
+
 #include <memory>
 #include <string>
-
-#include <prometheus/collectable.h>
 
 namespace streamlens {
 

@@ -24,7 +24,8 @@ struct DaemonFlags {
   std::string log_format = "logfmt";
 };
 
-// Registers --web.listen-address, --web.telemetry-path, --web.config.file, --log.level, --log.format.
+// Registers --web.listen-address, --web.telemetry-path, --web.config.file, --log.level,
+// --log.format.
 void RegisterDaemonFlags(FlagSet& flags, DaemonFlags* values);
 // Builds the logger (stderr) from the flags; error names the flag.
 Result<Logger> MakeLogger(const DaemonFlags& values);
@@ -33,7 +34,7 @@ enum class SignalEvent { kShutdown, kReload };
 
 class SignalWaiter {
  public:
-  SignalWaiter();   // blocks SIGTERM, SIGINT, SIGHUP for this thread and threads created after
+  SignalWaiter();  // blocks SIGTERM, SIGINT, SIGHUP for this thread and threads created after
   // Waits for the next signal.
   SignalEvent Wait();
 };

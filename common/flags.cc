@@ -70,8 +70,8 @@ std::string FormatDuration(std::chrono::milliseconds d) {
     int64_t ms;
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"},
-                                    {1000, "s"},       {1, "ms"}};
+  static constexpr Unit kUnits[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}, {1, "ms"}};
   for (const auto& u : kUnits) {
     if (ms >= u.ms) {
       out += std::to_string(ms / u.ms) + u.name;

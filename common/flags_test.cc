@@ -29,10 +29,10 @@ struct Fixture {
 
 TEST(FlagSetTest, ParsesEveryTypeInBothForms) {
   Fixture f;
-  ASSERT_TRUE(f.Parse({"--web.listen-address=:1", "--workers", "8", "--ratio=0.25",
-                       "--no-collector.kafka", "--collect.interval=1h30m", "--kafka.server=a:1",
-                       "--kafka.server", "b:2", "extra"})
-                  .ok());
+  ASSERT_TRUE(
+      f.Parse({"--web.listen-address=:1", "--workers", "8", "--ratio=0.25", "--no-collector.kafka",
+               "--collect.interval=1h30m", "--kafka.server=a:1", "--kafka.server", "b:2", "extra"})
+          .ok());
   EXPECT_EQ(f.addr, ":1");
   EXPECT_EQ(f.workers, 8);
   EXPECT_DOUBLE_EQ(f.ratio, 0.25);

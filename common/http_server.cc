@@ -1,15 +1,14 @@
 #include "common/http_server.h"
 
+#include <httplib.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <prometheus/text_serializer.h>
 
 #include <exception>
 #include <map>
 #include <mutex>
 #include <sstream>
-
-#include <httplib.h>
-#include <prometheus/text_serializer.h>
 
 namespace streamlens {
 
@@ -248,17 +247,40 @@ void Write(const HttpResponse& in, httplib::Response& out) {
 void HttpServer::HandleGet(const std::string& path, HttpHandler handler,
                            const std::string& description) {
   if (!description.empty()) links_.emplace_back(path, description);
-  server_->Get(path, [handler = std::move(handler)](const httplib::Request& req,
-                                                    httplib::Response& res) {
-    Write(handler(ToRequest(req)), res);
-  });
+  server_->Get(path,
+               [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+                 Write(handler(ToRequest(req)), res);
+               });
 }
 
-void HttpServer::HandlePost(const std::string& path, HttpHandler handler) {
-  server_->Post(path, [handler = std::move(handler)](const httplib::Request& req,
-                                                     httplib::Response& res) {
-    Write(handler(ToRequest(req)), res);
+namespace {
+
+// A request without Content-Length or chunked encoding has no body (RFC 9112 section 6.3), but
+// httplib 0.11 would read until the client closes; `curl -X POST` sends exactly such requests.
+// Handlers registered with a content reader decide themselves, so POST bodies are read here.
+std::string ReadBody(const httplib::Request& req, const httplib::ContentReader& reader) {
+  std::string body;
+  if (!req.has_header("Content-Length") &&
+      req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
+    return body;
+  }
+  reader([&body](const char* data, size_t len) {
+    body.append(data, len);
+    return true;
   });
+  return body;
+}
+
+}  // namespace
+
+void HttpServer::HandlePost(const std::string& path, HttpHandler handler) {
+  server_->Post(path,
+                [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                               const httplib::ContentReader& reader) {
+                  HttpRequest r = ToRequest(req);
+                  r.body = ReadBody(req, reader);
+                  Write(handler(r), res);
+                });
 }
 
 std::string HttpServer::RenderMetrics() const {
@@ -335,7 +357,9 @@ void HttpServer::Install() {
       res.set_content("Not ready: no successful contact with the source yet\n", "text/plain");
     }
   });
-  server_->Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+  server_->Post("/-/reload", [this](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& reader) {
+    ReadBody(req, reader);  // drained and ignored
     if (!reload_) {
       res.set_content("Nothing to reload\n", "text/plain");
       return;

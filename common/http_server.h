@@ -11,6 +11,8 @@
 // escapes: it becomes a 500 with the message logged.
 #pragma once
 
+#include <prometheus/collectable.h>
+
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -18,8 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <prometheus/collectable.h>
 
 #include "common/log.h"
 #include "common/status.h"
@@ -34,10 +34,10 @@ struct Response;
 namespace streamlens {
 
 struct HttpServerOptions {
-  std::string program = "streamlens";      // shown on the landing page
-  std::string listen_address = ":9000";    // "host:port", ":port" (all interfaces) or "[::1]:port"
+  std::string program = "streamlens";    // shown on the landing page
+  std::string listen_address = ":9000";  // "host:port", ":port" (all interfaces) or "[::1]:port"
   std::string telemetry_path = "/metrics";
-  std::string web_config_file;             // empty: plain HTTP, no auth
+  std::string web_config_file;              // empty: plain HTTP, no auth
   size_t max_request_body_bytes = 1 << 20;  // requests with larger bodies get 413
 };
 

@@ -1,6 +1,7 @@
 // Logger: structured, one line per event, logfmt (default) or JSON.
 //
-//   ts=2026-11-26T03:30:00.123Z level=info msg="collection finished" collector=kafka duration_seconds=0.41
+//   ts=2026-11-26T03:30:00.123Z level=info msg="collection finished" collector=kafka
+//   duration_seconds=0.41
 //
 // A Logger is a cheap value: copies share one sink (an output stream guarded by a mutex), so
 // every method is thread-safe. With() returns a child logger that adds context keys to every line.

@@ -14,10 +14,10 @@ TEST(LoggerTest, LogfmtIsOneLineWithQuotedValues) {
   log.With({{"collector", "kafka"}})
       .Info("collection failed", {{"err", "broker 1: timed out\nretrying"}, {"n", 3}});
   const std::string line = out.str();
-  EXPECT_TRUE(std::regex_match(
-      line, std::regex(R"(ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info )"
-                       R"(msg="collection failed" collector=kafka )"
-                       R"(err="broker 1: timed out\\nretrying" n=3\n)")))
+  EXPECT_TRUE(
+      std::regex_match(line, std::regex(R"(ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=info )"
+                                        R"(msg="collection failed" collector=kafka )"
+                                        R"(err="broker 1: timed out\\nretrying" n=3\n)")))
       << line;
 }
 

@@ -41,7 +41,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(runtime/explicit): implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(runtime/explicit): implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT(runtime/explicit)
     assert(!std::get<Status>(v_).ok() && "Result constructed from an OK Status");
   }
@@ -65,8 +65,8 @@ class [[nodiscard]] Result {
 }  // namespace streamlens
 
 // Returns early from the enclosing function when `expr` (a Status) is an error.
-#define STREAMLENS_RETURN_IF_ERROR(expr)              \
-  do {                                                \
-    ::streamlens::Status _sl_status = (expr);         \
-    if (!_sl_status.ok()) return _sl_status;          \
+#define STREAMLENS_RETURN_IF_ERROR(expr)      \
+  do {                                        \
+    ::streamlens::Status _sl_status = (expr); \
+    if (!_sl_status.ok()) return _sl_status;  \
   } while (0)

@@ -1,13 +1,12 @@
 #include "common/web_config.h"
 
 #include <crypt.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 namespace streamlens {
 
@@ -62,11 +61,10 @@ Result<WebConfig> WebConfig::Parse(std::string_view yaml, const std::string& ori
       if (!value.IsMap()) {
         return Status::Error(Where(origin, value) + ": key tls_server_config: expected a mapping");
       }
-      static const std::set<std::string> kKeys = {"cert_file",      "key_file",
-                                                  "client_ca_file", "client_auth_type",
-                                                  "min_version",    "max_version",
-                                                  "cipher_suites",  "curve_preferences",
-                                                  "prefer_server_cipher_suites"};
+      static const std::set<std::string> kKeys = {
+          "cert_file",        "key_file",          "client_ca_file",
+          "client_auth_type", "min_version",       "max_version",
+          "cipher_suites",    "curve_preferences", "prefer_server_cipher_suites"};
       for (const auto& t : value) {
         const std::string tkey = t.first.as<std::string>();
         const std::string full = "tls_server_config." + tkey;
@@ -90,7 +88,8 @@ Result<WebConfig> WebConfig::Parse(std::string_view yaml, const std::string& ori
             return Status::Error(Where(origin, t.second) + ": key " + full +
                                  ": expected one of NoClientCert, RequestClientCert, "
                                  "RequireAnyClientCert, VerifyClientCertIfGiven, "
-                                 "RequireAndVerifyClientCert; got \"" + *s + "\"");
+                                 "RequireAndVerifyClientCert; got \"" +
+                                 *s + "\"");
           }
           cfg.tls.client_auth_type = *s;
         }
@@ -118,14 +117,17 @@ Result<WebConfig> WebConfig::Parse(std::string_view yaml, const std::string& ori
       bool needs_ca = cfg.tls.client_auth_type == "VerifyClientCertIfGiven" ||
                       cfg.tls.client_auth_type == "RequireAndVerifyClientCert";
       if (needs_ca && cfg.tls.client_ca_file.empty()) {
-        return Status::Error(origin + ": key tls_server_config.client_ca_file: required when "
-                             "client_auth_type is " + cfg.tls.client_auth_type);
+        return Status::Error(origin +
+                             ": key tls_server_config.client_ca_file: required when "
+                             "client_auth_type is " +
+                             cfg.tls.client_auth_type);
       }
       cfg.tls_enabled = true;
     } else if (key == "basic_auth_users") {
       if (value.IsNull()) continue;
       if (!value.IsMap()) {
-        return Status::Error(Where(origin, value) + ": key basic_auth_users: expected a mapping "
+        return Status::Error(Where(origin, value) +
+                             ": key basic_auth_users: expected a mapping "
                              "of user name to bcrypt hash");
       }
       for (const auto& u : value) {

@@ -6,7 +6,8 @@
 //     key_file: server.key
 //     client_ca_file: ca.crt            # optional
 //     client_auth_type: RequireAndVerifyClientCert   # NoClientCert (default), RequestClientCert,
-//                                                    # RequireAnyClientCert, VerifyClientCertIfGiven
+//                                                    # RequireAnyClientCert,
+//                                                    VerifyClientCertIfGiven
 //     min_version: TLS12                 # TLS10..TLS13 (default TLS12)
 //   basic_auth_users:
 //     alice: $2y$10$...                  # bcrypt hash

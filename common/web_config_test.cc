@@ -25,7 +25,8 @@ TEST(WebConfigTest, ParsesUsersAndResolvesRelativeTlsPaths) {
   std::ofstream(dir / "s.key") << "x";
   auto cfg = WebConfig::Parse(
       "tls_server_config:\n  cert_file: s.crt\n  key_file: s.key\n  min_version: TLS13\n"
-      "basic_auth_users:\n  alice: " + std::string(kHash) + "\n",
+      "basic_auth_users:\n  alice: " +
+          std::string(kHash) + "\n",
       "web.yml", dir.string());
   ASSERT_TRUE(cfg.ok()) << cfg.status().message();
   EXPECT_TRUE(cfg->tls_enabled);
@@ -43,8 +44,8 @@ TEST(WebConfigTest, ErrorsNameTheKeyAndLine) {
   auto typo = WebConfig::Parse("tls_server_confg: {}\n", "web.yml", "");
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.status().message().find("unknown key tls_server_confg"), std::string::npos);
-  auto missing = WebConfig::Parse("tls_server_config:\n  cert_file: /nonexistent.crt\n",
-                                  "web.yml", "");
+  auto missing =
+      WebConfig::Parse("tls_server_config:\n  cert_file: /nonexistent.crt\n", "web.yml", "");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("cert_file and key_file are both required"),
             std::string::npos);
@@ -53,8 +54,7 @@ TEST(WebConfigTest, ErrorsNameTheKeyAndLine) {
       "  client_auth_type: Sometimes\n",
       "web.yml", "");
   ASSERT_FALSE(auth.ok());
-  EXPECT_NE(auth.status().message().find("tls_server_config.client_auth_type"),
-            std::string::npos);
+  EXPECT_NE(auth.status().message().find("tls_server_config.client_auth_type"), std::string::npos);
   auto yaml = WebConfig::Parse("basic_auth_users: [\n", "web.yml", "");
   ASSERT_FALSE(yaml.ok());
   EXPECT_NE(yaml.status().message().find("invalid YAML"), std::string::npos);

@@ -21,9 +21,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto process = MakeProcessCollector();
-  auto server = HttpServer::Create({"streamlens-exporter", daemon.listen_address,
-                                    daemon.telemetry_path, daemon.web_config_file},
-                                   *logger);
+  auto server = HttpServer::Create(
+      {"streamlens-exporter", daemon.listen_address, daemon.telemetry_path, daemon.web_config_file},
+      *logger);
   if (!server.ok()) {
     logger->Error("cannot start", {{"err", server.status().message()}});
     return 1;

@@ -1,9 +1,10 @@
 // The streamlens-sidecar daemon: flags, HTTP server, signals.
+#include "common/daemon.h"
+
 #include <cstdio>
 #include <memory>
 
 #include "common/build_info.h"
-#include "common/daemon.h"
 #include "common/http_server.h"
 #include "sidecar/cli/commands.h"
 
@@ -24,9 +25,9 @@ int RunDaemon(int argc, const char* const* argv) {
     return 2;
   }
   auto process = MakeProcessCollector();
-  auto server = HttpServer::Create({"streamlens-sidecar", daemon.listen_address,
-                                    daemon.telemetry_path, daemon.web_config_file},
-                                   *logger);
+  auto server = HttpServer::Create(
+      {"streamlens-sidecar", daemon.listen_address, daemon.telemetry_path, daemon.web_config_file},
+      *logger);
   if (!server.ok()) {
     logger->Error("cannot start", {{"err", server.status().message()}});
     return 1;

@@ -191,8 +191,8 @@ bool WaitForHttp200(const std::string& url, std::chrono::milliseconds timeout,
                     const std::vector<std::string>& curl_args) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    std::vector<std::string> argv = {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                     "--max-time", "2"};
+    std::vector<std::string> argv = {"curl", "-s",           "-o",         "/dev/null",
+                                     "-w",   "%{http_code}", "--max-time", "2"};
     argv.insert(argv.end(), curl_args.begin(), curl_args.end());
     argv.push_back(url);
     if (RunCommand(argv).output == "200") return true;

@@ -40,7 +40,8 @@ struct CommandResult {
   int exit_code = -1;  // -1 if it could not run or was killed by a signal
   std::string output;  // stdout and stderr interleaved
 };
-// Runs `argv` to completion (bounded by `timeout`), capturing stdout+stderr, optionally feeding `input`.
+// Runs `argv` to completion (bounded by `timeout`), capturing stdout+stderr, optionally feeding
+// `input`.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

@@ -1,0 +1,366 @@
+#include "exporter/kafka/kafka_client.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace streamlens::exporter::kafka {
+
+namespace {
+
+std::string Err(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+
+struct ListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    if (l) rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
+
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const {
+    if (q) rd_kafka_queue_destroy(q);
+  }
+};
+using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+struct OptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* o) const {
+    if (o) rd_kafka_AdminOptions_destroy(o);
+  }
+};
+using AdminOptions = std::unique_ptr<rd_kafka_AdminOptions_t, OptionsDeleter>;
+
+AdminOptions MakeAdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op,
+                              std::chrono::milliseconds timeout) {
+  AdminOptions o(rd_kafka_AdminOptions_new(rk, op));
+  char errstr[256];
+  rd_kafka_AdminOptions_set_request_timeout(o.get(), static_cast<int>(timeout.count()), errstr,
+                                            sizeof(errstr));
+  return o;
+}
+
+int RemainingMs(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<int64_t>(0, left.count()));
+}
+
+PartitionList ToList(const std::vector<TopicPartitions>& tps) {
+  size_t n = 0;
+  for (const auto& t : tps) n += t.partitions.size();
+  PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(std::max<size_t>(n, 1))));
+  for (const auto& t : tps) {
+    for (int32_t p : t.partitions) rd_kafka_topic_partition_list_add(l.get(), t.topic.c_str(), p);
+  }
+  return l;
+}
+
+void LogCallback(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto* logger = static_cast<const Logger*>(rd_kafka_opaque(rk));
+  if (logger == nullptr) return;
+  // librdkafka repeats connection errors every retry; the collector reports state changes, so
+  // these stay at debug level.
+  logger->Debug("librdkafka", {{"facility", fac}, {"syslog_level", level}, {"detail", buf}});
+}
+
+void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* logger = static_cast<const Logger*>(opaque);
+  if (logger == nullptr) return;
+  logger->Debug("librdkafka error",
+                {{"err", Err(static_cast<rd_kafka_resp_err_t>(err))}, {"detail", reason}});
+}
+
+}  // namespace
+
+struct KafkaClient::Handle {
+  rd_kafka_t* rk = nullptr;
+  std::unique_ptr<Logger> logger;  // stable address for librdkafka's opaque
+  ~Handle() {
+    if (rk) rd_kafka_destroy(rk);
+  }
+};
+
+KafkaClient::KafkaClient(std::unique_ptr<Handle> handle, Logger logger)
+    : h_(std::move(handle)), logger_(std::move(logger)) {}
+
+KafkaClient::~KafkaClient() = default;
+
+Result<std::unique_ptr<KafkaClient>> KafkaClient::Create(
+    const std::vector<std::pair<std::string, std::string>>& config, Logger logger) {
+  auto handle = std::make_unique<Handle>();
+  handle->logger = std::make_unique<Logger>(logger.With({{"component", "librdkafka"}}));
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (const auto& [k, v] : config) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      // Never echo the value: it may be a password.
+      return Status::Error("kafka configuration \"" + k + "\": " + errstr);
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, handle->logger.get());
+  rd_kafka_conf_set_log_cb(conf, LogCallback);
+  rd_kafka_conf_set_error_cb(conf, ErrorCallback);
+  handle->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  if (handle->rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return Status::Error(std::string("creating the Kafka client: ") + errstr);
+  }
+  return std::unique_ptr<KafkaClient>(new KafkaClient(std::move(handle), std::move(logger)));
+}
+
+Result<ClusterMetadata> KafkaClient::FetchMetadata(std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(h_->rk, 1, nullptr, &md, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Error("kafka metadata request failed: " + Err(err));
+  }
+  ClusterMetadata out;
+  out.brokers.reserve(md->broker_cnt);
+  for (int i = 0; i < md->broker_cnt; ++i) {
+    out.brokers.push_back({md->brokers[i].id, md->brokers[i].host, md->brokers[i].port});
+  }
+  out.topics.reserve(md->topic_cnt);
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt == 0) continue;
+    TopicInfo ti;
+    ti.name = t.topic;
+    ti.partitions.reserve(t.partition_cnt);
+    for (int j = 0; j < t.partition_cnt; ++j) {
+      const auto& p = t.partitions[j];
+      PartitionInfo pi;
+      pi.id = p.id;
+      pi.leader = p.leader;
+      pi.replicas.assign(p.replicas, p.replicas + p.replica_cnt);
+      pi.isr.assign(p.isrs, p.isrs + p.isr_cnt);
+      ti.partitions.push_back(std::move(pi));
+    }
+    std::sort(ti.partitions.begin(), ti.partitions.end(),
+              [](const PartitionInfo& a, const PartitionInfo& b) { return a.id < b.id; });
+    out.topics.push_back(std::move(ti));
+  }
+  rd_kafka_metadata_destroy(md);
+  std::sort(out.brokers.begin(), out.brokers.end(),
+            [](const BrokerInfo& a, const BrokerInfo& b) { return a.id < b.id; });
+  std::sort(out.topics.begin(), out.topics.end(),
+            [](const TopicInfo& a, const TopicInfo& b) { return a.name < b.name; });
+  return out;
+}
+
+size_t KafkaClient::FetchWatermarks(const ClusterMetadata& metadata,
+                                    const std::vector<TopicPartitions>& topics,
+                                    std::chrono::milliseconds timeout,
+                                    std::vector<std::vector<Watermarks>>* out) {
+  out->assign(topics.size(), {});
+  // Leader of each requested partition, from the metadata.
+  std::map<std::string_view, const TopicInfo*> by_name;
+  for (const auto& t : metadata.topics) by_name[t.name] = &t;
+
+  struct Batch {
+    PartitionList earliest;
+    PartitionList latest;
+    std::vector<std::pair<uint32_t, uint32_t>> index;  // (topic i, partition j) per element
+  };
+  std::map<int32_t, Batch> batches;
+  size_t failed = 0;
+  for (size_t i = 0; i < topics.size(); ++i) {
+    (*out)[i].assign(topics[i].partitions.size(), Watermarks{});
+    auto it = by_name.find(topics[i].topic);
+    for (size_t j = 0; j < topics[i].partitions.size(); ++j) {
+      const int32_t pid = topics[i].partitions[j];
+      int32_t leader = -1;
+      if (it != by_name.end()) {
+        const auto& parts = it->second->partitions;
+        auto pit = std::lower_bound(parts.begin(), parts.end(), pid,
+                                    [](const PartitionInfo& p, int32_t id) { return p.id < id; });
+        if (pit != parts.end() && pit->id == pid) leader = pit->leader;
+      }
+      if (leader < 0) {
+        ++failed;
+        continue;
+      }
+      Batch& b = batches[leader];
+      if (!b.earliest) {
+        b.earliest.reset(rd_kafka_topic_partition_list_new(64));
+        b.latest.reset(rd_kafka_topic_partition_list_new(64));
+      }
+      rd_kafka_topic_partition_list_add(b.earliest.get(), topics[i].topic.c_str(), pid)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+      rd_kafka_topic_partition_list_add(b.latest.get(), topics[i].topic.c_str(), pid)->offset =
+          RD_KAFKA_OFFSET_END;
+      b.index.emplace_back(static_cast<uint32_t>(i), static_cast<uint32_t>(j));
+    }
+  }
+  // offsets_for_times sends one ListOffsets request per leader; we run one call per leader and
+  // kind concurrently so a slow or dead broker only delays (and fails) its own partitions.
+  std::vector<std::thread> threads;
+  const int ms = static_cast<int>(timeout.count());
+  for (auto& [leader, b] : batches) {
+    threads.emplace_back(
+        [this, &b, ms] { rd_kafka_offsets_for_times(h_->rk, b.earliest.get(), ms); });
+    threads.emplace_back(
+        [this, &b, ms] { rd_kafka_offsets_for_times(h_->rk, b.latest.get(), ms); });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& [leader, b] : batches) {
+    for (size_t k = 0; k < b.index.size(); ++k) {
+      const auto& e = b.earliest->elems[k];
+      const auto& l = b.latest->elems[k];
+      Watermarks& w = (*out)[b.index[k].first][b.index[k].second];
+      if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0) w.low = e.offset;
+      if (l.err == RD_KAFKA_RESP_ERR_NO_ERROR && l.offset >= 0) w.high = l.offset;
+      if (w.low < 0 || w.high < 0) {
+        w = Watermarks{};
+        ++failed;
+      }
+    }
+  }
+  return failed;
+}
+
+Result<std::vector<std::string>> KafkaClient::ListGroups(std::chrono::milliseconds timeout) {
+  Queue q(rd_kafka_queue_new(h_->rk));
+  AdminOptions opts = MakeAdminOptions(h_->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout);
+  rd_kafka_ListConsumerGroups(h_->rk, opts.get(), q.get());
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), static_cast<int>(timeout.count()) + 1000);
+  if (ev == nullptr) return Status::Error("ListConsumerGroups timed out");
+  std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> guard(ev, rd_kafka_event_destroy);
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Error(std::string("ListConsumerGroups failed: ") +
+                         rd_kafka_event_error_string(ev));
+  }
+  const auto* res = rd_kafka_event_ListConsumerGroups_result(ev);
+  if (res == nullptr) return Status::Error("ListConsumerGroups: unexpected reply event");
+  size_t valid_cnt = 0, error_cnt = 0;
+  const rd_kafka_ConsumerGroupListing_t** valid =
+      rd_kafka_ListConsumerGroups_result_valid(res, &valid_cnt);
+  const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(res, &error_cnt);
+  std::vector<std::string> groups;
+  for (size_t i = 0; i < valid_cnt; ++i) {
+    groups.emplace_back(rd_kafka_ConsumerGroupListing_group_id(valid[i]));
+  }
+  if (groups.empty() && error_cnt > 0) {
+    return Status::Error(std::string("ListConsumerGroups refused: ") +
+                         rd_kafka_error_string(errors[0]));
+  }
+  std::sort(groups.begin(), groups.end());
+  return groups;
+}
+
+Result<std::vector<GroupDescription>> KafkaClient::DescribeGroups(
+    const std::vector<std::string>& groups, std::chrono::milliseconds timeout) {
+  std::vector<GroupDescription> out;
+  if (groups.empty()) return out;
+  std::vector<const char*> names;
+  for (const auto& g : groups) names.push_back(g.c_str());
+  Queue q(rd_kafka_queue_new(h_->rk));
+  AdminOptions opts = MakeAdminOptions(h_->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout);
+  rd_kafka_DescribeConsumerGroups(h_->rk, names.data(), names.size(), opts.get(), q.get());
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), static_cast<int>(timeout.count()) + 1000);
+  if (ev == nullptr) return Status::Error("DescribeConsumerGroups timed out");
+  std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> guard(ev, rd_kafka_event_destroy);
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Error(std::string("DescribeConsumerGroups failed: ") +
+                         rd_kafka_event_error_string(ev));
+  }
+  const auto* res = rd_kafka_event_DescribeConsumerGroups_result(ev);
+  if (res == nullptr) return Status::Error("DescribeConsumerGroups: unexpected reply event");
+  size_t cnt = 0;
+  const rd_kafka_ConsumerGroupDescription_t** descs =
+      rd_kafka_DescribeConsumerGroups_result_groups(res, &cnt);
+  for (size_t i = 0; i < cnt; ++i) {
+    const auto* d = descs[i];
+    if (rd_kafka_ConsumerGroupDescription_error(d) != nullptr) continue;
+    GroupDescription g;
+    g.name = rd_kafka_ConsumerGroupDescription_group_id(d);
+    g.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d));
+    g.members = static_cast<int>(rd_kafka_ConsumerGroupDescription_member_count(d));
+    std::set<std::string> topics;
+    for (int m = 0; m < g.members; ++m) {
+      const auto* member = rd_kafka_ConsumerGroupDescription_member(d, m);
+      const auto* assignment = rd_kafka_MemberDescription_assignment(member);
+      if (assignment == nullptr) continue;
+      const auto* parts = rd_kafka_MemberAssignment_partitions(assignment);
+      if (parts == nullptr) continue;
+      for (int k = 0; k < parts->cnt; ++k) topics.insert(parts->elems[k].topic);
+    }
+    g.assigned_topics.assign(topics.begin(), topics.end());
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
+    const std::vector<std::string>& groups,
+    const std::vector<std::optional<std::vector<TopicPartitions>>>& partitions,
+    std::chrono::milliseconds timeout) {
+  std::vector<GroupOffsets> out(groups.size());
+  if (groups.empty()) return out;
+  Queue q(rd_kafka_queue_new(h_->rk));
+  std::vector<bool> done(groups.size(), false);
+  // Every group's request is in flight at once; replies are matched by the opaque index.
+  for (size_t i = 0; i < groups.size(); ++i) {
+    out[i].group = groups[i];
+    PartitionList list;
+    if (i < partitions.size() && partitions[i].has_value()) list = ToList(*partitions[i]);
+    rd_kafka_ListConsumerGroupOffsets_t* req =
+        rd_kafka_ListConsumerGroupOffsets_new(groups[i].c_str(), list.get());
+    AdminOptions opts =
+        MakeAdminOptions(h_->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
+    rd_kafka_AdminOptions_set_opaque(opts.get(), reinterpret_cast<void*>(i));
+    rd_kafka_ListConsumerGroupOffsets(h_->rk, &req, 1, opts.get(), q.get());
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
+  size_t pending = groups.size();
+  while (pending > 0) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), RemainingMs(deadline));
+    if (ev == nullptr) break;
+    std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> guard(ev,
+                                                                         rd_kafka_event_destroy);
+    const size_t i = reinterpret_cast<size_t>(rd_kafka_event_opaque(ev));
+    if (i >= groups.size() || done[i]) continue;
+    done[i] = true;
+    --pending;
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] +
+                                    "): " + rd_kafka_event_error_string(ev));
+      continue;
+    }
+    const auto* res = rd_kafka_event_ListConsumerGroupOffsets_result(ev);
+    size_t cnt = 0;
+    const rd_kafka_group_result_t** gres =
+        res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &cnt) : nullptr;
+    if (cnt == 0) {
+      out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): empty reply");
+      continue;
+    }
+    if (const rd_kafka_error_t* e = rd_kafka_group_result_error(gres[0])) {
+      out[i].status =
+          Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): " + rd_kafka_error_string(e));
+      continue;
+    }
+    const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(gres[0]);
+    if (parts == nullptr) continue;
+    out[i].offsets.reserve(parts->cnt);
+    for (int k = 0; k < parts->cnt; ++k) {
+      const auto& p = parts->elems[k];
+      const int64_t off = p.err == RD_KAFKA_RESP_ERR_NO_ERROR ? p.offset : -1;
+      out[i].offsets.push_back({p.topic, p.partition, off});
+    }
+  }
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (!done[i]) {
+      out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): timed out");
+    }
+  }
+  return out;
+}
+
+}  // namespace streamlens::exporter::kafka

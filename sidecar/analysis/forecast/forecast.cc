@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
+#include <optional>
+#include <string>
 
 #include "sidecar/analysis/forecast/baselines.h"
 #include "sidecar/analysis/forecast/ets.h"
+#include "sidecar/analysis/forecast/multiseasonal.h"
 
 namespace streamlens::analysis::forecast {
 namespace {
@@ -54,19 +58,219 @@ Result<Forecast> RunSingle(std::span<const double> y, const ForecastParams& p, M
       return SeasonalNaiveForecast(y, p.season, p.horizon, p.levels);
     case ModelKind::kNaive:
       return SeasonalNaiveForecast(y, 1, p.horizon, p.levels);
+    case ModelKind::kMstl: {
+      MultiSeasonalParams mp;
+      mp.periods = p.extra_seasons;
+      mp.periods.push_back(p.season);
+      mp.horizon = p.horizon;
+      mp.levels = p.levels;
+      return MultiSeasonalForecast(y, mp);
+    }
     default:
       return Status::Error(std::string("model ") + ModelKindName(kind) + " is not available");
   }
+}
+
+// ---- Automatic default -------------------------------------------------------------------
+// Candidates: seasonal naive for every period, ETS (AICc-selected), Theta, and deseasonalised
+// SES with the primary period and with all periods. Each is refitted at K rolling origins
+// (n - H, n - 2H, ...; K = 3 when there is enough history, fewer otherwise) and scored on the
+// following H points by an OWA-like error: (sMAPE + MASE) with the in-sample seasonal-naive scale
+// (MASE only when the series has non-positive values). The winner is the best of: the best single
+// candidate, the mean of the best two, the mean of the best three; it is refitted on all data.
+// ETS keeps the specification AICc chose on the full series at the validation origins.
+struct Candidate {
+  std::string name;
+  std::function<Result<Forecast>(std::span<const double>)> run;
+};
+
+double ScoreWindow(std::span<const double> train, std::span<const double> actual,
+                   std::span<const double> pred, int m, bool use_smape) {
+  const int n = static_cast<int>(train.size());
+  const int lag = n > m ? m : 1;
+  double scale = 0.0;
+  for (int t = lag; t < n; ++t) scale += std::abs(train[t] - train[t - lag]);
+  scale /= std::max(1, n - lag);
+  if (!(scale > 0.0)) scale = 1e-12;
+  double mae = 0.0, smape = 0.0;
+  for (size_t h = 0; h < actual.size(); ++h) {
+    const double e = std::abs(actual[h] - pred[h]);
+    mae += e;
+    const double d = std::abs(actual[h]) + std::abs(pred[h]);
+    smape += d > 0 ? 200.0 * e / d : 0.0;
+  }
+  mae /= static_cast<double>(actual.size());
+  smape /= static_cast<double>(actual.size());
+  const double mase = mae / scale;
+  return use_smape ? 0.5 * (smape / 18.383 + mase / 2.395) : mase;
+}
+
+Forecast Combine(const std::vector<const Forecast*>& parts) {
+  Forecast out = *parts[0];
+  const double k = static_cast<double>(parts.size());
+  std::string name = "auto:";
+  for (size_t i = 0; i < parts.size(); ++i) name += (i ? "+" : "") + parts[i]->model;
+  out.model = name;
+  for (size_t h = 0; h < out.mean.size(); ++h) {
+    double mean = 0.0, sd = 0.0;
+    for (const Forecast* f : parts) {
+      mean += f->mean[h];
+      sd += f->sd[h];
+    }
+    out.mean[h] = mean / k;
+    out.sd[h] = sd / k;
+    for (size_t l = 0; l < out.intervals.size(); ++l) {
+      double lo = 0.0, hi = 0.0;
+      for (const Forecast* f : parts) {
+        lo += f->intervals[l].lower[h];
+        hi += f->intervals[l].upper[h];
+      }
+      out.intervals[l].lower[h] = lo / k;
+      out.intervals[l].upper[h] = hi / k;
+    }
+  }
+  return out;
+}
+
+Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
+  const int n = static_cast<int>(y.size());
+  const int h = p.horizon;
+  const bool positive = *std::min_element(y.begin(), y.end()) > 0.0;
+  std::vector<int> periods;
+  if (p.season > 1) periods.push_back(p.season);
+  for (int e : p.extra_seasons) {
+    if (std::find(periods.begin(), periods.end(), e) == periods.end()) periods.push_back(e);
+  }
+  std::vector<Candidate> cands;
+  for (int per : periods) {
+    cands.push_back({"snaive" + std::to_string(per), [per, &p](std::span<const double> x) {
+                       return SeasonalNaiveForecast(x, per, p.horizon, p.levels);
+                     }});
+  }
+  if (periods.empty()) {
+    cands.push_back({"naive", [&p](std::span<const double> x) {
+                       return SeasonalNaiveForecast(x, 1, p.horizon, p.levels);
+                     }});
+  }
+  // ETS: AICc selection once on the full series; validation refits keep that specification.
+  std::optional<EtsSpec> ets_spec;
+  {
+    EtsParams ep;
+    ep.period = p.season;
+    Result<EtsModel> full = FitEts(y, ep);
+    if (full.ok()) ets_spec = full->spec;
+  }
+  if (ets_spec) {
+    cands.push_back({"ets", [&p, ets_spec](std::span<const double> x) -> Result<Forecast> {
+                       EtsParams ep;
+                       ep.period = p.season;
+                       ep.spec = ets_spec;
+                       Result<EtsModel> m = FitEts(x, ep);
+                       if (!m.ok()) return m.status();
+                       return ForecastEts(*m, p.horizon, p.levels);
+                     }});
+  }
+  cands.push_back({"theta", [&p](std::span<const double> x) {
+                     return ThetaForecast(x, p.season, p.horizon, p.levels);
+                   }});
+  if (p.season > 1) {
+    cands.push_back({"mstl", [&p](std::span<const double> x) {
+                       MultiSeasonalParams mp;
+                       mp.periods = {p.season};
+                       mp.horizon = p.horizon;
+                       mp.levels = p.levels;
+                       return MultiSeasonalForecast(x, mp);
+                     }});
+  }
+  if (periods.size() > 1) {
+    cands.push_back({"mstl-all", [&p, periods](std::span<const double> x) {
+                       MultiSeasonalParams mp;
+                       mp.periods = periods;
+                       mp.horizon = p.horizon;
+                       mp.levels = p.levels;
+                       return MultiSeasonalForecast(x, mp);
+                     }});
+  }
+  const int max_period = periods.empty() ? 1 : *std::max_element(periods.begin(), periods.end());
+  const int min_train = std::max(2 * p.season + 2, std::min(2 * max_period, n / 2));
+  int windows = 0;
+  for (int k = 1; k <= 3; ++k) {
+    if (n - k * h >= min_train) windows = k;
+  }
+  const size_t nc = cands.size();
+  // errors[c][w]; +inf when a candidate fails at an origin.
+  std::vector<std::vector<std::vector<double>>> preds(nc,
+                                                      std::vector<std::vector<double>>(windows));
+  std::vector<double> score(nc, 0.0);
+  for (int w = 0; w < windows; ++w) {
+    const int origin = n - (w + 1) * h;
+    std::span<const double> train = y.first(origin);
+    for (size_t c = 0; c < nc; ++c) {
+      Result<Forecast> f = cands[c].run(train);
+      if (!f.ok()) {
+        score[c] = std::numeric_limits<double>::infinity();
+        continue;
+      }
+      preds[c][w] = f->mean;
+    }
+  }
+  auto combo_score = [&](const std::vector<size_t>& members) {
+    double total = 0.0;
+    for (int w = 0; w < windows; ++w) {
+      const int origin = n - (w + 1) * h;
+      std::vector<double> avg(h, 0.0);
+      for (size_t c : members) {
+        if (!std::isfinite(score[c])) return std::numeric_limits<double>::infinity();
+        for (int i = 0; i < h; ++i) avg[i] += preds[c][w][i] / members.size();
+      }
+      total += ScoreWindow(y.first(origin), y.subspan(origin, h), avg, p.season, positive);
+    }
+    return total / std::max(1, windows);
+  };
+  std::vector<size_t> order(nc);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<size_t> chosen;
+  if (windows == 0) {
+    // Too short to validate: ETS when it could be fitted, else the (seasonal) naive forecast.
+    chosen = {0};
+    for (size_t c = 0; c < nc; ++c) {
+      if (cands[c].name == "ets") chosen = {c};
+    }
+  } else {
+    std::vector<double> single(nc);
+    for (size_t c = 0; c < nc; ++c) single[c] = combo_score({c});
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return single[a] < single[b]; });
+    double best = single[order[0]];
+    chosen = {order[0]};
+    for (size_t k = 2; k <= std::min<size_t>(3, nc); ++k) {
+      std::vector<size_t> members(order.begin(), order.begin() + k);
+      const double s = combo_score(members);
+      if (s < best) {
+        best = s;
+        chosen = members;
+      }
+    }
+  }
+  std::vector<Forecast> finals;
+  for (size_t c : chosen) {
+    Result<Forecast> f = cands[c].run(y);
+    if (f.ok()) finals.push_back(std::move(f.value()));
+  }
+  if (finals.empty()) return SeasonalNaiveForecast(y, p.season, p.horizon, p.levels);
+  std::vector<const Forecast*> parts;
+  for (const Forecast& f : finals) parts.push_back(&f);
+  return Combine(parts);
 }
 
 }  // namespace
 
 Result<ModelKind> ParseModelKind(const std::string& name) {
   for (ModelKind k : {ModelKind::kAuto, ModelKind::kEts, ModelKind::kTheta, ModelKind::kSnaive,
-                      ModelKind::kNaive}) {
+                      ModelKind::kNaive, ModelKind::kMstl}) {
     if (name == ModelKindName(k)) return k;
   }
-  return Status::Error("model \"" + name + "\": expected auto|ets|theta|snaive|naive");
+  return Status::Error("model \"" + name + "\": expected auto|ets|theta|snaive|naive|mstl");
 }
 
 const char* ModelKindName(ModelKind kind) {
@@ -85,6 +289,8 @@ const char* ModelKindName(ModelKind kind) {
       return "snaive";
     case ModelKind::kNaive:
       return "naive";
+    case ModelKind::kMstl:
+      return "mstl";
   }
   return "unknown";
 }
@@ -100,6 +306,7 @@ Result<Forecast> ForecastSeries(std::span<const double> y, const ForecastParams&
   if (std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; })) {
     return FlatForecast(y[0], params);
   }
+  if (params.model == ModelKind::kAuto) return RunAuto(y, params);
   return RunSingle(y, params, params.model);
 }
 

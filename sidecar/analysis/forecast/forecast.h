@@ -19,9 +19,9 @@
 
 namespace streamlens::analysis::forecast {
 
-enum class ModelKind { kAuto, kEts, kArima, kTheta, kProphet, kSnaive, kNaive };
+enum class ModelKind { kAuto, kEts, kArima, kTheta, kProphet, kSnaive, kNaive, kMstl };
 
-// "auto|ets|arima|theta|prophet|snaive|naive"; the error lists the accepted names.
+// "auto|ets|arima|theta|prophet|snaive|naive|mstl"; the error lists the accepted names.
 Result<ModelKind> ParseModelKind(const std::string& name);
 const char* ModelKindName(ModelKind kind);
 

@@ -141,7 +141,8 @@ def cluster_overview():
             unit="short")
     d.row("Consumer groups")
     d.panel("table", "Consumer group status", [
-        ("max by (consumergroup, status) (streamlens_consumergroup_status_info == 1)", "")],
+        ("max by (consumergroup, status) (streamlens_consumergroup_status_info == 1)", ""),
+        ("max by (consumergroup) (streamlens_consumergroup_group_status)", "")],
         w=8, description="Burrow's evaluation: OK, WARN, ERR, STOP, STALL, REWIND.")
     d.panel("timeseries", "Lag per group and topic", [("consumergroup_topic:kafka_consumergroup_lag:sum", "{{consumergroup}} / {{topic}}")],
             w=8, unit="short")
@@ -161,14 +162,14 @@ def consumer_lag():
     d.panel("timeseries", "Lag (messages)", [(f"consumergroup_topic:kafka_consumergroup_lag:sum{{{sel}}}", "{{consumergroup}} / {{topic}}")],
             unit="short")
     d.panel("timeseries", "Lag (seconds behind the head, worst partition)",
-            [(f"consumergroup_topic:streamlens_consumergroup_lag_seconds:max{{{sel}}}", "{{consumergroup}} / {{topic}}")], unit="s")
+            [(f"streamlens_consumergroup_max_lag_seconds{{{sel}}}", "{{consumergroup}} / {{topic}}")], unit="s")
     d.panel("timeseries", "Consumed vs produced", [
         (f"consumergroup_topic:kafka_consumergroup_current_offset:rate5m{{{sel}}}", "consumed {{consumergroup}} / {{topic}}"),
         ('topic:kafka_topic_partition_current_offset:rate5m{topic=~"$topic"}', "produced {{topic}}")], unit="short")
     d.panel("timeseries", "Lag per partition", [
         (f"kafka_consumergroup_lag{{{sel}}}", "{{consumergroup}} / {{topic}} / {{partition}}")], unit="short")
     d.row("Expected lag (streamlens-sidecar)")
-    fsel = f'for=~"consumergroup_lag.*",{sel}'
+    fsel = f'for=~"consumer_lag.*",{sel}'
     band_override = [
         {"matcher": {"id": "byRegexp", "options": "upper.*"},
          "properties": [{"id": "custom.fillBelowTo", "value": "lower"}, {"id": "custom.lineWidth", "value": 0}]},
@@ -185,7 +186,7 @@ def consumer_lag():
         (f"max by (consumergroup, topic) (streamlens_anomaly_score{{{fsel}}})", "{{consumergroup}} / {{topic}}")],
         w=8, thresholds=[(None, "green"), (1, "red")], min_=0)
     d.row("Forecast and SLA")
-    fcs = f'for=~"consumergroup_lag_seconds.*",{sel}'
+    fcs = f'for=~"consumer_lag_seconds.*",{sel}'
     d.panel("timeseries", "Forecast of lag seconds", [
         (f"max by (consumergroup, topic, horizon) (streamlens_forecast{{{fcs}}})", "{{consumergroup}} / {{topic}} in {{horizon}}"),
         (f"max by (consumergroup, topic, horizon) (streamlens_forecast_upper{{{fcs}}})", "upper {{horizon}}"),
@@ -301,17 +302,21 @@ def self_monitoring():
     d.panel("timeseries", "Collection duration", [("streamlens_exporter_collect_duration_seconds", "{{collector}}")], w=8, unit="s")
     d.panel("timeseries", "Age of the last collection", [
         ("time() - streamlens_exporter_last_collect_timestamp_seconds", "{{collector}}")], w=8, unit="s")
-    d.panel("timeseries", "Collection success", [("streamlens_exporter_collect_success", "{{collector}}")], w=8, min_=0, max_=1)
+    d.panel("timeseries", "Collection success and failures", [
+        ("streamlens_exporter_collect_success", "success {{collector}}"),
+        ("increase(streamlens_exporter_collect_failures_total[$__rate_interval])", "failures {{collector}}")], w=8, min_=0)
     d.row("streamlens-sidecar")
     d.panel("timeseries", "Runs and failures per job", [
-        ("sum by (for) (rate(streamlens_sidecar_runs_total[$__rate_interval]))", "runs {{for}}"),
-        ("sum by (for) (rate(streamlens_sidecar_failures_total[$__rate_interval]))", "failures {{for}}"),
-        ("sum by (for) (rate(streamlens_sidecar_skipped_cycles_total[$__rate_interval]))", "skipped {{for}}")],
+        ("sum by (for) (rate(streamlens_sidecar_job_runs_total[$__rate_interval]))", "runs {{for}}"),
+        ("sum by (for) (rate(streamlens_sidecar_job_failures_total[$__rate_interval]))", "failures {{for}}"),
+        ("sum by (for) (rate(streamlens_sidecar_job_skipped_cycles_total[$__rate_interval]))", "skipped {{for}}")],
         w=8, unit="ops")
-    d.panel("timeseries", "Run duration per job", [("streamlens_sidecar_run_duration_seconds", "{{for}}")], w=8, unit="s")
+    d.panel("timeseries", "Last infer and fit duration per job", [
+        ("streamlens_sidecar_job_last_infer_duration_seconds", "infer {{for}}"),
+        ("streamlens_sidecar_job_last_fit_duration_seconds", "fit {{for}}")], w=8, unit="s")
     d.panel("timeseries", "Age of the last success per job", [
-        ("time() - streamlens_sidecar_last_success_timestamp_seconds", "{{for}}")], w=8, unit="s")
-    d.panel("timeseries", "Series processed per job", [("streamlens_sidecar_series", "{{for}}")], w=8)
+        ("time() - streamlens_sidecar_job_last_success_timestamp_seconds", "{{for}}")], w=8, unit="s")
+    d.panel("timeseries", "Series processed per job", [("streamlens_sidecar_job_series", "{{for}}")], w=8)
     d.panel("timeseries", "Samples read per second", [
         ("sum by (for) (rate(streamlens_sidecar_samples_read_total[$__rate_interval]))", "{{for}}")], w=8, unit="short")
     d.panel("stat", "Sources up", [("streamlens_sidecar_source_up", "{{source}}")], w=8, thresholds=[(None, "red"), (1, "green")])

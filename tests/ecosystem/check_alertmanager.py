@@ -93,7 +93,7 @@ def main():
                 alert("StreamlensSidecarSourceDown", instance="sidecar:9645", source="default",
                       severity="warning", team="observability"),
                 alert("StreamlensSidecarStale", instance="sidecar:9645", severity="warning",
-                      team="observability", **{"for": "consumergroup_lag"}),
+                      team="observability", **{"for": "consumer_lag"}),
             ])
 
             state = {}

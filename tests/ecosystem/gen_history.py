@@ -33,7 +33,7 @@ GROUPS = {"billing": ("orders", 320.0), "fraud": ("payments", 90.0), "analytics"
 MSG_BYTES = {"orders": 900, "payments": 600, "clicks": 300}
 EXPORTER = 'job="streamlens-exporter",instance="127.0.0.1:9644"'
 SIDECAR = 'job="streamlens-sidecar",instance="127.0.0.1:9645"'
-SLA_SECONDS = 300.0
+SLA_SECONDS = 600.0  # one of the sidecar's default thresholds (60, 180, 600)
 
 
 def parse_duration(s):
@@ -189,6 +189,7 @@ def main():
                 status = 1 if lag_s < 60 else 2
                 out.add("streamlens_consumergroup_status", lbl(pl), ts, status)
             group_lag_s[g] = worst
+            out.add("streamlens_consumergroup_max_lag_seconds", lbl(f'consumergroup="{g}",topic="{tp}"'), ts, worst)
             gl = f'consumergroup="{g}",topic="{tp}"'
             out.add("kafka_consumergroup_current_offset_sum", lbl(gl), ts,
                     sum(committed[(g, p)] for p in range(PARTITIONS)))
@@ -197,6 +198,8 @@ def main():
             out.add("kafka_consumergroup_uncommitted_partitions", lbl(gl), ts, 0)
             out.add("kafka_consumergroup_members", lbl(f'consumergroup="{g}"'), ts, 2)
             gstatus = "OK" if worst < 60 else ("WARN" if worst < 600 else "ERR")
+            out.add("streamlens_consumergroup_group_status", lbl(f'consumergroup="{g}"'), ts,
+                    {"OK": 1, "WARN": 2, "ERR": 3}[gstatus])
             for s in ("OK", "WARN", "ERR", "STOP", "STALL", "REWIND"):
                 out.add("streamlens_consumergroup_status_info", lbl(f'consumergroup="{g}",status="{s}"'),
                         ts, 1 if s == gstatus else 0)
@@ -274,6 +277,7 @@ def main():
             out.add("streamlens_exporter_last_collect_timestamp_seconds", lbl(cl), ts, t - 5)
             out.add("streamlens_exporter_collect_duration_seconds", lbl(cl), ts, d * (1 + 0.2 * rnd.random()))
             out.add("streamlens_exporter_collect_success", lbl(cl), ts, 1)
+            out.add("streamlens_exporter_collect_failures_total", lbl(cl), ts, 0)
         for job, base in (("streamlens-exporter", EXPORTER), ("streamlens-sidecar", SIDECAR)):
             if job == "streamlens-sidecar" and not a.sidecar:
                 continue
@@ -290,7 +294,7 @@ def main():
             band = 50.0 + 0.2 * expected
             score = abs(lag - expected) / band
             gl = f'consumergroup="{g}",topic="{tp}"'
-            fl = f'for="consumergroup_lag",model="seasonal",{gl}'
+            fl = f'for="consumer_lag",model="seasonal",{gl}'
             out.add("streamlens_anomaly_score", lbl(fl, base=SIDECAR), ts, score)
             out.add("streamlens_y", lbl(fl, base=SIDECAR), ts, lag)
             out.add("streamlens_yhat", lbl(fl, base=SIDECAR), ts, expected)
@@ -298,7 +302,7 @@ def main():
             out.add("streamlens_yhat_upper", lbl(fl, base=SIDECAR), ts, expected + band)
             lag_s = group_lag_s[g]
             trend = 4.0 if active("slowdown", g, t) else 0.0
-            fs = f'for="consumergroup_lag_seconds",model="ets",{gl}'
+            fs = f'for="consumer_lag_seconds",model="ets",{gl}'
             for h, hs in (("15m", 900), ("1h", 3600)):
                 f = lag_s + trend * hs
                 out.add("streamlens_forecast", lbl(fs, f'horizon="{h}"', base=SIDECAR), ts, f)
@@ -318,7 +322,7 @@ def main():
                                    ("java_lang_operatingsystem_processcpuload", "resources", 0.2),
                                    ("kafka_topic_partition_current_offset", "data", 0.4)):
                 out.add("streamlens_rootcause_score",
-                        lbl(f'for="consumergroup_lag",consumergroup="{g}",topic="{tp}"',
+                        lbl(f'for="consumer_lag",consumergroup="{g}",topic="{tp}"',
                             f'candidate="{cand}",layer="{layer}"', base=SIDECAR), ts,
                         w * (1.0 if trend > 0 or cand != "kafka_consumergroup_current_offset" else 0.4))
         for b in BROKERS:
@@ -334,17 +338,18 @@ def main():
         out.add("streamlens_broker_cpu_model_r2", SIDECAR, ts, 0.94)
         out.add("streamlens_rebalance_proposed_moves", SIDECAR, ts, 2)
         sidecar_runs += 1
-        jobs = ("consumergroup_lag", "consumergroup_lag_seconds", "broker_bytes_in")
+        jobs = ("consumer_lag", "consumer_lag_seconds", "broker_bytes_in")
         for job in jobs:
             jl = f'for="{job}"'
             samples_read += 12 * a.step / 60.0
-            out.add("streamlens_sidecar_runs_total", lbl(jl, base=SIDECAR), ts, sidecar_runs)
-            out.add("streamlens_sidecar_failures_total", lbl(jl, base=SIDECAR), ts, 0)
-            out.add("streamlens_sidecar_skipped_cycles_total", lbl(jl, base=SIDECAR), ts, 0)
-            out.add("streamlens_sidecar_run_duration_seconds", lbl(jl, base=SIDECAR), ts, 0.02 + 0.01 * rnd.random())
-            out.add("streamlens_sidecar_series", lbl(jl, base=SIDECAR), ts, 3)
+            out.add("streamlens_sidecar_job_runs_total", lbl(jl, base=SIDECAR), ts, sidecar_runs)
+            out.add("streamlens_sidecar_job_failures_total", lbl(jl, base=SIDECAR), ts, 0)
+            out.add("streamlens_sidecar_job_skipped_cycles_total", lbl(jl, base=SIDECAR), ts, 0)
+            out.add("streamlens_sidecar_job_last_infer_duration_seconds", lbl(jl, base=SIDECAR), ts, 0.02 + 0.01 * rnd.random())
+            out.add("streamlens_sidecar_job_last_fit_duration_seconds", lbl(jl, base=SIDECAR), ts, 0.5)
+            out.add("streamlens_sidecar_job_series", lbl(jl, base=SIDECAR), ts, 3)
             out.add("streamlens_sidecar_samples_read_total", lbl(jl, base=SIDECAR), ts, samples_read)
-            out.add("streamlens_sidecar_last_success_timestamp_seconds", lbl(jl, base=SIDECAR), ts, t - 10)
+            out.add("streamlens_sidecar_job_last_success_timestamp_seconds", lbl(jl, base=SIDECAR), ts, t - 10)
         out.add("streamlens_sidecar_source_up", lbl('source="default"', base=SIDECAR), ts, 1)
         out.add("streamlens_sidecar_config_last_reload_successful", SIDECAR, ts, 1)
     out.flush()

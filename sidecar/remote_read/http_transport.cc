@@ -1,0 +1,166 @@
+#include "sidecar/remote_read/http_transport.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace streamlens::remote_read {
+
+namespace {
+
+Result<std::string> ReadSecretFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(std::string(what) + " file \"" + path + "\" cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  if (s.empty()) return Status::Error(std::string(what) + " file \"" + path + "\" is empty");
+  return s;
+}
+
+bool Readable(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+HttpTransport::~HttpTransport() = default;
+
+Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(const std::string& base_url,
+                                                             const ClientOptions& options) {
+  std::unique_ptr<HttpTransport> t(new HttpTransport());
+  t->url_ = base_url;
+  t->options_ = options;
+  size_t scheme_end = base_url.find("://");
+  if (scheme_end == std::string::npos) {
+    return Status::Error("URL \"" + base_url + "\": expected http://host:port/... or https://...");
+  }
+  std::string scheme = base_url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return Status::Error("URL \"" + base_url + "\": scheme must be http or https");
+  }
+  size_t path_start = base_url.find('/', scheme_end + 3);
+  std::string host = base_url.substr(scheme_end + 3, path_start == std::string::npos
+                                                         ? std::string::npos
+                                                         : path_start - scheme_end - 3);
+  if (host.empty()) return Status::Error("URL \"" + base_url + "\": missing host");
+  t->scheme_host_port_ = scheme + "://" + host;
+  t->prefix_ = path_start == std::string::npos ? "" : base_url.substr(path_start);
+  while (!t->prefix_.empty() && t->prefix_.back() == '/') t->prefix_.pop_back();
+  if (!options.basic_auth_username.empty() && !options.bearer_token_file.empty()) {
+    return Status::Error("basic auth and a bearer token file are mutually exclusive");
+  }
+  for (const std::string* f : {&options.tls_ca_file, &options.tls_cert_file, &options.tls_key_file,
+                               &options.basic_auth_password_file, &options.bearer_token_file}) {
+    if (!f->empty() && !Readable(*f)) return Status::Error("file \"" + *f + "\" cannot be read");
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::Error("a TLS client certificate needs both a cert file and a key file");
+  }
+  if (options.max_retries < 0) return Status::Error("max retries must be >= 0");
+  return t;
+}
+
+Status HttpTransport::Send(const HttpRequest& request, const std::function<ReplySink*()>& make_sink,
+                           FetchStats* stats) const {
+  httplib::Headers headers;
+  headers.emplace("User-Agent", options_.user_agent);
+  for (const auto& h : request.headers) headers.emplace(h.first, h.second);
+  for (const auto& h : options_.headers) headers.emplace(h.first, h.second);
+  if (!options_.basic_auth_username.empty()) {
+    std::string password;
+    if (!options_.basic_auth_password_file.empty()) {
+      auto p = ReadSecretFile(options_.basic_auth_password_file, "basic auth password");
+      if (!p.ok()) return p.status();
+      password = *p;
+    }
+    headers.insert(
+        httplib::make_basic_authentication_header(options_.basic_auth_username, password));
+  }
+  if (!options_.bearer_token_file.empty()) {
+    auto tok = ReadSecretFile(options_.bearer_token_file, "bearer token");
+    if (!tok.ok()) return tok.status();
+    headers.emplace("Authorization", "Bearer " + *tok);
+  }
+  if (!request.content_type.empty()) headers.emplace("Content-Type", request.content_type);
+
+  const std::string where =
+      request.method + " " + url_ + request.path.substr(0, request.path.find('?'));
+  auto backoff = options_.retry_min_backoff;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<httplib::Client> cli;
+    if (!options_.tls_cert_file.empty()) {
+      cli = std::make_unique<httplib::Client>(scheme_host_port_, options_.tls_cert_file,
+                                              options_.tls_key_file);
+    } else {
+      cli = std::make_unique<httplib::Client>(scheme_host_port_);
+    }
+    auto to = options_.timeout;
+    cli->set_connection_timeout(to);
+    cli->set_read_timeout(to);
+    cli->set_write_timeout(to);
+    cli->set_keep_alive(false);
+    cli->set_decompress(true);
+    if (!options_.tls_ca_file.empty()) cli->set_ca_cert_path(options_.tls_ca_file.c_str());
+    if (options_.tls_insecure_skip_verify) cli->enable_server_certificate_verification(false);
+
+    httplib::Request req;
+    req.method = request.method;
+    req.path = prefix_ + request.path;
+    req.headers = headers;
+    req.body = request.body;
+    ReplySink* sink = make_sink();
+    int status = 0;
+    std::string error_body;
+    Status sink_status;
+    req.response_handler = [&](const httplib::Response& res) {
+      status = res.status;
+      if (status == 200) {
+        sink_status = sink->Begin(res.get_header_value("Content-Type"));
+        return sink_status.ok();
+      }
+      return true;
+    };
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      if (stats) stats->bytes_received += n;
+      if (status == 200) {
+        sink_status = sink->Data(std::string_view(data, n));
+        return sink_status.ok();
+      }
+      if (error_body.size() < 4096) error_body.append(data, std::min<size_t>(n, 4096));
+      return true;
+    };
+    if (stats) {
+      ++stats->requests;
+      if (attempt > 0) ++stats->retries;
+    }
+    httplib::Result res = cli->send(req);
+    if (!sink_status.ok()) return sink_status.WithContext(where);
+    bool retryable;
+    std::string err;
+    if (!res) {
+      err = "request failed: " + httplib::to_string(res.error());
+      if (res.error() == httplib::Error::Read) err += " (no reply within the timeout?)";
+      retryable = true;
+    } else if (status == 200) {
+      return sink->End().WithContext(where);
+    } else {
+      while (!error_body.empty() && (error_body.back() == '\n' || error_body.back() == '\r')) {
+        error_body.pop_back();
+      }
+      err = "server replied HTTP " + std::to_string(status) +
+            (error_body.empty() ? std::string() : ": " + error_body);
+      retryable = status >= 500;
+    }
+    if (!retryable || attempt >= options_.max_retries) {
+      if (attempt > 0) err += " (after " + std::to_string(attempt + 1) + " attempts)";
+      return Status::Error(where + ": " + err);
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, options_.retry_max_backoff);
+  }
+}
+
+}  // namespace streamlens::remote_read

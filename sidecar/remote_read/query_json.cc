@@ -1,0 +1,405 @@
+#include "sidecar/remote_read/query_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace streamlens::remote_read {
+
+namespace {
+
+class JsonReader {
+ public:
+  explicit JsonReader(std::string_view s) : s_(s) {}
+
+  void Ws() {
+    while (p_ < s_.size() &&
+           (s_[p_] == ' ' || s_[p_] == '\n' || s_[p_] == '\t' || s_[p_] == '\r')) {
+      ++p_;
+    }
+  }
+  bool Peek(char c) {
+    Ws();
+    return p_ < s_.size() && s_[p_] == c;
+  }
+  bool Eat(char c) {
+    if (!Peek(c)) return false;
+    ++p_;
+    return true;
+  }
+  Status Expect(char c) {
+    if (Eat(c)) return Status::Ok();
+    return Fail(std::string("expected '") + c + "'");
+  }
+  Status Fail(const std::string& what) const {
+    return Status::Error("malformed JSON reply at byte " + std::to_string(p_) + ": " + what);
+  }
+  size_t pos() const { return p_; }
+  void set_pos(size_t p) { p_ = p; }
+  bool at_end() {
+    Ws();
+    return p_ >= s_.size();
+  }
+
+  Status String(std::string* out) {
+    Ws();
+    if (p_ >= s_.size() || s_[p_] != '"') return Fail("expected a string");
+    ++p_;
+    out->clear();
+    for (;;) {
+      size_t start = p_;
+      while (p_ < s_.size() && s_[p_] != '"' && s_[p_] != '\\' &&
+             static_cast<unsigned char>(s_[p_]) >= 0x20) {
+        ++p_;
+      }
+      out->append(s_.substr(start, p_ - start));
+      if (p_ >= s_.size()) return Fail("unterminated string");
+      char c = s_[p_];
+      if (c == '"') {
+        ++p_;
+        return Status::Ok();
+      }
+      if (c != '\\') return Fail("control character in string");
+      if (++p_ >= s_.size()) return Fail("unterminated string");
+      char e = s_[p_++];
+      switch (e) {
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp;
+          STREAMLENS_RETURN_IF_ERROR(Hex4(&cp));
+          if (cp >= 0xd800 && cp <= 0xdbff) {
+            uint32_t lo;
+            if (s_.substr(p_, 2) != "\\u") return Fail("unpaired surrogate");
+            p_ += 2;
+            STREAMLENS_RETURN_IF_ERROR(Hex4(&lo));
+            if (lo < 0xdc00 || lo > 0xdfff) return Fail("unpaired surrogate");
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+          } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+            return Fail("unpaired surrogate");
+          }
+          AppendUtf8(out, cp);
+          break;
+        }
+        default:
+          return Fail("bad escape in string");
+      }
+    }
+  }
+
+  // Raw number text.
+  Status Number(std::string_view* out) {
+    Ws();
+    size_t start = p_;
+    while (p_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[p_])) || s_[p_] == '-' ||
+                              s_[p_] == '+' || s_[p_] == '.' || s_[p_] == 'e' || s_[p_] == 'E')) {
+      ++p_;
+    }
+    if (p_ == start) return Fail("expected a number");
+    *out = s_.substr(start, p_ - start);
+    return Status::Ok();
+  }
+
+  Status Skip(int depth = 0) {
+    if (depth > 200) return Fail("nesting too deep");
+    Ws();
+    if (p_ >= s_.size()) return Fail("unexpected end");
+    char c = s_[p_];
+    if (c == '"') {
+      std::string tmp;
+      return String(&tmp);
+    }
+    if (c == '{' || c == '[') {
+      char close = c == '{' ? '}' : ']';
+      ++p_;
+      if (Eat(close)) return Status::Ok();
+      for (;;) {
+        if (c == '{') {
+          std::string k;
+          STREAMLENS_RETURN_IF_ERROR(String(&k));
+          STREAMLENS_RETURN_IF_ERROR(Expect(':'));
+        }
+        STREAMLENS_RETURN_IF_ERROR(Skip(depth + 1));
+        if (Eat(',')) continue;
+        return Expect(close);
+      }
+    }
+    for (std::string_view lit : {"true", "false", "null"}) {
+      if (s_.substr(p_, lit.size()) == lit) {
+        p_ += lit.size();
+        return Status::Ok();
+      }
+    }
+    std::string_view num;
+    return Number(&num);
+  }
+
+ private:
+  Status Hex4(uint32_t* cp) {
+    if (p_ + 4 > s_.size()) return Fail("truncated \\u escape");
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char d = s_[p_++];
+      int dv = (d >= '0' && d <= '9')   ? d - '0'
+               : (d >= 'a' && d <= 'f') ? d - 'a' + 10
+               : (d >= 'A' && d <= 'F') ? d - 'A' + 10
+                                        : -1;
+      if (dv < 0) return Fail("bad \\u escape");
+      v = v * 16 + dv;
+    }
+    *cp = v;
+    return Status::Ok();
+  }
+  static void AppendUtf8(std::string* out, uint32_t cp) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+
+  std::string_view s_;
+  size_t p_ = 0;
+};
+
+// "1700000000.123" (seconds) -> milliseconds, exactly for up to 3 decimals.
+bool ParseSecondsToMs(std::string_view text, int64_t* ms) {
+  bool neg = !text.empty() && text[0] == '-';
+  std::string_view t = neg ? text.substr(1) : text;
+  size_t dot = t.find('.');
+  std::string_view ip = t.substr(0, dot);
+  std::string_view fp = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+  bool simple = !ip.empty() && ip.size() <= 15 && fp.size() <= 3;
+  for (char c : ip) simple = simple && c >= '0' && c <= '9';
+  for (char c : fp) simple = simple && c >= '0' && c <= '9';
+  if (simple) {
+    int64_t v = 0;
+    for (char c : ip) v = v * 10 + (c - '0');
+    int64_t f = 0;
+    for (size_t i = 0; i < 3; ++i) f = f * 10 + (i < fp.size() ? fp[i] - '0' : 0);
+    *ms = (neg ? -1 : 1) * (v * 1000 + f);
+    return true;
+  }
+  double d;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(d) ||
+      std::fabs(d) > 9.2e15) {
+    return false;
+  }
+  *ms = static_cast<int64_t>(std::llround(d * 1000.0));
+  return true;
+}
+
+bool ParseValue(std::string_view text, double* v) {
+  if (text == "+Inf" || text == "Inf") {
+    *v = std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (text == "-Inf") {
+    *v = -std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (text == "NaN") {
+    *v = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  auto r = std::from_chars(text.data(), text.data() + text.size(), *v);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size();
+}
+
+// [ts, "value"]
+Status ParsePoint(JsonReader& j, std::string* scratch, int64_t* t, double* v) {
+  STREAMLENS_RETURN_IF_ERROR(j.Expect('['));
+  std::string_view num;
+  STREAMLENS_RETURN_IF_ERROR(j.Number(&num));
+  if (!ParseSecondsToMs(num, t)) return j.Fail("bad timestamp \"" + std::string(num) + "\"");
+  STREAMLENS_RETURN_IF_ERROR(j.Expect(','));
+  STREAMLENS_RETURN_IF_ERROR(j.String(scratch));
+  if (!ParseValue(*scratch, v)) return j.Fail("bad sample value \"" + *scratch + "\"");
+  return j.Expect(']');
+}
+
+Status ParseSeries(JsonReader& j, int64_t start_ms, int64_t end_ms, SeriesSetBuilder* out) {
+  STREAMLENS_RETURN_IF_ERROR(j.Expect('{'));
+  std::vector<Label> labels;
+  bool have_metric = false;
+  size_t values_pos = 0, value_pos = 0;
+  std::string key;
+  if (!j.Eat('}')) {
+    for (;;) {
+      STREAMLENS_RETURN_IF_ERROR(j.String(&key));
+      STREAMLENS_RETURN_IF_ERROR(j.Expect(':'));
+      if (key == "metric") {
+        have_metric = true;
+        STREAMLENS_RETURN_IF_ERROR(j.Expect('{'));
+        if (!j.Eat('}')) {
+          for (;;) {
+            Label l;
+            STREAMLENS_RETURN_IF_ERROR(j.String(&l.name));
+            STREAMLENS_RETURN_IF_ERROR(j.Expect(':'));
+            STREAMLENS_RETURN_IF_ERROR(j.String(&l.value));
+            labels.push_back(std::move(l));
+            if (j.Eat(',')) continue;
+            STREAMLENS_RETURN_IF_ERROR(j.Expect('}'));
+            break;
+          }
+        }
+      } else if (key == "values") {
+        j.Ws();
+        values_pos = j.pos() + 1;
+        STREAMLENS_RETURN_IF_ERROR(j.Skip());
+      } else if (key == "value") {
+        j.Ws();
+        value_pos = j.pos() + 1;
+        STREAMLENS_RETURN_IF_ERROR(j.Skip());
+      } else {
+        STREAMLENS_RETURN_IF_ERROR(j.Skip());  // e.g. "histograms": float-only reader
+      }
+      if (j.Eat(',')) continue;
+      STREAMLENS_RETURN_IF_ERROR(j.Expect('}'));
+      break;
+    }
+  }
+  if (!have_metric) return j.Fail("series without \"metric\"");
+  Status st = out->BeginSeries(labels);
+  if (!st.ok()) return j.Fail(st.message());
+  size_t resume = j.pos();
+  std::string scratch;
+  int64_t last = INT64_MIN;
+  auto add = [&](int64_t t, double v) -> Status {
+    if (t <= last) return j.Fail("sample timestamps do not increase");
+    last = t;
+    if (t >= start_ms && t <= end_ms) out->Append(t, v);
+    return Status::Ok();
+  };
+  if (values_pos) {
+    j.set_pos(values_pos - 1);
+    STREAMLENS_RETURN_IF_ERROR(j.Expect('['));
+    if (!j.Eat(']')) {
+      for (;;) {
+        int64_t t;
+        double v;
+        STREAMLENS_RETURN_IF_ERROR(ParsePoint(j, &scratch, &t, &v));
+        STREAMLENS_RETURN_IF_ERROR(add(t, v));
+        if (j.Eat(',')) continue;
+        STREAMLENS_RETURN_IF_ERROR(j.Expect(']'));
+        break;
+      }
+    }
+  }
+  if (value_pos) {
+    j.set_pos(value_pos - 1);
+    int64_t t;
+    double v;
+    STREAMLENS_RETURN_IF_ERROR(ParsePoint(j, &scratch, &t, &v));
+    STREAMLENS_RETURN_IF_ERROR(add(t, v));
+  }
+  j.set_pos(resume);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeQueryJson(std::string_view body, int64_t start_ms, int64_t end_ms,
+                       SeriesSetBuilder* out) {
+  JsonReader j(body);
+  STREAMLENS_RETURN_IF_ERROR(j.Expect('{'));
+  std::string key, status, error_type, error, result_type;
+  bool have_result = false;
+  size_t result_pos = 0;
+  if (!j.Eat('}')) {
+    for (;;) {
+      STREAMLENS_RETURN_IF_ERROR(j.String(&key));
+      STREAMLENS_RETURN_IF_ERROR(j.Expect(':'));
+      if (key == "status") {
+        STREAMLENS_RETURN_IF_ERROR(j.String(&status));
+      } else if (key == "errorType") {
+        STREAMLENS_RETURN_IF_ERROR(j.String(&error_type));
+      } else if (key == "error") {
+        STREAMLENS_RETURN_IF_ERROR(j.String(&error));
+      } else if (key == "data") {
+        STREAMLENS_RETURN_IF_ERROR(j.Expect('{'));
+        if (!j.Eat('}')) {
+          for (;;) {
+            STREAMLENS_RETURN_IF_ERROR(j.String(&key));
+            STREAMLENS_RETURN_IF_ERROR(j.Expect(':'));
+            if (key == "resultType") {
+              STREAMLENS_RETURN_IF_ERROR(j.String(&result_type));
+            } else if (key == "result") {
+              have_result = true;
+              j.Ws();
+              result_pos = j.pos() + 1;
+              STREAMLENS_RETURN_IF_ERROR(j.Skip());
+            } else {
+              STREAMLENS_RETURN_IF_ERROR(j.Skip());
+            }
+            if (j.Eat(',')) continue;
+            STREAMLENS_RETURN_IF_ERROR(j.Expect('}'));
+            break;
+          }
+        }
+      } else {
+        STREAMLENS_RETURN_IF_ERROR(j.Skip());
+      }
+      if (j.Eat(',')) continue;
+      STREAMLENS_RETURN_IF_ERROR(j.Expect('}'));
+      break;
+    }
+  }
+  if (!j.at_end()) return j.Fail("trailing data after the reply object");
+  if (status == "error") {
+    return Status::Error("query failed: " + (error_type.empty() ? "" : error_type + ": ") + error);
+  }
+  if (status != "success")
+    return Status::Error("reply status is \"" + status + "\", expected \"success\"");
+  if (!have_result) return Status::Error("reply has no data.result");
+  if (result_type != "matrix" && result_type != "vector") {
+    return Status::Error("reply resultType is \"" + result_type +
+                         "\", expected \"matrix\" (is the query a series selector?)");
+  }
+  j.set_pos(result_pos - 1);
+  STREAMLENS_RETURN_IF_ERROR(j.Expect('['));
+  if (j.Eat(']')) return Status::Ok();
+  for (;;) {
+    STREAMLENS_RETURN_IF_ERROR(ParseSeries(j, start_ms, end_ms, out));
+    if (j.Eat(',')) continue;
+    return j.Expect(']');
+  }
+}
+
+}  // namespace streamlens::remote_read

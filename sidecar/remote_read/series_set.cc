@@ -1,0 +1,313 @@
+#include "sidecar/remote_read/series_set.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace streamlens::remote_read {
+
+namespace {
+
+void AppendHex(std::string* out, unsigned c, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i) out->push_back(kHex[(c >> (4 * i)) & 0xf]);
+}
+
+// Length of a valid UTF-8 sequence starting at s[i], or 0 if invalid.
+size_t Utf8Len(std::string_view s, size_t i, uint32_t* cp) {
+  unsigned char c = s[i];
+  size_t n;
+  uint32_t v;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  } else if ((c & 0xe0) == 0xc0) {
+    n = 2;
+    v = c & 0x1f;
+  } else if ((c & 0xf0) == 0xe0) {
+    n = 3;
+    v = c & 0x0f;
+  } else if ((c & 0xf8) == 0xf0) {
+    n = 4;
+    v = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char d = s[i + k];
+    if ((d & 0xc0) != 0x80) return 0;
+    v = (v << 6) | (d & 0x3f);
+  }
+  if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+      (v >= 0xd800 && v <= 0xdfff)) {
+    return 0;
+  }
+  *cp = v;
+  return n;
+}
+
+}  // namespace
+
+void AppendQuoted(std::string* out, std::string_view text) {
+  out->push_back('"');
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = text[i];
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        ++i;
+        continue;
+      case '\\':
+        out->append("\\\\");
+        ++i;
+        continue;
+      case '\n':
+        out->append("\\n");
+        ++i;
+        continue;
+      case '\t':
+        out->append("\\t");
+        ++i;
+        continue;
+      case '\r':
+        out->append("\\r");
+        ++i;
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      out->append("\\x");
+      AppendHex(out, c, 2);
+      ++i;
+      continue;
+    }
+    uint32_t cp;
+    size_t n = Utf8Len(text, i, &cp);
+    if (n == 0) {
+      out->append("\\x");
+      AppendHex(out, c, 2);
+      ++i;
+      continue;
+    }
+    out->append(text.substr(i, n));
+    i += n;
+  }
+  out->push_back('"');
+}
+
+std::string_view SeriesSet::label_value(size_t i, std::string_view name) const {
+  for (const LabelRef& l : labels(i)) {
+    if (symbols_[l.name] == name) return symbols_[l.value];
+  }
+  return {};
+}
+
+std::vector<Label> SeriesSet::label_set(size_t i) const {
+  std::vector<Label> out;
+  for (const LabelRef& l : labels(i)) out.push_back({symbols_[l.name], symbols_[l.value]});
+  return out;
+}
+
+std::string SeriesSet::SeriesName(size_t i) const {
+  std::string out;
+  std::string_view metric = label_value(i, "__name__");
+  out.append(metric);
+  out.push_back('{');
+  bool first = true;
+  for (const LabelRef& l : labels(i)) {
+    if (symbols_[l.name] == "__name__") continue;
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(symbols_[l.name]);
+    out.push_back('=');
+    AppendQuoted(&out, symbols_[l.value]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+ptrdiff_t SeriesSet::Find(const std::vector<Label>& want) const {
+  std::vector<Label> sorted = want;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Label& a, const Label& b) { return a.name < b.name; });
+  for (size_t i = 0; i < size(); ++i) {
+    auto ls = labels(i);
+    if (ls.size() != sorted.size()) continue;
+    bool eq = true;
+    for (size_t k = 0; k < ls.size() && eq; ++k) {
+      eq = symbols_[ls[k].name] == sorted[k].name && symbols_[ls[k].value] == sorted[k].value;
+    }
+    if (eq) return static_cast<ptrdiff_t>(i);
+  }
+  return -1;
+}
+
+size_t SeriesSet::MemoryBytes() const {
+  size_t b =
+      timestamps_.capacity() * sizeof(int64_t) + values_.capacity() * sizeof(double) +
+      sample_offsets_.capacity() * sizeof(size_t) + label_refs_.capacity() * sizeof(LabelRef) +
+      label_offsets_.capacity() * sizeof(uint32_t) + symbols_.capacity() * sizeof(std::string);
+  for (const std::string& s : symbols_) b += s.capacity() > 15 ? s.capacity() + 1 : 0;
+  return b;
+}
+
+uint32_t SeriesSetBuilder::Intern(std::string_view s) {
+  auto it = symbol_ids_.find(std::string(s));
+  if (it != symbol_ids_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(symbols_.size());
+  symbols_.emplace_back(s);
+  symbol_ids_.emplace(std::string(s), id);
+  return id;
+}
+
+void SeriesSetBuilder::CloseRun() {
+  if (!in_series_) return;
+  if (timestamps_.size() > run_begin_) {
+    series_[current_].runs.push_back(static_cast<uint32_t>(runs_.size()));
+    runs_.push_back({current_, run_begin_, timestamps_.size()});
+  }
+  in_series_ = false;
+}
+
+Status SeriesSetBuilder::BeginSeries(
+    std::span<const std::pair<std::string_view, std::string_view>> labels) {
+  CloseRun();
+  std::vector<std::pair<std::string_view, std::string_view>> sorted;
+  sorted.reserve(labels.size());
+  for (const auto& l : labels) {
+    if (l.first.empty()) return Status::Error("series has a label with an empty name");
+    if (!l.second.empty()) sorted.push_back(l);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t k = 1; k < sorted.size(); ++k) {
+    if (sorted[k].first == sorted[k - 1].first) {
+      return Status::Error("series has label \"" + std::string(sorted[k].first) + "\" twice");
+    }
+  }
+  std::vector<LabelRef> refs;
+  refs.reserve(sorted.size());
+  std::string key;
+  key.reserve(sorted.size() * 8);
+  for (const auto& l : sorted) {
+    LabelRef r{Intern(l.first), Intern(l.second)};
+    refs.push_back(r);
+    key.append(reinterpret_cast<const char*>(&r), sizeof(r));
+  }
+  auto [it, inserted] = series_ids_.emplace(std::move(key), static_cast<uint32_t>(series_.size()));
+  if (inserted) series_.push_back({std::move(refs), {}});
+  current_ = it->second;
+  in_series_ = true;
+  run_begin_ = timestamps_.size();
+  return Status::Ok();
+}
+
+Status SeriesSetBuilder::BeginSeries(const std::vector<Label>& labels) {
+  std::vector<std::pair<std::string_view, std::string_view>> v;
+  v.reserve(labels.size());
+  for (const Label& l : labels) v.emplace_back(l.name, l.value);
+  return BeginSeries(v);
+}
+
+Status SeriesSetBuilder::AppendSet(const SeriesSet& set) {
+  for (size_t i = 0; i < set.size(); ++i) {
+    std::vector<std::pair<std::string_view, std::string_view>> v;
+    for (const LabelRef& l : set.labels(i)) v.emplace_back(set.symbol(l.name), set.symbol(l.value));
+    STREAMLENS_RETURN_IF_ERROR(BeginSeries(v));
+    auto ts = set.timestamps(i);
+    auto vs = set.values(i);
+    timestamps_.insert(timestamps_.end(), ts.begin(), ts.end());
+    values_.insert(values_.end(), vs.begin(), vs.end());
+  }
+  return Status::Ok();
+}
+
+Result<SeriesSet> SeriesSetBuilder::Finish() {
+  CloseRun();
+  // Order series by label text, the way Prometheus compares label sets.
+  std::vector<uint32_t> order(series_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto less = [&](uint32_t a, uint32_t b) {
+    const auto& la = series_[a].labels;
+    const auto& lb = series_[b].labels;
+    size_t n = std::min(la.size(), lb.size());
+    for (size_t k = 0; k < n; ++k) {
+      if (la[k].name != lb[k].name) return symbols_[la[k].name] < symbols_[lb[k].name];
+      if (la[k].value != lb[k].value) return symbols_[la[k].value] < symbols_[lb[k].value];
+    }
+    return la.size() < lb.size();
+  };
+  std::sort(order.begin(), order.end(), less);
+
+  SeriesSet out;
+  // Fast path: series already in order, one run each, runs laid out back to back.
+  bool in_place = true;
+  size_t expect = 0;
+  for (uint32_t k = 0; k < order.size() && in_place; ++k) {
+    const PendingSeries& s = series_[order[k]];
+    if (s.runs.size() > 1) in_place = false;
+    if (s.runs.size() == 1) {
+      const Run& r = runs_[s.runs[0]];
+      if (r.begin != expect) in_place = false;
+      expect = r.end;
+    }
+  }
+  if (in_place && expect != timestamps_.size()) in_place = false;
+
+  out.sample_offsets_.reserve(order.size() + 1);
+  out.label_offsets_.reserve(order.size() + 1);
+  out.sample_offsets_.push_back(0);
+  out.label_offsets_.push_back(0);
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
+  if (!in_place) {
+    ts.reserve(timestamps_.size());
+    vs.reserve(values_.size());
+  }
+  size_t total = 0;
+  for (uint32_t idx : order) {
+    const PendingSeries& s = series_[idx];
+    if (s.runs.empty()) continue;  // no samples in range: absent, as in a PromQL answer
+    int64_t last = INT64_MIN;
+    bool first_run = true;
+    for (uint32_t r : s.runs) {
+      const Run& run = runs_[r];
+      if (!first_run && timestamps_[run.begin] <= last) {
+        std::string name;
+        for (const LabelRef& l : s.labels) {
+          name += symbols_[l.name] + "=" + symbols_[l.value] + " ";
+        }
+        return Status::Error("series {" + name + "}: samples from different parts of the reply " +
+                             "overlap in time (timestamp " +
+                             std::to_string(timestamps_[run.begin]) + " after " +
+                             std::to_string(last) + ")");
+      }
+      first_run = false;
+      last = timestamps_[run.end - 1];
+      if (!in_place) {
+        ts.insert(ts.end(), timestamps_.begin() + run.begin, timestamps_.begin() + run.end);
+        vs.insert(vs.end(), values_.begin() + run.begin, values_.begin() + run.end);
+      }
+      total += run.end - run.begin;
+    }
+    out.sample_offsets_.push_back(total);
+    out.label_refs_.insert(out.label_refs_.end(), s.labels.begin(), s.labels.end());
+    out.label_offsets_.push_back(static_cast<uint32_t>(out.label_refs_.size()));
+  }
+  if (in_place) {
+    out.timestamps_ = std::move(timestamps_);
+    out.values_ = std::move(values_);
+  } else {
+    out.timestamps_ = std::move(ts);
+    out.values_ = std::move(vs);
+  }
+  if (out.sample_offsets_.size() == 1) {
+    out.sample_offsets_.clear();
+    out.label_offsets_.clear();
+  }
+  out.symbols_ = std::move(symbols_);
+  *this = SeriesSetBuilder();
+  return out;
+}
+
+}  // namespace streamlens::remote_read

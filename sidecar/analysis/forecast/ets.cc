@@ -196,7 +196,7 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
   model.aic = model.lik + 2.0 * np;
   model.bic = model.lik + std::log(static_cast<double>(n)) * np;
   model.aicc = model.aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
-  model.sigma2 = sse / (n - np);
+  model.sigma2 = sse / (n - (np - 1.0));  // R: SSE / (n - length(par))
   return model;
 }
 

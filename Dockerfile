@@ -12,7 +12,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config git ca-certificates \
       prometheus-cpp-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev \
       libsnappy-dev libprotobuf-dev protobuf-compiler libeigen3-dev \
-      librdkafka-dev libyaml-cpp-dev libcrypt-dev \
+      librdkafka-dev libyaml-cpp-dev libcrypt-dev rapidjson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./

@@ -76,6 +76,22 @@ def check_dockerfile(c, context, dockerfile, label):
     return stages
 
 
+def dependency_closure(packages):
+    """`packages` plus everything they depend on (per dpkg's status of the installed packages)."""
+    seen, todo = set(), list(packages)
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Depends},${Pre-Depends}", p], capture_output=True, text=True)
+        for alt in r.stdout.split(","):
+            name = alt.split("|")[0].strip().split(" ")[0].split(":")[0]
+            if name:
+                todo.append(name)
+    return seen
+
+
 def so_packages(binary):
     """Debian packages providing the shared libraries `binary` loads."""
     out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
@@ -226,11 +242,29 @@ def main():
     daemon_stages = built_images.get("streamlens-exporter") or []
     c.check(daemon_stages and all(s["image"].startswith(("debian:12", "debian:bookworm")) for s in daemon_stages),
             f"the daemons' image builds on Debian 12 ({[s['image'] for s in daemon_stages]})")
+    # The build stage installs what scripts/install-deps lists for building (not the test-only
+    # GoogleTest/Benchmark or the developer conveniences).
+    deps_path = os.path.join(src, "scripts", "install-deps")
+    if daemon_stages and os.path.exists(deps_path):
+        with open(deps_path) as f:
+            deps = f.read()
+        wanted = set()
+        for arr in ("BUILD_PKGS", "EXTRA_PKGS"):
+            m = re.search(arr + r"=\((.*?)\n\)", deps, re.S)
+            if m:
+                body = re.sub(r"#[^\n]*", "", m.group(1))
+                wanted |= set(body.split())
+        wanted = {p for p in wanted if p.endswith("-dev") or p in ("protobuf-compiler", "cmake", "ninja-build",
+                                                                   "pkg-config", "build-essential")}
+        wanted -= {"libgtest-dev", "libgmock-dev", "libbenchmark-dev"}
+        build_apt = set(daemon_stages[0]["apt"])
+        c.check(wanted <= build_apt, f"the Dockerfile's build stage installs scripts/install-deps' build packages "
+                f"(missing {sorted(wanted - build_apt)})")
     bin_dir = os.environ.get("STREAMLENS_BIN_DIR", "")
     binaries = [os.path.join(bin_dir, b) for b in ("streamlens-exporter", "streamlens-sidecar", "streamlens-loadgen")]
     binaries = [b for b in binaries if os.path.isfile(b)]
     if daemon_stages and binaries:
-        runtime = set(daemon_stages[-1]["apt"])
+        runtime = dependency_closure(set(daemon_stages[-1]["apt"]))
         for b in binaries:
             need = {p.split(":")[0] for p in so_packages(b)} - BASE_LIBS
             c.check(need <= runtime, f"runtime stage installs the libraries {os.path.basename(b)} loads "

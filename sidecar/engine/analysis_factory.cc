@@ -1,0 +1,34 @@
+#include "sidecar/engine/analysis_factory.h"
+
+namespace streamlens::engine {
+namespace {
+
+class DefaultAnalysisFactory final : public AnalysisFactory {
+ public:
+  Result<std::vector<std::unique_ptr<SeriesAnalysis>>> Make(const JobConfig& job) const override {
+    std::vector<std::unique_ptr<SeriesAnalysis>> out;
+    if (job.anomaly.enabled) {
+      auto a = MakeAnomalyAnalysis(job);
+      if (!a.ok()) return a.status();
+      out.push_back(std::move(*a));
+    }
+    if (job.forecast.enabled) {
+      auto f = MakeForecastAnalysis(job);
+      if (!f.ok()) return f.status();
+      out.push_back(std::move(*f));
+    }
+    return out;
+  }
+  Result<std::vector<PeerScore>> ScorePeers(const OutliersConfig& config,
+                                            const std::vector<PeerMember>& members) const override {
+    return ScorePeersWithAnalysis(config, members);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<AnalysisFactory> MakeDefaultAnalysisFactory() {
+  return std::make_unique<DefaultAnalysisFactory>();
+}
+
+}  // namespace streamlens::engine

@@ -1,0 +1,125 @@
+// The seam between the engine and the pure analysis code (sidecar/analysis/).
+//
+// The engine turns each source series into a dense series on the job's step grid and hands it
+// to one SeriesModel per enabled per-series analysis (anomaly, forecast). A SeriesModel is
+// created by fitting on history (SeriesAnalysis::Fit) and then updated with each cycle's new
+// points; it holds only what the analysis needs to continue (fitted parameters and a bounded
+// recent window), never the whole history, and can be saved to bytes and loaded back so a
+// restart with --storage.path resumes without a refit.
+//
+// The adapters for the analysis libraries live in their own .cc files (they include Eigen and
+// must never share a translation unit with httplib). A SeriesModel is used by one thread at a
+// time; a SeriesAnalysis is immutable and shared by all threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "sidecar/engine/config.h"
+
+namespace streamlens::engine {
+
+// Points on a regular grid: values[k] is the value at start_ms + k * step_ms. No gaps, no NaN.
+struct DenseSeries {
+  int64_t start_ms = 0;
+  int64_t step_ms = 0;
+  std::span<const double> values;
+  int64_t end_ms() const {
+    return values.empty() ? start_ms : start_ms + static_cast<int64_t>(values.size() - 1) * step_ms;
+  }
+};
+
+// The latest anomaly evaluation of one series (the vmanomaly convention: score 0..1 normal,
+// > 1 anomalous; yhat the expected value, [yhat_lower, yhat_upper] the normal band).
+struct AnomalyPoint {
+  int64_t t_ms = 0;
+  double y = 0, yhat = 0, yhat_lower = 0, yhat_upper = 0, score = 0;
+};
+
+struct HorizonForecast {
+  std::string horizon;  // label value, e.g. "1h"
+  int64_t horizon_ms = 0;
+  double yhat = 0, yhat_lower = 0, yhat_upper = 0;
+};
+
+struct ThresholdForecast {
+  std::string threshold;  // label value
+  double value = 0;
+  bool crosses = false;             // false: not expected to cross within the longest horizon
+  double seconds = 0;               // expected time from the forecast origin until the crossing
+  std::vector<double> probability;  // breach probability within each horizon (same order)
+};
+
+struct SeriesForecast {
+  int64_t origin_ms = 0;  // time of the last observation the forecast starts from
+  std::vector<HorizonForecast> horizons;
+  std::vector<ThresholdForecast> thresholds;
+};
+
+// What an update produced; each analysis fills its own part.
+struct SeriesOutput {
+  std::vector<AnomalyPoint> anomaly;  // one per new point scored (may be empty during warm-up)
+  bool has_forecast = false;
+  SeriesForecast forecast;
+};
+
+class SeriesModel {
+ public:
+  virtual ~SeriesModel() = default;
+  // The `model` label value, e.g. "stl", "ets(A,Ad,N)".
+  virtual std::string model_name() const = 0;
+  // Consumes points strictly after the last point seen (Fit's history or the previous Update)
+  // and appends what they produce to `out`. An error leaves the model usable.
+  virtual Status Update(const DenseSeries& points, SeriesOutput* out) = 0;
+  // Serialises the state for --storage.path.
+  virtual void Save(std::string* out) const = 0;
+  // Approximate heap bytes held (for the memory self-metric and the documented bound).
+  virtual size_t MemoryBytes() const = 0;
+};
+
+// One kind of per-series analysis for one job (parameters already bound).
+class SeriesAnalysis {
+ public:
+  virtual ~SeriesAnalysis() = default;
+  virtual std::string_view kind() const = 0;  // "anomaly" | "forecast"
+  // Minimum number of history points Fit accepts.
+  virtual size_t MinHistory() const = 0;
+  // Fits on `history`; `out` receives what the fit itself produces (e.g. a forecast).
+  virtual Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& history,
+                                                   SeriesOutput* out) const = 0;
+  // Restores a model saved by SeriesModel::Save; an error (e.g. a different version) means
+  // the engine refits.
+  virtual Result<std::unique_ptr<SeriesModel>> Load(std::string_view bytes) const = 0;
+};
+
+// A member of a peer group for group analyses (outliers): its identifying labels and its
+// latest value per metric (NaN where missing).
+struct PeerMember {
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<double> values;
+};
+struct PeerScore {
+  std::vector<std::pair<std::string, std::string>> labels;
+  double score = 0;  // > 1 outlier
+};
+
+// Builds the per-series analyses a job config asks for. Returns an error naming the analysis
+// when its library is not part of this build or the parameters are invalid.
+class AnalysisFactory {
+ public:
+  virtual ~AnalysisFactory() = default;
+  virtual Result<std::vector<std::unique_ptr<SeriesAnalysis>>> Make(const JobConfig& job) const = 0;
+  // Scores peers (outliers analysis). Error when unsupported in this build.
+  virtual Result<std::vector<PeerScore>> ScorePeers(
+      const OutliersConfig& config, const std::vector<PeerMember>& members) const = 0;
+};
+
+// The factory wired to sidecar/analysis/ (analysis_factory.cc).
+std::unique_ptr<AnalysisFactory> MakeDefaultAnalysisFactory();
+
+}  // namespace streamlens::engine

@@ -1,0 +1,564 @@
+#include "sidecar/engine/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/flags.h"
+#include "sidecar/remote_read/matcher.h"
+
+namespace streamlens::engine {
+namespace {
+
+// Thrown inside the parser only, turned into a Status at the boundary (ParseConfig).
+struct ConfigError {
+  std::string message;
+};
+
+class Parser {
+ public:
+  Parser(std::string origin, std::string base_dir)
+      : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
+
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path,
+                         const std::string& what) const {
+    std::string where = origin_;
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      where +=
+          ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
+    }
+    throw ConfigError{where + ": " + (path.empty() ? std::string("<top>") : path) + ": " + what};
+  }
+
+  // Rejects keys not in `allowed`.
+  void CheckKeys(const YAML::Node& map, const std::string& path,
+                 std::initializer_list<const char*> allowed) const {
+    if (!map.IsMap()) Fail(map, path, "expected a mapping");
+    for (const auto& kv : map) {
+      std::string key = kv.first.Scalar();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || key == a;
+      if (!ok) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        Fail(kv.first, Join(path, key), "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  std::string Str(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsScalar()) Fail(n, path, "expected a string");
+    return n.Scalar();
+  }
+  bool Bool(const YAML::Node& n, const std::string& path) const {
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      if (s == "true") return true;
+      if (s == "false") return false;
+    }
+    Fail(n, path, "expected true or false");
+  }
+  double Double(const YAML::Node& n, const std::string& path) const {
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      char* end = nullptr;
+      double v = std::strtod(s.c_str(), &end);
+      if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(v)) return v;
+    }
+    Fail(n, path, "expected a finite number, got \"" + (n.IsScalar() ? n.Scalar() : "") + "\"");
+  }
+  int64_t Int(const YAML::Node& n, const std::string& path, int64_t min, int64_t max) const {
+    if (n.IsScalar()) {
+      const std::string& s = n.Scalar();
+      char* end = nullptr;
+      long long v = std::strtoll(s.c_str(), &end, 10);
+      if (!s.empty() && end == s.c_str() + s.size()) {
+        if (v < min || v > max) {
+          Fail(n, path,
+               "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                   "], got " + s);
+        }
+        return v;
+      }
+    }
+    Fail(n, path, "expected an integer, got \"" + (n.IsScalar() ? n.Scalar() : "") + "\"");
+  }
+  Duration Dur(const YAML::Node& n, const std::string& path, bool allow_zero = false) const {
+    if (!n.IsScalar()) Fail(n, path, "expected a duration like 30s, 5m, 1h, 7d");
+    auto d = ParseDuration(n.Scalar());
+    if (!d.ok()) Fail(n, path, d.status().message());
+    if (!allow_zero && d->count() <= 0) Fail(n, path, "expected a positive duration");
+    return *d;
+  }
+  std::vector<Duration> DurList(const YAML::Node& n, const std::string& path) const {
+    std::vector<Duration> out;
+    if (n.IsScalar()) {
+      out.push_back(Dur(n, path));
+      return out;
+    }
+    if (!n.IsSequence()) Fail(n, path, "expected a list of durations");
+    for (size_t i = 0; i < n.size(); ++i) {
+      out.push_back(Dur(n[i], path + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+  std::map<std::string, std::string> StrMap(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsMap()) Fail(n, path, "expected a mapping of strings");
+    std::map<std::string, std::string> out;
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      out[key] = Str(kv.second, Join(path, key));
+    }
+    return out;
+  }
+  std::string File(const YAML::Node& n, const std::string& path) const {
+    std::string f = Str(n, path);
+    if (!f.empty() && f[0] != '/' && !base_dir_.empty()) f = base_dir_ + "/" + f;
+    return f;
+  }
+  void Labels(const YAML::Node& n, const std::string& path,
+              std::map<std::string, std::string>* out) const {
+    for (auto& [k, v] : StrMap(n, path)) {
+      if (!ValidLabelName(k)) {
+        Fail(n, Join(path, k), "invalid label name (expected [a-zA-Z_][a-zA-Z0-9_]*)");
+      }
+      if (k == "for" || k == "model" || k == "horizon" || k == "threshold") {
+        Fail(n, Join(path, k), "label name is reserved for the sidecar's outputs");
+      }
+      (*out)[k] = v;
+    }
+  }
+  static bool ValidLabelName(const std::string& k) {
+    if (k.empty() || k.rfind("__", 0) == 0) return false;
+    for (size_t i = 0; i < k.size(); ++i) {
+      char c = k[i];
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                (i > 0 && c >= '0' && c <= '9');
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  SourceConfig Source(const YAML::Node& n, const std::string& path) const {
+    CheckKeys(n, path,
+              {"name", "type", "url", "timeout", "basic_auth", "bearer_token_file", "tls_config",
+               "headers", "max_range", "max_samples_per_query"});
+    SourceConfig s;
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string p = Join(path, key);
+      const YAML::Node& v = kv.second;
+      if (key == "name") s.name = Str(v, p);
+      if (key == "type") {
+        s.type = Str(v, p);
+        if (s.type != "remote-read" && s.type != "query-range") {
+          Fail(v, p, "expected remote-read or query-range, got \"" + s.type + "\"");
+        }
+      }
+      if (key == "url") s.url = Str(v, p);
+      if (key == "timeout") s.timeout = Dur(v, p);
+      if (key == "basic_auth") {
+        CheckKeys(v, p, {"username", "password_file"});
+        if (v["username"]) s.basic_auth_username = Str(v["username"], Join(p, "username"));
+        if (v["password_file"]) {
+          s.basic_auth_password_file = File(v["password_file"], Join(p, "password_file"));
+        }
+      }
+      if (key == "bearer_token_file") s.bearer_token_file = File(v, p);
+      if (key == "tls_config") {
+        CheckKeys(v, p, {"ca_file", "cert_file", "key_file", "insecure_skip_verify"});
+        if (v["ca_file"]) s.tls_ca_file = File(v["ca_file"], Join(p, "ca_file"));
+        if (v["cert_file"]) s.tls_cert_file = File(v["cert_file"], Join(p, "cert_file"));
+        if (v["key_file"]) s.tls_key_file = File(v["key_file"], Join(p, "key_file"));
+        if (v["insecure_skip_verify"]) {
+          s.tls_insecure_skip_verify =
+              Bool(v["insecure_skip_verify"], Join(p, "insecure_skip_verify"));
+        }
+      }
+      if (key == "headers") s.headers = StrMap(v, p);
+      if (key == "max_range") s.max_range = Dur(v, p);
+      if (key == "max_samples_per_query") {
+        s.max_samples_per_query = Int(v, p, 1000, int64_t{1} << 40);
+      }
+    }
+    if (s.url.empty()) Fail(n, Join(path, "url"), "missing (the source's endpoint URL)");
+    if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
+      Fail(n["url"], Join(path, "url"),
+           "expected an http:// or https:// URL, got \"" + s.url + "\"");
+    }
+    if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+      Fail(n, Join(path, "tls_config"), "cert_file and key_file must be given together");
+    }
+    return s;
+  }
+
+  void Anomaly(const YAML::Node& n, const std::string& p, AnomalyConfig* a) const {
+    a->enabled = true;
+    if (n.IsNull()) return;
+    CheckKeys(n, p,
+              {"enabled", "seasonal_periods", "period", "direction", "min_dev_abs", "min_dev_rel",
+               "band_sigmas", "warmup", "persistence", "lag_like", "score_history"});
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(p, key);
+      const YAML::Node& v = kv.second;
+      if (key == "enabled") a->enabled = Bool(v, q);
+      if (key == "seasonal_periods" || key == "period") a->seasonal_periods = DurList(v, q);
+      if (key == "direction") {
+        std::string d = Str(v, q);
+        if (d == "both") {
+          a->direction = Direction::kBoth;
+        } else if (d == "above") {
+          a->direction = Direction::kAbove;
+        } else if (d == "below") {
+          a->direction = Direction::kBelow;
+        } else {
+          Fail(v, q, "expected above, below or both, got \"" + d + "\"");
+        }
+      }
+      if (key == "min_dev_abs") a->min_dev_abs = Double(v, q);
+      if (key == "min_dev_rel") a->min_dev_rel = Double(v, q);
+      if (key == "band_sigmas") {
+        a->band_sigmas = Double(v, q);
+        if (a->band_sigmas <= 0) Fail(v, q, "expected a positive number");
+      }
+      if (key == "warmup") a->warmup = Dur(v, q, true);
+      if (key == "persistence") {
+        CheckKeys(v, q, {"k", "n"});
+        if (v["k"]) a->persistence_k = static_cast<int>(Int(v["k"], Join(q, "k"), 1, 1000));
+        if (v["n"]) a->persistence_n = static_cast<int>(Int(v["n"], Join(q, "n"), 1, 1000));
+        if (a->persistence_k > a->persistence_n) Fail(v, q, "expected k <= n");
+      }
+      if (key == "lag_like") a->lag_like = Bool(v, q);
+      if (key == "score_history") a->score_history = static_cast<int>(Int(v, q, 0, 10000));
+    }
+    if (a->min_dev_abs < 0 || a->min_dev_rel < 0) Fail(n, p, "min_dev_* must be >= 0");
+  }
+
+  void Forecast(const YAML::Node& n, const std::string& p, ForecastConfig* f) const {
+    f->enabled = true;
+    if (!n.IsNull()) {
+      CheckKeys(n, p,
+                {"enabled", "model", "horizons", "season", "levels", "thresholds", "fit_history",
+                 "step"});
+      for (const auto& kv : n) {
+        std::string key = kv.first.Scalar();
+        std::string q = Join(p, key);
+        const YAML::Node& v = kv.second;
+        if (key == "enabled") f->enabled = Bool(v, q);
+        if (key == "model") {
+          f->model = Str(v, q);
+          static const std::set<std::string> kModels = {"auto",  "ets",     "arima",
+                                                        "theta", "prophet", "snaive"};
+          if (!kModels.count(f->model)) {
+            Fail(v, q,
+                 "expected auto, ets, arima, theta, prophet or snaive, got \"" + f->model + "\"");
+          }
+        }
+        if (key == "horizons") f->horizons = DurList(v, q);
+        if (key == "season") f->season = Dur(v, q, true);
+        if (key == "fit_history") f->fit_history = Dur(v, q);
+        if (key == "step") f->step = Dur(v, q);
+        if (key == "levels") {
+          if (!v.IsSequence()) Fail(v, q, "expected a list of percentages like [80, 95]");
+          f->levels.clear();
+          for (size_t i = 0; i < v.size(); ++i) {
+            double l = Double(v[i], q + "[" + std::to_string(i) + "]");
+            if (l <= 0 || l >= 100) Fail(v[i], q, "expected a level in (0, 100)");
+            f->levels.push_back(l);
+          }
+        }
+        if (key == "thresholds") {
+          if (!v.IsSequence()) Fail(v, q, "expected a list of thresholds");
+          for (size_t i = 0; i < v.size(); ++i) {
+            std::string r = q + "[" + std::to_string(i) + "]";
+            ThresholdConfig t;
+            if (v[i].IsScalar()) {
+              t.value = Double(v[i], r);
+            } else {
+              CheckKeys(v[i], r, {"value", "label"});
+              if (!v[i]["value"]) Fail(v[i], Join(r, "value"), "missing");
+              t.value = Double(v[i]["value"], Join(r, "value"));
+              if (v[i]["label"]) t.label = Str(v[i]["label"], Join(r, "label"));
+            }
+            if (t.label.empty()) {
+              char buf[64];
+              std::snprintf(buf, sizeof buf, "%g", t.value);
+              t.label = buf;
+            }
+            f->thresholds.push_back(t);
+          }
+        }
+      }
+    }
+    if (f->enabled && f->horizons.empty()) {
+      f->horizons = {std::chrono::hours(1), std::chrono::hours(6), std::chrono::hours(24)};
+    }
+  }
+
+  void Outliers(const YAML::Node& n, const std::string& p, OutliersConfig* o) const {
+    o->enabled = true;
+    CheckKeys(n, p, {"enabled", "peer_label", "method", "threshold", "eps", "min_points"});
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(p, key);
+      const YAML::Node& v = kv.second;
+      if (key == "enabled") o->enabled = Bool(v, q);
+      if (key == "peer_label") o->peer_label = Str(v, q);
+      if (key == "method") {
+        o->method = Str(v, q);
+        if (o->method != "robust_z" && o->method != "dbscan") {
+          Fail(v, q, "expected robust_z or dbscan, got \"" + o->method + "\"");
+        }
+      }
+      if (key == "threshold") {
+        o->threshold = Double(v, q);
+        if (o->threshold <= 0) Fail(v, q, "expected a positive number");
+      }
+      if (key == "eps") o->eps = Double(v, q);
+      if (key == "min_points") o->min_points = static_cast<int>(Int(v, q, 1, 1000));
+    }
+    if (o->enabled && o->peer_label.empty()) {
+      Fail(n, Join(p, "peer_label"), "missing (the label whose values are the peers, e.g. broker)");
+    }
+  }
+
+  void RootCause(const YAML::Node& n, const std::string& p, RootCauseConfig* r) const {
+    r->enabled = true;
+    if (n.IsNull()) return;
+    CheckKeys(n, p, {"enabled", "candidates", "baseline", "max_shift", "top"});
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(p, key);
+      const YAML::Node& v = kv.second;
+      if (key == "enabled") r->enabled = Bool(v, q);
+      if (key == "candidates") {
+        if (!v.IsSequence()) Fail(v, q, "expected a list of selectors");
+        for (size_t i = 0; i < v.size(); ++i) {
+          r->candidates.push_back(Str(v[i], q + "[" + std::to_string(i) + "]"));
+        }
+      }
+      if (key == "baseline") r->baseline = Dur(v, q);
+      if (key == "max_shift") r->max_shift = Dur(v, q, true);
+      if (key == "top") r->top = static_cast<int>(Int(v, q, 1, 1000));
+    }
+  }
+
+  // Fields shared by `global` and each job.
+  bool CommonField(const std::string& key, const YAML::Node& v, const std::string& q,
+                   JobConfig* j) const {
+    if (key == "step") {
+      j->step = Dur(v, q);
+    } else if (key == "fit_window") {
+      j->fit_window = Dur(v, q);
+    } else if (key == "fit_every") {
+      j->fit_every = Dur(v, q);
+    } else if (key == "infer_every") {
+      j->infer_every = Dur(v, q);
+    } else if (key == "grace_period") {
+      j->grace_period = Dur(v, q, true);
+    } else if (key == "lookback") {
+      j->lookback = Dur(v, q);
+    } else if (key == "labels") {
+      Labels(v, q, &j->labels);
+    } else if (key == "max_series") {
+      j->max_series = static_cast<int>(Int(v, q, 1, 10000000));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  JobConfig Job(const YAML::Node& n, const std::string& path, const JobConfig& defaults) const {
+    CheckKeys(n, path,
+              {"name", "source", "selector", "step", "fit_window", "fit_every", "infer_every",
+               "grace_period", "lookback", "transform", "labels", "max_series", "anomaly",
+               "forecast", "outliers", "rootcause"});
+    JobConfig j = defaults;
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(path, key);
+      const YAML::Node& v = kv.second;
+      if (CommonField(key, v, q, &j)) continue;
+      if (key == "name") j.name = Str(v, q);
+      if (key == "source") j.source = Str(v, q);
+      if (key == "selector") j.selector = Str(v, q);
+      if (key == "transform") {
+        std::string t = Str(v, q);
+        if (t == "none") {
+          j.transform = Transform::kNone;
+        } else if (t == "rate") {
+          j.transform = Transform::kRate;
+        } else if (t == "delta") {
+          j.transform = Transform::kDelta;
+        } else {
+          Fail(v, q, "expected none, rate or delta, got \"" + t + "\"");
+        }
+      }
+      if (key == "anomaly") Anomaly(v, q, &j.anomaly);
+      if (key == "forecast") Forecast(v, q, &j.forecast);
+      if (key == "outliers") Outliers(v, q, &j.outliers);
+      if (key == "rootcause") RootCause(v, q, &j.rootcause);
+    }
+    if (j.name.empty()) Fail(n, Join(path, "name"), "missing (becomes the `for` label)");
+    if (j.selector.empty()) Fail(n, Join(path, "selector"), "missing (a PromQL series selector)");
+    if (auto m = remote_read::ParseSelector(j.selector); !m.ok()) {
+      Fail(n["selector"], Join(path, "selector"), m.status().message());
+    }
+    if (!j.anomaly.enabled && !j.forecast.enabled && !j.outliers.enabled && !j.rootcause.enabled) {
+      Fail(n, path, "no analysis enabled (add anomaly, forecast, outliers or rootcause)");
+    }
+    if (j.fit_window < j.step * 10) {
+      Fail(n, Join(path, "fit_window"), "expected at least 10 steps of history");
+    }
+    for (Duration p : j.anomaly.seasonal_periods) {
+      if (p.count() % j.step.count() != 0 || p < j.step * 2) {
+        Fail(n, Join(path, "anomaly.seasonal_periods"),
+             "each period must be a multiple of step and at least 2 steps");
+      }
+    }
+    if (j.forecast.enabled) {
+      if (j.forecast.step.count() == 0) {
+        j.forecast.step = std::max<Duration>(j.step, std::chrono::minutes(15));
+      }
+      if (j.forecast.step.count() % j.step.count() != 0) {
+        Fail(n, Join(path, "forecast.step"), "must be a multiple of the job's step");
+      }
+      if (j.forecast.season.count() % j.forecast.step.count() != 0) {
+        Fail(n, Join(path, "forecast.season"), "must be a multiple of forecast.step");
+      }
+      for (Duration h : j.forecast.horizons) {
+        if (h < j.forecast.step) {
+          Fail(n, Join(path, "forecast.horizons"), "each horizon must be at least forecast.step");
+        }
+      }
+    }
+    return j;
+  }
+
+  EngineConfig Top(const YAML::Node& root) const {
+    EngineConfig c;
+    c.origin = origin_;
+    if (root.IsNull()) return c;
+    CheckKeys(root, "", {"global", "sources", "jobs"});
+    JobConfig defaults;
+    if (root["global"]) {
+      const YAML::Node& g = root["global"];
+      CheckKeys(g, "global",
+                {"step", "fit_window", "fit_every", "infer_every", "grace_period", "lookback",
+                 "labels", "max_series"});
+      for (const auto& kv : g) {
+        CommonField(kv.first.Scalar(), kv.second, "global." + kv.first.Scalar(), &defaults);
+      }
+    }
+    if (root["sources"]) {
+      const YAML::Node& s = root["sources"];
+      if (!s.IsSequence()) Fail(s, "sources", "expected a list of sources");
+      std::set<std::string> names;
+      for (size_t i = 0; i < s.size(); ++i) {
+        std::string p = "sources[" + std::to_string(i) + "]";
+        SourceConfig src = Source(s[i], p);
+        if (src.name.empty()) src.name = i == 0 ? "default" : "source" + std::to_string(i);
+        if (!names.insert(src.name).second) {
+          Fail(s[i], p + ".name", "duplicate source name \"" + src.name + "\"");
+        }
+        c.sources.push_back(std::move(src));
+      }
+    }
+    if (root["jobs"]) {
+      const YAML::Node& js = root["jobs"];
+      if (!js.IsSequence()) Fail(js, "jobs", "expected a list of jobs");
+      std::set<std::string> names;
+      for (size_t i = 0; i < js.size(); ++i) {
+        std::string p = "jobs[" + std::to_string(i) + "]";
+        JobConfig j = Job(js[i], p, defaults);
+        if (!names.insert(j.name).second) {
+          Fail(js[i]["name"], p + ".name", "duplicate job name \"" + j.name + "\"");
+        }
+        if (!j.source.empty()) {
+          bool found = false;
+          for (const auto& src : c.sources) found = found || src.name == j.source;
+          if (!found) Fail(js[i]["source"], p + ".source", "unknown source \"" + j.source + "\"");
+        }
+        c.jobs.push_back(std::move(j));
+      }
+    }
+    return c;
+  }
+
+ private:
+  std::string origin_;
+  std::string base_dir_;
+};
+
+}  // namespace
+
+const SourceConfig* EngineConfig::FindSource(std::string_view name) const {
+  if (sources.empty()) return nullptr;
+  if (name.empty()) return &sources.front();
+  for (const auto& s : sources) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+Status ValidateConfig(const EngineConfig& config) {
+  std::set<std::string> names;
+  for (const auto& j : config.jobs) {
+    if (j.name.empty()) return Status::Error(config.origin + ": a job has no name");
+    if (!names.insert(j.name).second) {
+      return Status::Error(config.origin + ": duplicate job name \"" + j.name + "\"");
+    }
+    if (!config.FindSource(j.source)) {
+      return Status::Error(config.origin + ": job \"" + j.name + "\": no source" +
+                           (j.source.empty() ? std::string(" configured (add sources: or pass "
+                                                           "--remote-read.url)")
+                                             : " named \"" + j.source + "\""));
+    }
+    if (j.step.count() <= 0 || j.fit_window < j.step * 10) {
+      return Status::Error(config.origin + ": job \"" + j.name +
+                           "\": fit_window must hold at least 10 steps");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<EngineConfig> ParseConfig(std::string_view yaml, const std::string& origin,
+                                 const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return Status::Error(origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                         std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  }
+  try {
+    Parser parser(origin, base_dir);
+    EngineConfig c = parser.Top(root);
+    return c;
+  } catch (const ConfigError& e) {
+    return Status::Error(e.message);
+  } catch (const YAML::Exception& e) {
+    return Status::Error(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Result<EngineConfig> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot open the config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string dir = ".";
+  if (auto pos = path.rfind('/'); pos != std::string::npos) dir = path.substr(0, pos);
+  return ParseConfig(ss.str(), path, dir);
+}
+
+}  // namespace streamlens::engine

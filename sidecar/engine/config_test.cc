@@ -1,0 +1,138 @@
+#include "sidecar/engine/config.h"
+
+#include <gtest/gtest.h>
+
+namespace streamlens::engine {
+namespace {
+
+constexpr char kGood[] = R"(
+global:
+  step: 1m
+  fit_window: 3d
+  labels: {team: kafka}
+sources:
+  - name: prom
+    url: http://127.0.0.1:9090/api/v1/read
+    timeout: 10s
+    basic_auth: {username: u, password_file: pw.txt}
+  - name: vm
+    type: query-range
+    url: http://vm:8428
+jobs:
+  - name: lag
+    selector: 'kafka_consumergroup_lag_sum{consumergroup=~"pay.*"}'
+    fit_every: 30m
+    anomaly:
+      seasonal_periods: [1d, 7d]
+      direction: above
+      min_dev_abs: 10
+      persistence: {k: 3, n: 5}
+    forecast:
+      horizons: [1h, 6h]
+      season: 1d
+      thresholds: [{value: 180, label: sla}, 600]
+  - name: traffic
+    source: vm
+    selector: kafka_server_brokertopicmetrics_bytesin_total
+    transform: rate
+    step: 5m
+    outliers: {peer_label: broker}
+)";
+
+TEST(ConfigTest, ParsesEveryKnownField) {
+  auto c = ParseConfig(kGood, "sidecar.yaml", "/etc/sl");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->sources.size(), 2u);
+  EXPECT_EQ(c->sources[0].timeout, std::chrono::seconds(10));
+  EXPECT_EQ(c->sources[0].basic_auth_password_file, "/etc/sl/pw.txt");
+  EXPECT_EQ(c->sources[1].type, "query-range");
+  ASSERT_EQ(c->jobs.size(), 2u);
+  const JobConfig& lag = c->jobs[0];
+  EXPECT_EQ(lag.fit_window, std::chrono::days(3));
+  EXPECT_EQ(lag.fit_every, std::chrono::minutes(30));
+  EXPECT_EQ(lag.labels.at("team"), "kafka");
+  EXPECT_TRUE(lag.anomaly.enabled);
+  ASSERT_EQ(lag.anomaly.seasonal_periods.size(), 2u);
+  EXPECT_EQ(lag.anomaly.seasonal_periods[1], std::chrono::days(7));
+  EXPECT_EQ(lag.anomaly.direction, Direction::kAbove);
+  EXPECT_EQ(lag.anomaly.persistence_k, 3);
+  ASSERT_EQ(lag.forecast.thresholds.size(), 2u);
+  EXPECT_EQ(lag.forecast.thresholds[0].label, "sla");
+  EXPECT_EQ(lag.forecast.thresholds[1].label, "600");
+  EXPECT_EQ(lag.forecast.step, std::chrono::minutes(15));
+  const JobConfig& tr = c->jobs[1];
+  EXPECT_EQ(tr.transform, Transform::kRate);
+  EXPECT_EQ(tr.step, std::chrono::minutes(5));
+  EXPECT_TRUE(tr.outliers.enabled);
+  EXPECT_EQ(tr.outliers.peer_label, "broker");
+  EXPECT_EQ(c->FindSource(tr.source)->name, "vm");
+  EXPECT_EQ(c->FindSource("")->name, "prom");
+  EXPECT_TRUE(ValidateConfig(*c).ok());
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* expect;  // substring of the error
+};
+
+TEST(ConfigTest, ErrorsNameFileLineAndKey) {
+  const BadCase cases[] = {
+      {"jobs:\n  - name: a\n    selector: up\n    anomaly:\n      direction: up\n",
+       "x.yaml:5:18: jobs[0].anomaly.direction: expected above, below or both, got \"up\""},
+      {"jobs:\n  - name: a\n    selector: up\n    anomly: {}\n",
+       "x.yaml:4:5: jobs[0].anomly: unknown key"},
+      {"jobs:\n  - name: a\n    selector: up\n    step: 30\n    anomaly: {}\n",
+       "x.yaml:4:11: jobs[0].step:"},
+      {"jobs:\n  - name: a\n    selector: 'up{a=}'\n    anomaly: {}\n",
+       "x.yaml:3:15: jobs[0].selector:"},
+      {"jobs:\n  - name: a\n    selector: up\n", "jobs[0]: no analysis enabled"},
+      {"jobs:\n  - selector: up\n    anomaly: {}\n", "jobs[0].name: missing"},
+      {"jobs:\n  - {name: a, selector: up, anomaly: {}}\n  - {name: a, selector: up, anomaly: "
+       "{}}\n",
+       "duplicate job name \"a\""},
+      {"sources:\n  - url: ftp://x\n", "sources[0].url: expected an http:// or https:// URL"},
+      {"jobs:\n  - {name: a, selector: up, source: nope, anomaly: {}}\n",
+       "unknown source \"nope\""},
+      {"jobs: [\n", "x.yaml:2:1: invalid YAML"},
+      {"jobs:\n  - {name: a, selector: up, labels: {for: x}, anomaly: {}}\n",
+       "jobs[0].labels.for: label name is reserved"},
+      {"jobs:\n  - {name: a, selector: up, anomaly: {persistence: {k: 4, n: 2}}}\n",
+       "expected k <= n"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseConfig(c.yaml, "x.yaml", "");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.status().message().find(c.expect), std::string::npos)
+        << "got: " << r.status().message() << "\nwant: " << c.expect;
+  }
+}
+
+TEST(ConfigTest, ValidateRequiresASource) {
+  auto c = ParseConfig("jobs:\n  - {name: a, selector: up, anomaly: {}}\n", "x.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  Status s = ValidateConfig(*c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("--remote-read.url"), std::string::npos) << s.message();
+}
+
+TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
+  EngineConfig c = DefaultConfig("http://127.0.0.1:9090/api/v1/read", "remote-read");
+  EXPECT_TRUE(ValidateConfig(c).ok()) << ValidateConfig(c).message();
+  std::vector<std::string> selectors;
+  for (const auto& j : c.jobs) selectors.push_back(j.selector);
+  auto has = [&](const std::string& s) {
+    return std::find(selectors.begin(), selectors.end(), s) != selectors.end();
+  };
+  EXPECT_TRUE(has("kafka_consumergroup_lag_sum"));
+  EXPECT_TRUE(has("kafka_server_brokertopicmetrics_bytesin_total"));
+  EXPECT_GE(c.jobs.size(), 6u);
+}
+
+TEST(ConfigTest, LoadConfigNamesMissingFile) {
+  auto r = LoadConfig("/nonexistent/sidecar.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/nonexistent/sidecar.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace streamlens::engine

@@ -1,0 +1,107 @@
+// The built-in job set for streamlens-exporter's metric names (see docs/sidecar-config.md).
+#include <chrono>
+
+#include "sidecar/engine/config.h"
+
+namespace streamlens::engine {
+namespace {
+
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+JobConfig Base(std::string name, std::string selector) {
+  JobConfig j;
+  j.name = std::move(name);
+  j.selector = std::move(selector);
+  j.step = minutes(1);
+  j.fit_window = days(7);
+  j.fit_every = hours(1);
+  j.infer_every = minutes(1);
+  j.grace_period = minutes(10);
+  return j;
+}
+
+void Anomaly(JobConfig* j, Direction d) {
+  j->anomaly.enabled = true;
+  j->anomaly.seasonal_periods = {days(1)};
+  j->anomaly.direction = d;
+  j->anomaly.persistence_k = 3;
+  j->anomaly.persistence_n = 5;
+}
+
+void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
+  j->forecast.enabled = true;
+  j->forecast.model = "auto";
+  j->forecast.horizons = {hours(1), hours(6), hours(24)};
+  j->forecast.season = days(1);
+  j->forecast.step = minutes(15);
+  j->forecast.thresholds = std::move(thresholds);
+  j->fit_every = minutes(15);
+}
+
+}  // namespace
+
+EngineConfig DefaultConfig(const std::string& source_url, const std::string& source_type) {
+  EngineConfig c;
+  c.origin = "<built-in default jobs>";
+  SourceConfig s;
+  s.name = "default";
+  s.type = source_type;
+  s.url = source_url;
+  c.sources.push_back(s);
+
+  // Consumer lag per group and topic: anomalies (recurring bursts that are caught up are not
+  // anomalies: lag_like) and how long until the lag SLA is missed.
+  JobConfig lag = Base("consumer_lag", "kafka_consumergroup_lag_sum");
+  Anomaly(&lag, Direction::kAbove);
+  lag.anomaly.lag_like = true;
+  lag.anomaly.min_dev_abs = 100;
+  Forecast(&lag, {});
+  c.jobs.push_back(lag);
+
+  // Lag in seconds (streamlens-exporter's per-topic maximum): forecast against the usual SLAs.
+  JobConfig lag_s = Base("consumer_lag_seconds", "streamlens_consumergroup_topic_lag_seconds_max");
+  Anomaly(&lag_s, Direction::kAbove);
+  lag_s.anomaly.lag_like = true;
+  lag_s.anomaly.min_dev_abs = 5;
+  Forecast(&lag_s, {{60, "60"}, {180, "180"}, {600, "600"}});
+  c.jobs.push_back(lag_s);
+
+  // Broker traffic: bytes in and out per broker (counters, as rates), daily seasonality.
+  JobConfig bytes_in = Base("broker_bytes_in", "kafka_server_brokertopicmetrics_bytesin_total");
+  bytes_in.transform = Transform::kRate;
+  Anomaly(&bytes_in, Direction::kBoth);
+  Forecast(&bytes_in, {});
+  c.jobs.push_back(bytes_in);
+  JobConfig bytes_out = Base("broker_bytes_out", "kafka_server_brokertopicmetrics_bytesout_total");
+  bytes_out.transform = Transform::kRate;
+  Anomaly(&bytes_out, Direction::kBoth);
+  c.jobs.push_back(bytes_out);
+
+  // Request handler idle ratio: a saturating broker shows a drop.
+  JobConfig idle = Base("request_handler_idle",
+                        "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent");
+  Anomaly(&idle, Direction::kBelow);
+  idle.anomaly.min_dev_abs = 0.05;
+  c.jobs.push_back(idle);
+
+  // Under-replicated partitions per broker: any sustained rise is worth a look.
+  JobConfig urp = Base("under_replicated", "kafka_server_replicamanager_underreplicatedpartitions");
+  urp.anomaly.enabled = true;
+  urp.anomaly.direction = Direction::kAbove;
+  urp.anomaly.min_dev_abs = 1;
+  c.jobs.push_back(urp);
+
+  // Broker CPU (JVM process CPU of the broker) with a forecast for capacity planning.
+  JobConfig cpu = Base("broker_cpu", "java_lang_operatingsystem_processcpuload");
+  Anomaly(&cpu, Direction::kAbove);
+  cpu.anomaly.min_dev_abs = 0.05;
+  Forecast(&cpu, {{0.8, "0.8"}});
+  c.jobs.push_back(cpu);
+
+  for (auto& j : c.jobs) j.source = "default";
+  return c;
+}
+
+}  // namespace streamlens::engine

@@ -1,0 +1,843 @@
+#include "sidecar/engine/engine.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "sidecar/engine/grid.h"
+#include "sidecar/engine/state_io.h"
+#include "sidecar/remote_read/matcher.h"
+
+namespace streamlens::engine {
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
+constexpr char kStateMagic[] = "SLSTATE";
+constexpr uint32_t kStateVersion = 1;
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// Everything that changes what a job's models mean. Schedules, static labels and the grace
+// period may change on reload without discarding state.
+std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
+  std::ostringstream o;
+  o << "selector=" << j.selector << ";step=" << j.step.count()
+    << ";transform=" << static_cast<int>(j.transform) << ";lookback=" << j.lookback.count()
+    << ";fit_window=" << j.fit_window.count() << ";shard=" << shard.count << "/" << shard.index;
+  const auto& a = j.anomaly;
+  o << ";anomaly=" << a.enabled;
+  if (a.enabled) {
+    o << ",p=";
+    for (auto p : a.seasonal_periods) o << p.count() << ",";
+    o << static_cast<int>(a.direction) << "," << a.min_dev_abs << "," << a.min_dev_rel << ","
+      << a.band_sigmas << "," << a.warmup.count() << "," << a.persistence_k << ","
+      << a.persistence_n << "," << a.lag_like;
+  }
+  const auto& f = j.forecast;
+  o << ";forecast=" << f.enabled;
+  if (f.enabled) {
+    o << "," << f.model << ",h=";
+    for (auto h : f.horizons) o << h.count() << ",";
+    o << "s=" << f.season.count() << ",l=";
+    for (double l : f.levels) o << l << ",";
+    o << "t=";
+    for (const auto& t : f.thresholds) o << t.value << "/" << t.label << ",";
+    o << f.fit_history.count();
+  }
+  return o.str();
+}
+
+std::string SanitizeFileName(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
+Status WriteFileAtomic(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Error(tmp + ": cannot create state file: " + std::strerror(errno));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::string err = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::Error(tmp + ": write failed: " + err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Error(tmp + ": fsync/close failed: " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return Status::Error(path + ": rename failed: " + err);
+  }
+  return Status::Ok();
+}
+
+bool Finite(double v) { return std::isfinite(v); }
+
+}  // namespace
+
+// Per-series state kept between cycles.
+struct SeriesState {
+  LabelPairs input_labels;  // full input label set, sorted by name (with __name__)
+  std::string key;          // canonical series text
+  int64_t last_t = kNever;  // last grid point consumed
+  double last_raw = std::numeric_limits<double>::quiet_NaN();  // raw grid value at last_t
+  int64_t last_seen_ms = 0;
+  bool fitted = false;
+  bool restored = false;
+  std::vector<std::unique_ptr<SeriesModel>> models;  // parallel to Job::analyses
+  bool has_anomaly = false;
+  AnomalyPoint anomaly;
+  std::vector<std::pair<int64_t, float>> score_history;
+  bool has_forecast = false;
+  SeriesForecast forecast;
+  std::string anomaly_model;
+  std::string forecast_model;
+  bool touched = false;  // present in this cycle's fetch
+};
+
+struct Engine::Job {
+  std::shared_ptr<const JobConfig> cfg;
+  std::string fingerprint;
+  std::string source_name;
+  std::vector<remote_read::Matcher> matchers;
+  std::vector<std::unique_ptr<SeriesAnalysis>> analyses;
+  std::atomic<bool> running{false};
+  std::atomic<bool> removed{false};
+  std::mutex cycle_mu;        // one cycle at a time (scheduler and RunOnce)
+  int64_t next_infer_ms = 0;  // guarded by Engine::mu_
+  // Guarded by cycle_mu:
+  int64_t next_fit_ms = 0;
+  int64_t last_end_ms = kNever;
+  bool new_series_pending = false;
+  std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
+  mutable std::mutex stats_mu;
+  JobStats stats;
+};
+
+Engine::Engine(EngineOptions options, SourceFactory sources,
+               std::unique_ptr<AnalysisFactory> analyses, Logger logger)
+    : options_(std::move(options)),
+      source_factory_(std::move(sources)),
+      analyses_(std::move(analyses)),
+      logger_(std::move(logger)),
+      pool_(options_.workers),
+      results_(std::make_shared<ResultsSnapshot>()) {}
+
+Engine::~Engine() { Stop(); }
+
+int64_t Engine::Now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status Engine::Apply(std::shared_ptr<const EngineConfig> config) {
+  STREAMLENS_RETURN_IF_ERROR(ValidateConfig(*config));
+  // Build everything first; install only when all of it succeeded.
+  std::map<std::string, std::shared_ptr<HistorySource>> sources;
+  for (const auto& s : config->sources) {
+    auto src = source_factory_(s);
+    if (!src.ok()) return src.status().WithContext("source \"" + s.name + "\"");
+    sources[s.name] = *src;
+  }
+  std::vector<std::shared_ptr<Job>> jobs;
+  std::vector<std::shared_ptr<Job>> fresh;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& jc : config->jobs) {
+    std::string fp = Fingerprint(jc, options_.shard);
+    const SourceConfig* src = config->FindSource(jc.source);
+    std::shared_ptr<Job> reuse;
+    for (const auto& old : jobs_) {
+      if (old->cfg->name == jc.name && old->fingerprint == fp && old->source_name == src->name) {
+        reuse = old;
+      }
+    }
+    if (reuse) {
+      std::lock_guard<std::mutex> cl(reuse->cycle_mu);
+      reuse->cfg = std::make_shared<JobConfig>(jc);
+      jobs.push_back(reuse);
+      continue;
+    }
+    auto job = std::make_shared<Job>();
+    job->cfg = std::make_shared<JobConfig>(jc);
+    job->fingerprint = fp;
+    job->source_name = src->name;
+    auto matchers = remote_read::ParseSelector(jc.selector);
+    if (!matchers.ok()) return matchers.status().WithContext("job \"" + jc.name + "\": selector");
+    job->matchers = std::move(*matchers);
+    auto made = analyses_->Make(jc);
+    if (!made.ok()) return made.status().WithContext("job \"" + jc.name + "\"");
+    job->analyses = std::move(*made);
+    job->stats.job = jc.name;
+    job->stats.source = src->name;
+    jobs.push_back(job);
+    fresh.push_back(job);
+  }
+  for (const auto& old : jobs_) {
+    if (std::find(jobs.begin(), jobs.end(), old) == jobs.end()) old->removed = true;
+  }
+  for (const auto& job : fresh) LoadJob(*job);
+  jobs_ = std::move(jobs);
+  sources_ = std::move(sources);
+  config_ = std::move(config);
+  // Drop results of removed jobs, keep the others' until their next cycle.
+  auto snap = std::make_shared<ResultsSnapshot>();
+  for (const auto& job : jobs_) {
+    for (const auto& r : results_->jobs) {
+      if (r->job == job->cfg->name) snap->jobs.push_back(r);
+    }
+  }
+  results_ = std::move(snap);
+  cv_.notify_all();
+  return Status::Ok();
+}
+
+void Engine::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_) return;
+  started_ = true;
+  stopping_ = false;
+  scheduler_ = std::thread([this] { SchedulerLoop(); });
+}
+
+void Engine::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return running_cycles_.load() == 0; });
+    started_ = false;
+  }
+  Status s = SaveAll();
+  if (!s.ok()) logger_.Error("saving state failed", {{"err", s.message()}});
+}
+
+void Engine::SchedulerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    int64_t now = Now();
+    int64_t next_wake = now + 1000;
+    for (const auto& job : jobs_) {
+      const int64_t every = job->cfg->infer_every.count();
+      if (now >= job->next_infer_ms) {
+        if (job->running.load()) {
+          std::lock_guard<std::mutex> sl(job->stats_mu);
+          ++job->stats.skipped_cycles;
+          logger_.Warn("job cycle skipped: previous cycle still running",
+                       {{"job", job->cfg->name}});
+        } else {
+          job->running = true;
+          ++running_cycles_;
+          std::shared_ptr<Job> j = job;
+          pool_.Submit([this, j, now] {
+            bool ok = false;
+            RunCycle(j, now, &ok);
+            j->running = false;
+            std::lock_guard<std::mutex> l(mu_);
+            --running_cycles_;
+            cv_.notify_all();
+          });
+        }
+        // Next due time on the job's own grid, never in the past.
+        int64_t next = job->next_infer_ms == 0 ? now + every : job->next_infer_ms + every;
+        if (next <= now) next = now + every - (now - job->next_infer_ms) % every;
+        job->next_infer_ms = next;
+      }
+      next_wake = std::min(next_wake, job->next_infer_ms);
+    }
+    int64_t wait_ms = std::clamp<int64_t>(next_wake - Now(), 10, 1000);
+    cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+  }
+}
+
+Status Engine::RunOnce(const std::string& name) {
+  std::shared_ptr<Job> job;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& j : jobs_) {
+      if (j->cfg->name == name) job = j;
+    }
+  }
+  if (!job) return Status::Error("no job named \"" + name + "\"");
+  std::lock_guard<std::mutex> cl(job->cycle_mu);
+  Status s = CycleImpl(*job, Now());
+  std::lock_guard<std::mutex> sl(job->stats_mu);
+  ++job->stats.runs;
+  if (!s.ok()) ++job->stats.failures;
+  return s;
+}
+
+void Engine::RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok) {
+  std::lock_guard<std::mutex> cl(job->cycle_mu);
+  if (job->removed) return;
+  Status s = CycleImpl(*job, now_ms);
+  *ok = s.ok();
+  std::lock_guard<std::mutex> sl(job->stats_mu);
+  ++job->stats.runs;
+  if (!s.ok()) {
+    ++job->stats.failures;
+    logger_.Warn("job cycle failed", {{"job", job->cfg->name}, {"err", s.message()}});
+  }
+}
+
+void Engine::SetSourceUp(const std::string& name, bool up) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = source_up_.find(name);
+  if (it == source_up_.end() || it->second != up) {
+    if (up) {
+      logger_.Info("source up", {{"source", name}});
+    } else {
+      logger_.Warn("source down", {{"source", name}});
+    }
+  }
+  source_up_[name] = up;
+}
+
+Status Engine::CycleImpl(Job& job, int64_t now_ms) {
+  std::shared_ptr<const JobConfig> cfgp = job.cfg;
+  const JobConfig& cfg = *cfgp;
+  std::shared_ptr<HistorySource> source;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sources_.find(job.source_name);
+    if (it != sources_.end()) source = it->second;
+  }
+  if (!source) return Status::Error("source \"" + job.source_name + "\" is not configured");
+  const int64_t step = cfg.step.count();
+  const int64_t end_grid = FloorToStep(now_ms, step);
+  const bool fit_due = now_ms >= job.next_fit_ms || job.last_end_ms == kNever;
+  const bool full = fit_due || job.new_series_pending;
+  const int64_t fit_start = end_grid - cfg.fit_window.count() + step;
+  int64_t grid_start = full ? fit_start : std::max(fit_start, job.last_end_ms);
+  int64_t fetch_start = grid_start - std::max(cfg.lookback.count(), step);
+  if (cfg.transform != Transform::kNone && full) grid_start -= step;  // one more for the diff
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto fetched = source->Fetch(job.matchers, fetch_start, now_ms);
+  if (!fetched.ok()) {
+    SetSourceUp(job.source_name, false);
+    return fetched.status();
+  }
+  SetSourceUp(job.source_name, true);
+  const remote_read::SeriesSet& set = *fetched;
+
+  // Match fetched series to states (serial), then fit/update in parallel.
+  struct Work {
+    size_t index;
+    SeriesState* state;
+    bool refit;
+  };
+  std::vector<Work> work;
+  work.reserve(set.size());
+  std::set<std::string> names;
+  for (size_t i = 0; i < set.size(); ++i) names.insert(std::string(set.label_value(i, "__name__")));
+  const bool multi_name = names.size() > 1;
+  uint64_t dropped = 0;
+  bool saw_new = false;
+  for (size_t i = 0; i < set.size(); ++i) {
+    std::vector<std::string_view> values;
+    for (const auto& l : set.labels(i)) values.push_back(set.symbol(l.value));
+    if (!options_.shard.Owns(values)) continue;
+    std::string key = set.SeriesName(i);
+    auto it = job.series.find(key);
+    SeriesState* st;
+    if (it == job.series.end()) {
+      if (job.series.size() >= static_cast<size_t>(cfg.max_series)) {
+        ++dropped;
+        continue;
+      }
+      auto fresh = std::make_unique<SeriesState>();
+      fresh->key = key;
+      for (const auto& l : set.labels(i)) {
+        fresh->input_labels.emplace_back(std::string(set.symbol(l.name)),
+                                         std::string(set.symbol(l.value)));
+      }
+      st = fresh.get();
+      job.series.emplace(key, std::move(fresh));
+      if (!full) saw_new = true;
+    } else {
+      st = it->second.get();
+    }
+    st->touched = true;
+    st->last_seen_ms = now_ms;
+    bool refit = fit_due || (!st->fitted && full);
+    if (!full && !st->fitted) continue;  // waits for the next full fetch
+    work.push_back({i, st, refit});
+  }
+  (void)multi_name;
+
+  std::atomic<uint64_t> fits{0}, fit_failures{0};
+  double fit_seconds = 0;
+  const size_t infer_points =
+      static_cast<size_t>(std::max<int64_t>(1, cfg.infer_every.count() / step));
+  std::mutex err_mu;
+  std::string first_error;
+  pool_.ParallelFor(work.size(), [&](size_t w) {
+    const Work& item = work[w];
+    SeriesState& st = *item.state;
+    auto ts = set.timestamps(item.index);
+    auto vs = set.values(item.index);
+    int64_t start = 0;
+    std::vector<double> grid;
+    int64_t first_t = item.refit ? grid_start : std::max(grid_start, st.last_t);
+    if (!AlignToGrid(ts, vs, first_t, end_grid, step, cfg.lookback.count(), &start, &grid)) {
+      return;
+    }
+    // Keep only points after the last one consumed (a refit consumes all history again).
+    if (!item.refit && st.last_t != kNever && start <= st.last_t) {
+      size_t skip = static_cast<size_t>((st.last_t - start) / step + 1);
+      if (skip >= grid.size()) return;
+      grid.erase(grid.begin(), grid.begin() + static_cast<ptrdiff_t>(skip));
+      start += static_cast<int64_t>(skip) * step;
+    }
+    double raw_last = grid.back();
+    double prev = std::numeric_limits<double>::quiet_NaN();
+    if (!item.refit && st.last_t != kNever && start == st.last_t + step) prev = st.last_raw;
+    ApplyTransform(cfg.transform, prev, step, &start, &grid);
+    if (grid.empty()) {
+      st.last_raw = raw_last;
+      return;
+    }
+    const int64_t last_t = start + static_cast<int64_t>(grid.size() - 1) * step;
+    SeriesOutput out;
+    if (item.refit) {
+      std::vector<std::unique_ptr<SeriesModel>> models;
+      size_t n = grid.size();
+      bool ok = true;
+      for (const auto& a : job.analyses) {
+        if (n < a->MinHistory()) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) {
+        fit_failures.fetch_add(1);
+        return;
+      }
+      // Fit on all but the last few points and score those, so results appear right away.
+      size_t tail = std::min(infer_points, n / 10);
+      for (const auto& a : job.analyses) {
+        if (n - tail < a->MinHistory()) tail = 0;
+      }
+      DenseSeries hist{start, step, std::span<const double>(grid.data(), n - tail)};
+      for (const auto& a : job.analyses) {
+        auto m = a->Fit(hist, &out);
+        if (!m.ok()) {
+          fit_failures.fetch_add(1);
+          std::lock_guard<std::mutex> l(err_mu);
+          if (first_error.empty()) first_error = st.key + ": " + m.status().message();
+          return;
+        }
+        models.push_back(std::move(*m));
+      }
+      if (tail > 0) {
+        DenseSeries rest{start + static_cast<int64_t>(n - tail) * step, step,
+                         std::span<const double>(grid.data() + (n - tail), tail)};
+        for (auto& m : models) (void)m->Update(rest, &out);
+      }
+      st.models = std::move(models);
+      st.fitted = true;
+      fits.fetch_add(1);
+    } else {
+      DenseSeries pts{start, step, std::span<const double>(grid.data(), grid.size())};
+      for (auto& m : st.models) {
+        Status s = m->Update(pts, &out);
+        if (!s.ok()) {
+          std::lock_guard<std::mutex> l(err_mu);
+          if (first_error.empty()) first_error = st.key + ": " + s.message();
+        }
+      }
+    }
+    st.last_t = last_t;
+    st.last_raw = raw_last;
+    // Fold the outputs into the state.
+    const size_t keep = static_cast<size_t>(std::max(0, cfg.anomaly.score_history));
+    for (const auto& p : out.anomaly) {
+      if (!st.score_history.empty() && p.t_ms <= st.score_history.back().first) continue;
+      st.has_anomaly = true;
+      st.anomaly = p;
+      if (keep > 0) st.score_history.emplace_back(p.t_ms, static_cast<float>(p.score));
+    }
+    if (st.score_history.size() > keep) {
+      st.score_history.erase(
+          st.score_history.begin(),
+          st.score_history.begin() + static_cast<ptrdiff_t>(st.score_history.size() - keep));
+    }
+    if (out.has_forecast) {
+      st.has_forecast = true;
+      st.forecast = std::move(out.forecast);
+    }
+    for (size_t a = 0; a < job.analyses.size() && a < st.models.size(); ++a) {
+      if (job.analyses[a]->kind() == "anomaly") st.anomaly_model = st.models[a]->model_name();
+      if (job.analyses[a]->kind() == "forecast") st.forecast_model = st.models[a]->model_name();
+    }
+  });
+  if (fits.load() > 0) fit_seconds = Seconds(std::chrono::steady_clock::now() - t0);
+
+  // Grace period: forget series not seen for longer than it.
+  const int64_t grace = cfg.grace_period.count();
+  for (auto it = job.series.begin(); it != job.series.end();) {
+    SeriesState& st = *it->second;
+    st.touched = false;
+    if (now_ms - st.last_seen_ms > grace && now_ms - st.last_seen_ms > 0) {
+      ++dropped;
+      it = job.series.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  job.last_end_ms = end_grid;
+  if (fit_due) job.next_fit_ms = now_ms + cfg.fit_every.count();
+  job.new_series_pending = saw_new;
+  double seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  size_t bytes = 0;
+  for (const auto& [k, st] : job.series) {
+    bytes += sizeof(SeriesState) + st->key.size() * 2 + st->score_history.size() * 16;
+    for (const auto& m : st->models) bytes += m->MemoryBytes();
+  }
+  {
+    std::lock_guard<std::mutex> sl(job.stats_mu);
+    job.stats.fits += fits.load();
+    job.stats.fit_failures += fit_failures.load();
+    job.stats.series_processed += work.size();
+    job.stats.samples_read += set.num_samples();
+    job.stats.series_dropped += dropped;
+    job.stats.series_tracked = job.series.size();
+    job.stats.state_bytes = bytes;
+    if (full) {
+      job.stats.last_fit_seconds = fit_seconds > 0 ? fit_seconds : seconds;
+    } else {
+      job.stats.last_infer_seconds = seconds;
+    }
+    job.stats.last_success_unix = static_cast<double>(now_ms) / 1000.0;
+  }
+  PublishJob(job, now_ms);
+  if (fits.load() > 0 && !options_.storage_path.empty()) {
+    Status s = SaveJob(job);
+    if (!s.ok()) logger_.Warn("saving job state failed", {{"job", cfg.name}, {"err", s.message()}});
+  }
+  if (!first_error.empty()) {
+    logger_.Debug("series analysis error", {{"job", cfg.name}, {"err", first_error}});
+  }
+  logger_.Debug("job cycle finished", {{"job", cfg.name},
+                                       {"phase", full ? "fit" : "infer"},
+                                       {"series", static_cast<unsigned long>(work.size())},
+                                       {"samples", static_cast<unsigned long>(set.num_samples())},
+                                       {"duration_seconds", seconds}});
+  return Status::Ok();
+}
+
+void Engine::PublishJob(Job& job, int64_t now_ms) {
+  const JobConfig& cfg = *job.cfg;
+  auto res = std::make_shared<JobResults>();
+  res->job = cfg.name;
+  res->evaluated_ms = now_ms;
+  std::set<std::string> names;
+  for (const auto& [k, st] : job.series) {
+    for (const auto& [n, v] : st->input_labels) {
+      if (n == "__name__") names.insert(v);
+    }
+  }
+  const bool multi_name = names.size() > 1;
+  std::vector<const SeriesState*> ordered;
+  for (const auto& [k, st] : job.series) {
+    if (st->has_anomaly || st->has_forecast) ordered.push_back(st.get());
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const SeriesState* a, const SeriesState* b) { return a->key < b->key; });
+  res->series.reserve(ordered.size());
+  for (const SeriesState* st : ordered) {
+    SeriesResult r;
+    std::map<std::string, std::string> labels;
+    for (const auto& [n, v] : st->input_labels) {
+      if (n == "__name__") {
+        if (multi_name) labels["metric"] = v;
+      } else if (n == "for" || n == "model" || n == "horizon" || n == "threshold") {
+        labels["exported_" + n] = v;
+      } else {
+        labels[n] = v;
+      }
+    }
+    for (const auto& [n, v] : cfg.labels) labels[n] = v;
+    r.labels.assign(labels.begin(), labels.end());
+    r.input_series = st->key;
+    r.has_anomaly = st->has_anomaly && Finite(st->anomaly.score) && Finite(st->anomaly.y) &&
+                    Finite(st->anomaly.yhat) && Finite(st->anomaly.yhat_lower) &&
+                    Finite(st->anomaly.yhat_upper);
+    r.anomaly = st->anomaly;
+    r.anomaly_model = st->anomaly_model;
+    r.score_history = st->score_history;
+    r.has_forecast = st->has_forecast;
+    r.forecast = st->forecast;
+    r.forecast_model = st->forecast_model;
+    res->series.push_back(std::move(r));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (job.removed) return;
+  auto snap = std::make_shared<ResultsSnapshot>();
+  for (const auto& j : jobs_) {
+    if (j.get() == &job) {
+      snap->jobs.push_back(res);
+      continue;
+    }
+    for (const auto& r : results_->jobs) {
+      if (r->job == j->cfg->name) snap->jobs.push_back(r);
+    }
+  }
+  results_ = std::move(snap);
+}
+
+std::shared_ptr<const ResultsSnapshot> Engine::Results() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return results_;
+}
+
+EngineStatus Engine::GetStatus() const {
+  EngineStatus s;
+  std::lock_guard<std::mutex> lock(mu_);
+  s.source_up = source_up_;
+  for (const auto& job : jobs_) {
+    std::lock_guard<std::mutex> sl(job->stats_mu);
+    s.jobs.push_back(job->stats);
+  }
+  return s;
+}
+
+bool Engine::Ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!config_) return false;
+  for (const auto& s : config_->sources) {
+    if (!source_up_.count(s.name)) return false;
+  }
+  return true;
+}
+
+Status Engine::SaveAll() {
+  if (options_.storage_path.empty()) return Status::Ok();
+  std::vector<std::shared_ptr<Job>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs = jobs_;
+  }
+  Status first;
+  for (const auto& job : jobs) {
+    std::lock_guard<std::mutex> cl(job->cycle_mu);
+    Status s = SaveJob(*job);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+// State file layout (little endian): magic "SLSTATE\0", u32 version, str fingerprint,
+// i64 next_fit_ms, i64 last_end_ms, u64 series count, then per series: str key, u32 label count,
+// (str name, str value)*, i64 last_t, f64 last_raw, i64 last_seen_ms, u32 model count,
+// (str kind, str bytes)*, u8 has_anomaly, 5 x f64 + i64 anomaly point, u64 history count,
+// (i64 t, f64 score)*, u8 has_forecast, forecast, str anomaly_model, str forecast_model.
+Status Engine::SaveJob(Job& job) {
+  if (options_.storage_path.empty()) return Status::Ok();
+  ::mkdir(options_.storage_path.c_str(), 0755);
+  std::string data;
+  data.append(kStateMagic, sizeof kStateMagic);
+  StateWriter w(&data);
+  w.U32(kStateVersion);
+  w.Str(job.fingerprint);
+  w.I64(job.next_fit_ms);
+  w.I64(job.last_end_ms);
+  uint64_t n = 0;
+  for (const auto& [k, st] : job.series) n += st->fitted ? 1 : 0;
+  w.U64(n);
+  std::string blob;
+  for (const auto& [k, st] : job.series) {
+    if (!st->fitted) continue;
+    w.Str(st->key);
+    w.U32(static_cast<uint32_t>(st->input_labels.size()));
+    for (const auto& [ln, lv] : st->input_labels) {
+      w.Str(ln);
+      w.Str(lv);
+    }
+    w.I64(st->last_t);
+    w.F64(st->last_raw);
+    w.I64(st->last_seen_ms);
+    w.U32(static_cast<uint32_t>(st->models.size()));
+    for (size_t a = 0; a < st->models.size(); ++a) {
+      w.Str(job.analyses[a]->kind());
+      blob.clear();
+      st->models[a]->Save(&blob);
+      w.Str(blob);
+    }
+    w.U8(st->has_anomaly);
+    const AnomalyPoint& p = st->anomaly;
+    w.I64(p.t_ms);
+    w.F64(p.y);
+    w.F64(p.yhat);
+    w.F64(p.yhat_lower);
+    w.F64(p.yhat_upper);
+    w.F64(p.score);
+    w.U64(st->score_history.size());
+    for (const auto& [t, s] : st->score_history) {
+      w.I64(t);
+      w.F64(s);
+    }
+    w.U8(st->has_forecast);
+    const SeriesForecast& f = st->forecast;
+    w.I64(f.origin_ms);
+    w.U64(f.horizons.size());
+    for (const auto& h : f.horizons) {
+      w.Str(h.horizon);
+      w.I64(h.horizon_ms);
+      w.F64(h.yhat);
+      w.F64(h.yhat_lower);
+      w.F64(h.yhat_upper);
+    }
+    w.U64(f.thresholds.size());
+    for (const auto& t : f.thresholds) {
+      w.Str(t.threshold);
+      w.F64(t.value);
+      w.U8(t.crosses);
+      w.F64(t.seconds);
+      w.F64s(t.probability);
+    }
+    w.Str(st->anomaly_model);
+    w.Str(st->forecast_model);
+  }
+  std::string path = options_.storage_path + "/" + SanitizeFileName(job.cfg->name) + ".state";
+  return WriteFileAtomic(path, data);
+}
+
+void Engine::LoadJob(Job& job) {
+  if (options_.storage_path.empty()) return;
+  std::string path = options_.storage_path + "/" + SanitizeFileName(job.cfg->name) + ".state";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string data = ss.str();
+  auto fail = [&](const std::string& why) {
+    logger_.Warn("ignoring saved state, the job will refit",
+                 {{"job", job.cfg->name}, {"file", path}, {"reason", why}});
+  };
+  if (data.size() < sizeof kStateMagic ||
+      std::memcmp(data.data(), kStateMagic, sizeof kStateMagic) != 0) {
+    return fail("not a streamlens state file");
+  }
+  StateReader r(std::string_view(data).substr(sizeof kStateMagic));
+  uint32_t version;
+  std::string fp;
+  int64_t next_fit, last_end;
+  uint64_t n;
+  if (!r.U32(&version) || version != kStateVersion) return fail("unsupported version");
+  if (!r.Str(&fp) || !r.I64(&next_fit) || !r.I64(&last_end) || !r.U64(&n)) {
+    return fail("truncated header");
+  }
+  if (fp != job.fingerprint) return fail("the job's analysis config changed");
+  std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
+  for (uint64_t i = 0; i < n; ++i) {
+    auto st = std::make_unique<SeriesState>();
+    uint32_t nl;
+    if (!r.Str(&st->key) || !r.U32(&nl)) return fail("truncated series");
+    for (uint32_t l = 0; l < nl; ++l) {
+      std::string a, b;
+      if (!r.Str(&a) || !r.Str(&b)) return fail("truncated labels");
+      st->input_labels.emplace_back(std::move(a), std::move(b));
+    }
+    uint32_t nm;
+    if (!r.I64(&st->last_t) || !r.F64(&st->last_raw) || !r.I64(&st->last_seen_ms) || !r.U32(&nm) ||
+        nm != job.analyses.size()) {
+      return fail("truncated or mismatched series state");
+    }
+    for (uint32_t a = 0; a < nm; ++a) {
+      std::string kind, blob;
+      if (!r.Str(&kind) || !r.Str(&blob)) return fail("truncated model");
+      if (kind != job.analyses[a]->kind()) return fail("analysis order changed");
+      auto m = job.analyses[a]->Load(blob);
+      if (!m.ok()) return fail(m.status().message());
+      st->models.push_back(std::move(*m));
+    }
+    uint8_t ha, hf;
+    uint64_t nh, nhz, nt;
+    AnomalyPoint& p = st->anomaly;
+    if (!r.U8(&ha) || !r.I64(&p.t_ms) || !r.F64(&p.y) || !r.F64(&p.yhat) || !r.F64(&p.yhat_lower) ||
+        !r.F64(&p.yhat_upper) || !r.F64(&p.score) || !r.U64(&nh)) {
+      return fail("truncated anomaly state");
+    }
+    st->has_anomaly = ha != 0;
+    for (uint64_t h = 0; h < nh; ++h) {
+      int64_t t;
+      double s;
+      if (!r.I64(&t) || !r.F64(&s)) return fail("truncated score history");
+      st->score_history.emplace_back(t, static_cast<float>(s));
+    }
+    SeriesForecast& f = st->forecast;
+    if (!r.U8(&hf) || !r.I64(&f.origin_ms) || !r.U64(&nhz)) return fail("truncated forecast");
+    st->has_forecast = hf != 0;
+    for (uint64_t h = 0; h < nhz; ++h) {
+      HorizonForecast hz;
+      if (!r.Str(&hz.horizon) || !r.I64(&hz.horizon_ms) || !r.F64(&hz.yhat) ||
+          !r.F64(&hz.yhat_lower) || !r.F64(&hz.yhat_upper)) {
+        return fail("truncated forecast");
+      }
+      f.horizons.push_back(std::move(hz));
+    }
+    if (!r.U64(&nt)) return fail("truncated thresholds");
+    for (uint64_t t = 0; t < nt; ++t) {
+      ThresholdForecast th;
+      uint8_t c;
+      if (!r.Str(&th.threshold) || !r.F64(&th.value) || !r.U8(&c) || !r.F64(&th.seconds) ||
+          !r.F64s(&th.probability)) {
+        return fail("truncated thresholds");
+      }
+      th.crosses = c != 0;
+      f.thresholds.push_back(std::move(th));
+    }
+    if (!r.Str(&st->anomaly_model) || !r.Str(&st->forecast_model)) return fail("truncated");
+    st->fitted = true;
+    st->restored = true;
+    std::string k = st->key;
+    series.emplace(std::move(k), std::move(st));
+  }
+  if (!r.done()) return fail("trailing bytes");
+  job.series = std::move(series);
+  job.next_fit_ms = next_fit;
+  job.last_end_ms = last_end;
+  std::lock_guard<std::mutex> sl(job.stats_mu);
+  job.stats.series_restored += n;
+  job.stats.series_tracked = job.series.size();
+  logger_.Info("restored job state",
+               {{"job", job.cfg->name}, {"series", static_cast<unsigned long>(n)}});
+}
+
+}  // namespace streamlens::engine

@@ -1,0 +1,173 @@
+// Adapter: the forecast analysis (sidecar/analysis/forecast/) as a SeriesAnalysis.
+//
+// The job's grid is averaged into buckets of forecast.step (aligned to the last point), the
+// model forecasts max(horizons) ahead, and each configured horizon publishes the step at that
+// distance. Forecasts are recomputed at every refit (fit_every); between refits the published
+// forecast keeps its origin, and time-to-threshold is reported from the origin (the publisher
+// subtracts the time elapsed since). The model keeps no history between fits.
+#include <algorithm>
+#include <cmath>
+
+#include "sidecar/engine/analysis_factory.h"
+#include "sidecar/engine/state_io.h"
+
+#ifdef STREAMLENS_HAVE_ANALYSIS_FORECAST
+#include "sidecar/analysis/forecast/forecast.h"
+
+namespace streamlens::engine {
+namespace {
+
+namespace fc = analysis::forecast;
+
+class ForecastModel final : public SeriesModel {
+ public:
+  explicit ForecastModel(std::string name) : name_(std::move(name)) {}
+  std::string model_name() const override { return name_; }
+  Status Update(const DenseSeries&, SeriesOutput*) override { return Status::Ok(); }
+  void Save(std::string* out) const override {
+    StateWriter w(out);
+    w.Str(name_);
+  }
+  size_t MemoryBytes() const override { return sizeof(*this) + name_.size(); }
+
+ private:
+  std::string name_;
+};
+
+// Standard normal upper tail.
+double NormalSf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+class ForecastAnalysis final : public SeriesAnalysis {
+ public:
+  ForecastAnalysis(const JobConfig& job, fc::ModelKind kind)
+      : cfg_(job.forecast), job_step_(job.step.count()), kind_(kind) {
+    bucket_ = static_cast<size_t>(std::max<int64_t>(1, cfg_.step.count() / job_step_));
+    season_ =
+        cfg_.season.count() > 0 ? static_cast<int>(cfg_.season.count() / cfg_.step.count()) : 1;
+    Duration longest{0};
+    for (Duration h : cfg_.horizons) longest = std::max(longest, h);
+    horizon_ = static_cast<int>(std::max<int64_t>(1, longest.count() / cfg_.step.count()));
+    history_ = cfg_.fit_history.count() > 0
+                   ? static_cast<size_t>(cfg_.fit_history.count() / job_step_)
+                   : static_cast<size_t>(job.fit_window.count() / job_step_);
+  }
+  std::string_view kind() const override { return "forecast"; }
+  size_t MinHistory() const override {
+    return bucket_ * static_cast<size_t>(std::max(8, season_ > 1 ? 2 * season_ : 8));
+  }
+
+  Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& h, SeriesOutput* out) const override {
+    std::span<const double> v = h.values;
+    if (v.size() > history_) v = v.subspan(v.size() - history_);
+    size_t nb = v.size() / bucket_;
+    if (nb < 8) return Status::Error("forecast: too little history");
+    std::vector<double> y(nb);
+    size_t off = v.size() - nb * bucket_;
+    for (size_t b = 0; b < nb; ++b) {
+      double s = 0;
+      for (size_t k = 0; k < bucket_; ++k) s += v[off + b * bucket_ + k];
+      y[b] = s / static_cast<double>(bucket_);
+    }
+    fc::ForecastParams p;
+    p.horizon = horizon_;
+    p.season = season_ > 1 && nb >= static_cast<size_t>(2 * season_) ? season_ : 1;
+    p.model = kind_;
+    p.levels.clear();
+    for (double l : cfg_.levels) p.levels.push_back(l / 100.0);
+    auto f = fc::ForecastSeries(y, p);
+    if (!f.ok()) return f.status();
+    const fc::Forecast& r = *f;
+    size_t widest = 0;
+    for (size_t i = 0; i < r.intervals.size(); ++i) {
+      if (r.intervals[i].level > r.intervals[widest].level) widest = i;
+    }
+    SeriesForecast& sf = out->forecast;
+    sf = SeriesForecast();
+    sf.origin_ms = h.end_ms();
+    const int64_t fstep = cfg_.step.count();
+    for (Duration hz : cfg_.horizons) {
+      size_t idx = static_cast<size_t>(std::max<int64_t>(1, hz.count() / fstep)) - 1;
+      if (idx >= r.mean.size()) continue;
+      HorizonForecast hf;
+      hf.horizon = FormatDuration(hz);
+      hf.horizon_ms = hz.count();
+      hf.yhat = r.mean[idx];
+      hf.yhat_lower = r.intervals.empty() ? hf.yhat : r.intervals[widest].lower[idx];
+      hf.yhat_upper = r.intervals.empty() ? hf.yhat : r.intervals[widest].upper[idx];
+      sf.horizons.push_back(std::move(hf));
+    }
+    // Time to threshold: the first step whose mean crosses the threshold in the direction away
+    // from the last observation; breach probability within a horizon: the largest per-step
+    // Gaussian probability of being past the threshold up to that horizon.
+    const double last = y.back();
+    for (const auto& tc : cfg_.thresholds) {
+      ThresholdForecast t;
+      t.threshold = tc.label;
+      t.value = tc.value;
+      const bool upward = tc.value >= last;
+      for (size_t k = 0; k < r.mean.size(); ++k) {
+        bool past = upward ? r.mean[k] >= tc.value : r.mean[k] <= tc.value;
+        if (past) {
+          t.crosses = true;
+          t.seconds = static_cast<double>((k + 1) * fstep) / 1000.0;
+          break;
+        }
+      }
+      for (Duration hz : cfg_.horizons) {
+        size_t upto = std::min<size_t>(r.mean.size(), std::max<int64_t>(1, hz.count() / fstep));
+        double pmax = 0;
+        for (size_t k = 0; k < upto; ++k) {
+          double sd = k < r.sd.size() ? r.sd[k] : 0;
+          double pk;
+          if (!(sd > 0)) {
+            pk = (upward ? r.mean[k] >= tc.value : r.mean[k] <= tc.value) ? 1 : 0;
+          } else {
+            double z = (tc.value - r.mean[k]) / sd;
+            pk = upward ? NormalSf(z) : NormalSf(-z);
+          }
+          pmax = std::max(pmax, pk);
+        }
+        t.probability.push_back(std::clamp(pmax, 0.0, 1.0));
+      }
+      sf.thresholds.push_back(std::move(t));
+    }
+    out->has_forecast = true;
+    return std::unique_ptr<SeriesModel>(std::make_unique<ForecastModel>(r.model));
+  }
+
+  Result<std::unique_ptr<SeriesModel>> Load(std::string_view bytes) const override {
+    StateReader r(bytes);
+    std::string name;
+    if (!r.Str(&name) || !r.done()) return Status::Error("forecast state: malformed");
+    return std::unique_ptr<SeriesModel>(std::make_unique<ForecastModel>(std::move(name)));
+  }
+
+ private:
+  ForecastConfig cfg_;
+  int64_t job_step_;
+  fc::ModelKind kind_;
+  size_t bucket_ = 1;
+  int season_ = 1;
+  int horizon_ = 1;
+  size_t history_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SeriesAnalysis>> MakeForecastAnalysis(const JobConfig& job) {
+  auto kind = fc::ParseModelKind(job.forecast.model);
+  if (!kind.ok()) return kind.status();
+  return std::unique_ptr<SeriesAnalysis>(std::make_unique<ForecastAnalysis>(job, *kind));
+}
+
+}  // namespace streamlens::engine
+
+#else
+
+namespace streamlens::engine {
+Result<std::unique_ptr<SeriesAnalysis>> MakeForecastAnalysis(const JobConfig&) {
+  return Status::Error("forecast: the forecasting library is not part of this build");
+}
+}  // namespace streamlens::engine
+
+#endif

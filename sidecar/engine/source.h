@@ -1,0 +1,23 @@
+// Sources of a job's history: remote_read::Source (remote-read or query_range clients from
+// sidecar/remote_read/), built from a SourceConfig.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "common/status.h"
+#include "sidecar/engine/config.h"
+#include "sidecar/remote_read/source.h"
+
+namespace streamlens::engine {
+
+using HistorySource = remote_read::Source;
+
+using SourceFactory =
+    std::function<Result<std::shared_ptr<HistorySource>>(const SourceConfig& config)>;
+
+// Builds the remote-read or query-range client for `config` with its auth, TLS, headers,
+// timeout and sub-query limits. Error names the source and the bad option.
+Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& config);
+
+}  // namespace streamlens::engine

@@ -1,0 +1,301 @@
+#include "sidecar/publish/json_api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace streamlens::publish {
+namespace {
+
+HttpResponse Error(int status, const std::string& type, const std::string& msg) {
+  HttpResponse r;
+  r.status = status;
+  r.body = "{\"status\":\"error\",\"errorType\":";
+  AppendJsonString(&r.body, type);
+  r.body += ",\"error\":";
+  AppendJsonString(&r.body, msg);
+  r.body += "}";
+  return r;
+}
+
+void AppendLabels(std::string* out, const engine::LabelPairs& labels) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [n, v] : labels) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(out, n);
+    out->push_back(':');
+    AppendJsonString(out, v);
+  }
+  out->push_back('}');
+}
+
+void Key(std::string* out, const char* key) {
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+}
+
+}  // namespace
+
+void AppendJsonString(std::string* out, const std::string& s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendJsonNumber(std::string* out, double v) {
+  if (!std::isfinite(v)) {
+    out->append("null");
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  out->append(buf);
+}
+
+HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  std::string job = req.Param("for");
+  bool filter = false;
+  double min_score = 0;
+  if (std::string m = req.Param("min_score"); !m.empty()) {
+    char* end = nullptr;
+    min_score = std::strtod(m.c_str(), &end);
+    if (end != m.c_str() + m.size() || !std::isfinite(min_score)) {
+      return Error(400, "bad_data", "min_score: expected a number, got \"" + m + "\"");
+    }
+    filter = true;
+  }
+  struct Item {
+    const engine::JobResults* job;
+    const engine::SeriesResult* s;
+  };
+  std::vector<Item> items;
+  for (const auto& j : snap.jobs) {
+    if (!job.empty() && j->job != job) continue;
+    for (const auto& s : j->series) {
+      if (s.has_anomaly && (!filter || s.anomaly.score >= min_score))
+        items.push_back({j.get(), &s});
+    }
+  }
+  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    // Non-finite scores (never published as metrics) sort last.
+    double x = std::isfinite(a.s->anomaly.score) ? a.s->anomaly.score : -1e300;
+    double y = std::isfinite(b.s->anomaly.score) ? b.s->anomaly.score : -1e300;
+    return x > y;
+  });
+  HttpResponse r;
+  std::string& o = r.body;
+  o = "{\"status\":\"success\",\"data\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& s = *items[i].s;
+    if (i) o.push_back(',');
+    o += "{";
+    Key(&o, "for");
+    AppendJsonString(&o, items[i].job->job);
+    o += ",";
+    Key(&o, "series");
+    AppendJsonString(&o, s.input_series);
+    o += ",";
+    Key(&o, "labels");
+    AppendLabels(&o, s.labels);
+    o += ",";
+    Key(&o, "model");
+    AppendJsonString(&o, s.anomaly_model);
+    o += ",";
+    Key(&o, "timestamp");
+    AppendJsonNumber(&o, static_cast<double>(s.anomaly.t_ms) / 1000.0);
+    const std::pair<const char*, double> fields[] = {{"y", s.anomaly.y},
+                                                     {"yhat", s.anomaly.yhat},
+                                                     {"yhat_lower", s.anomaly.yhat_lower},
+                                                     {"yhat_upper", s.anomaly.yhat_upper},
+                                                     {"score", s.anomaly.score}};
+    for (const auto& [k, v] : fields) {
+      o += ",";
+      Key(&o, k);
+      AppendJsonNumber(&o, v);
+    }
+    o += ",";
+    Key(&o, "anomalous");
+    o += s.anomaly.score > 1 ? "true" : "false";
+    o += ",";
+    Key(&o, "score_history");
+    o += "[";
+    for (size_t h = 0; h < s.score_history.size(); ++h) {
+      if (h) o.push_back(',');
+      o.push_back('[');
+      AppendJsonNumber(&o, static_cast<double>(s.score_history[h].first) / 1000.0);
+      o.push_back(',');
+      AppendJsonNumber(&o, s.score_history[h].second);
+      o.push_back(']');
+    }
+    o += "]}";
+  }
+  o += "]}";
+  return r;
+}
+
+HttpResponse HandleForecasts(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  std::string job = req.Param("for");
+  HttpResponse r;
+  std::string& o = r.body;
+  o = "{\"status\":\"success\",\"data\":[";
+  bool first = true;
+  for (const auto& j : snap.jobs) {
+    if (!job.empty() && j->job != job) continue;
+    for (const auto& s : j->series) {
+      if (!s.has_forecast) continue;
+      if (!first) o.push_back(',');
+      first = false;
+      const auto& f = s.forecast;
+      o += "{";
+      Key(&o, "for");
+      AppendJsonString(&o, j->job);
+      o += ",";
+      Key(&o, "series");
+      AppendJsonString(&o, s.input_series);
+      o += ",";
+      Key(&o, "labels");
+      AppendLabels(&o, s.labels);
+      o += ",";
+      Key(&o, "model");
+      AppendJsonString(&o, s.forecast_model);
+      o += ",";
+      Key(&o, "origin");
+      AppendJsonNumber(&o, static_cast<double>(f.origin_ms) / 1000.0);
+      o += ",";
+      Key(&o, "horizons");
+      o += "[";
+      for (size_t h = 0; h < f.horizons.size(); ++h) {
+        const auto& hz = f.horizons[h];
+        if (h) o.push_back(',');
+        o += "{";
+        Key(&o, "horizon");
+        AppendJsonString(&o, hz.horizon);
+        o += ",";
+        Key(&o, "yhat");
+        AppendJsonNumber(&o, hz.yhat);
+        o += ",";
+        Key(&o, "yhat_lower");
+        AppendJsonNumber(&o, hz.yhat_lower);
+        o += ",";
+        Key(&o, "yhat_upper");
+        AppendJsonNumber(&o, hz.yhat_upper);
+        o += "}";
+      }
+      o += "],";
+      Key(&o, "thresholds");
+      o += "[";
+      for (size_t t = 0; t < f.thresholds.size(); ++t) {
+        const auto& th = f.thresholds[t];
+        if (t) o.push_back(',');
+        o += "{";
+        Key(&o, "threshold");
+        AppendJsonString(&o, th.threshold);
+        o += ",";
+        Key(&o, "value");
+        AppendJsonNumber(&o, th.value);
+        o += ",";
+        Key(&o, "crosses");
+        o += th.crosses ? "true" : "false";
+        o += ",";
+        Key(&o, "time_to_threshold_seconds");
+        if (th.crosses) {
+          double remaining =
+              th.seconds - static_cast<double>(j->evaluated_ms - f.origin_ms) / 1000.0;
+          AppendJsonNumber(&o, std::max(0.0, remaining));
+        } else {
+          o += "null";
+        }
+        o += ",";
+        Key(&o, "breach_probability");
+        o += "{";
+        for (size_t p = 0; p < th.probability.size() && p < f.horizons.size(); ++p) {
+          if (p) o.push_back(',');
+          AppendJsonString(&o, f.horizons[p].horizon);
+          o.push_back(':');
+          AppendJsonNumber(&o, th.probability[p]);
+        }
+        o += "}}";
+      }
+      o += "]}";
+    }
+  }
+  o += "]}";
+  return r;
+}
+
+HttpResponse HandleOutliers(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  std::string job = req.Param("for");
+  HttpResponse r;
+  std::string& o = r.body;
+  o = "{\"status\":\"success\",\"data\":[";
+  bool first = true;
+  for (const auto& j : snap.jobs) {
+    if (!job.empty() && j->job != job) continue;
+    for (const auto& m : j->outliers) {
+      if (!first) o.push_back(',');
+      first = false;
+      o += "{";
+      Key(&o, "for");
+      AppendJsonString(&o, j->job);
+      o += ",";
+      Key(&o, "labels");
+      AppendLabels(&o, m.labels);
+      o += ",";
+      Key(&o, "score");
+      AppendJsonNumber(&o, m.score);
+      o += ",";
+      Key(&o, "outlier");
+      o += m.score > 1 ? "true" : "false";
+      o += "}";
+    }
+  }
+  o += "]}";
+  return r;
+}
+
+void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot) {
+  server.HandleGet(
+      "/api/v1/anomalies",
+      [snapshot](const HttpRequest& r) { return HandleAnomalies(*snapshot(), r); },
+      "Anomalies (JSON)");
+  server.HandleGet(
+      "/api/v1/forecasts",
+      [snapshot](const HttpRequest& r) { return HandleForecasts(*snapshot(), r); },
+      "Forecasts (JSON)");
+  server.HandleGet(
+      "/api/v1/outliers",
+      [snapshot](const HttpRequest& r) { return HandleOutliers(*snapshot(), r); },
+      "Outliers (JSON)");
+}
+
+}  // namespace streamlens::publish

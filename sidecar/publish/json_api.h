@@ -1,0 +1,41 @@
+// JSON API over the engine's results, registered on the daemon's HttpServer:
+//
+//   GET /api/v1/anomalies[?for=JOB][&min_score=X]
+//     {"status":"success","data":[{"for":..,"series":..,"labels":{..},"model":..,
+//       "timestamp":<unix s>,"y":..,"yhat":..,"yhat_lower":..,"yhat_upper":..,"score":..,
+//       "anomalous":bool,"score_history":[[<unix s>,score],...]}, ...]}
+//     sorted by score, highest first: the evidence behind streamlens_anomaly_score.
+//   GET /api/v1/forecasts[?for=JOB]
+//     {"status":"success","data":[{"for":..,"series":..,"labels":{..},"model":..,
+//       "origin":<unix s>,"horizons":[{"horizon":"1h","yhat":..,"yhat_lower":..,"yhat_upper":..}],
+//       "thresholds":[{"threshold":"180","value":180,"crosses":bool,
+//                      "time_to_threshold_seconds":x|null,"breach_probability":{"1h":p,...}}]}]}
+//   GET /api/v1/outliers[?for=JOB]
+// Errors use Prometheus' API shape {"status":"error","errorType":"bad_data","error":"..."}.
+// Non-finite numbers are written as null. Thread-safe (reads immutable snapshots).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/http_server.h"
+#include "sidecar/engine/results.h"
+
+namespace streamlens::publish {
+
+using SnapshotFn = std::function<std::shared_ptr<const engine::ResultsSnapshot>()>;
+
+HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
+HttpResponse HandleForecasts(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
+HttpResponse HandleOutliers(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
+
+// Registers the handlers above on `server`.
+void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot);
+
+// JSON string escaping (RFC 8259), exposed for other handlers.
+void AppendJsonString(std::string* out, const std::string& s);
+// A number, or null when not finite.
+void AppendJsonNumber(std::string* out, double v);
+
+}  // namespace streamlens::publish

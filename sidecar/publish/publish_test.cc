@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "sidecar/publish/json_api.h"
+#include "sidecar/publish/results_collector.h"
+
+namespace streamlens::publish {
+namespace {
+
+using engine::JobResults;
+using engine::ResultsSnapshot;
+using engine::SeriesResult;
+
+std::shared_ptr<ResultsSnapshot> Snapshot() {
+  auto job = std::make_shared<JobResults>();
+  job->job = "lag";
+  job->evaluated_ms = 1'700'000'600'000;
+  SeriesResult a;
+  a.labels = {{"consumergroup", "pay"}, {"topic", "orders"}};
+  a.input_series = "kafka_consumergroup_lag_sum{consumergroup=\"pay\",topic=\"orders\"}";
+  a.has_anomaly = true;
+  a.anomaly_model = "stl";
+  a.anomaly = {1'700'000'600'000, 500, 100, 50, 150, 2.5};
+  a.score_history = {{1'700'000'540'000, 0.5f}, {1'700'000'600'000, 2.5f}};
+  a.has_forecast = true;
+  a.forecast_model = "ets";
+  a.forecast.origin_ms = 1'700'000'000'000;
+  a.forecast.horizons = {{"1h", 3600000, 200, 150, 250}, {"6h", 21600000, 400, 100, 700}};
+  a.forecast.thresholds = {{"180", 180, true, 3000, {0.4, 0.9}},
+                           {"1000", 1000, false, 0, {0, 0.1}}};
+  SeriesResult b;
+  b.labels = {{"consumergroup", "audit"}, {"topic", "orders"}};
+  b.input_series = "kafka_consumergroup_lag_sum{consumergroup=\"audit\",topic=\"orders\"}";
+  b.has_anomaly = true;
+  b.anomaly_model = "stl";
+  b.anomaly = {1'700'000'600'000, 10, 10, 5, 15, std::numeric_limits<double>::quiet_NaN()};
+  job->series = {a, b};
+  job->outliers = {{{{"broker", "4"}}, 3.2}};
+  job->extra = {{"streamlens_rootcause_score",
+                 {{"for", "lag"}, {"candidate", "x"}, {"layer", "platform"}},
+                 0.8}};
+  auto snap = std::make_shared<ResultsSnapshot>();
+  snap->jobs.push_back(job);
+  return snap;
+}
+
+engine::EngineStatus Status() {
+  engine::EngineStatus s;
+  engine::JobStats j;
+  j.job = "lag";
+  j.runs = 7;
+  j.skipped_cycles = 2;
+  j.last_success_unix = 1'700'000'600;
+  s.jobs.push_back(j);
+  s.source_up["default"] = true;
+  return s;
+}
+
+TEST(PublishTest, RendersOneFamilyPerOutputAndDropsNonFinite) {
+  auto snap = Snapshot();
+  ResultsCollector c([snap] { return snap; }, [] { return Status(); });
+  c.SetReloadResult(false, 0);
+  std::string text = RenderText(c.Collect());
+  EXPECT_NE(text.find("streamlens_anomaly_score{consumergroup=\"pay\",topic=\"orders\",for=\"lag\","
+                      "model=\"stl\"} 2.5"),
+            std::string::npos)
+      << text;
+  // The NaN score of "audit" is dropped; its finite y is kept.
+  EXPECT_EQ(text.find("streamlens_anomaly_score{consumergroup=\"audit\""), std::string::npos);
+  EXPECT_NE(text.find("streamlens_y{consumergroup=\"audit\""), std::string::npos);
+  EXPECT_EQ(text.find("NaN"), std::string::npos);
+  EXPECT_EQ(text.find("Inf"), std::string::npos);
+  EXPECT_NE(
+      text.find("streamlens_forecast_upper{consumergroup=\"pay\",topic=\"orders\",for=\"lag\","
+                "model=\"ets\",horizon=\"6h\"} 700"),
+      std::string::npos);
+  // 3000 s from the origin, evaluated 600 s later: 2400 s left.
+  EXPECT_NE(text.find("streamlens_time_to_threshold_seconds{consumergroup=\"pay\",topic=\"orders\","
+                      "for=\"lag\",model=\"ets\",threshold=\"180\"} 2400"),
+            std::string::npos);
+  EXPECT_EQ(text.find("threshold=\"1000\"} "), std::string::npos);  // never crosses: absent
+  EXPECT_NE(
+      text.find("streamlens_threshold_breach_probability{consumergroup=\"pay\",topic=\"orders\","
+                "for=\"lag\",model=\"ets\",threshold=\"1000\",horizon=\"6h\"} 0.1"),
+      std::string::npos);
+  EXPECT_NE(text.find("streamlens_outlier_score{broker=\"4\",for=\"lag\"} 3.2"), std::string::npos);
+  EXPECT_NE(
+      text.find("streamlens_rootcause_score{for=\"lag\",candidate=\"x\",layer=\"platform\"} 0.8"),
+      std::string::npos);
+  EXPECT_NE(text.find("streamlens_sidecar_job_runs_total{for=\"lag\"} 7"), std::string::npos);
+  EXPECT_NE(text.find("streamlens_sidecar_job_skipped_cycles_total{for=\"lag\"} 2"),
+            std::string::npos);
+  EXPECT_NE(text.find("streamlens_sidecar_source_up{source=\"default\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("streamlens_sidecar_config_last_reload_successful 0"), std::string::npos);
+}
+
+TEST(PublishTest, AnomaliesJsonSortedByScoreWithEvidence) {
+  auto snap = Snapshot();
+  HttpRequest req;
+  HttpResponse r = HandleAnomalies(*snap, req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.rfind(
+                "{\"status\":\"success\",\"data\":[{\"for\":\"lag\",\"series\":"
+                "\"kafka_consumergroup_lag_sum{consumergroup=\\\"pay\\\",topic=\\\"orders\\\"}\"",
+                0),
+            0u)
+      << r.body;
+  EXPECT_NE(r.body.find("\"yhat_lower\":50,\"yhat_upper\":150,\"score\":2.5,\"anomalous\":true,"
+                        "\"score_history\":[[1700000540,0.5],[1700000600,2.5]]"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"score\":null"), std::string::npos);
+  req.params = {{"min_score", "1"}};
+  r = HandleAnomalies(*snap, req);
+  EXPECT_EQ(r.body.find("audit"), std::string::npos);
+  req.params = {{"min_score", "abc"}};
+  r = HandleAnomalies(*snap, req);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("min_score: expected a number"), std::string::npos);
+}
+
+TEST(PublishTest, ForecastsJson) {
+  auto snap = Snapshot();
+  HttpRequest req;
+  req.params = {{"for", "lag"}};
+  HttpResponse r = HandleForecasts(*snap, req);
+  EXPECT_NE(r.body.find("{\"threshold\":\"180\",\"value\":180,\"crosses\":true,"
+                        "\"time_to_threshold_seconds\":2400,\"breach_probability\":{\"1h\":0."
+                        "40000000000000002,\"6h\":0.90000000000000002}}"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"crosses\":false,\"time_to_threshold_seconds\":null"), std::string::npos);
+  req.params = {{"for", "other"}};
+  EXPECT_EQ(HandleForecasts(*snap, req).body, "{\"status\":\"success\",\"data\":[]}");
+}
+
+}  // namespace
+}  // namespace streamlens::publish

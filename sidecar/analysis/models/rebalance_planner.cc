@@ -1,0 +1,309 @@
+#include "sidecar/analysis/models/rebalance_planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <unordered_map>
+
+namespace streamlens::analysis::models {
+namespace {
+
+struct RackInfo {
+  bool rack_aware = false;  // every broker has a rack
+  size_t num_racks = 0;
+  std::unordered_map<int32_t, std::string> rack_of;
+};
+
+RackInfo Racks(std::span<const BrokerInfo> brokers) {
+  RackInfo ri;
+  std::set<std::string> racks;
+  ri.rack_aware = !brokers.empty();
+  for (const BrokerInfo& b : brokers) {
+    ri.rack_of[b.id] = b.rack;
+    if (b.rack.empty()) ri.rack_aware = false;
+    racks.insert(b.rack);
+  }
+  ri.num_racks = racks.size();
+  return ri;
+}
+
+size_t DistinctRacks(const std::vector<int32_t>& replicas, const RackInfo& ri) {
+  size_t n = 0;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const std::string& r = ri.rack_of.at(replicas[i]);
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = ri.rack_of.at(replicas[j]) == r;
+    n += !seen;
+  }
+  return n;
+}
+
+bool RackOk(const std::vector<int32_t>& replicas, const RackInfo& ri) {
+  if (!ri.rack_aware) return true;
+  return DistinctRacks(replicas, ri) >= std::min(replicas.size(), ri.num_racks);
+}
+
+void AppendJsonString(std::string* out, const std::string& s) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          static const char* kHex = "0123456789abcdef";
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+double Peak(const std::vector<BrokerLoad>& loads) {
+  double peak = 0.0;
+  bool first = true;
+  for (const BrokerLoad& l : loads) {
+    if (first || l.predicted > peak) peak = l.predicted;
+    first = false;
+  }
+  return peak;
+}
+
+}  // namespace
+
+std::string ReassignmentJson(std::span<const PartitionState> before,
+                             std::span<const PartitionState> after) {
+  std::string out = "{\"version\":1,\"partitions\":[";
+  bool first = true;
+  const size_t n = std::min(before.size(), after.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (before[i].replicas == after[i].replicas) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    out.append("{\"topic\":");
+    AppendJsonString(&out, after[i].topic);
+    out.append(",\"partition\":" + std::to_string(after[i].partition) + ",\"replicas\":[");
+    for (size_t r = 0; r < after[i].replicas.size(); ++r) {
+      if (r) out.push_back(',');
+      out.append(std::to_string(after[i].replicas[r]));
+    }
+    out.append("]}");
+  }
+  out.append("]}");
+  return out;
+}
+
+Status CheckPlacementConstraints(std::span<const PartitionState> before,
+                                 std::span<const PartitionState> after,
+                                 std::span<const BrokerInfo> brokers) {
+  if (before.size() != after.size()) {
+    return Status::Error("placement check: " + std::to_string(before.size()) +
+                         " partitions before, " + std::to_string(after.size()) + " after");
+  }
+  STREAMLENS_RETURN_IF_ERROR(ValidateCluster(after, brokers));
+  const RackInfo ri = Racks(brokers);
+  for (size_t i = 0; i < before.size(); ++i) {
+    const PartitionState& b = before[i];
+    const PartitionState& a = after[i];
+    const std::string name = PartitionName(b);
+    if (a.topic != b.topic || a.partition != b.partition) {
+      return Status::Error("placement check: entry " + std::to_string(i) + " is " +
+                           PartitionName(a) + ", expected " + name);
+    }
+    if (a.replicas.size() != b.replicas.size()) {
+      return Status::Error("placement check: " + name + ": replication factor changed from " +
+                           std::to_string(b.replicas.size()) + " to " +
+                           std::to_string(a.replicas.size()));
+    }
+    std::vector<int32_t> sb = b.replicas, sa = a.replicas;
+    std::sort(sb.begin(), sb.end());
+    std::sort(sa.begin(), sa.end());
+    if (sa != sb && !RackOk(a.replicas, ri)) {
+      return Status::Error("placement check: " + name + ": replicas span " +
+                           std::to_string(DistinctRacks(a.replicas, ri)) + " racks, need " +
+                           std::to_string(std::min(a.replicas.size(), ri.num_racks)));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
+                                    std::span<const BrokerInfo> brokers,
+                                    const BrokerLoadModel& model, const RebalanceParams& params) {
+  if (!(params.min_improvement >= 0)) {
+    return Status::Error("rebalance: min_improvement must be >= 0");
+  }
+  Result<std::vector<BrokerLoad>> before = ComputeBrokerLoads(partitions, brokers, model);
+  if (!before.ok()) return before.status();
+  RebalancePlan plan;
+  plan.loads_before = *before;
+  plan.peak_before = Peak(plan.loads_before);
+  plan.proposed.assign(partitions.begin(), partitions.end());
+  if (brokers.empty()) {
+    plan.reassignment_json = ReassignmentJson(partitions, plan.proposed);
+    return plan;
+  }
+
+  const RackInfo ri = Racks(brokers);
+  std::unordered_map<int32_t, size_t> pos;
+  for (size_t i = 0; i < brokers.size(); ++i) pos[brokers[i].id] = i;
+  std::vector<double> load(brokers.size());
+  for (size_t i = 0; i < brokers.size(); ++i) load[i] = plan.loads_before[i].predicted;
+  std::vector<double> lc(partitions.size()), fc(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    lc[i] = LeaderContribution(partitions[i], model);
+    fc[i] = FollowerContribution(partitions[i], model);
+  }
+
+  std::vector<int32_t> trial;
+  while (plan.moves.size() < params.max_moves) {
+    size_t hot = 0;
+    for (size_t b = 1; b < load.size(); ++b) {
+      if (load[b] > load[hot]) hot = b;
+    }
+    const int32_t hot_id = brokers[hot].id;
+    const double limit = load[hot] - params.min_improvement * std::abs(load[hot]);
+
+    struct Best {
+      bool found = false;
+      double pair_max = 0;
+      bool leadership = false;
+      double bytes = 0;
+      size_t part = 0;
+      size_t target = 0;
+      double moved = 0;
+    } best;
+    auto consider = [&](double pair_max, bool leadership, double bytes, size_t part, size_t target,
+                        double moved) {
+      if (!(pair_max < limit)) return;
+      bool better = !best.found;
+      if (!better) {
+        if (pair_max != best.pair_max) {
+          better = pair_max < best.pair_max;
+        } else if (leadership != best.leadership) {
+          better = leadership;
+        } else if (bytes != best.bytes) {
+          better = bytes < best.bytes;
+        } else if (part != best.part) {
+          better = part < best.part;
+        } else {
+          better = target < best.target;
+        }
+      }
+      if (better) best = {true, pair_max, leadership, bytes, part, target, moved};
+    };
+
+    for (size_t i = 0; i < plan.proposed.size(); ++i) {
+      const PartitionState& p = plan.proposed[i];
+      if (p.leader == -1) continue;
+      if (std::find(p.replicas.begin(), p.replicas.end(), hot_id) == p.replicas.end()) continue;
+      const bool is_leader = p.leader == hot_id;
+      if (is_leader && params.allow_leadership_moves) {
+        const double delta = lc[i] - fc[i];
+        for (int32_t f : p.isr) {
+          if (f == hot_id) continue;
+          const size_t t = pos.at(f);
+          consider(std::max(load[hot] - delta, load[t] + delta), true, p.bytes_in_per_s, i, t,
+                   delta);
+        }
+      }
+      if (params.allow_replica_moves) {
+        const double c = is_leader ? lc[i] : fc[i];
+        for (size_t t = 0; t < brokers.size(); ++t) {
+          const int32_t tid = brokers[t].id;
+          if (std::find(p.replicas.begin(), p.replicas.end(), tid) != p.replicas.end()) continue;
+          trial = p.replicas;
+          std::replace(trial.begin(), trial.end(), hot_id, tid);
+          if (!RackOk(trial, ri)) continue;
+          consider(std::max(load[hot] - c, load[t] + c), false, p.bytes_in_per_s, i, t, c);
+        }
+      }
+    }
+    if (!best.found) break;
+
+    PartitionState& p = plan.proposed[best.part];
+    const int32_t tid = brokers[best.target].id;
+    RebalanceMove mv;
+    mv.topic = p.topic;
+    mv.partition = p.partition;
+    mv.from_broker = hot_id;
+    mv.to_broker = tid;
+    mv.load_moved = best.moved;
+    if (best.leadership) {
+      mv.kind = RebalanceMove::Kind::kLeadership;
+      p.leader = tid;
+      auto it = std::find(p.replicas.begin(), p.replicas.end(), tid);
+      std::rotate(p.replicas.begin(), it, it + 1);
+    } else {
+      mv.kind = RebalanceMove::Kind::kReplica;
+      std::replace(p.replicas.begin(), p.replicas.end(), hot_id, tid);
+      std::replace(p.isr.begin(), p.isr.end(), hot_id, tid);
+      if (p.leader == hot_id) p.leader = tid;
+    }
+    load[hot] -= best.moved;
+    load[best.target] += best.moved;
+    plan.moves.push_back(std::move(mv));
+  }
+
+  Result<std::vector<BrokerLoad>> after = ComputeBrokerLoads(plan.proposed, brokers, model);
+  if (!after.ok()) return after.status();
+  plan.loads_after = *after;
+  plan.peak_after = Peak(plan.loads_after);
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    plan.partitions_changed += partitions[i].replicas != plan.proposed[i].replicas;
+  }
+  plan.reassignment_json = ReassignmentJson(partitions, plan.proposed);
+  return plan;
+}
+
+Result<AddBrokerResult> AddBrokerEffect(std::span<const PartitionState> partitions,
+                                        std::span<const BrokerInfo> brokers,
+                                        const BrokerInfo& new_broker, const BrokerLoadModel& model,
+                                        const RebalanceParams& params) {
+  for (const BrokerInfo& b : brokers) {
+    if (b.id == new_broker.id) {
+      return Status::Error("add broker: id " + std::to_string(new_broker.id) +
+                           " is already in use");
+    }
+  }
+  const bool others_have_racks =
+      !brokers.empty() && std::all_of(brokers.begin(), brokers.end(),
+                                      [](const BrokerInfo& b) { return !b.rack.empty(); });
+  if (others_have_racks && new_broker.rack.empty()) {
+    return Status::Error("add broker: the cluster is rack-aware; give the new broker a rack");
+  }
+  std::vector<BrokerInfo> extended(brokers.begin(), brokers.end());
+  extended.push_back(new_broker);
+  Result<RebalancePlan> plan = PlanRebalance(partitions, extended, model, params);
+  if (!plan.ok()) return plan.status();
+  AddBrokerResult r;
+  r.new_broker = new_broker;
+  r.peak_before = 0.0;
+  for (size_t i = 0; i + 1 < plan->loads_before.size(); ++i) {
+    r.peak_before = i == 0 ? plan->loads_before[i].predicted
+                           : std::max(r.peak_before, plan->loads_before[i].predicted);
+  }
+  r.peak_after = plan->peak_after;
+  r.new_broker_load = plan->loads_after.back().predicted;
+  r.plan = std::move(*plan);
+  return r;
+}
+
+}  // namespace streamlens::analysis::models

@@ -18,13 +18,16 @@ for (i in seq_len(n)) {
   series[[i]] <- ts(v, frequency = m)
 }
 out <- matrix(NA_real_, n, h)
-start <- proc.time()[["elapsed"]]
+t0 <- proc.time()
+start <- t0[["elapsed"]]
 for (i in seq_len(n)) {
   fit <- ets(series[[i]])
   out[i, ] <- forecast(fit, h = h, PI = FALSE)$mean
 }
-elapsed <- proc.time()[["elapsed"]] - start
+t1 <- proc.time()
+elapsed <- t1[["elapsed"]] - start
+cpu <- (t1[["user.self"]] + t1[["sys.self"]]) - (t0[["user.self"]] + t0[["sys.self"]])
 df <- data.frame(id = raw[seq_len(n), 1], out)
 colnames(df) <- c("id", paste0("F", seq_len(h)))
 write.csv(df, output, row.names = FALSE, quote = FALSE)
-cat(sprintf("r_ets: series=%d fit_seconds=%.3f\n", n, elapsed))
+cat(sprintf("r_ets: series=%d fit_seconds=%.3f cpu_seconds=%.3f\n", n, elapsed, cpu))

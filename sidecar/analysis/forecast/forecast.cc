@@ -11,6 +11,7 @@
 #include "sidecar/analysis/forecast/baselines.h"
 #include "sidecar/analysis/forecast/ets.h"
 #include "sidecar/analysis/forecast/multiseasonal.h"
+#include "sidecar/analysis/forecast/prophet.h"
 
 namespace streamlens::analysis::forecast {
 namespace {
@@ -40,6 +41,19 @@ Forecast FlatForecast(double value, const ForecastParams& p) {
   return fc;
 }
 
+// Daily-style primary season with up to 10 harmonics, further seasons with up to 5.
+ProphetParams DefaultProphetParams(const ForecastParams& p) {
+  ProphetParams pp;
+  pp.horizon = p.horizon;
+  pp.levels = p.levels;
+  if (p.season > 1)
+    pp.seasonalities.push_back({static_cast<double>(p.season), std::min(10, p.season / 2)});
+  for (int e : p.extra_seasons) {
+    if (e != p.season) pp.seasonalities.push_back({static_cast<double>(e), std::min(5, e / 2)});
+  }
+  return pp;
+}
+
 Result<Forecast> RunEts(std::span<const double> y, const ForecastParams& p) {
   EtsParams ep;
   ep.period = p.season;
@@ -58,6 +72,8 @@ Result<Forecast> RunSingle(std::span<const double> y, const ForecastParams& p, M
       return SeasonalNaiveForecast(y, p.season, p.horizon, p.levels);
     case ModelKind::kNaive:
       return SeasonalNaiveForecast(y, 1, p.horizon, p.levels);
+    case ModelKind::kProphet:
+      return ProphetForecast(y, DefaultProphetParams(p));
     case ModelKind::kMstl: {
       MultiSeasonalParams mp;
       mp.periods = p.extra_seasons;
@@ -267,10 +283,10 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
 
 Result<ModelKind> ParseModelKind(const std::string& name) {
   for (ModelKind k : {ModelKind::kAuto, ModelKind::kEts, ModelKind::kTheta, ModelKind::kSnaive,
-                      ModelKind::kNaive, ModelKind::kMstl}) {
+                      ModelKind::kNaive, ModelKind::kMstl, ModelKind::kProphet}) {
     if (name == ModelKindName(k)) return k;
   }
-  return Status::Error("model \"" + name + "\": expected auto|ets|theta|snaive|naive|mstl");
+  return Status::Error("model \"" + name + "\": expected auto|ets|theta|snaive|naive|mstl|prophet");
 }
 
 const char* ModelKindName(ModelKind kind) {

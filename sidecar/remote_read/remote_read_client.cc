@@ -165,7 +165,8 @@ Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matcher
   }
   if (!st.ok()) {
     // Prometheus refuses SAMPLES replies above --storage.remote.read-sample-limit: halve.
-    if (IsSampleLimitError(st) && end_ms > start_ms && depth < 20) {
+    if (options_.split_on_sample_limit && IsSampleLimitError(st) && end_ms > start_ms &&
+        depth < 20) {
       int64_t mid = start_ms + (end_ms - start_ms) / 2;
       auto a = FetchOne(matchers, start_ms, mid, stats, depth + 1);
       if (!a.ok()) return a.status();

@@ -55,6 +55,9 @@ struct ClientOptions {
   std::chrono::milliseconds max_range{std::chrono::hours(24)};
   int64_t max_samples_per_query = 0;
   int max_concurrency = 4;  // sub-queries in flight at once (>= 1)
+  // Answer a remote-read "exceeded sample limit" reply by halving the sub-query (SAMPLES only
+  // has a limit; streamed replies are not limited by Prometheus).
+  bool split_on_sample_limit = true;
 
   // Bounds on what the server may send: one streamed frame, and one decoded (un-snappied or
   // JSON) body.

@@ -183,8 +183,18 @@ Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, b
       if (max_t < options.start_ms || min_t > options.end_ms) continue;
       int64_t last = out->last_timestamp_in_run();
       size_t before = ts.size();
-      auto n = AppendXorChunk(data, options.start_ms, options.end_ms, options.keep_stale_markers,
-                              &ts, &vs);
+      // Decode the whole chunk so its first/last timestamps can be checked against the chunk's
+      // stated time range (a lying sample count shows up there); trim afterwards.
+      int64_t first_t = 0, last_t = 0;
+      auto n = AppendXorChunkChecked(data, options.start_ms, options.end_ms,
+                                     options.keep_stale_markers, &ts, &vs, &first_t, &last_t);
+      if (n.ok() && (first_t != min_t || (last_t != max_t && max_t != INT64_MAX))) {
+        ts.resize(before);
+        vs.resize(before);
+        n = Status::Error("decoded samples span [" + std::to_string(first_t) + "," +
+                          std::to_string(last_t) +
+                          "], not the chunk's stated range (sample count wrong?)");
+      }
       if (!n.ok()) {
         return Status::Error("series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) +
                              "," + std::to_string(max_t) + "]: " + n.status().message());

@@ -133,6 +133,18 @@ TEST(StreamedReadDecoderTest, RejectsUnknownEncodingAndLyingChunkNamingTheSeries
       << st.message();
 }
 
+TEST(StreamedReadDecoderTest, RejectsChunkClaimingOneSampleTooFew) {
+  auto series = MakeSeries(1, 10, 0, 1000);
+  prometheus::ChunkedReadResponse r;
+  testing::AddChunkedSeries(series[0], 120, r.add_chunked_series());
+  (*r.mutable_chunked_series(0)->mutable_chunks(0)->mutable_data())[1] = 9;
+  SeriesSetBuilder b;
+  StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
+  Status st = d.Feed(testing::Frame(r.SerializeAsString()));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("sample count wrong?"), std::string::npos) << st.message();
+}
+
 TEST(StreamedReadDecoderTest, RejectsGarbageProtobuf) {
   std::string garbage = "\x0a\xff\xff\x03zzzz";
   SeriesSetBuilder b;

@@ -116,7 +116,7 @@ Result<size_t> DecodeXorChunkInto(std::string_view data, int64_t* ts, double* va
   ts[0] = t;
   values[0] = std::bit_cast<double>(vbits);
   if (n == 1) {
-    if (r.total_bits() - r.pos() >= 8) {
+    if (r.total_bits() - r.pos() >= 16) {
       return Status::Error("XOR chunk claims 1 sample but carries more data (sample count wrong?)");
     }
     return size_t{1};
@@ -222,7 +222,8 @@ Result<size_t> DecodeXorChunkInto(std::string_view data, int64_t* ts, double* va
       return Status::Error(SampleError(i, n, "timestamp does not increase"));
     }
   }
-  if (r.total_bits() - r.pos() >= 8) {
+  // Prometheus' own chunks may end with one spare byte; more than that means the count lies.
+  if (r.total_bits() - r.pos() >= 16) {
     return Status::Error("XOR chunk claims " + std::to_string(n) + " samples but " +
                          std::to_string((r.total_bits() - r.pos()) / 8) +
                          " whole bytes follow the last one (sample count wrong?)");
@@ -232,6 +233,14 @@ Result<size_t> DecodeXorChunkInto(std::string_view data, int64_t* ts, double* va
 
 Result<size_t> AppendXorChunk(std::string_view data, int64_t min_t, int64_t max_t, bool keep_stale,
                               std::vector<int64_t>* ts, std::vector<double>* values) {
+  int64_t first = 0, last = 0;
+  return AppendXorChunkChecked(data, min_t, max_t, keep_stale, ts, values, &first, &last);
+}
+
+Result<size_t> AppendXorChunkChecked(std::string_view data, int64_t min_t, int64_t max_t,
+                                     bool keep_stale, std::vector<int64_t>* ts,
+                                     std::vector<double>* values, int64_t* first_t,
+                                     int64_t* last_t) {
   auto count_or = XorChunkSampleCount(data);
   if (!count_or.ok()) return count_or.status();
   const size_t n = *count_or;
@@ -246,6 +255,10 @@ Result<size_t> AppendXorChunk(std::string_view data, int64_t min_t, int64_t max_
   }
   int64_t* t = ts->data() + base;
   double* v = values->data() + base;
+  if (n > 0) {
+    *first_t = t[0];
+    *last_t = t[n - 1];
+  }
   // Trim to [min_t, max_t]; timestamps are increasing, so the kept part is one run.
   size_t lo = 0, hi = n;
   if (n > 0 && (t[0] < min_t || t[n - 1] > max_t)) {

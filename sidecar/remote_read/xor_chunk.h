@@ -35,6 +35,13 @@ Result<size_t> DecodeXorChunkInto(std::string_view data, int64_t* ts, double* va
 Result<size_t> AppendXorChunk(std::string_view data, int64_t min_t, int64_t max_t, bool keep_stale,
                               std::vector<int64_t>* ts, std::vector<double>* values);
 
+// As AppendXorChunk, and reports the first and last decoded timestamps (before trimming) in
+// *first_t and *last_t (unchanged when the chunk is empty).
+Result<size_t> AppendXorChunkChecked(std::string_view data, int64_t min_t, int64_t max_t,
+                                     bool keep_stale, std::vector<int64_t>* ts,
+                                     std::vector<double>* values, int64_t* first_t,
+                                     int64_t* last_t);
+
 // Encodes samples (timestamps strictly increasing, at most 65535) exactly as Prometheus does.
 std::string EncodeXorChunk(std::span<const int64_t> ts, std::span<const double> values);
 

@@ -1,0 +1,261 @@
+#include "tests/remote_read/prometheus_fixture.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <random>
+#include <thread>
+
+namespace streamlens::remote_read::testing {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
+std::string MakeTempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "streamlens-rr-XXXXXX").string();
+  char* d = mkdtemp(tmpl.data());
+  return d ? std::string(d) : std::string();
+}
+
+void RemoveTree(const std::string& dir) {
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+}
+
+std::vector<TruthSeries> GenerateHistory(int n_series, int days, int64_t base_ms) {
+  std::mt19937_64 rng(42);
+  std::vector<TruthSeries> out;
+  const int64_t step = 60'000;
+  const int64_t n = static_cast<int64_t>(days) * 86'400'000 / step;
+  static constexpr int64_t kJitterMs[] = {0, 0, 0, 0, 0, 0, 125, 250, 500, 750, 1000, 3000};
+  for (int k = 0; k < n_series; ++k) {
+    TruthSeries s;
+    bool counter = k % 4 == 3;
+    s.labels = {{"__name__", counter ? "rr_requests_total" : "rr_gauge"},
+                {"group", "g" + std::to_string(k % 5)},
+                {"instance", "i" + std::to_string(1000 + k).substr(1)}};
+    if (k % 7 == 0) s.labels.push_back({"zone", k % 2 ? "a\"quoted\"" : "b,comma"});
+    std::sort(s.labels.begin(), s.labels.end());
+    // Some series exist only for part of the time (appear late / disappear: stale in PromQL).
+    int64_t first = k % 9 == 4 ? n / 3 : 0;
+    int64_t last = k % 11 == 5 ? 2 * n / 3 : n;
+    double v = static_cast<double>(rng() % 1000);
+    for (int64_t i = first; i < last; ++i) {
+      // Gaps: a 2h hole every ~day for some series, a 7-minute hole for others.
+      if (k % 5 == 1 && (i % 1440) >= 600 && (i % 1440) < 720) continue;
+      if (k % 6 == 2 && (i % 500) < 7) continue;
+      int64_t t = base_ms + i * step + kJitterMs[rng() % 12];
+      if (counter) {
+        v += static_cast<double>(rng() % 50);
+        if (rng() % 700 == 0) v = 0;  // reset
+      } else {
+        int shape = rng() % 10;
+        if (shape < 4) {
+          // unchanged
+        } else if (shape < 7) {
+          v = std::round(v + static_cast<double>(static_cast<int>(rng() % 21) - 10));
+        } else if (shape < 9) {
+          v = v * 0.5 + static_cast<double>(rng() % 100000) / 7.0;
+        } else {
+          v = rng() % 50 == 0 ? std::numeric_limits<double>::quiet_NaN() : -v / 3.0;
+        }
+      }
+      s.ts.push_back(t);
+      s.vs.push_back(v);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool WriteOpenMetrics(const std::vector<TruthSeries>& data, const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  // Families must be contiguous: group by metric name.
+  std::map<std::string, std::vector<const TruthSeries*>> families;
+  for (const auto& s : data) {
+    for (const auto& [n, v] : s.labels) {
+      if (n == "__name__") families[v].push_back(&s);
+    }
+  }
+  for (const auto& [name, list] : families) {
+    std::fprintf(f, "# TYPE %s gauge\n", name.c_str());
+    for (const TruthSeries* s : list) {
+      std::string lbl;
+      for (const auto& [n, v] : s->labels) {
+        if (n == "__name__") continue;
+        if (!lbl.empty()) lbl += ",";
+        lbl += n + "=\"";
+        for (char c : v) {
+          if (c == '"' || c == '\\') lbl += '\\';
+          lbl += c;
+        }
+        lbl += "\"";
+      }
+      for (size_t i = 0; i < s->ts.size(); ++i) {
+        int64_t t = s->ts[i];
+        if (std::isnan(s->vs[i])) {
+          std::fprintf(f, "%s{%s} NaN %lld.%03lld\n", name.c_str(), lbl.c_str(),
+                       static_cast<long long>(t / 1000), static_cast<long long>(t % 1000));
+        } else {
+          std::fprintf(f, "%s{%s} %.17g %lld.%03lld\n", name.c_str(), lbl.c_str(), s->vs[i],
+                       static_cast<long long>(t / 1000), static_cast<long long>(t % 1000));
+        }
+      }
+    }
+  }
+  std::fprintf(f, "# EOF\n");
+  return std::fclose(f) == 0;
+}
+
+namespace {
+
+int RunQuiet(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool HttpReady(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = false;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    std::string req = "GET /-/ready HTTP/1.0\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[64] = {};
+      ssize_t n = read(fd, buf, sizeof(buf) - 1);
+      ok = n > 12 && std::string(buf, n).find(" 200 ") != std::string::npos;
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+bool PrometheusProcess::Backfill(const std::string& openmetrics_file, const std::string& data_dir,
+                                 std::string* error) {
+  std::string log = data_dir + ".promtool.log";
+  int rc = RunQuiet(
+      {"promtool", "tsdb", "create-blocks-from", "openmetrics", openmetrics_file, data_dir}, log);
+  if (rc != 0) {
+    *error = "promtool create-blocks-from openmetrics failed (rc " + std::to_string(rc) +
+             "): " + ReadFile(log).substr(0, 2000);
+    return false;
+  }
+  return true;
+}
+
+bool PrometheusProcess::Start(const std::string& data_dir,
+                              const std::vector<std::string>& extra_flags, std::string* error) {
+  std::string config = data_dir + ".prometheus.yml";
+  std::ofstream(config) << "global:\n  scrape_interval: 1m\n";
+  port_ = FreePort();
+  std::string log = data_dir + ".prometheus.log";
+  std::vector<std::string> argv = {"prometheus",
+                                   "--config.file=" + config,
+                                   "--storage.tsdb.path=" + data_dir,
+                                   "--storage.tsdb.retention.time=100y",
+                                   "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                   "--log.level=warn"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 600; ++i) {
+    if (HttpReady(port_)) return true;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      *error = "prometheus exited: " + ReadFile(log).substr(0, 2000);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  *error = "prometheus not ready after 60 s: " + ReadFile(log).substr(0, 2000);
+  Stop();
+  return false;
+}
+
+void PrometheusProcess::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGCONT);
+  kill(pid_, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void PrometheusProcess::Pause() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+void PrometheusProcess::Resume() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
+}  // namespace streamlens::remote_read::testing

@@ -1,0 +1,49 @@
+// Test fixture: a real Prometheus on a free loopback port over a TSDB backfilled with
+// `promtool tsdb create-blocks-from openmetrics`, plus the generated data as ground truth.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace streamlens::remote_read::testing {
+
+struct TruthSeries {
+  std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
+};
+
+// Generates `n_series` series over `days` days at ~60 s (with jitter, gaps, resets, NaNs,
+// series that stop and start), ending `end_offset_hours` before now.
+std::vector<TruthSeries> GenerateHistory(int n_series, int days, int64_t base_ms);
+// Writes OpenMetrics text (with # EOF) for promtool.
+bool WriteOpenMetrics(const std::vector<TruthSeries>& data, const std::string& path);
+
+class PrometheusProcess {
+ public:
+  // Backfills `openmetrics_file` into `dir`/data and starts Prometheus with extra flags.
+  // Returns false (with `error`) if promtool/prometheus are missing or fail.
+  bool Backfill(const std::string& openmetrics_file, const std::string& data_dir,
+                std::string* error);
+  bool Start(const std::string& data_dir, const std::vector<std::string>& extra_flags,
+             std::string* error);
+  void Stop();
+  void Pause();   // SIGSTOP: a server that accepts connections but never answers
+  void Resume();  // SIGCONT
+  ~PrometheusProcess() { Stop(); }
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+int FreePort();
+std::string MakeTempDir();
+void RemoveTree(const std::string& dir);
+
+}  // namespace streamlens::remote_read::testing

@@ -1,0 +1,52 @@
+// Named streaming detectors for offline backtests (NAB): each wraps the CausalScorer the daemon
+// runs and maps its score (> 1 anomalous) to NAB's [0, 1] anomaly_score. Every output uses only
+// the values passed so far (causal by construction: Next() sees one point at a time).
+//
+// "streamlens" (the default) adds onset emphasis: a high score is reported in full only when it
+// exceeds every raw score of the previous `onset_window` points, so a long excursion is flagged at
+// its start instead of producing a run of detections (which NAB counts as false positives after
+// the label window). Not thread-safe; one detector per series.
+#pragma once
+
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "sidecar/analysis/anomaly/causal_scorer.h"
+
+namespace streamlens::analysis {
+
+struct DetectorSpec {
+  std::string name;
+  CausalScorerParams scorer;
+  int onset_window = 0;         // 0 = no onset emphasis
+  double repeat_factor = 1.0;   // multiplier for scores that do not exceed the recent maximum
+  double diff_weight = 0.0;     // > 0: also score jumps (robust z of first differences)
+};
+
+// Names accepted by MakeDetector(), the default first.
+std::vector<std::string> DetectorNames();
+Result<DetectorSpec> FindDetector(std::string_view name);
+
+class StreamingDetector {
+ public:
+  static Result<std::unique_ptr<StreamingDetector>> Create(const DetectorSpec& spec);
+  // NAB anomaly score in [0, 1] for the next point (NaN input scores 0).
+  double Next(double value);
+  double last_raw_score() const { return last_raw_; }
+
+ private:
+  StreamingDetector(const DetectorSpec& spec, CausalScorer level, CausalScorer diff);
+  DetectorSpec spec_;
+  CausalScorer level_;
+  CausalScorer diff_;
+  double prev_ = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> recent_;  // ring of the last onset_window raw scores
+  size_t recent_pos_ = 0;
+  double last_raw_ = 0;
+};
+
+}  // namespace streamlens::analysis

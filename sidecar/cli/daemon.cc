@@ -1,29 +1,153 @@
-// The streamlens-sidecar daemon: flags, HTTP server, signals.
+// The streamlens-sidecar daemon: flags, config, engine, HTTP server (/metrics, JSON API),
+// reload on SIGHUP and POST /-/reload, state saved on shutdown.
 #include "common/daemon.h"
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "common/build_info.h"
 #include "common/http_server.h"
 #include "sidecar/cli/commands.h"
+#include "sidecar/engine/config.h"
+#include "sidecar/engine/engine.h"
+#include "sidecar/publish/json_api.h"
+#include "sidecar/publish/results_collector.h"
 
 namespace streamlens::sidecar {
+namespace {
+
+struct SidecarFlags {
+  std::string config_file;
+  std::string remote_read_url;
+  std::string query_range_url;
+  int64_t workers = 0;
+  std::string storage_path;
+  int64_t shard_count = 1;
+  int64_t shard_index = 0;
+};
+
+// Builds the engine config from the flags: the config file if given (with the flag's URL as the
+// "default" source when the file has no sources), else the built-in job set for
+// streamlens-exporter's metrics reading from the flag's URL.
+Result<std::shared_ptr<const engine::EngineConfig>> BuildConfig(const SidecarFlags& f) {
+  std::string url = !f.remote_read_url.empty() ? f.remote_read_url : f.query_range_url;
+  std::string type = !f.remote_read_url.empty() ? "remote-read" : "query-range";
+  engine::EngineConfig c;
+  if (!f.config_file.empty()) {
+    auto loaded = engine::LoadConfig(f.config_file);
+    if (!loaded.ok()) return loaded.status();
+    c = std::move(*loaded);
+    if (c.sources.empty() && !url.empty()) {
+      engine::SourceConfig s;
+      s.name = "default";
+      s.type = type;
+      s.url = url;
+      c.sources.push_back(s);
+    }
+    if (c.jobs.empty()) {
+      return Status::Error(f.config_file +
+                           ": no jobs configured (remove --config.file to run the "
+                           "built-in job set)");
+    }
+  } else {
+    if (url.empty()) {
+      return Status::Error(
+          "no source: pass --remote-read.url (e.g. http://prometheus:9090/api/v1/read), "
+          "--query-range.url (e.g. http://victoriametrics:8428) or --config.file");
+    }
+    c = engine::DefaultConfig(url, type);
+  }
+  STREAMLENS_RETURN_IF_ERROR(engine::ValidateConfig(c));
+  return std::shared_ptr<const engine::EngineConfig>(
+      std::make_shared<engine::EngineConfig>(std::move(c)));
+}
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
 
 int RunDaemon(int argc, const char* const* argv) {
   SignalWaiter signals;
   DaemonFlags daemon;
   daemon.listen_address = ":9645";
+  SidecarFlags sf;
   FlagSet flags("streamlens-sidecar",
                 "Reads metric history from Prometheus, runs anomaly detection, forecasting and "
                 "root-cause analyses, and serves the results on /metrics.");
   RegisterDaemonFlags(flags, &daemon);
+  flags.String("config.file", &sf.config_file,
+               "YAML job configuration (docs/sidecar-config.md). Without it, the built-in job set "
+               "for streamlens-exporter's metrics runs against --remote-read.url.");
+  flags.String("remote-read.url", &sf.remote_read_url,
+               "Remote-read endpoint, e.g. http://prometheus:9090/api/v1/read (the \"default\" "
+               "source).");
+  flags.String("query-range.url", &sf.query_range_url,
+               "Prometheus-compatible query API base URL (VictoriaMetrics, ...), used when "
+               "--remote-read.url is not given.");
+  flags.Int("workers", &sf.workers, "Worker threads for the analyses (0: number of cores).");
+  flags.String("storage.path", &sf.storage_path,
+               "Folder for fitted models and recent windows, so a restart resumes without "
+               "refitting (empty: no persistence).");
+  flags.Int("shard.count", &sf.shard_count,
+            "Number of sidecars sharing the series (hashmod of the label set).");
+  flags.Int("shard.index", &sf.shard_index, "This sidecar's shard, 0 <= index < shard.count.");
   ParseFlagsOrExit(flags, argc, argv);
   auto logger = MakeLogger(daemon);
   if (!logger.ok()) {
     std::fprintf(stderr, "error: %s\n", logger.status().message().c_str());
     return 2;
   }
+  if (sf.shard_count < 1 || sf.shard_index < 0 || sf.shard_index >= sf.shard_count) {
+    std::fprintf(stderr,
+                 "error: --shard.index: expected 0 <= index < --shard.count (%lld), got %lld\n",
+                 static_cast<long long>(sf.shard_count), static_cast<long long>(sf.shard_index));
+    return 2;
+  }
+  if (sf.workers < 0 || sf.workers > 1024) {
+    std::fprintf(stderr, "error: --workers: expected 0..1024, got %lld\n",
+                 static_cast<long long>(sf.workers));
+    return 2;
+  }
+  auto config = BuildConfig(sf);
+  if (!config.ok()) {
+    logger->Error("invalid configuration", {{"err", config.status().message()}});
+    return 2;
+  }
+
+  engine::EngineOptions eo;
+  eo.workers = static_cast<size_t>(sf.workers);
+  eo.storage_path = sf.storage_path;
+  eo.shard = {static_cast<uint32_t>(sf.shard_count), static_cast<uint32_t>(sf.shard_index)};
+  auto eng = std::make_shared<engine::Engine>(eo, engine::MakeRemoteSource,
+                                              engine::MakeDefaultAnalysisFactory(), *logger);
+  if (Status st = eng->Apply(*config); !st.ok()) {
+    logger->Error("invalid configuration", {{"err", st.message()}});
+    return 2;
+  }
+
+  auto results = std::make_shared<publish::ResultsCollector>([eng] { return eng->Results(); },
+                                                             [eng] { return eng->GetStatus(); });
+  results->SetReloadResult(true, UnixNow());
+  std::mutex reload_mu;
+  auto reload = [&]() -> Status {
+    std::lock_guard<std::mutex> lock(reload_mu);
+    auto c = BuildConfig(sf);
+    Status st = c.ok() ? eng->Apply(*c) : c.status();
+    results->SetReloadResult(st.ok(), UnixNow());
+    if (st.ok()) {
+      logger->Info("configuration reloaded",
+                   {{"jobs", static_cast<unsigned long>((*c)->jobs.size())}});
+    } else {
+      logger->Error("reload failed, keeping the running configuration", {{"err", st.message()}});
+    }
+    return st;
+  };
+
   auto process = MakeProcessCollector();
   auto server = HttpServer::Create(
       {"streamlens-sidecar", daemon.listen_address, daemon.telemetry_path, daemon.web_config_file},
@@ -33,14 +157,29 @@ int RunDaemon(int argc, const char* const* argv) {
     return 1;
   }
   (*server)->AddCollectable(process);
+  (*server)->AddCollectable(results);
+  (*server)->SetReadyCheck([eng] { return eng->Ready(); });
+  (*server)->SetReloadHandler(reload);
+  publish::RegisterJsonApi(**server, [eng] { return eng->Results(); });
   if (Status st = (*server)->Start(); !st.ok()) {
     logger->Error("cannot start", {{"err", st.message()}});
     return 1;
   }
-  logger->Info("started", {{"version", Version()}, {"revision", Revision()}});
-  while (signals.Wait() != SignalEvent::kShutdown) logger->Info("reload requested");
+  eng->Start();
+  logger->Info("started",
+               {{"version", Version()},
+                {"revision", Revision()},
+                {"config", (*config)->origin},
+                {"jobs", static_cast<unsigned long>((*config)->jobs.size())},
+                {"shard", std::to_string(sf.shard_index) + "/" + std::to_string(sf.shard_count)},
+                {"port", (*server)->port()}});
+  while (signals.Wait() != SignalEvent::kShutdown) {
+    logger->Info("reload requested (SIGHUP)");
+    (void)reload();
+  }
   logger->Info("shutting down");
   (*server)->Stop();
+  eng->Stop();  // waits for running cycles and saves state
   return 0;
 }
 

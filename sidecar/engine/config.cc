@@ -284,10 +284,18 @@ class Parser {
             if (v[i].IsScalar()) {
               t.value = Double(v[i], r);
             } else {
-              CheckKeys(v[i], r, {"value", "label"});
+              CheckKeys(v[i], r, {"value", "label", "direction"});
               if (!v[i]["value"]) Fail(v[i], Join(r, "value"), "missing");
               t.value = Double(v[i]["value"], Join(r, "value"));
               if (v[i]["label"]) t.label = Str(v[i]["label"], Join(r, "label"));
+              if (v[i]["direction"]) {
+                std::string d = Str(v[i]["direction"], Join(r, "direction"));
+                if (d != "above" && d != "below") {
+                  Fail(v[i]["direction"], Join(r, "direction"),
+                       "expected above or below, got \"" + d + "\"");
+                }
+                t.above = d == "above";
+              }
             }
             if (t.label.empty()) {
               char buf[64];

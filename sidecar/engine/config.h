@@ -62,6 +62,7 @@ struct AnomalyConfig {
 struct ThresholdConfig {
   double value = 0;
   std::string label;  // the `threshold` label; defaults to the value formatted as %g
+  bool above = true;  // crossing means value >= threshold (false: value <= threshold)
 };
 
 struct ForecastConfig {

@@ -51,19 +51,17 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   s.url = source_url;
   c.sources.push_back(s);
 
-  // Consumer lag per group and topic: anomalies (recurring bursts that are caught up are not
-  // anomalies: lag_like) and how long until the lag SLA is missed.
+  // Consumer lag per group and topic: anomalies (persistence 3 of 5 keeps single-point bursts
+  // from paging) and a forecast.
   JobConfig lag = Base("consumer_lag", "kafka_consumergroup_lag_sum");
   Anomaly(&lag, Direction::kAbove);
-  lag.anomaly.lag_like = true;
   lag.anomaly.min_dev_abs = 100;
   Forecast(&lag, {});
   c.jobs.push_back(lag);
 
   // Lag in seconds (streamlens-exporter's per-topic maximum): forecast against the usual SLAs.
-  JobConfig lag_s = Base("consumer_lag_seconds", "streamlens_consumergroup_topic_lag_seconds_max");
+  JobConfig lag_s = Base("consumer_lag_seconds", "streamlens_consumergroup_max_lag_seconds");
   Anomaly(&lag_s, Direction::kAbove);
-  lag_s.anomaly.lag_like = true;
   lag_s.anomaly.min_dev_abs = 5;
   Forecast(&lag_s, {{60, "60"}, {180, "180"}, {600, "600"}});
   c.jobs.push_back(lag_s);
@@ -80,8 +78,9 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   c.jobs.push_back(bytes_out);
 
   // Request handler idle ratio: a saturating broker shows a drop.
-  JobConfig idle = Base("request_handler_idle",
-                        "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent");
+  JobConfig idle =
+      Base("request_handler_idle",
+           "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_oneminuterate");
   Anomaly(&idle, Direction::kBelow);
   idle.anomaly.min_dev_abs = 0.05;
   c.jobs.push_back(idle);

@@ -53,7 +53,7 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     o << "s=" << f.season.count() << ",l=";
     for (double l : f.levels) o << l << ",";
     o << "t=";
-    for (const auto& t : f.thresholds) o << t.value << "/" << t.label << ",";
+    for (const auto& t : f.thresholds) o << t.value << "/" << t.label << "/" << t.above << ",";
     o << f.fit_history.count();
   }
   return o.str();
@@ -139,6 +139,7 @@ struct Engine::Job {
   std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
   mutable std::mutex stats_mu;
   JobStats stats;
+  bool failing = false;  // guarded by stats_mu
 };
 
 Engine::Engine(EngineOptions options, SourceFactory sources,
@@ -309,8 +310,16 @@ void Engine::RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok)
   ++job->stats.runs;
   if (!s.ok()) {
     ++job->stats.failures;
-    logger_.Warn("job cycle failed", {{"job", job->cfg->name}, {"err", s.message()}});
+    // Logged once per change of state, not once per cycle.
+    if (!job->failing) {
+      logger_.Warn("job cycle failed", {{"job", job->cfg->name}, {"err", s.message()}});
+    } else {
+      logger_.Debug("job cycle failed", {{"job", job->cfg->name}, {"err", s.message()}});
+    }
+  } else if (job->failing) {
+    logger_.Info("job cycle succeeded again", {{"job", job->cfg->name}});
   }
+  job->failing = !s.ok();
 }
 
 void Engine::SetSourceUp(const std::string& name, bool up) {

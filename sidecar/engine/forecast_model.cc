@@ -13,6 +13,7 @@
 
 #ifdef STREAMLENS_HAVE_ANALYSIS_FORECAST
 #include "sidecar/analysis/forecast/forecast.h"
+#include "sidecar/analysis/forecast/threshold.h"
 
 namespace streamlens::engine {
 namespace {
@@ -33,9 +34,6 @@ class ForecastModel final : public SeriesModel {
  private:
   std::string name_;
 };
-
-// Standard normal upper tail.
-double NormalSf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 class ForecastAnalysis final : public SeriesAnalysis {
  public:
@@ -96,38 +94,31 @@ class ForecastAnalysis final : public SeriesAnalysis {
       hf.yhat_upper = r.intervals.empty() ? hf.yhat : r.intervals[widest].upper[idx];
       sf.horizons.push_back(std::move(hf));
     }
-    // Time to threshold: the first step whose mean crosses the threshold in the direction away
-    // from the last observation; breach probability within a horizon: the largest per-step
-    // Gaussian probability of being past the threshold up to that horizon.
-    const double last = y.back();
+    // Time to threshold and breach probability per horizon (threshold.h); "not within the
+    // horizon" stays a state (crosses = false), never a number.
+    const double last = h.values.back();
     for (const auto& tc : cfg_.thresholds) {
       ThresholdForecast t;
       t.threshold = tc.label;
       t.value = tc.value;
-      const bool upward = tc.value >= last;
-      for (size_t k = 0; k < r.mean.size(); ++k) {
-        bool past = upward ? r.mean[k] >= tc.value : r.mean[k] <= tc.value;
-        if (past) {
-          t.crosses = true;
-          t.seconds = static_cast<double>((k + 1) * fstep) / 1000.0;
-          break;
-        }
+      fc::ThresholdParams tp;
+      tp.threshold = tc.value;
+      tp.direction = tc.above ? fc::ThresholdDirection::kAbove : fc::ThresholdDirection::kBelow;
+      tp.step_seconds = static_cast<double>(fstep) / 1000.0;
+      auto whole = fc::TimeToThreshold(r, last, tp);
+      if (!whole.ok()) return whole.status().WithContext("time to threshold");
+      if (whole->seconds_to_cross.has_value()) {
+        t.crosses = true;
+        t.seconds = *whole->seconds_to_cross;
       }
       for (Duration hz : cfg_.horizons) {
         size_t upto = std::min<size_t>(r.mean.size(), std::max<int64_t>(1, hz.count() / fstep));
-        double pmax = 0;
-        for (size_t k = 0; k < upto; ++k) {
-          double sd = k < r.sd.size() ? r.sd[k] : 0;
-          double pk;
-          if (!(sd > 0)) {
-            pk = (upward ? r.mean[k] >= tc.value : r.mean[k] <= tc.value) ? 1 : 0;
-          } else {
-            double z = (tc.value - r.mean[k]) / sd;
-            pk = upward ? NormalSf(z) : NormalSf(-z);
-          }
-          pmax = std::max(pmax, pk);
-        }
-        t.probability.push_back(std::clamp(pmax, 0.0, 1.0));
+        fc::Forecast part;
+        part.mean.assign(r.mean.begin(), r.mean.begin() + static_cast<ptrdiff_t>(upto));
+        part.sd.assign(r.sd.begin(),
+                       r.sd.begin() + static_cast<ptrdiff_t>(std::min(upto, r.sd.size())));
+        auto c = fc::TimeToThreshold(part, last, tp);
+        t.probability.push_back(c.ok() ? std::clamp(c->probability_within_horizon, 0.0, 1.0) : 0.0);
       }
       sf.thresholds.push_back(std::move(t));
     }

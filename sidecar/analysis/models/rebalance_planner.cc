@@ -172,7 +172,32 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
     fc[i] = FollowerContribution(partitions[i], model);
   }
 
-  std::vector<int32_t> trial;
+  // Integer views for the inner loop: rack index per broker position, replica positions per
+  // partition (kept in sync with plan.proposed as moves are applied).
+  std::vector<int> rack_idx(brokers.size());
+  {
+    std::unordered_map<std::string, int> ids;
+    for (size_t b = 0; b < brokers.size(); ++b) {
+      rack_idx[b] = ids.emplace(brokers[b].rack, static_cast<int>(ids.size())).first->second;
+    }
+  }
+  std::vector<std::vector<uint32_t>> rp(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    for (int32_t r : partitions[i].replicas) rp[i].push_back(static_cast<uint32_t>(pos.at(r)));
+  }
+  // Rack rule for the replica set with `from` replaced by `to`.
+  auto rack_ok_after = [&](const std::vector<uint32_t>& reps, uint32_t from, uint32_t to) {
+    if (!ri.rack_aware) return true;
+    size_t distinct = 0;
+    for (size_t a = 0; a < reps.size(); ++a) {
+      const int ra = rack_idx[reps[a] == from ? to : reps[a]];
+      bool seen = false;
+      for (size_t b = 0; b < a && !seen; ++b) seen = rack_idx[reps[b] == from ? to : reps[b]] == ra;
+      distinct += !seen;
+    }
+    return distinct >= std::min(reps.size(), ri.num_racks);
+  };
+
   while (plan.moves.size() < params.max_moves) {
     size_t hot = 0;
     for (size_t b = 1; b < load.size(); ++b) {
@@ -213,7 +238,8 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
     for (size_t i = 0; i < plan.proposed.size(); ++i) {
       const PartitionState& p = plan.proposed[i];
       if (p.leader == -1) continue;
-      if (std::find(p.replicas.begin(), p.replicas.end(), hot_id) == p.replicas.end()) continue;
+      const std::vector<uint32_t>& reps = rp[i];
+      if (std::find(reps.begin(), reps.end(), static_cast<uint32_t>(hot)) == reps.end()) continue;
       const bool is_leader = p.leader == hot_id;
       if (is_leader && params.allow_leadership_moves) {
         const double delta = lc[i] - fc[i];
@@ -227,11 +253,9 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
       if (params.allow_replica_moves) {
         const double c = is_leader ? lc[i] : fc[i];
         for (size_t t = 0; t < brokers.size(); ++t) {
-          const int32_t tid = brokers[t].id;
-          if (std::find(p.replicas.begin(), p.replicas.end(), tid) != p.replicas.end()) continue;
-          trial = p.replicas;
-          std::replace(trial.begin(), trial.end(), hot_id, tid);
-          if (!RackOk(trial, ri)) continue;
+          const uint32_t tp = static_cast<uint32_t>(t);
+          if (std::find(reps.begin(), reps.end(), tp) != reps.end()) continue;
+          if (!rack_ok_after(reps, static_cast<uint32_t>(hot), tp)) continue;
           consider(std::max(load[hot] - c, load[t] + c), false, p.bytes_in_per_s, i, t, c);
         }
       }
@@ -254,6 +278,8 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
     } else {
       mv.kind = RebalanceMove::Kind::kReplica;
       std::replace(p.replicas.begin(), p.replicas.end(), hot_id, tid);
+      std::replace(rp[best.part].begin(), rp[best.part].end(), static_cast<uint32_t>(hot),
+                   static_cast<uint32_t>(best.target));
       std::replace(p.isr.begin(), p.isr.end(), hot_id, tid);
       if (p.leader == hot_id) p.leader = tid;
     }
@@ -293,8 +319,11 @@ Result<AddBrokerResult> AddBrokerEffect(std::span<const PartitionState> partitio
   extended.push_back(new_broker);
   Result<RebalancePlan> plan = PlanRebalance(partitions, extended, model, params);
   if (!plan.ok()) return plan.status();
+  Result<RebalancePlan> without = PlanRebalance(partitions, brokers, model, params);
+  if (!without.ok()) return without.status();
   AddBrokerResult r;
   r.new_broker = new_broker;
+  r.peak_rebalanced_without = without->peak_after;
   r.peak_before = 0.0;
   for (size_t i = 0; i + 1 < plan->loads_before.size(); ++i) {
     r.peak_before = i == 0 ? plan->loads_before[i].predicted

@@ -79,6 +79,9 @@ struct AddBrokerResult {
   BrokerInfo new_broker;
   double peak_before = 0.0;  // current max predicted load
   double peak_after = 0.0;   // after rebalancing onto the new broker
+  // After the same rebalancing WITHOUT the new broker: what the broker itself adds is
+  // peak_rebalanced_without - peak_after (the rest is just balance).
+  double peak_rebalanced_without = 0.0;
   double new_broker_load = 0.0;
   RebalancePlan plan;  // includes the new broker in loads_after
 };

@@ -125,6 +125,8 @@ TEST(RebalancePlannerTest, AddBrokerLowersPeakAndLoadsNewBroker) {
       AddBrokerEffect(c.partitions, c.brokers, {100, "rack-a"}, ExampleLoadModel(), p);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_LT(r->peak_after, r->peak_before);
+  EXPECT_LE(r->peak_rebalanced_without, r->peak_before);
+  EXPECT_LT(r->peak_after, r->peak_rebalanced_without);  // the new broker itself helps
   EXPECT_GT(r->new_broker_load, ExampleLoadModel().intercept);
   EXPECT_EQ(r->plan.loads_after.back().broker, 100);
   std::vector<BrokerInfo> extended = c.brokers;

@@ -75,7 +75,7 @@ SyntheticCluster MakeSyntheticCluster(const SyntheticClusterOptions& o, uint64_t
       if (u(rng) < 0.5) p.isr.push_back(p.replicas.back());
     }
     const double hot = u(rng) < o.hot_fraction ? 10.0 : 1.0;
-    p.messages_in_per_s = hot * (200.0 + 1800.0 * u(rng));
+    p.messages_in_per_s = o.rate_scale * hot * (200.0 + 1800.0 * u(rng));
     p.bytes_in_per_s = p.messages_in_per_s * (500.0 + 1000.0 * u(rng));
     p.bytes_out_per_s = p.bytes_in_per_s * std::floor(1.0 + 3.0 * u(rng));
     c.partitions.push_back(std::move(p));

@@ -20,6 +20,7 @@ struct SyntheticClusterOptions {
   double offline = 0.0;        // probability a partition has no leader
   double skew = 0.5;           // 0: uniform placement; 1: strongly favours low broker ids
   double hot_fraction = 0.05;  // partitions with 10x traffic
+  double rate_scale = 1.0;     // multiplies every partition's rates (about 1,100 msg/s at 1)
 };
 
 struct SyntheticCluster {

@@ -146,42 +146,72 @@ struct ByDistanceThenIndex {
   }
 };
 
-void SearchRange(const double* q, const double* qu, const double* ql, std::span<const double> all,
-                 size_t n, size_t begin, size_t end, int r, const DtwSearchParams& p,
-                 WorkerOutput* out) {
+// Exhaustive: every DTW to the end, for candidates [begin, end).
+void ExhaustiveRange(const double* q, std::span<const double> all, size_t n, size_t begin,
+                     size_t end, int r, const DtwSearchParams& p, WorkerOutput* out) {
+  std::vector<double> zc(n), prev(n), cur(n);
+  for (size_t idx = begin; idx < end; ++idx) {
+    const double* c = all.data() + idx * n;
+    ++out->stats.candidates;
+    if (p.z_normalize) {
+      ZNormalizeRaw(c, zc.data(), n);
+      c = zc.data();
+    }
+    out->best.push_back({idx, DtwCore(q, c, n, r, nullptr, kInf, prev.data(), cur.data())});
+    ++out->stats.full_dtw;
+  }
+}
+
+// Pruned search, phase 1: the cheap lower bound max(LB_Kim, LB_Keogh(target envelope, c)) of
+// every candidate in [begin, end).
+void LowerBoundsRange(const double* q, const double* qu, const double* ql,
+                      std::span<const double> all, size_t n, size_t begin, size_t end,
+                      const DtwSearchParams& p, double* lb, unsigned char* by_kim) {
+  std::vector<double> zc(n), contrib(n);
+  for (size_t idx = begin; idx < end; ++idx) {
+    const double* c = all.data() + idx * n;
+    if (p.z_normalize) {
+      ZNormalizeRaw(c, zc.data(), n);
+      c = zc.data();
+    }
+    const double kim =
+        (q[0] - c[0]) * (q[0] - c[0]) + (q[n - 1] - c[n - 1]) * (q[n - 1] - c[n - 1]);
+    const double keogh = LbKeoghContrib(c, qu, ql, n, kInf, contrib.data());
+    lb[idx] = std::max(kim, keogh);
+    by_kim[idx] = kim > keogh;
+  }
+}
+
+// Pruned search, phase 2: visits candidates in ascending lower-bound order (positions
+// first, first + stride, ...), so the k-th best distance is tight early and, once a lower bound
+// exceeds it, every later candidate of this worker is pruned at once.
+void SearchSorted(const double* q, const double* qu, const double* ql, std::span<const double> all,
+                  size_t n, const std::vector<size_t>& order, const double* lb,
+                  const unsigned char* by_kim, size_t first, size_t stride, int r,
+                  const DtwSearchParams& p, WorkerOutput* out) {
   std::vector<double> zc(n), cu(n), cl(n), c1(n), c2(n), cb(n + 1), prev(n), cur(n);
   std::vector<int> maxq(n), minq(n);
   // Max-heap on (distance, index): top() is the worst of the current best k.
   std::priority_queue<DtwMatch, std::vector<DtwMatch>, ByDistanceThenIndex> heap;
   const size_t k = p.top_k;
-  for (size_t idx = begin; idx < end; ++idx) {
-    const double* raw = all.data() + idx * n;
+  for (size_t pos = first; pos < order.size(); pos += stride) {
+    const size_t idx = order[pos];
     ++out->stats.candidates;
-    const double* c = raw;
+    const double threshold = heap.size() < k ? kInf : heap.top().distance;
+    if (lb[idx] * kLbSlack > threshold) {
+      // Sorted order: this and every later candidate of this worker is out.
+      for (size_t rest = pos; rest < order.size(); rest += stride) {
+        if (rest != pos) ++out->stats.candidates;
+        ++(by_kim[order[rest]] ? out->stats.pruned_by_kim : out->stats.pruned_by_keogh);
+      }
+      break;
+    }
+    const double* c = all.data() + idx * n;
     if (p.z_normalize) {
-      ZNormalizeRaw(raw, zc.data(), n);
+      ZNormalizeRaw(c, zc.data(), n);
       c = zc.data();
     }
-    if (!p.prune || k == 0) {
-      const double d = DtwCore(q, c, n, r, nullptr, kInf, prev.data(), cur.data());
-      ++out->stats.full_dtw;
-      out->best.push_back({idx, d});
-      continue;
-    }
-    // Candidates are visited in increasing index, so a newcomer enters the local top-k only
-    // with a strictly smaller distance than the current k-th best.
-    const double threshold = heap.size() < k ? kInf : heap.top().distance;
-    const double kim =
-        (q[0] - c[0]) * (q[0] - c[0]) + (q[n - 1] - c[n - 1]) * (q[n - 1] - c[n - 1]);
-    if (kim * kLbSlack > threshold) {
-      ++out->stats.pruned_by_kim;
-      continue;
-    }
-    const double lb1 = LbKeoghContrib(c, qu, ql, n, threshold, c1.data());
-    if (lb1 * kLbSlack > threshold) {
-      ++out->stats.pruned_by_keogh;
-      continue;
-    }
+    const double lb1 = LbKeoghContrib(c, qu, ql, n, kInf, c1.data());
     EnvelopeRaw(c, n, r, cu.data(), cl.data(), maxq.data(), minq.data());
     const double lb2 = LbKeoghContrib(q, cu.data(), cl.data(), n, threshold, c2.data());
     if (lb2 * kLbSlack > threshold) {
@@ -197,11 +227,12 @@ void SearchRange(const double* q, const double* qu, const double* ql, std::span<
       continue;
     }
     ++out->stats.full_dtw;
+    const DtwMatch m{idx, d};
     if (heap.size() < k) {
-      heap.push({idx, d});
-    } else if (d < heap.top().distance) {
+      heap.push(m);
+    } else if (ByDistanceThenIndex()(m, heap.top())) {
       heap.pop();
-      heap.push({idx, d});
+      heap.push(m);
     }
   }
   while (!heap.empty()) {
@@ -296,14 +327,34 @@ Result<DtwSearchResult> DtwSearch(std::span<const double> target,
 
   const size_t threads = std::max<size_t>(1, std::min<size_t>(params.num_threads, m));
   std::vector<WorkerOutput> outs(threads);
-  std::vector<std::thread> workers;
-  for (size_t t = 1; t < threads; ++t) {
-    const size_t b = m * t / threads, e = m * (t + 1) / threads;
-    workers.emplace_back(SearchRange, q.data(), qu.data(), ql.data(), candidates, n, b, e, r,
-                         std::cref(params), &outs[t]);
+  // Runs fn(t) for t in [0, threads): workers for t >= 1, the caller for t = 0.
+  auto parallel = [threads](auto fn) {
+    std::vector<std::thread> workers;
+    for (size_t t = 1; t < threads; ++t) workers.emplace_back(fn, t);
+    fn(size_t{0});
+    for (auto& w : workers) w.join();
+  };
+  if (!params.prune || params.top_k == 0 || params.top_k >= m) {
+    parallel([&](size_t t) {
+      ExhaustiveRange(q.data(), candidates, n, m * t / threads, m * (t + 1) / threads, r, params,
+                      &outs[t]);
+    });
+  } else {
+    std::vector<double> lb(m);
+    std::vector<unsigned char> by_kim(m);
+    parallel([&](size_t t) {
+      LowerBoundsRange(q.data(), qu.data(), ql.data(), candidates, n, m * t / threads,
+                       m * (t + 1) / threads, params, lb.data(), by_kim.data());
+    });
+    std::vector<size_t> order(m);
+    for (size_t i = 0; i < m; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return lb[a] != lb[b] ? lb[a] < lb[b] : a < b; });
+    parallel([&](size_t t) {
+      SearchSorted(q.data(), qu.data(), ql.data(), candidates, n, order, lb.data(), by_kim.data(),
+                   t, threads, r, params, &outs[t]);
+    });
   }
-  SearchRange(q.data(), qu.data(), ql.data(), candidates, n, 0, m / threads, r, params, &outs[0]);
-  for (auto& w : workers) w.join();
 
   for (const WorkerOutput& o : outs) {
     result.matches.insert(result.matches.end(), o.best.begin(), o.best.end());

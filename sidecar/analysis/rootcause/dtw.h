@@ -82,7 +82,12 @@ struct DtwSearchResult {
   int band = 0;  // band half-width actually used, in samples
 };
 
-// Ranks `num_candidates` candidate series against `target` by DTW distance.
+// Ranks the candidate series against `target` by DTW distance.
+// Pruned search (prune and 0 < top_k < candidates): phase 1 computes max(LB_Kim, LB_Keogh) of
+// every candidate (O(n) each, threads split the candidates); phase 2 visits candidates in
+// ascending bound order, each worker keeping its own top-k, tries LB_Keogh the other way round
+// (candidate envelope) and then DTW with early abandoning against its current k-th distance, and
+// stops at the first bound above it. Exact, so the merged top-k equals the exhaustive one.
 // `candidates` holds the candidates row-major: candidate r is
 // candidates[r * target.size() .. (r + 1) * target.size()).
 // Error when target has fewer than 2 points, candidates.size() is not a multiple of the target

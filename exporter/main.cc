@@ -1,41 +1,55 @@
-// streamlens-exporter: Kafka cluster state, consumer lag and broker JMX as Prometheus metrics.
-#include <memory>
+// streamlens-exporter: Kafka cluster state, consumer lag (messages, seconds, health) and broker
+// JMX (through Jolokia) as Prometheus metrics, collected in the background.
+#include <cstdio>
 
-#include "common/build_info.h"
 #include "common/daemon.h"
+#include "common/flags.h"
 #include "common/http_server.h"
+#include "exporter/app/exporter_app.h"
 
 int main(int argc, char** argv) {
   using namespace streamlens;
-  SignalWaiter signals;
-  DaemonFlags daemon;
-  daemon.listen_address = ":9644";
+  SignalWaiter signals;  // before any thread starts
   FlagSet flags("streamlens-exporter",
-                "Collects Kafka cluster state, consumer-group lag and broker JMX metrics in the "
-                "background and serves them on /metrics.");
-  RegisterDaemonFlags(flags, &daemon);
+                "Exports Kafka cluster state, consumer lag and broker JMX metrics to Prometheus.");
+  exporter::ExporterConfig config;
+  exporter::RegisterExporterFlags(flags, &config);
   ParseFlagsOrExit(flags, argc, argv);
-  auto logger = MakeLogger(daemon);
+
+  auto logger = MakeLogger(config.daemon);
   if (!logger.ok()) {
-    std::fprintf(stderr, "error: %s\n", logger.status().message().c_str());
+    std::fprintf(stderr, "streamlens-exporter: %s\n", logger.status().message().c_str());
     return 2;
   }
-  auto process = MakeProcessCollector();
-  auto server = HttpServer::Create(
-      {"streamlens-exporter", daemon.listen_address, daemon.telemetry_path, daemon.web_config_file},
-      *logger);
+  auto app = exporter::ExporterApp::Create(config, *logger);
+  if (!app.ok()) {
+    logger->Error("invalid configuration", {{"err", app.status().message()}});
+    return 2;
+  }
+  HttpServerOptions web;
+  web.program = "streamlens-exporter";
+  web.listen_address = config.daemon.listen_address;
+  web.telemetry_path = config.daemon.telemetry_path;
+  web.web_config_file = config.daemon.web_config_file;
+  auto server = HttpServer::Create(web, *logger);
   if (!server.ok()) {
-    logger->Error("cannot start", {{"err", server.status().message()}});
+    logger->Error("invalid web configuration", {{"err", server.status().message()}});
+    return 2;
+  }
+  (*app)->Attach(**server);
+  (*app)->Start();
+  if (Status s = (*server)->Start(); !s.ok()) {
+    logger->Error("cannot start the web server", {{"err", s.message()}});
+    (*app)->Stop();
     return 1;
   }
-  (*server)->AddCollectable(process);
-  if (Status st = (*server)->Start(); !st.ok()) {
-    logger->Error("cannot start", {{"err", st.message()}});
-    return 1;
+  logger->Info("streamlens-exporter started",
+               {{"address", config.daemon.listen_address}, {"port", (*server)->port()}});
+  while (signals.Wait() == SignalEvent::kReload) {
+    (void)(*app)->Reload();
   }
-  logger->Info("started", {{"version", Version()}, {"revision", Revision()}});
-  while (signals.Wait() != SignalEvent::kShutdown) logger->Info("reload requested");
   logger->Info("shutting down");
   (*server)->Stop();
+  (*app)->Stop();
   return 0;
 }

@@ -22,11 +22,17 @@ MetricFamily Gauge(std::string name, std::string help) {
   return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, {}};
 }
 
+MetricFamily Untyped(std::string name, std::string help) {
+  return MetricFamily{std::move(name), std::move(help), MetricType::Untyped, {}};
+}
+
 void Add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
   ClientMetric m;
   m.label = std::move(labels);
   if (f.type == MetricType::Counter) {
     m.counter.value = value;
+  } else if (f.type == MetricType::Untyped) {
+    m.untyped.value = value;
   } else {
     m.gauge.value = value;
   }
@@ -299,15 +305,17 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
   // Group families.
   MetricFamily g_current = Gauge("kafka_consumergroup_current_offset",
                                  "Current Offset of a ConsumerGroup at Topic/Partition");
+  // kafka_exporter's two *_sum names are kept for its dashboards; they are exposed untyped
+  // because promtool's lint reserves the _sum suffix of typed non-summary metrics.
   MetricFamily g_current_sum =
-      Gauge("kafka_consumergroup_current_offset_sum",
-            "Current Offset of a ConsumerGroup at Topic for all partitions");
+      Untyped("kafka_consumergroup_current_offset_sum",
+              "Current Offset of a ConsumerGroup at Topic for all partitions");
   MetricFamily g_lag = Gauge("kafka_consumergroup_lag",
                              "Current Approximate Lag of a ConsumerGroup at Topic/Partition "
                              "(max(0, high watermark - committed offset))");
   MetricFamily g_lag_sum =
-      Gauge("kafka_consumergroup_lag_sum",
-            "Current Approximate Lag of a ConsumerGroup at Topic for all partitions");
+      Untyped("kafka_consumergroup_lag_sum",
+              "Current Approximate Lag of a ConsumerGroup at Topic for all partitions");
   MetricFamily g_uncommitted =
       Gauge("kafka_consumergroup_uncommitted_partitions",
             "Partitions of a topic the group consumes that have no committed offset (no lag series "

@@ -25,8 +25,11 @@ std::optional<double> Value(const std::vector<prometheus::MetricFamily>& fams,
     for (const auto& m : f.metric) {
       Labels got;
       for (const auto& l : m.label) got[l.name] = l.value;
-      if (got == labels)
-        return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+      if (got == labels) {
+        if (f.type == prometheus::MetricType::Counter) return m.counter.value;
+        if (f.type == prometheus::MetricType::Untyped) return m.untyped.value;
+        return m.gauge.value;
+      }
     }
   }
   return std::nullopt;
@@ -155,7 +158,7 @@ TEST_F(KafkaCollectorTest, ExactOffsetsLagAndMetadata) {
   EXPECT_EQ(Value(f, "streamlens_exporter_kafka_group_listing_supported", {}), 0);
   for (const auto& fam : f) {
     for (const auto& m : fam.metric) {
-      EXPECT_GE(m.gauge.value, 0) << fam.name;
+      EXPECT_GE(m.gauge.value + m.untyped.value + m.counter.value, 0) << fam.name;
     }
   }
 }

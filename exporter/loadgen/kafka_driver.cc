@@ -39,8 +39,10 @@ struct Producer::Impl {
 };
 
 Result<std::unique_ptr<Producer>> Producer::Create(
-    const std::string& bootstrap, const std::vector<std::pair<std::string, std::string>>& extra) {
+    const std::string& bootstrap, const std::vector<std::pair<std::string, std::string>>& extra,
+    DeliveryHook hook) {
   std::unique_ptr<Producer> p(new Producer());
+  p->hook_ = std::move(hook);
   p->impl_ = std::make_unique<Impl>();
   std::string error;
   std::vector<std::pair<std::string, std::string>> cfg = {
@@ -51,6 +53,9 @@ Result<std::unique_ptr<Producer>> Producer::Create(
   rd_kafka_conf_set_opaque(conf, p.get());
   rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Producer*>(opaque);
+    if (self->hook_) {
+      self->hook_(rd_kafka_topic_name(m->rkt), m->partition, m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       self->delivered_.fetch_add(1);
     } else {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,9 +23,12 @@ namespace streamlens::exporter::loadgen {
 
 class Producer {
  public:
+  // Called for every delivery report (on the thread that calls Produce/Poll/Flush).
+  using DeliveryHook = std::function<void(const char* topic, int32_t partition, bool ok)>;
   static Result<std::unique_ptr<Producer>> Create(
       const std::string& bootstrap,
-      const std::vector<std::pair<std::string, std::string>>& extra_config = {});
+      const std::vector<std::pair<std::string, std::string>>& extra_config = {},
+      DeliveryHook hook = {});
   ~Producer();
 
   // Enqueues `count` messages to topic/partition. Error when the local queue is full even after
@@ -41,9 +45,11 @@ class Producer {
  private:
   Producer() = default;
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Declared before impl_: destroying impl_ flushes, which runs the hook and the counters.
+  DeliveryHook hook_;
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> failed_{0};
+  std::unique_ptr<Impl> impl_;
 };
 
 struct OffsetToCommit {

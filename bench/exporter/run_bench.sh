@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Benchmark of streamlens-exporter against streamlens-loadgen's mock cluster:
+# 3 brokers, 100 topics x 100 partitions (10,000 partitions), 100 consumer groups (each consuming
+# one 100-partition topic, so 10,000 group partitions).
+# Measures: full collection cycle (the exporter's own collect_duration_seconds over several
+# cycles), scrape latency p50/p99 over N sequential scrapes, resident memory, series count, and
+# `kcat -L` on the same cluster as the floor for a metadata round trip.
+#
+# Usage: bench/exporter/run_bench.sh [BUILD_DIR] (default: build)
+set -euo pipefail
+BUILD=${1:-build}
+BIN=$BUILD/bin
+SCRAPES=${SCRAPES:-300}
+CYCLES=${CYCLES:-12}
+INTERVAL=${INTERVAL:-5s}
+PORT=${PORT:-19655}
+TMP=$(mktemp -d)
+cleanup() {
+  [[ -n "${EXP_PID:-}" ]] && kill "$EXP_PID" 2>/dev/null || true
+  [[ -n "${LG_PID:-}" ]] && kill "$LG_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+for tool in curl kcat python3; do
+  command -v $tool >/dev/null || { echo "run_bench.sh: $tool is required" >&2; exit 2; }
+done
+[[ -x $BIN/streamlens-exporter && -x $BIN/streamlens-loadgen ]] ||
+  { echo "run_bench.sh: build streamlens-exporter and streamlens-loadgen in $BUILD first" >&2; exit 2; }
+
+mkfifo "$TMP/lg.out"
+"$BIN/streamlens-loadgen" --brokers=3 --topics=100 --partitions-per-topic=100 --groups=100 \
+  --rate=5000 --tick=1s >"$TMP/lg.out" 2>"$TMP/lg.err" &
+LG_PID=$!
+exec 3<"$TMP/lg.out"
+read -r BOOT <&3
+read -r GROUPS_LINE <&3
+BOOT=${BOOT#bootstrap=}
+GROUPS_LINE=${GROUPS_LINE#groups=}
+echo "loadgen: bootstrap=$BOOT groups=$(tr ',' '\n' <<<"$GROUPS_LINE" | wc -l)"
+
+# kcat -L floor: one metadata request for the whole cluster.
+KCAT_TIMES=()
+for i in 1 2 3 4 5; do
+  s=$(date +%s.%N); kcat -L -b "$BOOT" >/dev/null 2>&1; e=$(date +%s.%N)
+  KCAT_TIMES+=("$(python3 -c "print($e-$s)")")
+done
+KCAT=$(printf '%s\n' "${KCAT_TIMES[@]}" | sort -n | sed -n 3p)
+
+"$BIN/streamlens-exporter" --web.listen-address=127.0.0.1:$PORT --kafka.server="$BOOT" \
+  --group.list="$GROUPS_LINE" --collect.interval=$INTERVAL --log.level=info 2>"$TMP/exp.err" &
+EXP_PID=$!
+for i in $(seq 1 600); do
+  curl -sf -o /dev/null http://127.0.0.1:$PORT/-/ready && break
+  sleep 0.1
+done
+curl -sf -o /dev/null http://127.0.0.1:$PORT/-/ready || { echo "exporter never became ready"; cat "$TMP/exp.err"; exit 1; }
+
+DURATIONS=()
+last_ts=""
+while (( ${#DURATIONS[@]} < CYCLES )); do
+  m=$(curl -s http://127.0.0.1:$PORT/metrics | grep -E '^streamlens_exporter_(collect_duration|last_collect_timestamp)_seconds\{collector="kafka"\}')
+  ts=$(awk '/last_collect/ {print $2}' <<<"$m")
+  d=$(awk '/collect_duration/ {print $2}' <<<"$m")
+  if [[ "$ts" != "$last_ts" ]]; then DURATIONS+=("$d"); last_ts=$ts; fi
+  sleep 0.5
+done
+
+curl -s http://127.0.0.1:$PORT/metrics >"$TMP/scrape.txt"
+SERIES=$(grep -vc '^#' "$TMP/scrape.txt")
+BYTES=$(wc -c <"$TMP/scrape.txt")
+LINT=$(promtool check metrics <"$TMP/scrape.txt" 2>&1 | head -5 || true)
+
+: >"$TMP/lat.txt"
+for i in $(seq 1 "$SCRAPES"); do
+  curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:$PORT/metrics >>"$TMP/lat.txt"
+done
+RSS_KB=$(awk '/VmRSS/ {print $2}' /proc/$EXP_PID/status)
+HWM_KB=$(awk '/VmHWM/ {print $2}' /proc/$EXP_PID/status)
+
+python3 - "$TMP/lat.txt" "$KCAT" "$SERIES" "$BYTES" "$RSS_KB" "$HWM_KB" "${DURATIONS[@]}" <<'PY'
+import sys, statistics
+lat = sorted(float(x) for x in open(sys.argv[1]) if x.strip())
+kcat, series, nbytes, rss, hwm = float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+d = [float(x) for x in sys.argv[7:]]
+def pct(v, p): return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+print(f"series per scrape:          {series} ({nbytes/1e6:.1f} MB of text)")
+print(f"scrape latency (curl, n={len(lat)}): p50 {pct(lat,50)*1e3:.1f} ms  p99 {pct(lat,99)*1e3:.1f} ms  max {lat[-1]*1e3:.1f} ms  (goal p99 < 20 ms)")
+print(f"collection cycle (n={len(d)}):   median {statistics.median(d):.3f} s  max {max(d):.3f} s  first {d[0]:.3f} s  (goal < 2 s)")
+print(f"kcat -L (metadata floor):    {kcat:.3f} s  -> cycle median / kcat -L = {statistics.median(d)/kcat:.1f}x")
+print(f"resident memory:            {rss/1024:.1f} MB now, {hwm/1024:.1f} MB peak  (goal < 100 MB)")
+PY
+if [[ -n "$LINT" ]]; then echo "promtool check metrics: $LINT"; else echo "promtool check metrics: clean"; fi

@@ -1,0 +1,114 @@
+#include "exporter/app/exporter_app.h"
+
+#include "common/build_info.h"
+#include "exporter/kafka/kafka_collector.h"
+
+namespace streamlens::exporter {
+
+void RegisterExporterFlags(FlagSet& flags, ExporterConfig* c) {
+  if (c->daemon.listen_address.empty()) c->daemon.listen_address = kDefaultListenAddress;
+  RegisterDaemonFlags(flags, &c->daemon);
+  flags.Duration("collect.interval", &c->collect_interval,
+                 "How often the collectors run in the background; scrapes serve the last "
+                 "complete collection.");
+  flags.Bool("collector.kafka", &c->collector_kafka,
+             "Collect cluster state and consumer lag through librdkafka.");
+  flags.Bool("collector.jolokia", &c->collector_jolokia,
+             "Collect broker JMX metrics through Jolokia (needs --jolokia.url).");
+  kafka::RegisterKafkaFlags(flags, &c->kafka);
+#if STREAMLENS_HAVE_JOLOKIA
+  jolokia::RegisterJolokiaFlags(flags, &c->jolokia);
+#endif
+}
+
+ExporterApp::ExporterApp(ExporterConfig config, Logger logger)
+    : config_(std::move(config)), logger_(std::move(logger)) {}
+
+ExporterApp::~ExporterApp() { Stop(); }
+
+Result<std::shared_ptr<CollectionScheduler>> ExporterApp::Build() const {
+  if (config_.collect_interval < std::chrono::milliseconds(100)) {
+    return Status::Error("--collect.interval: expected at least 100ms, got " +
+                         FormatDuration(config_.collect_interval));
+  }
+  auto scheduler = std::make_shared<CollectionScheduler>(
+      SchedulerOptions{.interval = config_.collect_interval}, logger_);
+  int collectors = 0;
+  if (config_.collector_kafka) {
+    kafka::KafkaCollectorOptions ko;
+    ko.kafka = config_.kafka;
+    ko.min_stop_seconds = 3 * std::chrono::duration<double>(config_.collect_interval).count();
+    auto k = kafka::KafkaCollector::Create(std::move(ko), logger_);
+    if (!k.ok()) return k.status();
+    scheduler->Add(
+        std::move(*k),
+        {"kafka_up", "1 if the last collection could read the Kafka cluster's metadata."});
+    ++collectors;
+  }
+#if STREAMLENS_HAVE_JOLOKIA
+  if (config_.collector_jolokia && !config_.jolokia.urls.empty()) {
+    auto j = jolokia::MakeJolokiaCollector(config_.jolokia, logger_);
+    if (!j.ok()) return j.status();
+    scheduler->Add(std::move(*j));
+    ++collectors;
+  }
+#endif
+  if (collectors == 0) {
+    return Status::Error(
+        "no collector enabled: keep --collector.kafka or give --jolokia.url with "
+        "--collector.jolokia");
+  }
+  return scheduler;
+}
+
+Result<std::unique_ptr<ExporterApp>> ExporterApp::Create(const ExporterConfig& config,
+                                                         Logger logger) {
+  std::unique_ptr<ExporterApp> app(new ExporterApp(config, std::move(logger)));
+  auto s = app->Build();
+  if (!s.ok()) return s.status();
+  app->scheduler_.store(*s);
+  app->primary_ = config.collector_kafka ? "kafka" : "jolokia";
+  app->process_ = MakeProcessCollector();
+  return app;
+}
+
+void ExporterApp::Attach(HttpServer& server) {
+  server.AddCollectable(process_);
+  server.AddTextProvider([this](std::string* out) { scheduler_.load()->AppendText(out); });
+  server.SetReadyCheck([this] { return Ready(); });
+  server.SetReloadHandler([this] { return Reload(); });
+}
+
+void ExporterApp::Start() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  scheduler_.load()->Start();
+  started_ = true;
+}
+
+void ExporterApp::Stop() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  if (!started_) return;
+  scheduler_.load()->Stop();
+  started_ = false;
+}
+
+bool ExporterApp::Ready() const { return scheduler_.load()->Succeeded(primary_); }
+
+Status ExporterApp::Reload() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  auto s = Build();
+  if (!s.ok()) {
+    logger_.Error("reload failed; keeping the running collectors", {{"err", s.status().message()}});
+    return s.status();
+  }
+  std::shared_ptr<CollectionScheduler> old = scheduler_.load();
+  if (started_) {
+    old->Stop();
+    (*s)->Start();
+  }
+  scheduler_.store(*s);
+  logger_.Info("reloaded collectors");
+  return Status::Ok();
+}
+
+}  // namespace streamlens::exporter

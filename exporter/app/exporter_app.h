@@ -1,0 +1,81 @@
+// ExporterApp: streamlens-exporter's flags and object graph - the collectors (kafka, and jolokia
+// when built in and given --jolokia.url), the collection scheduler that runs them in the
+// background, and their wiring into the daemon's HTTP server.
+//
+// The HTTP server serves the scheduler's last snapshots through a text provider, so a scrape is a
+// memory copy. /-/ready turns 200 after the first successful collection of the primary collector
+// (kafka, or jolokia when kafka is disabled). Reload() (SIGHUP, POST /-/reload) rebuilds the
+// collectors - re-reading the SASL/Jolokia password files and the Jolokia rules file - and swaps
+// them in only when that succeeds; the lag history and lag-health windows restart with them.
+//
+// Thread-safety: Create/Attach/Start/Stop from main's thread; Reload() may come from the HTTP
+// server's threads or main's and is serialised internally.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/daemon.h"
+#include "common/flags.h"
+#include "common/http_server.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "exporter/collect/scheduler.h"
+#include "exporter/kafka/kafka_options.h"
+
+#if STREAMLENS_HAVE_JOLOKIA
+#include "exporter/jolokia/jolokia_flags.h"
+#endif
+
+namespace streamlens::exporter {
+
+// Default listen port: 9644 (kafka_exporter uses 9308; streamlens-exporter can run beside it).
+inline constexpr char kDefaultListenAddress[] = ":9644";
+
+struct ExporterConfig {
+  DaemonFlags daemon;
+  std::chrono::milliseconds collect_interval{std::chrono::seconds(30)};
+  bool collector_kafka = true;
+  bool collector_jolokia = true;
+  kafka::KafkaOptions kafka;
+#if STREAMLENS_HAVE_JOLOKIA
+  jolokia::JolokiaFlags jolokia;
+#endif
+};
+
+// Registers every exporter flag on `flags`, bound to `config` (defaults: its current values,
+// with --web.listen-address defaulting to kDefaultListenAddress).
+void RegisterExporterFlags(FlagSet& flags, ExporterConfig* config);
+
+class ExporterApp {
+ public:
+  // Validates the configuration and builds the collectors. Errors name the flag at fault.
+  static Result<std::unique_ptr<ExporterApp>> Create(const ExporterConfig& config, Logger logger);
+  ~ExporterApp();
+
+  // Registers the snapshot text provider, the process collector, the ready check and the reload
+  // handler on `server` (before server.Start()). `server` must outlive this app's Stop().
+  void Attach(HttpServer& server);
+  void Start();
+  void Stop();
+  Status Reload();
+  // True after the primary collector's first successful collection.
+  bool Ready() const;
+
+ private:
+  ExporterApp(ExporterConfig config, Logger logger);
+  Result<std::shared_ptr<CollectionScheduler>> Build() const;
+
+  ExporterConfig config_;
+  Logger logger_;
+  std::string primary_;  // collector whose success makes us ready
+  std::atomic<std::shared_ptr<CollectionScheduler>> scheduler_;
+  std::shared_ptr<prometheus::Collectable> process_;
+  std::mutex reload_mu_;
+  bool started_ = false;
+};
+
+}  // namespace streamlens::exporter

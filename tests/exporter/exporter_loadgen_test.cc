@@ -1,0 +1,245 @@
+// streamlens-exporter against streamlens-loadgen's embedded mock cluster, as separate processes:
+// lag, lag seconds, every lag-health rule the workload can drive, a broker going down, an
+// unreachable cluster, and promtool's lint of a full scrape.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/exporter/process.h"
+
+namespace streamlens::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Cluster {
+  std::unique_ptr<ChildProcess> loadgen;
+  std::string bootstrap;
+  std::string groups;
+};
+
+Cluster StartLoadgen(const std::vector<std::string>& args, const std::string& name) {
+  std::vector<std::string> argv = {BinDir() + "/streamlens-loadgen"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Cluster c;
+  c.loadgen = std::make_unique<ChildProcess>(argv, ::testing::TempDir() + "/" + name + ".log");
+  auto l1 = c.loadgen->ReadStdoutLine(20s);
+  auto l2 = c.loadgen->ReadStdoutLine(5s);
+  EXPECT_TRUE(l1 && l1->rfind("bootstrap=", 0) == 0) << l1.value_or("<none>");
+  EXPECT_TRUE(l2 && l2->rfind("groups=", 0) == 0) << l2.value_or("<none>");
+  if (l1) c.bootstrap = l1->substr(10);
+  if (l2) c.groups = l2->substr(7);
+  return c;
+}
+
+std::unique_ptr<ChildProcess> StartExporter(int port, const std::vector<std::string>& args,
+                                            const std::string& name) {
+  std::vector<std::string> argv = {BinDir() + "/streamlens-exporter",
+                                   "--web.listen-address=127.0.0.1:" + std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto p = std::make_unique<ChildProcess>(argv, ::testing::TempDir() + "/" + name + ".log");
+  for (int i = 0; i < 100 && HttpGet(port, "/-/healthy").first != 200; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  return p;
+}
+
+std::string Scrape(int port) {
+  auto [status, body] = HttpGet(port, "/metrics");
+  EXPECT_EQ(status, 200);
+  return body;
+}
+
+std::string WriteFile(const std::string& name, const std::string& content) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+double ReadStart(const std::string& ground_truth_path) {
+  std::ifstream in(ground_truth_path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string s = ss.str();
+  const auto p = s.find("\"start\": ");
+  return p == std::string::npos ? 0 : std::strtod(s.c_str() + p + 9, nullptr);
+}
+
+TEST(ExporterLoadgenTest, LagLagSecondsAndEveryHealthRuleFromAFaultScenario) {
+  const std::string scenario = WriteFile("scenario.yml", R"(
+faults:
+  - {kind: consumer_stop, group: lg-1, start: 0s, duration: 1h}
+  - {kind: consumer_rewind, group: lg-2, offsets: 100000000, start: 8s}
+  - {kind: consumer_slowdown, group: lg-3, factor: 0.3, start: 0s, duration: 1h}
+)");
+  const std::string truth = ::testing::TempDir() + "/truth.json";
+  Cluster c = StartLoadgen({"--brokers=3", "--topics=2", "--partitions-per-topic=3", "--groups=4",
+                            "--rate=300", "--tick=200ms", "--group-prefix=lg-", "--topic-prefix=t",
+                            "--scenario=" + scenario, "--ground-truth=" + truth},
+                           "loadgen-faults");
+  ASSERT_EQ(c.groups, "lg-0,lg-1,lg-2,lg-3");
+  const double start = ReadStart(truth);
+  ASSERT_GT(start, 0);
+  {
+    std::ifstream in(truth);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_NE(ss.str().find("{\"kind\": \"consumer_stop\", \"benign\": false, \"labels\": "
+                            "{\"consumergroup\": \"lg-1\", \"topic\": \"t1\"}"),
+              std::string::npos)
+        << ss.str();
+  }
+  const int port = FreePort();
+  auto exporter = StartExporter(port,
+                                {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
+                                 "--collect.interval=1s", "--kafka.timeout=3s"},
+                                "exporter-faults");
+
+  bool ready = false, stop = false, warn = false, rewind = false, ok_after_rewind = false;
+  std::string text;
+  for (int i = 0; i < 60 && !(stop && warn && rewind && ok_after_rewind); ++i) {
+    std::this_thread::sleep_for(1s);
+    ready |= HttpGet(port, "/-/ready").first == 200;
+    text = Scrape(port);
+    auto g = [&](const std::string& group) {
+      return Sample(text, "streamlens_consumergroup_group_status", {{"consumergroup", group}})
+          .value_or(-1);
+    };
+    stop |= g("lg-1") == 4;
+    warn |= g("lg-3") == 2;
+    if (g("lg-2") == 6) rewind = true;
+    if (rewind && g("lg-2") == 1) ok_after_rewind = true;
+  }
+  EXPECT_TRUE(ready);
+  EXPECT_TRUE(stop) << "stopped consumer never reached STOP\n" << text;
+  EXPECT_TRUE(warn) << "slowed consumer never reached WARN\n" << text;
+  EXPECT_TRUE(rewind) << "rewound consumer never reached REWIND\n" << text;
+  EXPECT_TRUE(ok_after_rewind) << "rewound consumer never recovered to OK\n" << text;
+  EXPECT_EQ(Sample(text, "streamlens_consumergroup_group_status", {{"consumergroup", "lg-0"}}), 1);
+  EXPECT_EQ(Sample(text, "streamlens_consumergroup_status_info",
+                   {{"consumergroup", "lg-1"}, {"status", "STOP"}}),
+            1);
+
+  // Exact lag within one snapshot: the stopped group is at 0, so its lag is the head offset.
+  for (int p = 0; p < 3; ++p) {
+    const Labels tp = {{"topic", "t1"}, {"partition", std::to_string(p)}};
+    Labels gtp = tp;
+    gtp["consumergroup"] = "lg-1";
+    const auto head = Sample(text, "kafka_topic_partition_current_offset", tp);
+    ASSERT_TRUE(head);
+    EXPECT_GT(*head, 100);
+    EXPECT_EQ(Sample(text, "kafka_consumergroup_current_offset", gtp), 0);
+    EXPECT_EQ(Sample(text, "kafka_consumergroup_lag", gtp), *head);
+    // Healthy group: lag = head - committed, never negative.
+    Labels h = tp;
+    h["topic"] = "t0";
+    Labels gh = h;
+    gh["consumergroup"] = "lg-0";
+    const auto head0 = Sample(text, "kafka_topic_partition_current_offset", h);
+    const auto committed0 = Sample(text, "kafka_consumergroup_current_offset", gh);
+    ASSERT_TRUE(head0 && committed0);
+    EXPECT_EQ(Sample(text, "kafka_consumergroup_lag", gh), std::max(0.0, *head0 - *committed0));
+  }
+  // Lag seconds of the stopped group: its oldest unconsumed message (offset 0) was produced at
+  // the loadgen's start, so the estimate is the time since then (at the collection).
+  const double collected =
+      *Sample(text, "streamlens_exporter_last_collect_timestamp_seconds", {{"collector", "kafka"}});
+  const auto lag_seconds = Sample(text, "streamlens_consumergroup_lag_seconds",
+                                  {{"consumergroup", "lg-1"}, {"topic", "t1"}, {"partition", "0"}});
+  ASSERT_TRUE(lag_seconds);
+  EXPECT_NEAR(*lag_seconds, collected - start, 3.0);
+  EXPECT_EQ(Sample(text, "kafka_consumergroup_uncommitted_partitions",
+                   {{"consumergroup", "lg-1"}, {"topic", "t1"}}),
+            0);
+  EXPECT_EQ(Sample(text, "kafka_up", {}), 1);
+  EXPECT_EQ(CountSamples(text, "kafka_topic_partition_replica_info"), 18u);
+  EXPECT_EQ(CountSamples(text, "process_resident_memory_bytes"), 1u);
+  // No -1 lag anywhere.
+  EXPECT_EQ(text.find("} -1\n"), std::string::npos);
+
+  const std::string scrape = WriteFile("scrape.txt", text);
+  auto [rc, out] = RunShell("promtool check metrics < " + scrape);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "") << "promtool check metrics printed:\n" << out;
+}
+
+TEST(ExporterLoadgenTest, BrokerDownCostsOnlyItsPartitionsAndRecovers) {
+  const std::string scenario = WriteFile("broker.yml", R"(
+faults:
+  - {kind: broker_down, broker: 2, start: 4s, duration: 8s}
+)");
+  Cluster c = StartLoadgen(
+      {"--brokers=3", "--topics=1", "--partitions-per-topic=3", "--groups=1",
+       "--replication-factor=1", "--rate=60", "--tick=200ms", "--scenario=" + scenario},
+      "loadgen-broker");
+  const int port = FreePort();
+  auto exporter = StartExporter(port,
+                                {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
+                                 "--collect.interval=1s", "--kafka.timeout=1s"},
+                                "exporter-broker");
+  bool saw_unreadable = false, recovered = false, always_served = true;
+  for (int i = 0; i < 40 && !recovered; ++i) {
+    std::this_thread::sleep_for(1s);
+    auto [status, text] = HttpGet(port, "/metrics");
+    always_served &= status == 200;
+    const double unreadable =
+        Sample(text, "streamlens_exporter_kafka_unreadable_partitions", {}).value_or(-1);
+    if (unreadable >= 1) saw_unreadable = true;
+    // Partitions of the live brokers keep their offsets while broker 2 is down: every partition
+    // is either exported or counted as unreadable.
+    if (unreadable >= 1) {
+      EXPECT_EQ(CountSamples(text, "kafka_topic_partition_current_offset") + unreadable, 3u)
+          << text;
+      EXPECT_LT(unreadable, 3);
+    }
+    if (saw_unreadable && unreadable == 0) recovered = true;
+  }
+  EXPECT_TRUE(always_served);
+  EXPECT_TRUE(saw_unreadable) << "broker 2 going down was never visible";
+  EXPECT_TRUE(recovered) << "partitions of broker 2 never came back";
+  EXPECT_TRUE(exporter->running());
+  EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
+}
+
+TEST(ExporterLoadgenTest, UnreachableClusterIsNotReadyAndReportsKafkaUpZero) {
+  const int port = FreePort();
+  auto exporter = StartExporter(
+      port, {"--kafka.server=127.0.0.1:1", "--collect.interval=1s", "--kafka.timeout=500ms"},
+      "exporter-unreachable");
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(HttpGet(port, "/-/ready").first, 503);
+  EXPECT_EQ(HttpGet(port, "/-/healthy").first, 200);
+  const std::string text = Scrape(port);
+  EXPECT_EQ(Sample(text, "kafka_up", {}), 0);
+  EXPECT_EQ(Sample(text, "streamlens_exporter_collect_success", {{"collector", "kafka"}}), 0);
+  EXPECT_GE(Sample(text, "streamlens_exporter_collect_failures_total", {{"collector", "kafka"}})
+                .value_or(0),
+            2);
+  EXPECT_TRUE(exporter->running());
+  // One error line per state change, not per retry.
+  exporter->Terminate();
+  std::ifstream in(::testing::TempDir() + "/exporter-unreachable.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  size_t n = 0;
+  for (size_t p = ss.str().find("collection failed"); p != std::string::npos;
+       p = ss.str().find("collection failed", p + 1)) {
+    ++n;
+  }
+  EXPECT_EQ(n, 1u) << ss.str();
+}
+
+TEST(ExporterLoadgenTest, BadFlagsExitWithAnErrorNamingTheFlag) {
+  auto [rc, out] = RunShell(BinDir() + "/streamlens-exporter --topic.filter='(['");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("--topic.filter"), std::string::npos) << out;
+  auto [rc2, out2] = RunShell(BinDir() + "/streamlens-loadgen --scenario=/nonexistent.yml");
+  EXPECT_EQ(rc2, 2);
+  EXPECT_NE(out2.find("--scenario"), std::string::npos) << out2;
+}
+
+}  // namespace
+}  // namespace streamlens::testing

@@ -128,7 +128,8 @@ int RunBacktestCommand(int argc, const char* const* argv) {
     const fs::path dir = fs::path(out_dir) / detector / category;
     fs::create_directories(dir, ec);
     if (ec) {
-      std::cerr << "backtest: --out: cannot create " << dir.string() << ": " << ec.message() << "\n";
+      std::cerr << "backtest: --out: cannot create " << dir.string() << ": " << ec.message()
+                << "\n";
       return 1;
     }
     Status w = WriteFile((dir / (detector + "_" + path.filename().string())).string(), out);
@@ -139,8 +140,8 @@ int RunBacktestCommand(int argc, const char* const* argv) {
     std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f\n", key.c_str(), values.size(),
                  secs);
   }
-  std::fprintf(stderr, "backtest: files=%zu points=%zu seconds=%.3f\n", files.size(),
-               total_points, total_seconds);
+  std::fprintf(stderr, "backtest: files=%zu points=%zu seconds=%.3f\n", files.size(), total_points,
+               total_seconds);
   return 0;
 }
 

@@ -115,7 +115,8 @@ inline Result<CsvSeriesTable> ReadSeriesCsv(const std::string& path) {
   };
   std::string_view line;
   std::vector<std::string_view> cells;
-  if (!next_line(&line) || line.empty()) return Status::Error(path + ": empty file, expected a header");
+  if (!next_line(&line) || line.empty())
+    return Status::Error(path + ": empty file, expected a header");
   split(line, &cells);
   if (cells.size() < 2) {
     return Status::Error(path + ": header must be timestamp,value or timestamp,s1,s2,...");

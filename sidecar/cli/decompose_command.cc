@@ -46,13 +46,16 @@ int RunDecomposeCommand(int argc, const char* const* argv) {
                 "Seasonal-trend decomposition (STL as R's stats::stl; several periods: MSTL as "
                 "forecast::mstl) of every series in a timestamp,value or wide CSV.");
   flags.String("input", &input, "CSV: timestamp,value or timestamp,s1,s2,...");
-  flags.String("output", &output, "long CSV series,timestamp,value,trend,seasonal,remainder (- = stdout)");
-  flags.String("period", &period_text, "points per seasonal cycle; a comma list (1440,10080) runs MSTL");
+  flags.String("output", &output,
+               "long CSV series,timestamp,value,trend,seasonal,remainder (- = stdout)");
+  flags.String("period", &period_text,
+               "points per seasonal cycle; a comma list (1440,10080) runs MSTL");
   flags.String("seasonal-window", &seasonal_window, "odd integer >= 3, or periodic (STL s.window)");
   flags.Int("seasonal-degree", &seasonal_degree, "0 or 1 (s.degree)");
   flags.Int("trend-window", &trend_window, "odd integer >= 3; 0 = R's default (t.window)");
   flags.Int("trend-degree", &trend_degree, "0 or 1 (t.degree)");
-  flags.Int("lowpass-window", &lowpass_window, "odd integer >= 3; 0 = next odd >= period (l.window)");
+  flags.Int("lowpass-window", &lowpass_window,
+            "odd integer >= 3; 0 = next odd >= period (l.window)");
   flags.Bool("robust", &robust, "robust fitting (bisquare weights; R's robust = TRUE)");
   flags.Int("inner", &inner, "inner iterations; -1 = R's default");
   flags.Int("outer", &outer, "outer iterations; -1 = R's default");
@@ -75,8 +78,9 @@ int RunDecomposeCommand(int argc, const char* const* argv) {
       char* end = nullptr;
       const long w = std::strtol(seasonal_window.c_str(), &end, 10);
       if (seasonal_window.empty() || *end != '\0' || w < 3 || w % 2 == 0 || w > 1000000000) {
-        st = Status::Error("--seasonal-window: expected an odd integer >= 3 or \"periodic\", got \"" +
-                           seasonal_window + "\"");
+        st = Status::Error(
+            "--seasonal-window: expected an odd integer >= 3 or \"periodic\", got \"" +
+            seasonal_window + "\"");
       }
       sp.seasonal_window = static_cast<int>(w);
     }

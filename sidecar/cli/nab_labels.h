@@ -1,6 +1,6 @@
-// NAB label windows (labels/combined_windows.json): {"<category>/<file>.csv": [["start", "end"], ...]}
-// read without a JSON library (the file only holds strings in nested arrays), and mapped to row
-// indices of a series. Header-only, shared by the backtest and nab-score commands.
+// NAB label windows (labels/combined_windows.json): {"<category>/<file>.csv": [["start", "end"],
+// ...]} read without a JSON library (the file only holds strings in nested arrays), and mapped to
+// row indices of a series. Header-only, shared by the backtest and nab-score commands.
 #pragma once
 
 #include <fstream>

@@ -24,7 +24,8 @@ int RunNabScoreCommand(int argc, const char* const* argv) {
   FlagSet flags("streamlens-sidecar nab-score",
                 "Scores NAB results files (timestamp,value,anomaly_score,label) against label "
                 "windows with NAB's profiles and a corpus-wide threshold sweep.");
-  flags.String("results", &results, "folder of one detector's results: <category>/<det>_<file>.csv");
+  flags.String("results", &results,
+               "folder of one detector's results: <category>/<det>_<file>.csv");
   flags.String("labels", &labels_path, "NAB labels/combined_windows.json");
   flags.Bool("verbose", &verbose, "also print the per-category breakdown");
   Status st = flags.Parse(argc, argv, 1);
@@ -69,8 +70,8 @@ int RunNabScoreCommand(int argc, const char* const* argv) {
       }
     }
     if (key.empty()) {
-      std::cerr << "nab-score: " << path.string() << ": no labels for this file in "
-                << labels_path << "\n";
+      std::cerr << "nab-score: " << path.string() << ": no labels for this file in " << labels_path
+                << "\n";
       return 1;
     }
     auto table = ReadSeriesCsv(path.string());

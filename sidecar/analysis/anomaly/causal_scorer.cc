@@ -27,6 +27,18 @@ size_t MinHistory(const CausalScorerParams& p) {
                        : static_cast<size_t>(p.level_window + 10);
 }
 
+// Scaled MAD of the errors, floored by half the (normal-consistent) mean absolute error: series
+// with quantised or mostly constant values have MAD 0 but still vary now and then, and a zero
+// spread would make every small change an extreme anomaly.
+double RobustSpread(std::span<const double> err) {
+  if (err.empty()) return 0;
+  const double center = Median(err);
+  double mean_abs = 0;
+  for (double e : err) mean_abs += std::fabs(e - center);
+  mean_abs /= static_cast<double>(err.size());
+  return std::max(Mad(err, center), 0.5 * 1.2533 * mean_abs);
+}
+
 }  // namespace
 
 CausalScorer::CausalScorer(const CausalScorerParams& p) : p_(p) {
@@ -37,7 +49,8 @@ CausalScorer::CausalScorer(const CausalScorerParams& p) : p_(p) {
 
 Result<CausalScorer> CausalScorer::Create(const CausalScorerParams& p) {
   if (p.period < 0 || p.period == 1) {
-    return Status::Error("scorer: period must be 0 (none) or >= 2, got " + std::to_string(p.period));
+    return Status::Error("scorer: period must be 0 (none) or >= 2, got " +
+                         std::to_string(p.period));
   }
   if (!(p.band_z > 0)) return Status::Error("scorer: band_z must be > 0");
   if (!(p.min_abs_dev >= 0) || !(p.min_rel_dev >= 0)) {
@@ -116,15 +129,14 @@ void CausalScorer::Refit() {
     }
     level_ = r->trend[n - 1];
     slope_ = p_.trend_damping * (r->trend[n - 1] - r->trend[n - 1 - per]) / p_.period;
-    const double med = Median(r->remainder);
-    spread_ = Mad(r->remainder, med);
+    spread_ = RobustSpread(r->remainder);
   } else {
     const int L = p_.level_window;
     std::vector<double> rm = RollingMedian(h, L);
     std::vector<double> err;
     err.reserve(n);
     for (size_t i = static_cast<size_t>(L) - 1; i + 1 < n; ++i) err.push_back(h[i + 1] - rm[i]);
-    spread_ = Mad(err, Median(err));
+    spread_ = RobustSpread(err);
     slope_ = 0;
   }
   if (!std::isfinite(spread_)) spread_ = 0;
@@ -158,7 +170,8 @@ void CausalScorer::Update(std::span<const double> values, std::span<ScoredPoint>
     const bool ready = fitted_ && warm_left_ <= 0;
     if (fitted_) {
       const double yhat = Expected();
-      double half = std::max({p_.band_z * spread_, p_.min_abs_dev, p_.min_rel_dev * std::fabs(yhat)});
+      double half =
+          std::max({p_.band_z * spread_, p_.min_abs_dev, p_.min_rel_dev * std::fabs(yhat)});
       half = std::max(half, 1e-12 * std::max(1.0, std::fabs(yhat)));
       sp.yhat = yhat;
       sp.yhat_lower = yhat - half;

@@ -27,16 +27,16 @@
 namespace streamlens::analysis {
 
 struct CausalScorerParams {
-  int period = 0;               // seasonal period in points; 0 = no seasonality.
+  int period = 0;  // seasonal period in points; 0 = no seasonality.
   Direction direction = Direction::kBoth;
-  double band_z = 3.0;          // half band width in robust standard deviations (> 0).
-  double min_abs_dev = 0.0;     // deviations smaller than this never score above 1.
-  double min_rel_dev = 0.0;     // ... nor smaller than this fraction of |yhat|.
-  int warmup = 0;               // points scored 0 after Fit (in addition to the model's own needs).
-  int fit_window = 0;           // history kept for fitting; 0 = max(4 * period, 1000).
-  int refit_every = 0;          // points between refits; 0 = period if seasonal, else 50.
-  int level_window = 20;        // non-seasonal: median of this many last points is yhat (>= 1).
-  double trend_damping = 0.5;   // seasonal: fraction of the fitted slope extrapolated (0..1).
+  double band_z = 3.0;         // half band width in robust standard deviations (> 0).
+  double min_abs_dev = 0.0;    // deviations smaller than this never score above 1.
+  double min_rel_dev = 0.0;    // ... nor smaller than this fraction of |yhat|.
+  int warmup = 0;              // points scored 0 after Fit (in addition to the model's own needs).
+  int fit_window = 0;          // history kept for fitting; 0 = max(4 * period, 1000).
+  int refit_every = 0;         // points between refits; 0 = period if seasonal, else 50.
+  int level_window = 20;       // non-seasonal: median of this many last points is yhat (>= 1).
+  double trend_damping = 0.5;  // seasonal: fraction of the fitted slope extrapolated (0..1).
 };
 
 struct ScoredPoint {
@@ -44,7 +44,7 @@ struct ScoredPoint {
   double yhat = 0;
   double yhat_lower = 0;
   double yhat_upper = 0;
-  double score = 0;       // 0..1 normal, > 1 anomalous; 0 while warming up.
+  double score = 0;  // 0..1 normal, > 1 anomalous; 0 while warming up.
   bool warming_up = true;
 };
 
@@ -77,13 +77,13 @@ class CausalScorer {
   std::vector<double> ring_;
   size_t head_ = 0;
   size_t size_ = 0;
-  int64_t seen_ = 0;            // points learnt since Fit (drives seasonal phase)
-  int64_t since_fit_ = 0;       // points learnt since the last refit
-  int64_t warm_left_ = 0;       // warm-up points still to go
+  int64_t seen_ = 0;       // points learnt since Fit (drives seasonal phase)
+  int64_t since_fit_ = 0;  // points learnt since the last refit
+  int64_t warm_left_ = 0;  // warm-up points still to go
   bool fitted_ = false;
   double level_ = 0, slope_ = 0, spread_ = 0;
-  int64_t fit_at_ = 0;          // value of seen_ at the last refit
-  std::vector<double> profile_; // seasonal profile indexed by (seen_ mod period)
+  int64_t fit_at_ = 0;           // value of seen_ at the last refit
+  std::vector<double> profile_;  // seasonal profile indexed by (seen_ mod period)
   std::vector<double> scratch_;
   mutable std::vector<double> level_buf_;  // reused by Expected()
 };

@@ -2,10 +2,13 @@
 // runs and maps its score (> 1 anomalous) to NAB's [0, 1] anomaly_score. Every output uses only
 // the values passed so far (causal by construction: Next() sees one point at a time).
 //
-// "streamlens" (the default) adds onset emphasis: a high score is reported in full only when it
-// exceeds every raw score of the previous `onset_window` points, so a long excursion is flagged at
-// its start instead of producing a run of detections (which NAB counts as false positives after
-// the label window). Not thread-safe; one detector per series.
+// "streamlens" (the default) normalises the scorer's output by the long-run distribution of this
+// series' scores (an anomaly likelihood, so one threshold fits series with different residual
+// tails) and adds onset emphasis: a score is reported only when it exceeds every score of the
+// previous `onset_window` points, so a long excursion is flagged at its start instead of producing
+// a run of detections (which NAB counts as false positives after the label window).
+// "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, onset,
+// repeat, diff). Not thread-safe; one detector per series.
 #pragma once
 
 #include <limits>
@@ -22,9 +25,14 @@ namespace streamlens::analysis {
 struct DetectorSpec {
   std::string name;
   CausalScorerParams scorer;
-  int onset_window = 0;         // 0 = no onset emphasis
-  double repeat_factor = 1.0;   // multiplier for scores that do not exceed the recent maximum
-  double diff_weight = 0.0;     // > 0: also score jumps (robust z of first differences)
+  int onset_window = 0;        // 0 = no onset emphasis
+  double repeat_factor = 1.0;  // multiplier for scores that do not exceed the recent maximum
+  double diff_weight = 0.0;    // > 0: also score jumps (robust z of first differences)
+  // Anomaly likelihood (as Numenta's): how unusual the mean raw score of the last `short_window`
+  // points is relative to the mean/std of raw scores over the last `long_window` points. Makes
+  // scores comparable across series whose residuals have different tails. 0 = off.
+  int long_window = 0;
+  int short_window = 10;
 };
 
 // Names accepted by MakeDetector(), the default first.
@@ -47,6 +55,12 @@ class StreamingDetector {
   std::vector<double> recent_;  // ring of the last onset_window raw scores
   size_t recent_pos_ = 0;
   double last_raw_ = 0;
+  std::vector<double> long_;  // ring of raw scores for the likelihood
+  size_t long_pos_ = 0, long_count_ = 0;
+  double long_sum_ = 0, long_sq_ = 0;
+  std::vector<double> short_;
+  size_t short_pos_ = 0, short_count_ = 0;
+  double short_sum_ = 0;
 };
 
 }  // namespace streamlens::analysis

@@ -25,9 +25,7 @@ const std::vector<NabProfile>& NabProfiles() {
   return kProfiles;
 }
 
-int NabProbation(int rows) {
-  return std::min(static_cast<int>(std::floor(0.15 * rows)), 750);
-}
+int NabProbation(int rows) { return std::min(static_cast<int>(std::floor(0.15 * rows)), 750); }
 
 NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& pr) {
   const double max_tp = ScaledSigmoid(-1.0);
@@ -62,8 +60,8 @@ NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& pr) 
       } else if (prev_right < 0) {
         weighted = -1.0 * pr.a_fp;
       } else {
-        const double past = std::fabs(static_cast<double>(i - prev_right)) /
-                            std::max(1.0, prev_width - 1.0);
+        const double past =
+            std::fabs(static_cast<double>(i - prev_right)) / std::max(1.0, prev_width - 1.0);
         weighted = ScaledSigmoid(past) * pr.a_fp;
       }
       if (i >= probation) {

@@ -22,8 +22,8 @@ struct NabWindow {
 struct NabFileInput {
   std::string name;
   std::string category;
-  std::vector<double> scores;     // one per row, in [0, 1]
-  std::vector<NabWindow> windows; // sorted, non-overlapping
+  std::vector<double> scores;      // one per row, in [0, 1]
+  std::vector<NabWindow> windows;  // sorted, non-overlapping
 };
 
 struct NabCategoryScore {
@@ -37,11 +37,11 @@ struct NabCategoryScore {
 
 struct NabScore {
   std::string profile;
-  double threshold = 1.0;   // best threshold (detections are scores >= threshold)
+  double threshold = 1.0;  // best threshold (detections are scores >= threshold)
   double raw = 0;
   double null_raw = 0;
   double perfect_raw = 0;
-  double normalized = 0;    // 100 * (raw - null) / (perfect - null)
+  double normalized = 0;  // 100 * (raw - null) / (perfect - null)
   int windows = 0, detected = 0, false_positives = 0;
   std::vector<NabCategoryScore> categories;  // at the corpus threshold
 };

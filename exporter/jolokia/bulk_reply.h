@@ -47,8 +47,9 @@ class BulkReplyParser {
                                MetricMapper* mapper);
 
  private:
-  std::vector<char> pool_;  // reused DOM memory
-  std::string match_;       // reused match-string buffer
+  std::vector<char> pool_;     // reused DOM memory
+  size_t next_pool_size_ = 0;  // pool_ size for the next Parse()
+  std::string match_;          // reused match-string buffer
 };
 
 }  // namespace streamlens::exporter::jolokia

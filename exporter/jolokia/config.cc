@@ -144,13 +144,18 @@ Result<JolokiaConfig> ParseJolokiaConfig(std::string_view yaml, std::string_view
     if (!root.IsMap()) {
       return Status::Error(src + ": expected a YAML map with `mbeans` and `rules`");
     }
-    STREAMLENS_RETURN_IF_ERROR(CheckKeys(
-        root, {"lowercaseOutputName", "lowercaseOutputLabelNames", "mbeans", "rules"}, src));
+    STREAMLENS_RETURN_IF_ERROR(CheckKeys(root,
+                                         {"lowercaseOutputName", "lowercaseOutputLabelNames",
+                                          "snakeCaseOutputLabelNames", "mbeans", "rules"},
+                                         src));
     if (root["lowercaseOutputName"]) {
       config.lowercase_output_name = root["lowercaseOutputName"].as<bool>();
     }
     if (root["lowercaseOutputLabelNames"]) {
       config.lowercase_output_label_names = root["lowercaseOutputLabelNames"].as<bool>();
+    }
+    if (root["snakeCaseOutputLabelNames"]) {
+      config.snake_case_output_label_names = root["snakeCaseOutputLabelNames"].as<bool>();
     }
     const YAML::Node mbeans = root["mbeans"];
     if (!mbeans || !mbeans.IsSequence() || mbeans.size() == 0) {

@@ -5,6 +5,8 @@
 //
 //   lowercaseOutputName: true          # lower-case rendered metric names (default false)
 //   lowercaseOutputLabelNames: false   # lower-case rendered label names (default false)
+//   snakeCaseOutputLabelNames: false   # clientId -> client_id (default false; not in
+//                                      # jmx_exporter, but promtool's lint rejects camelCase)
 //   mbeans:                            # one Jolokia "read" per entry, all in one bulk POST
 //     - mbean: "kafka.server:type=BrokerTopicMetrics,*"    # object name or pattern
 //       attributes: [Count, OneMinuteRate]                  # optional; default all attributes
@@ -65,6 +67,7 @@ struct Rule {
 struct JolokiaConfig {
   bool lowercase_output_name = false;
   bool lowercase_output_label_names = false;
+  bool snake_case_output_label_names = false;
   std::vector<ReadSpec> mbeans;
   std::vector<Rule> rules;
 };

@@ -55,6 +55,26 @@ void Lower(std::string* s) {
   std::transform(s->begin(), s->end(), s->begin(), [](unsigned char c) { return std::tolower(c); });
 }
 
+}  // namespace
+
+std::string SnakeCase(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 4);
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = name[i];
+    if (std::isupper(c)) {
+      const unsigned char prev = i ? name[i - 1] : 0;
+      if (i > 0 && (std::islower(prev) || std::isdigit(prev))) out.push_back('_');
+      out.push_back(static_cast<char>(std::tolower(c)));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+namespace {
+
 prometheus::MetricType ToPrometheus(MetricType t) {
   switch (t) {
     case MetricType::kCounter:
@@ -107,8 +127,8 @@ std::string SafeName(std::string_view name, bool allow_colon) {
   return out;
 }
 
-prometheus::MetricFamily* FamilyMerger::Get(const std::string& name, const std::string& help,
-                                            prometheus::MetricType type) {
+long FamilyMerger::Index(const std::string& name, const std::string& help,
+                         prometheus::MetricType type) {
   auto [it, inserted] = index_.try_emplace(name, out_->size());
   if (inserted) {
     prometheus::MetricFamily f;
@@ -117,8 +137,7 @@ prometheus::MetricFamily* FamilyMerger::Get(const std::string& name, const std::
     f.type = type;
     out_->push_back(std::move(f));
   }
-  prometheus::MetricFamily* f = &(*out_)[it->second];
-  return f->type == type ? f : nullptr;
+  return (*out_)[it->second].type == type ? static_cast<long>(it->second) : -1;
 }
 
 MetricMapper::MetricMapper(std::shared_ptr<const JolokiaConfig> config)
@@ -167,6 +186,7 @@ MetricMapper::Mapping MetricMapper::Resolve(const std::string& match) {
   double quantile = -1;
   for (const auto& [ktmpl, vtmpl] : rule.labels) {
     std::string k = SafeName(Expand(ktmpl, groups), false);
+    if (config_->snake_case_output_label_names) k = SnakeCase(k);
     if (config_->lowercase_output_label_names) Lower(&k);
     std::string v = Expand(vtmpl, groups);
     if (k.empty() || k == "_" || k.rfind("__", 0) == 0) {
@@ -281,8 +301,8 @@ void MetricMapper::Record(const std::string& match, double value) {
 }
 
 size_t MetricMapper::AppendFamilies(const std::string& broker, FamilyMerger* out) const {
-  std::vector<prometheus::MetricFamily*> targets(families_.size(), nullptr);
-  std::vector<bool> resolved(families_.size(), false);
+  constexpr long kUnresolved = -2;
+  std::vector<long> targets(families_.size(), kUnresolved);
   size_t appended = 0;
   for (const Series& s : series_) {
     const Family& fam = families_[s.family];
@@ -317,12 +337,11 @@ size_t MetricMapper::AppendFamilies(const std::string& broker, FamilyMerger* out
           break;
       }
     }
-    if (!resolved[s.family]) {
-      resolved[s.family] = true;
-      targets[s.family] = out->Get(fam.name, fam.help, ToPrometheus(fam.type));
+    if (targets[s.family] == kUnresolved) {
+      targets[s.family] = out->Index(fam.name, fam.help, ToPrometheus(fam.type));
     }
-    prometheus::MetricFamily* target = targets[s.family];
-    if (target == nullptr) continue;  // same name with another type from another source
+    if (targets[s.family] < 0) continue;  // same name with another type from another source
+    prometheus::MetricFamily* target = &out->at(targets[s.family]);
     metric.label.reserve(s.labels.size() + 1);
     metric.label.push_back({"broker", broker});
     metric.label.insert(metric.label.end(), s.labels.begin(), s.labels.end());

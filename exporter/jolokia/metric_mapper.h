@@ -38,10 +38,11 @@ std::string_view SkipReasonName(SkipReason reason);
 class FamilyMerger {
  public:
   explicit FamilyMerger(std::vector<prometheus::MetricFamily>* out) : out_(out) {}
-  // The family named `name`, created with `help` and `type` if new. Returns nullptr when a family
-  // of that name exists with a different type.
-  prometheus::MetricFamily* Get(const std::string& name, const std::string& help,
-                                prometheus::MetricType type);
+  // Index in the output vector of the family named `name`, created with `help` and `type` if new.
+  // Returns -1 when a family of that name exists with a different type. (Indices, not pointers:
+  // creating a family may reallocate the vector.)
+  long Index(const std::string& name, const std::string& help, prometheus::MetricType type);
+  prometheus::MetricFamily& at(long index) { return (*out_)[index]; }
 
  private:
   std::vector<prometheus::MetricFamily>* out_;
@@ -120,5 +121,7 @@ class MetricMapper {
 // Sanitises a rendered metric or label name the way jmx_exporter does: characters outside
 // [a-zA-Z0-9_:] become '_', runs of '_' collapse to one, and a leading digit gets a '_' prefix.
 std::string SafeName(std::string_view name, bool allow_colon);
+// camelCase -> snake_case ("clientId" -> "client_id", "delayedOperation" -> "delayed_operation").
+std::string SnakeCase(std::string_view name);
 
 }  // namespace streamlens::exporter::jolokia

@@ -192,6 +192,21 @@ TEST(MetricMapperTest, MergerCombinesBrokersIntoOneFamily) {
   EXPECT_EQ(families[0].metric.size(), 2u);
 }
 
+TEST(MetricMapperTest, DefaultRulesSnakeCaseCamelCaseKeys) {
+  MetricMapper m(Defaults());
+  m.BeginCycle();
+  m.Record(
+      "kafka.server<type=DelayedOperationPurgatory, name=PurgatorySize, "
+      "delayedOperation=Produce><>Value",
+      8);
+  EXPECT_THAT(Emit(m), HasSubstr("kafka_server_delayedoperationpurgatory_purgatorysize{broker="
+                                 "\"b1\",delayed_operation=\"Produce\"} 8\n"));
+  EXPECT_EQ(SnakeCase("clientId"), "client_id");
+  EXPECT_EQ(SnakeCase("topic"), "topic");
+  EXPECT_EQ(SnakeCase("ABCName"), "abcname");
+  EXPECT_EQ(SnakeCase("v2Name"), "v2_name");
+}
+
 TEST(MetricMapperTest, SafeNameMatchesJmxExporter) {
   EXPECT_EQ(SafeName("kafka.server:a--b", true), "kafka_server:a_b");
   EXPECT_EQ(SafeName("kafka.server:a", false), "kafka_server_a");

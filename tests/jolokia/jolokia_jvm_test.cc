@@ -161,6 +161,10 @@ class JolokiaJvm {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   void Stop() {
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
     if (pid_ <= 0) return;
     close(stdin_fd_);  // the server exits when its stdin closes
     for (int i = 0; i < 50; ++i) {

@@ -24,8 +24,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import ecolib  # noqa: E402
 import yaml  # noqa: E402
 
-LAG_FAMILIES = ("kafka_consumergroup_lag_sum", "kafka_consumergroup_lag", "streamlens_consumergroup_lag_seconds",
-                "streamlens_consumergroup_max_lag_seconds")
+# The consumer-lag families the sidecar's built-in jobs read (per group and topic); the per-partition
+# families only matter live (rules, dashboards), so they are not backfilled.
+LAG_FAMILIES = ("kafka_consumergroup_lag_sum", "streamlens_consumergroup_max_lag_seconds")
 
 
 def parse_exposition(text):
@@ -185,8 +186,7 @@ class Stack:
                 if name not in LAG_FAMILIES:
                     continue
                 topic = labels.get("topic", "")
-                nparts = 1 if name in ("kafka_consumergroup_lag_sum", "streamlens_consumergroup_max_lag_seconds") \
-                    else workload.partitions
+                nparts = 1
                 lab = dict(labels, job="streamlens-exporter", instance=f"127.0.0.1:{port}")
                 ls = ",".join(f'{k}="{v}"' for k, v in sorted(lab.items()))
                 r = workload.rate / workload.topics

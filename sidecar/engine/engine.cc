@@ -130,8 +130,9 @@ struct Engine::Job {
   std::vector<std::unique_ptr<SeriesAnalysis>> analyses;
   std::atomic<bool> running{false};
   std::atomic<bool> removed{false};
-  std::mutex cycle_mu;        // one cycle at a time (scheduler and RunOnce)
-  int64_t next_infer_ms = 0;  // guarded by Engine::mu_
+  std::mutex cycle_mu;           // one cycle at a time (scheduler and RunOnce)
+  int64_t next_infer_ms = 0;     // guarded by Engine::mu_
+  int consecutive_failures = 0;  // guarded by Engine::mu_
   // Guarded by cycle_mu:
   int64_t next_fit_ms = 0;
   int64_t last_end_ms = kNever;
@@ -266,8 +267,17 @@ void Engine::SchedulerLoop() {
           pool_.Submit([this, j, now] {
             bool ok = false;
             RunCycle(j, now, &ok);
-            j->running = false;
             std::lock_guard<std::mutex> l(mu_);
+            // A failed cycle is retried with backoff (5 s doubling, at most infer_every) so a
+            // source that comes back is noticed long before the next scheduled cycle.
+            if (ok) {
+              j->consecutive_failures = 0;
+            } else {
+              int n = std::min(j->consecutive_failures++, 10);
+              int64_t retry = std::min<int64_t>(int64_t{5000} << n, j->cfg->infer_every.count());
+              j->next_infer_ms = std::min(j->next_infer_ms, Now() + retry);
+            }
+            j->running = false;
             --running_cycles_;
             cv_.notify_all();
           });
@@ -333,6 +343,7 @@ void Engine::SetSourceUp(const std::string& name, bool up) {
     }
   }
   source_up_[name] = up;
+  if (up) source_ever_up_.insert(name);
 }
 
 Status Engine::CycleImpl(Job& job, int64_t now_ms) {
@@ -650,7 +661,7 @@ bool Engine::Ready() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!config_) return false;
   for (const auto& s : config_->sources) {
-    if (!source_up_.count(s.name)) return false;
+    if (!source_ever_up_.count(s.name)) return false;
   }
   return true;
 }

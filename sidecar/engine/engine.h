@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +100,7 @@ class Engine {
   std::vector<std::shared_ptr<Job>> jobs_;  // config order
   std::map<std::string, std::shared_ptr<HistorySource>> sources_;
   std::map<std::string, bool> source_up_;
+  std::set<std::string> source_ever_up_;
   std::shared_ptr<const ResultsSnapshot> results_;
   std::thread scheduler_;
   bool stopping_ = false;

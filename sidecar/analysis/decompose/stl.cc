@@ -17,6 +17,7 @@ struct Workspace {
   std::vector<double> w1, w2, w3, w4, w5;  // each n + 2 * period
   std::vector<double> sub_y, sub_rw, sub_fit;
   std::vector<double> rw;
+  std::vector<double> tw;  // symmetric tricube weights
 };
 
 // One local fit at abscissa xs over y[nleft..nright] (1-based, as in stl.f's stlest).
@@ -69,9 +70,83 @@ inline bool Est(const double* y, int n, int len, int ideg, double xs, double* ys
   return true;
 }
 
+// Est for an interior point whose window is symmetric (xs - nleft == nright - xs == H, len < n):
+// the tricube weights are the same for every such point, so they come from `tw` (len values, built
+// by SymmetricWeights with Est's exact formula) and the loop is a vectorisable weighted sum.
+inline bool EstSymmetric(const double* y, int n, int ideg, double xs, double* ys, int nleft,
+                         int len, const double* tw, const double* rw) {
+  const double range = static_cast<double>(n) - 1.0;
+  const double H = static_cast<double>((len - 1) / 2);
+  const double* yy = y + (nleft - 1);
+  double sw = 0, swd = 0, swdd = 0, swy = 0, swdy = 0;
+  if (rw) {
+    const double* rr = rw + (nleft - 1);
+#pragma omp simd reduction(+ : sw, swd, swdd, swy, swdy)
+    for (int k = 0; k < len; ++k) {
+      const double w = tw[k] * rr[k];
+      const double d = static_cast<double>(k) - H;
+      const double wy = w * yy[k];
+      sw += w;
+      swd += w * d;
+      swdd += w * d * d;
+      swy += wy;
+      swdy += wy * d;
+    }
+  } else {
+#pragma omp simd reduction(+ : sw, swd, swdd, swy, swdy)
+    for (int k = 0; k < len; ++k) {
+      const double w = tw[k];
+      const double d = static_cast<double>(k) - H;
+      const double wy = w * yy[k];
+      sw += w;
+      swd += w * d;
+      swdd += w * d * d;
+      swy += wy;
+      swdy += wy * d;
+    }
+  }
+  if (sw <= 0.0) return false;
+  const double inv = 1.0 / sw;
+  double fit = swy * inv;
+  if (H > 0.0 && ideg > 0) {
+    const double xbar = swd * inv;
+    const double c = swdd * inv - xbar * xbar;
+    if (std::sqrt(c) > kP001 * range) {
+      const double b = -xbar / c;
+      fit += b * (swdy * inv - xbar * fit);
+    }
+  }
+  *ys = fit;
+  (void)xs;
+  return true;
+}
+
+// Tricube weights of a symmetric window of odd length len (h = (len - 1) / 2), as Est computes
+// them.
+void SymmetricWeights(int len, std::vector<double>* tw) {
+  tw->resize(static_cast<size_t>(len));
+  const double h = static_cast<double>((len - 1) / 2);
+  const double h9 = kP999 * h, h1 = kP001 * h;
+  for (int k = 0; k < len; ++k) {
+    const double r = std::fabs(static_cast<double>(k) - h);
+    double w = 0.0;
+    if (r <= h9) {
+      if (r <= h1) {
+        w = 1.0;
+      } else {
+        const double q = r / h;
+        const double t = 1.0 - q * q * q;
+        w = t * t * t;
+      }
+    }
+    (*tw)[static_cast<size_t>(k)] = w;
+  }
+}
+
 // stless: loess smoothing of y[0..n) into ys, evaluated every njump points and linearly
 // interpolated.
-void Ess(const double* y, int n, int len, int ideg, int njump, const double* rw, double* ys) {
+void Ess(const double* y, int n, int len, int ideg, int njump, const double* rw, double* ys,
+         std::vector<double>* tw) {
   if (n < 2) {
     ys[0] = y[0];
     return;
@@ -101,6 +176,8 @@ void Ess(const double* y, int n, int len, int ideg, int njump, const double* rw,
     return;
   } else {
     const int nsh = (len + 1) / 2;
+    const bool odd = len % 2 == 1;
+    if (odd) SymmetricWeights(len, tw);
     for (int i = 1; i <= n; i += newnj) {
       if (i < nsh) {
         nleft = 1;
@@ -111,6 +188,13 @@ void Ess(const double* y, int n, int len, int ideg, int njump, const double* rw,
       } else {
         nleft = i - nsh + 1;
         nright = len + i - nsh;
+        if (odd) {
+          if (!EstSymmetric(y, n, ideg, static_cast<double>(i), &ys[i - 1], nleft, len, tw->data(),
+                            rw)) {
+            ys[i - 1] = y[i - 1];
+          }
+          continue;
+        }
       }
       est(i);
     }
@@ -162,7 +246,7 @@ void SeasonalSmooth(const double* y, int n, int np, int ns, int isdeg, int nsjum
       for (int i = 0; i < k; ++i) w3[i] = rw[i * np + j];
       sub_rw = w3;
     }
-    Ess(w1, k, ns, isdeg, nsjump, sub_rw, w2 + 1);
+    Ess(w1, k, ns, isdeg, nsjump, sub_rw, w2 + 1, &ws.tw);
     const int nright = std::min(ns, k);
     if (!Est(w1, k, ns, isdeg, 0.0, &w2[0], 1, nright, sub_rw)) w2[0] = w2[1];
     const int nleft = std::max(1, k - ns + 1);
@@ -192,10 +276,10 @@ void InnerLoop(const double* y, const Resolved& p, const double* rw, double* sea
     MovingAverage(w2, n + 2 * np, np, w3);
     MovingAverage(w3, n + np + 1, np, w1);
     MovingAverage(w1, n + 2, 3, w3);
-    Ess(w3, n, p.nl, p.ildeg, p.nljump, nullptr, w1);
+    Ess(w3, n, p.nl, p.ildeg, p.nljump, nullptr, w1, &ws.tw);
     for (int i = 0; i < n; ++i) season[i] = w2[np + i] - w1[i];
     for (int i = 0; i < n; ++i) w4[i] = y[i] - season[i];
-    Ess(w4, n, p.nt, p.itdeg, p.ntjump, rw, trend);
+    Ess(w4, n, p.nt, p.itdeg, p.ntjump, rw, trend, &ws.tw);
   }
 }
 

@@ -12,7 +12,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config git ca-certificates \
       prometheus-cpp-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev \
       libsnappy-dev libprotobuf-dev protobuf-compiler libeigen3-dev \
-      librdkafka-dev libyaml-cpp-dev libcrypt-dev rapidjson-dev \
+      librdkafka-dev libyaml-cpp-dev libcrypt-dev rapidjson-dev libpcre2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -33,6 +33,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcpp-httplib0.11 \
       libssl3 zlib1g libbrotli1 libsnappy1v5 libprotobuf32 librdkafka1 libyaml-cpp0.7 libcrypt1 \
+      libpcre2-8-0 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/bin/streamlens-exporter /src/build/bin/streamlens-sidecar \
      /src/build/bin/streamlens-loadgen /usr/local/bin/

@@ -16,6 +16,13 @@ namespace streamlens::analysis::forecast {
 Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, int horizon,
                                        std::span<const double> levels);
 
+// Seasonal mean: the average of the last `cycles` values at the same phase of `period` (a
+// smoothed seasonal naive that is robust to one unusual cycle). Intervals use the RMSE of the
+// same rule's in-sample one-cycle-ahead errors, constant over the horizon's cycles scaled by
+// sqrt(floor((h-1)/period) + 1). Errors: fewer than period * cycles + period observations.
+Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int cycles,
+                                      int horizon, std::span<const double> levels);
+
 // Theta: SES on the (deseasonalised) series plus half the slope of the linear trend, as
 // forecast::thetaf; intervals are SES's analytic intervals, reseasonalised. Seasonal adjustment is
 // multiplicative for positive data and additive otherwise. Errors: fewer than 4 observations,

@@ -163,6 +163,14 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
                        return SeasonalNaiveForecast(x, per, p.horizon, p.levels);
                      }});
   }
+  for (int per : periods) {
+    for (int k : {2, 4}) {
+      cands.push_back({"smean" + std::to_string(per) + "x" + std::to_string(k),
+                       [per, k, &p](std::span<const double> x) {
+                         return SeasonalMeanForecast(x, per, k, p.horizon, p.levels);
+                       }});
+    }
+  }
   if (periods.empty()) {
     cands.push_back({"naive", [&p](std::span<const double> x) {
                        return SeasonalNaiveForecast(x, 1, p.horizon, p.levels);

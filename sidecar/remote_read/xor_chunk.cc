@@ -59,6 +59,119 @@ class BitReader {
   size_t pos_ = 0;
 };
 
+struct XorState {
+  size_t pos = 0;
+  uint64_t vbits = 0;
+  int64_t delta = 0;
+  unsigned leading = 0;  // as Prometheus' reader: no window yet means 64 significant bits
+  unsigned trailing = 0;
+};
+
+// Next bits at `pos`, left-aligned, at least 57 valid. kSafe checks the end of the data (bits
+// past it read as zero); the unsafe form needs 8 readable bytes at pos / 8.
+template <bool kSafe>
+__attribute__((always_inline)) inline uint64_t PeekBits(const uint8_t* data, size_t size,
+                                                        size_t pos) {
+  size_t byte = pos >> 3;
+  uint64_t w;
+  if (!kSafe || __builtin_expect(byte + 8 <= size, 1)) {
+    w = LoadBE64(data + byte);
+  } else {
+    w = 0;
+    for (size_t i = 0; byte + i < size && i < 8; ++i) {
+      w |= static_cast<uint64_t>(data[byte + i]) << (56 - 8 * i);
+    }
+  }
+  return w << (pos & 7);
+}
+
+template <bool kSafe>
+__attribute__((always_inline)) inline uint64_t ReadBits(const uint8_t* data, size_t size,
+                                                        size_t& pos, unsigned n) {
+  if (n == 0) return 0;
+  if (n <= 57) {
+    uint64_t w = PeekBits<kSafe>(data, size, pos);
+    pos += n;
+    return w >> (64 - n);
+  }
+  uint64_t hi = PeekBits<kSafe>(data, size, pos) >> 32;
+  pos += 32;
+  uint64_t lo = PeekBits<kSafe>(data, size, pos) >> (64 - (n - 32));
+  pos += n - 32;
+  return (hi << (n - 32)) | lo;
+}
+
+// Decodes one XOR-encoded value whose first bits are in w (>= 56 valid bits).
+template <bool kSafe>
+__attribute__((always_inline)) inline bool DecodeValue(const uint8_t* data, size_t size,
+                                                       XorState& st, uint64_t w) {
+  if (__builtin_expect(!(w >> 63), 1)) {  // value unchanged
+    st.pos += 1;
+    return true;
+  }
+  unsigned sig;
+  if (!((w >> 62) & 1)) {  // reuse the previous window
+    sig = 64 - st.leading - st.trailing;
+    if (__builtin_expect(sig <= 54, 1)) {
+      st.vbits ^= ((w << 2) >> (64 - sig)) << st.trailing;
+      st.pos += 2 + sig;
+      return true;
+    }
+    st.pos += 2;
+  } else {
+    unsigned lead = static_cast<unsigned>((w >> 57) & 0x1f);
+    unsigned mbits = static_cast<unsigned>((w >> 51) & 0x3f);
+    if (mbits == 0) mbits = 64;
+    if (lead + mbits > 64) return false;
+    st.leading = lead;
+    sig = mbits;
+    st.trailing = 64 - lead - mbits;
+    if (sig <= 43) {
+      st.vbits ^= ((w << 13) >> (64 - sig)) << st.trailing;
+      st.pos += 13 + sig;
+      return true;
+    }
+    st.pos += 13;
+  }
+  uint64_t bits = ReadBits<kSafe>(data, size, st.pos, sig);
+  st.vbits ^= sig == 64 ? bits : (bits << st.trailing);
+  return true;
+}
+
+// Decodes sample n >= 2: delta-of-delta timestamp into t, value into st.vbits.
+template <bool kSafe>
+__attribute__((always_inline)) inline bool DecodeSample(const uint8_t* data, size_t size,
+                                                        XorState& st, int64_t& t) {
+  uint64_t w = PeekBits<kSafe>(data, size, st.pos);
+  if (__builtin_expect(!(w >> 63), 1)) {  // dod == 0: the common case
+    w <<= 1;
+    st.pos += 1;
+  } else {
+    int ones = std::countl_one(w);
+    int64_t dod;
+    if (ones == 1) {
+      uint64_t bits = (w << 2) >> 50;
+      dod = bits > 8192 ? static_cast<int64_t>(bits) - 16384 : static_cast<int64_t>(bits);
+      st.pos += 16;
+    } else if (ones == 2) {
+      uint64_t bits = (w << 3) >> 47;
+      dod = bits > 65536 ? static_cast<int64_t>(bits) - 131072 : static_cast<int64_t>(bits);
+      st.pos += 20;
+    } else if (ones == 3) {
+      uint64_t bits = (w << 4) >> 44;
+      dod = bits > 524288 ? static_cast<int64_t>(bits) - 1048576 : static_cast<int64_t>(bits);
+      st.pos += 24;
+    } else {
+      st.pos += 4;
+      dod = static_cast<int64_t>(ReadBits<kSafe>(data, size, st.pos, 64));
+    }
+    st.delta = static_cast<int64_t>(static_cast<uint64_t>(st.delta) + static_cast<uint64_t>(dod));
+    w = PeekBits<kSafe>(data, size, st.pos);
+  }
+  t = static_cast<int64_t>(static_cast<uint64_t>(t) + static_cast<uint64_t>(st.delta));
+  return DecodeValue<kSafe>(data, size, st, w);
+}
+
 std::string SampleError(size_t i, size_t n, const std::string& what) {
   return "sample " + std::to_string(i + 1) + " of " + std::to_string(n) + ": " + what;
 }
@@ -137,91 +250,50 @@ Result<size_t> DecodeXorChunkInto(std::string_view data, int64_t* ts, double* va
   }
   int64_t delta = static_cast<int64_t>(udelta);
 
-  unsigned leading = 0, trailing = 0;  // as Prometheus' reader: no window yet means 64 bits
-  // Value decoding shared by samples >= 1. Returns false on an impossible window.
-  auto read_value = [&](uint64_t w) -> bool {
-    if (__builtin_expect(!(w >> 63), 1)) {  // value unchanged
-      r.Skip(1);
-      return true;
-    }
-    unsigned sig;
-    if (!((w >> 62) & 1)) {  // reuse window
-      sig = 64 - leading - trailing;
-      if (__builtin_expect(sig <= 54, 1)) {  // w holds >= 56 valid bits
-        vbits ^= ((w << 2) >> (64 - sig)) << trailing;
-        r.Skip(2 + sig);
-        return true;
-      }
-      r.Skip(2);
-    } else {
-      unsigned lead = static_cast<unsigned>((w >> 57) & 0x1f);
-      unsigned mbits = static_cast<unsigned>((w >> 51) & 0x3f);
-      if (mbits == 0) mbits = 64;
-      if (lead + mbits > 64) return false;
-      leading = lead;
-      sig = mbits;
-      trailing = 64 - lead - mbits;
-      if (sig <= 43) {
-        vbits ^= ((w << 13) >> (64 - sig)) << trailing;
-        r.Skip(13 + sig);
-        return true;
-      }
-      r.Skip(13);
-    }
-    uint64_t bits = r.Read(sig);
-    vbits ^= sig == 64 ? bits : (bits << trailing);
-    return true;
-  };
+  // Hot loop state lives in locals (registers); output stores cannot alias it.
+  XorState st;
+  st.pos = r.pos();
+  st.vbits = vbits;
+  st.delta = delta;
+  const uint8_t* body = p + 2;
+  const size_t body_size = data.size() - 2;
 
-  t += delta;
+  const int64_t t0 = t;
+  t = static_cast<int64_t>(static_cast<uint64_t>(t) + static_cast<uint64_t>(delta));
   ts[1] = t;
-  if (!read_value(r.Peek())) {
+  if (!DecodeValue<true>(body, body_size, st, PeekBits<true>(body, body_size, st.pos))) {
     return Status::Error(SampleError(1, n, "leading zeros plus significant bits exceed 64"));
   }
-  if (r.overrun()) return Status::Error(SampleError(1, n, "chunk data ends early"));
-  values[1] = std::bit_cast<double>(vbits);
-  if (delta <= 0) return Status::Error(SampleError(1, n, "timestamp does not increase"));
+  if (st.pos > body_bits) return Status::Error(SampleError(1, n, "chunk data ends early"));
+  values[1] = std::bit_cast<double>(st.vbits);
+  if (t <= t0) return Status::Error(SampleError(1, n, "timestamp does not increase"));
 
-  for (size_t i = 2; i < n; ++i) {
-    uint64_t w = r.Peek();
-    if (__builtin_expect(!(w >> 63), 1)) {  // dod == 0
-      w <<= 1;
-      r.Skip(1);
-    } else {
-      int ones = std::countl_one(w);
-      int64_t dod;
-      if (ones == 1) {
-        uint64_t bits = (w << 2) >> 50;
-        dod = bits > 8192 ? static_cast<int64_t>(bits) - 16384 : static_cast<int64_t>(bits);
-        r.Skip(16);
-      } else if (ones == 2) {
-        uint64_t bits = (w << 3) >> 47;
-        dod = bits > 65536 ? static_cast<int64_t>(bits) - 131072 : static_cast<int64_t>(bits);
-        r.Skip(20);
-      } else if (ones == 3) {
-        uint64_t bits = (w << 4) >> 44;
-        dod = bits > 524288 ? static_cast<int64_t>(bits) - 1048576 : static_cast<int64_t>(bits);
-        r.Skip(24);
-      } else {
-        r.Skip(4);
-        dod = static_cast<int64_t>(r.Read(64));
-      }
-      delta = static_cast<int64_t>(static_cast<uint64_t>(delta) + static_cast<uint64_t>(dod));
-      w = r.Peek();
-    }
-    t = static_cast<int64_t>(static_cast<uint64_t>(t) + static_cast<uint64_t>(delta));
-    ts[i] = t;
-    if (__builtin_expect(!(w >> 63), 1)) {
-      r.Skip(1);
-    } else if (!read_value(w)) {
+  // One sample needs at most 68 + 77 bits (< 24 bytes): while that much remains, reads need no
+  // bounds checks.
+  const size_t fast_end_bits = body_size >= 24 ? (body_size - 24) * 8 : 0;
+  size_t i = 2;
+  for (; i < n && st.pos < fast_end_bits; ++i) {
+    const int64_t prev = t;
+    if (__builtin_expect(!DecodeSample<false>(body, body_size, st, t), 0)) {
       return Status::Error(SampleError(i, n, "leading zeros plus significant bits exceed 64"));
     }
-    values[i] = std::bit_cast<double>(vbits);
-    if (__builtin_expect(r.overrun() || delta <= 0, 0)) {
-      if (r.overrun()) return Status::Error(SampleError(i, n, "chunk data ends early"));
+    ts[i] = t;
+    values[i] = std::bit_cast<double>(st.vbits);
+    if (__builtin_expect(t <= prev, 0)) {  // also catches a wrap past INT64_MAX
       return Status::Error(SampleError(i, n, "timestamp does not increase"));
     }
   }
+  for (; i < n; ++i) {
+    const int64_t prev = t;
+    if (!DecodeSample<true>(body, body_size, st, t)) {
+      return Status::Error(SampleError(i, n, "leading zeros plus significant bits exceed 64"));
+    }
+    ts[i] = t;
+    values[i] = std::bit_cast<double>(st.vbits);
+    if (st.pos > body_bits) return Status::Error(SampleError(i, n, "chunk data ends early"));
+    if (t <= prev) return Status::Error(SampleError(i, n, "timestamp does not increase"));
+  }
+  r.Skip(static_cast<unsigned>(st.pos - r.pos()));
   // Prometheus' own chunks may end with one spare byte; more than that means the count lies.
   if (r.total_bits() - r.pos() >= 16) {
     return Status::Error("XOR chunk claims " + std::to_string(n) + " samples but " +

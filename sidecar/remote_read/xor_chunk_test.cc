@@ -137,6 +137,22 @@ TEST(XorChunkTest, RejectsTimestampsGoingBackwards) {
       << n.status().message();
 }
 
+TEST(XorChunkTest, RejectsTimestampWrappingPastInt64Max) {
+  // Found by fuzz_xor_chunk: positive deltas whose sum overflows int64 (kept in
+  // fuzz/regressions/xor_chunk/crash-timestamp-wraps-past-int64-max).
+  const std::string chunk(
+      "\x00\x05\x09\x3f\xe0\x00\x00\x00\x00\x7f\xfe\xbf\xa0\xe2\xbc\x7e\x43\xc8\x3d"
+      "\x80\x07\x59\xf8\xe9\x2a\x00\x00\x00\x00",
+      29);
+  std::vector<int64_t> t(5);
+  std::vector<double> v(5);
+  auto n = DecodeXorChunkInto(chunk, t.data(), v.data(), 5);
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("sample 5 of 5: timestamp does not increase"),
+            std::string::npos)
+      << n.status().message();
+}
+
 TEST(XorChunkTest, RejectsTooShortHeader) {
   std::vector<int64_t> t(1);
   std::vector<double> v(1);

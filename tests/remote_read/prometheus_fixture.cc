@@ -93,9 +93,17 @@ std::vector<TruthSeries> GenerateHistory(int n_series, int days, int64_t base_ms
   return out;
 }
 
-bool WriteOpenMetrics(const std::vector<TruthSeries>& data, const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return false;
+std::vector<std::string> WriteOpenMetrics(const std::vector<TruthSeries>& data,
+                                          const std::string& dir) {
+  constexpr int64_t kWindow = 7'200'000;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const auto& s : data) {
+    if (s.ts.empty()) continue;
+    lo = std::min(lo, s.ts.front());
+    hi = std::max(hi, s.ts.back());
+  }
+  std::vector<std::string> files;
+  if (lo > hi) return files;
   // Families must be contiguous: group by metric name.
   std::map<std::string, std::vector<const TruthSeries*>> families;
   for (const auto& s : data) {
@@ -103,34 +111,43 @@ bool WriteOpenMetrics(const std::vector<TruthSeries>& data, const std::string& p
       if (n == "__name__") families[v].push_back(&s);
     }
   }
-  for (const auto& [name, list] : families) {
-    std::fprintf(f, "# TYPE %s gauge\n", name.c_str());
-    for (const TruthSeries* s : list) {
-      std::string lbl;
-      for (const auto& [n, v] : s->labels) {
-        if (n == "__name__") continue;
-        if (!lbl.empty()) lbl += ",";
-        lbl += n + "=\"";
-        for (char c : v) {
-          if (c == '"' || c == '\\') lbl += '\\';
-          lbl += c;
+  std::vector<size_t> pos(data.size(), 0);
+  for (int64_t w = lo / kWindow * kWindow; w <= hi; w += kWindow) {
+    std::string path = dir + "/" + std::to_string(w) + ".om";
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) return {};
+    for (const auto& [name, list] : families) {
+      std::fprintf(f, "# TYPE %s gauge\n", name.c_str());
+      for (const TruthSeries* s : list) {
+        std::string lbl;
+        for (const auto& [n, v] : s->labels) {
+          if (n == "__name__") continue;
+          if (!lbl.empty()) lbl += ",";
+          lbl += n + "=\"";
+          for (char c : v) {
+            if (c == '"' || c == '\\') lbl += '\\';
+            lbl += c;
+          }
+          lbl += "\"";
         }
-        lbl += "\"";
-      }
-      for (size_t i = 0; i < s->ts.size(); ++i) {
-        int64_t t = s->ts[i];
-        if (std::isnan(s->vs[i])) {
-          std::fprintf(f, "%s{%s} NaN %lld.%03lld\n", name.c_str(), lbl.c_str(),
-                       static_cast<long long>(t / 1000), static_cast<long long>(t % 1000));
-        } else {
-          std::fprintf(f, "%s{%s} %.17g %lld.%03lld\n", name.c_str(), lbl.c_str(), s->vs[i],
-                       static_cast<long long>(t / 1000), static_cast<long long>(t % 1000));
+        size_t& i = pos[s - data.data()];
+        for (; i < s->ts.size() && s->ts[i] < w + kWindow; ++i) {
+          int64_t t = s->ts[i];
+          if (std::isnan(s->vs[i])) {
+            std::fprintf(f, "%s{%s} NaN %lld.%03lld\n", name.c_str(), lbl.c_str(),
+                         static_cast<long long>(t / 1000), static_cast<long long>(t % 1000));
+          } else {
+            std::fprintf(f, "%s{%s} %.17g %lld.%03lld\n", name.c_str(), lbl.c_str(), s->vs[i],
+                         static_cast<long long>(t / 1000), static_cast<long long>(t % 1000));
+          }
         }
       }
     }
+    std::fprintf(f, "# EOF\n");
+    if (std::fclose(f) != 0) return {};
+    files.push_back(path);
   }
-  std::fprintf(f, "# EOF\n");
-  return std::fclose(f) == 0;
+  return files;
 }
 
 namespace {
@@ -180,15 +197,17 @@ bool HttpReady(int port) {
 
 }  // namespace
 
-bool PrometheusProcess::Backfill(const std::string& openmetrics_file, const std::string& data_dir,
-                                 std::string* error) {
+bool PrometheusProcess::Backfill(const std::vector<std::string>& openmetrics_files,
+                                 const std::string& data_dir, std::string* error) {
   std::string log = data_dir + ".promtool.log";
-  int rc = RunQuiet(
-      {"promtool", "tsdb", "create-blocks-from", "openmetrics", openmetrics_file, data_dir}, log);
-  if (rc != 0) {
-    *error = "promtool create-blocks-from openmetrics failed (rc " + std::to_string(rc) +
-             "): " + ReadFile(log).substr(0, 2000);
-    return false;
+  for (const std::string& file : openmetrics_files) {
+    int rc = RunQuiet(
+        {"promtool", "tsdb", "create-blocks-from", "openmetrics", "-q", file, data_dir}, log);
+    if (rc != 0) {
+      *error = "promtool create-blocks-from openmetrics " + file + " failed (rc " +
+               std::to_string(rc) + "): " + ReadFile(log).substr(0, 2000);
+      return false;
+    }
   }
   return true;
 }

@@ -19,14 +19,17 @@ struct TruthSeries {
 // Generates `n_series` series over `days` days at ~60 s (with jitter, gaps, resets, NaNs,
 // series that stop and start), ending `end_offset_hours` before now.
 std::vector<TruthSeries> GenerateHistory(int n_series, int days, int64_t base_ms);
-// Writes OpenMetrics text (with # EOF) for promtool.
-bool WriteOpenMetrics(const std::vector<TruthSeries>& data, const std::string& path);
+// Writes OpenMetrics text (with # EOF) for promtool: one file per 2 h TSDB block window
+// (promtool re-reads its whole input once per block, so one big file is quadratic).
+// Returns the files written, or an empty list on error.
+std::vector<std::string> WriteOpenMetrics(const std::vector<TruthSeries>& data,
+                                          const std::string& dir);
 
 class PrometheusProcess {
  public:
   // Backfills `openmetrics_file` into `dir`/data and starts Prometheus with extra flags.
   // Returns false (with `error`) if promtool/prometheus are missing or fail.
-  bool Backfill(const std::string& openmetrics_file, const std::string& data_dir,
+  bool Backfill(const std::vector<std::string>& openmetrics_files, const std::string& data_dir,
                 std::string* error);
   bool Start(const std::string& data_dir, const std::vector<std::string>& extra_flags,
              std::string* error);

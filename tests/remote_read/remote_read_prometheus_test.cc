@@ -38,16 +38,16 @@ class PrometheusRemoteReadTest : public ::testing::Test {
                    .count();
     base_ms_ = (now - 4 * 86'400'000) / 3'600'000 * 3'600'000;
     truth_ = new std::vector<TruthSeries>(testing::GenerateHistory(kSeries, kDays, base_ms_));
-    std::string om = *dir_ + "/history.om";
     std::string data = *dir_ + "/data";
     error_ = new std::string();
-    if (!testing::WriteOpenMetrics(*truth_, om)) {
-      *error_ = "cannot write " + om;
+    std::vector<std::string> files = testing::WriteOpenMetrics(*truth_, *dir_);
+    if (files.empty()) {
+      *error_ = "cannot write OpenMetrics files to " + *dir_;
       return;
     }
     prom_ = new PrometheusProcess();
-    if (!prom_->Backfill(om, data, error_)) return;
-    std::filesystem::remove(om);
+    if (!prom_->Backfill(files, data, error_)) return;
+    for (const std::string& f : files) std::filesystem::remove(f);
     prom_->Start(data, {"--storage.remote.read-sample-limit=" + std::to_string(kSampleLimit)},
                  error_);
   }

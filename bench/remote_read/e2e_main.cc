@@ -1,0 +1,140 @@
+// bench_remote_read_e2e: the client side of e2e.sh.
+//   generate --out-dir DIR --series N --days D --end-ms T  OpenMetrics history for promtool
+//   fetch --url URL --mode streamed|samples|query|query_range --selector S --start MS --end MS
+//         [--step-ms N] [--no-gzip]                        one timed Fetch(), one result line
+// The fetch line: mode=... seconds=... series=... samples=... bytes_received=...
+// decode_seconds=... peak_rss_bytes=... held_bytes_per_sample=...
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "sidecar/remote_read/matcher.h"
+#include "sidecar/remote_read/query_range_client.h"
+#include "sidecar/remote_read/remote_read_client.h"
+
+namespace rr = streamlens::remote_read;
+
+namespace {
+
+const char* Arg(int argc, char** argv, const char* name, const char* def) {
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return def;
+}
+bool Has(int argc, char** argv, const char* name) {
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return true;
+  }
+  return false;
+}
+
+// Writes one OpenMetrics file per 2 h window (the TSDB block size), so promtool reads each
+// input once instead of once per block.
+int Generate(int argc, char** argv) {
+  const char* out_dir = Arg(argc, argv, "--out-dir", nullptr);
+  int series = std::atoi(Arg(argc, argv, "--series", "1000"));
+  int days = std::atoi(Arg(argc, argv, "--days", "7"));
+  long long end_ms = std::atoll(Arg(argc, argv, "--end-ms", "0"));
+  if (!out_dir || end_ms <= 0) {
+    std::fprintf(stderr, "generate: need --out-dir DIR and --end-ms\n");
+    return 2;
+  }
+  const long long step = 60'000, window = 7'200'000;
+  const long long n = days * 86'400'000LL / step;
+  const long long start = (end_ms - (n - 1) * step) / window * window;
+  const long long last = start + (n - 1) * step;
+  std::mt19937_64 rng(1);
+  std::vector<double> v(series);
+  for (double& x : v) x = static_cast<double>(rng() % 5000);
+  std::vector<char> buf(1 << 22);
+  for (long long w = start; w <= last; w += window) {
+    std::string path = std::string(out_dir) + "/" + std::to_string(w) + ".om";
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) {
+      std::fprintf(stderr, "generate: cannot write %s\n", path.c_str());
+      return 1;
+    }
+    setvbuf(f, buf.data(), _IOFBF, buf.size());
+    // Kafka-like: odd series are offset counters, even ones lag gauges (integers).
+    std::fprintf(f, "# TYPE bench_lag gauge\n");
+    for (int k = 0; k < series; ++k) {
+      for (long long t = w; t < w + window && t <= last; t += step) {
+        if (k % 2) {
+          v[k] += static_cast<double>(rng() % 300);
+        } else {
+          v[k] = std::max(0.0, v[k] + static_cast<double>(static_cast<int>(rng() % 201) - 100));
+        }
+        std::fprintf(f, "bench_lag{group=\"g%d\",topic=\"t%d\",partition=\"%d\"} %.17g %lld\n",
+                     k / 40, (k / 8) % 5, k % 8, v[k], t / 1000);
+      }
+    }
+    std::fprintf(f, "# EOF\n");
+    if (std::fclose(f) != 0) return 1;
+  }
+  std::printf("start_ms=%lld end_ms=%lld\n", start, last);
+  return 0;
+}
+
+int Fetch(int argc, char** argv) {
+  std::string url = Arg(argc, argv, "--url", "");
+  std::string mode = Arg(argc, argv, "--mode", "streamed");
+  auto matchers = rr::ParseSelector(Arg(argc, argv, "--selector", ""));
+  long long start = std::atoll(Arg(argc, argv, "--start", "0"));
+  long long end = std::atoll(Arg(argc, argv, "--end", "0"));
+  long long step = std::atoll(Arg(argc, argv, "--step-ms", "60000"));
+  if (!matchers.ok()) {
+    std::fprintf(stderr, "%s\n", matchers.status().message().c_str());
+    return 2;
+  }
+  rr::ClientOptions o;
+  o.timeout = std::chrono::seconds(300);
+  o.accept_gzip = !Has(argc, argv, "--no-gzip");
+  std::unique_ptr<rr::Source> src;
+  if (mode == "streamed" || mode == "samples") {
+    auto c = rr::RemoteReadClient::Create(
+        url + "/api/v1/read", o,
+        mode == "streamed" ? rr::ResponseType::kStreamedChunks : rr::ResponseType::kSamples);
+    if (!c.ok()) return 2;
+    src = std::move(*c);
+  } else {
+    auto c = rr::QueryRangeClient::Create(
+        url, o, std::chrono::milliseconds(mode == "query_range" ? step : 0));
+    if (!c.ok()) return 2;
+    src = std::move(*c);
+  }
+  rr::FetchStats stats;
+  auto t0 = std::chrono::steady_clock::now();
+  auto set = src->Fetch(*matchers, start, end, &stats);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!set.ok()) {
+    std::fprintf(stderr, "fetch failed: %s\n", set.status().message().c_str());
+    return 1;
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf(
+      "mode=%s seconds=%.3f series=%zu samples=%zu bytes_received=%llu decode_seconds=%.3f "
+      "peak_rss_bytes=%lld held_bytes_per_sample=%.2f requests=%d\n",
+      mode.c_str(), secs, set->size(), set->num_samples(),
+      static_cast<unsigned long long>(stats.bytes_received), stats.decode_seconds,
+      static_cast<long long>(ru.ru_maxrss) * 1024,
+      set->num_samples() ? static_cast<double>(set->MemoryBytes()) / set->num_samples() : 0.0,
+      stats.requests);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "generate") == 0) return Generate(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "fetch") == 0) return Fetch(argc, argv);
+  std::fprintf(stderr, "usage: bench_remote_read_e2e generate|fetch ... (see the source)\n");
+  return 2;
+}

@@ -1,0 +1,98 @@
+#include "sidecar/remote_read/fuzz/fuzz_targets.h"
+
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+#include "sidecar/remote_read/crc32c.h"
+#include "sidecar/remote_read/matcher.h"
+#include "sidecar/remote_read/query_json.h"
+#include "sidecar/remote_read/wire_decoder.h"
+#include "sidecar/remote_read/xor_chunk.h"
+
+namespace streamlens::remote_read::fuzz {
+
+namespace {
+std::string_view View(const uint8_t* data, size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+}  // namespace
+
+void FuzzStreamedReply(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  // First byte picks the decode window and how the body is split into network pieces.
+  uint8_t ctl = data[0];
+  std::string_view body = View(data + 1, size - 1);
+  DecodeOptions opt;
+  if (ctl & 1) {
+    opt.start_ms = 1000;
+    opt.end_ms = 100000;
+  }
+  opt.keep_stale_markers = ctl & 2;
+  SeriesSetBuilder b;
+  StreamedReadDecoder d(opt, 1 << 16, &b);
+  size_t piece = 1 + (ctl >> 2) * 3;
+  bool ok = true;
+  for (size_t off = 0; off < body.size() && ok; off += piece) {
+    ok = d.Feed(body.substr(off, piece)).ok();
+  }
+  if (ok && d.Finish().ok()) {
+    auto set = b.Finish();
+    if (set.ok()) {
+      for (size_t i = 0; i < set->size(); ++i) {
+        auto ts = set->timestamps(i);
+        for (size_t k = 1; k < ts.size(); ++k) {
+          if (ts[k] <= ts[k - 1]) std::abort();  // contract: strictly increasing
+        }
+        if (ts.empty()) std::abort();  // contract: no empty series
+        (void)set->SeriesName(i);
+      }
+    }
+  }
+}
+
+void FuzzXorChunk(const uint8_t* data, size_t size) {
+  std::string_view chunk = View(data, size);
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
+  auto n = AppendXorChunk(chunk, INT64_MIN, INT64_MAX, true, &ts, &vs);
+  if (n.ok()) {
+    if (ts.size() != *n || vs.size() != *n) std::abort();
+    for (size_t k = 1; k < ts.size(); ++k) {
+      if (ts[k] <= ts[k - 1]) std::abort();
+    }
+    // Re-encoding what was decoded must decode to the same samples.
+    std::string again = EncodeXorChunk(ts, vs);
+    std::vector<int64_t> t2(ts.size());
+    std::vector<double> v2(vs.size());
+    auto m = DecodeXorChunkInto(again, t2.data(), v2.data(), t2.size());
+    if (!m.ok() || *m != ts.size() || t2 != ts) std::abort();
+  } else if (!ts.empty()) {
+    std::abort();  // on error the columns are left untouched
+  }
+}
+
+void FuzzSamplesReply(const uint8_t* data, size_t size) {
+  std::string_view body = View(data, size);
+  SeriesSetBuilder b;
+  (void)DecodeReadResponse(body, DecodeOptions{}, &b);
+  auto raw = SnappyDecode(body, 1 << 20);
+  if (raw.ok()) {
+    SeriesSetBuilder b2;
+    if (DecodeReadResponse(*raw, DecodeOptions{}, &b2).ok()) (void)b2.Finish();
+  }
+}
+
+void FuzzQueryJson(const uint8_t* data, size_t size) {
+  SeriesSetBuilder b;
+  if (DecodeQueryJson(View(data, size), INT64_MIN, INT64_MAX, &b).ok()) (void)b.Finish();
+}
+
+void FuzzSelector(const uint8_t* data, size_t size) {
+  auto m = ParseSelector(View(data, size));
+  if (!m.ok()) return;
+  auto again = ParseSelector(FormatSelector(*m));
+  if (!again.ok() || *again != *m) std::abort();
+}
+
+}  // namespace streamlens::remote_read::fuzz

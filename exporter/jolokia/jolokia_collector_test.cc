@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <prometheus/text_serializer.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -198,6 +201,53 @@ TEST(JolokiaCollectorTest, RecoveryIsLoggedOnceAndSeriesReturn) {
   size_t first = logs.find("jolokia read succeeded");
   ASSERT_NE(first, std::string::npos);
   EXPECT_EQ(logs.find("jolokia read succeeded", first + 1), std::string::npos);
+}
+
+TEST(JolokiaCollectorTest, HttpsAgentsAreVerifiedWithTheCaFileOrSkipped) {
+  const std::string dir = ::testing::TempDir() + "/jolokia_tls_" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+      "-subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (package openssl) failed: " << cmd;
+  httplib::SSLServer server(cert.c_str(), key.c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.set_keep_alive_timeout(1);
+  server.Post("/jolokia", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kGood, "application/json");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/jolokia";
+
+  std::ostringstream log;
+  ClientOptions verified;
+  verified.tls_ca_file = cert;
+  verified.timeout = std::chrono::milliseconds(3000);
+  auto ok = Make({{"tls", url}}, verified, &log);
+  EXPECT_THAT(CollectText(ok.get()), HasSubstr("leadercount{broker=\"tls\"} 42\n"));
+
+  ClientOptions untrusted;  // system CAs do not know our self-signed certificate
+  untrusted.timeout = std::chrono::milliseconds(3000);
+  auto bad = Make({{"tls", url}}, untrusted, &log);
+  EXPECT_THAT(CollectText(bad.get()), HasSubstr("jolokia_up{broker=\"tls\"} 0\n"));
+
+  ClientOptions insecure = untrusted;
+  insecure.tls_insecure_skip_verify = true;
+  auto skip = Make({{"tls", url}}, insecure, &log);
+  EXPECT_THAT(CollectText(skip.get()), HasSubstr("jolokia_up{broker=\"tls\"} 1\n"));
+
+  // Close the clients' keep-alive connections first, so the server's workers exit at once.
+  ok.reset();
+  bad.reset();
+  skip.reset();
+  server.stop();
+  t.join();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

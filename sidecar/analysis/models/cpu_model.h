@@ -3,6 +3,11 @@
 // messages in - refitted on history by the caller. CPU that the load does not explain (the
 // residual) is scored as an anomaly.
 //
+// Published by the engine as streamlens_broker_cpu_model_r2 = CpuModel::r2 and
+// streamlens_broker_cpu_predicted_ratio{broker} = CpuEvaluation::predicted at the latest row of
+// that broker; CpuEvaluation::residual is the "CPU not explained by load" series (the
+// broker_cpu_unexplained root-cause candidate) and anomaly_score its score.
+//
 // One model can be fitted per broker or pooled over brokers of the same hardware (rows from
 // all brokers stacked); the engine pools, so `streamlens_broker_cpu_model_r2` is one number.
 //

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <random>
+#include <string>
 
 namespace streamlens::analysis::models {
 namespace {
@@ -83,6 +86,50 @@ TEST(CpuModelTest, MatchesNormalEquationsOnStandardizedFeatures) {
   for (Eigen::Index j = 0; j < k; ++j) {
     EXPECT_NEAR(m->coefficients(j), beta(j) / sd(j), 1e-9 * std::abs(beta(j) / sd(j)) + 1e-18);
   }
+}
+
+// Reference: scikit-learn Ridge on StandardScaler features (testdata/make_ridge_fixture.py).
+TEST(CpuModelTest, MatchesScikitLearnRidge) {
+  const char* root = std::getenv("STREAMLENS_SOURCE_DIR");
+  ASSERT_NE(root, nullptr) << "STREAMLENS_SOURCE_DIR is not set (run through ctest)";
+  const std::string path =
+      std::string(root) + "/sidecar/analysis/models/testdata/ridge_fixture.txt";
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << "cannot open " << path;
+  int n = 0, p = 0;
+  double lambda = 0;
+  in >> n >> p >> lambda;
+  ASSERT_EQ(p, kNumCpuFeatures);
+  Eigen::MatrixXd x(n, p);
+  Eigen::VectorXd y(n), coef(p);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < p; ++j) in >> x(i, j);
+    in >> y(i);
+  }
+  double intercept = 0, r2 = 0;
+  for (int j = 0; j < p; ++j) in >> coef(j);
+  in >> intercept >> r2;
+  ASSERT_TRUE(in.good()) << "truncated fixture " << path;
+  CpuModelParams params;
+  params.ridge_lambda = lambda;
+  Result<CpuModel> m = FitCpuModel(x, y, params);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  for (int j = 0; j < p; ++j) {
+    EXPECT_NEAR(m->coefficients(j), coef(j), 1e-7 * std::abs(coef(j))) << CpuFeatureName(j);
+  }
+  EXPECT_NEAR(m->intercept, intercept, 1e-9);
+  EXPECT_NEAR(m->r2, r2, 1e-10);
+}
+
+TEST(CpuModelTest, HeldOutR2AboveNinetyPercentOnSyntheticLoad) {
+  // Two days of minute samples: fit on the first day, evaluate on the second.
+  const Synthetic s = MakeLoad(2880, 0.01, 9);
+  Result<CpuModel> m = FitCpuModel(s.x.topRows(1440), s.cpu.head(1440), CpuModelParams{});
+  ASSERT_TRUE(m.ok());
+  Result<CpuEvaluation> e = EvaluateCpuModel(*m, s.x.bottomRows(1440), s.cpu.tail(1440));
+  ASSERT_TRUE(e.ok());
+  EXPECT_GT(m->r2, 0.9);
+  EXPECT_GT(e->r2, 0.9);
 }
 
 TEST(CpuModelTest, RidgeShrinksCoefficients) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <unordered_map>
 
@@ -296,6 +297,24 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
     plan.partitions_changed += partitions[i].replicas != plan.proposed[i].replicas;
   }
   plan.reassignment_json = ReassignmentJson(partitions, plan.proposed);
+  size_t leadership = 0;
+  for (const RebalanceMove& mv : plan.moves)
+    leadership += mv.kind == RebalanceMove::Kind::kLeadership;
+  auto peak_broker = [](const std::vector<BrokerLoad>& loads) {
+    size_t best = 0;
+    for (size_t i = 1; i < loads.size(); ++i) {
+      if (loads[i].predicted > loads[best].predicted) best = i;
+    }
+    return loads[best].broker;
+  };
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "peak predicted load %.4g on broker %d -> %.4g on broker %d with %zu moves (%zu "
+                "leadership, %zu replica; %zu partitions change)",
+                plan.peak_before, peak_broker(plan.loads_before), plan.peak_after,
+                peak_broker(plan.loads_after), plan.moves.size(), leadership,
+                plan.moves.size() - leadership, plan.partitions_changed);
+  plan.summary = buf;
   return plan;
 }
 
@@ -331,6 +350,13 @@ Result<AddBrokerResult> AddBrokerEffect(std::span<const PartitionState> partitio
   }
   r.peak_after = plan->peak_after;
   r.new_broker_load = plan->loads_after.back().predicted;
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "adding broker %d (rack '%s') and rebalancing: peak predicted load %.4g -> %.4g "
+                "(rebalancing without it: %.4g); the new broker takes %.4g",
+                new_broker.id, new_broker.rack.c_str(), r.peak_before, r.peak_after,
+                r.peak_rebalanced_without, r.new_broker_load);
+  r.summary = buf;
   r.plan = std::move(*plan);
   return r;
 }

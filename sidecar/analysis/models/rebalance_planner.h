@@ -17,6 +17,9 @@
 // replicas on distinct known brokers, and - when every broker has a rack - the replicas span at
 // least min(RF, number of racks) racks. Partitions without a leader are never moved.
 //
+// Published by the engine as streamlens_rebalance_proposed_moves = moves.size(), the plan's JSON
+// at /api/v1/rebalance/plan, and AddBrokerResult at /api/v1/whatif/add-broker.
+//
 // Pure, thread-safe.
 #pragma once
 
@@ -56,6 +59,9 @@ struct RebalancePlan {
   double peak_after = 0.0;
   size_t partitions_changed = 0;  // partitions whose replica list changed
   std::string reassignment_json;  // kafka-reassign-partitions plan (changed only)
+  // One sentence with the numbers, e.g. "peak predicted load 0.714 on broker 3 -> 0.587 on
+  // broker 5 with 100 moves (12 leadership, 88 replica; 88 partitions change)".
+  std::string summary;
 };
 
 // Plans moves for the given placement. Validates the placement and params.
@@ -83,7 +89,8 @@ struct AddBrokerResult {
   // peak_rebalanced_without - peak_after (the rest is just balance).
   double peak_rebalanced_without = 0.0;
   double new_broker_load = 0.0;
-  RebalancePlan plan;  // includes the new broker in loads_after
+  RebalancePlan plan;   // includes the new broker in loads_after
+  std::string summary;  // one sentence with the three peaks and the new broker's load
 };
 
 // What adding `new_broker` (id not in use; rack required iff the others have racks) and

@@ -24,6 +24,9 @@ TEST(RebalancePlannerTest, LeadershipMoveFirstWhenItSuffices) {
   EXPECT_DOUBLE_EQ(plan->peak_before, 200.0);
   EXPECT_DOUBLE_EQ(plan->peak_after, 150.0);
   EXPECT_EQ(plan->partitions_changed, 1u);
+  EXPECT_EQ(plan->summary,
+            "peak predicted load 200 on broker 1 -> 150 on broker 1 with 1 moves (1 leadership, 0 "
+            "replica; 1 partitions change)");
   EXPECT_EQ(
       plan->reassignment_json,
       "{\"version\":1,\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[2,1]}]}");
@@ -129,6 +132,7 @@ TEST(RebalancePlannerTest, AddBrokerLowersPeakAndLoadsNewBroker) {
   EXPECT_LT(r->peak_after, r->peak_rebalanced_without);  // the new broker itself helps
   EXPECT_GT(r->new_broker_load, ExampleLoadModel().intercept);
   EXPECT_EQ(r->plan.loads_after.back().broker, 100);
+  EXPECT_EQ(r->summary.rfind("adding broker 100 (rack 'rack-a') and rebalancing: peak", 0), 0u);
   std::vector<BrokerInfo> extended = c.brokers;
   extended.push_back({100, "rack-a"});
   EXPECT_TRUE(CheckPlacementConstraints(c.partitions, r->plan.proposed, extended).ok());

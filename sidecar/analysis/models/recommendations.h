@@ -40,8 +40,8 @@ struct PartitionRecommendation {
   std::string topic, group;
   double required_rate = 0.0;      // messages/s the group must sustain
   double capacity_now = 0.0;       // per_consumer * min(current consumers, partitions), msg/s
-  int recommended_consumers = 0;   // streamlens_recommended_partitions carries partitions;
-  int recommended_partitions = 0;  // consumers are in the JSON
+  int recommended_consumers = 0;   // consumers the group needs (JSON only)
+  int recommended_partitions = 0;  // streamlens_recommended_partitions{topic,consumergroup}
   bool change_needed = false;      // more consumers or partitions than today
   bool capped = false;             // hit max_partitions
   std::string reason;              // one sentence with the numbers

@@ -12,6 +12,12 @@
 //
 // Data-loss threat per topic: the worst partition's level (see DataLossThreat).
 //
+// Published by the engine as streamlens_broker_failure_offline_partitions{broker} =
+// offline.size(), streamlens_broker_failure_under_min_isr_partitions{broker} =
+// under_min_isr.size(), streamlens_broker_failure_peak_load_ratio{broker} = peak_load_after
+// (a CPU ratio when the load model comes from the CPU model), and the JSON of
+// /api/v1/whatif/broker-failure?broker=N.
+//
 // Pure, thread-safe.
 #pragma once
 

@@ -20,6 +20,10 @@
 //               (pitfall 3: candidates are not chosen blindly; see kafka_candidates.h).
 // score = prior * strength * similarity * precedence * direction.
 //
+// Published by the engine as streamlens_rootcause_score{for,candidate,layer} = score, with
+// candidate = CandidateInfo::name and layer = LayerName(layer); the JSON of
+// /api/v1/rootcause?for=... can carry every CandidateScore field.
+//
 // Pure: no I/O, clocks or logging; thread-safe.
 #pragma once
 

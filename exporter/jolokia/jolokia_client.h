@@ -1,8 +1,11 @@
 // JolokiaClient: one broker's Jolokia endpoint; POSTs a bulk request and returns the raw reply.
 //
-// Enforces a deadline for the whole exchange (connect + send + wait + read; a server trickling
-// bytes is cut off too) and an upper bound on the reply size, so a slow or broken agent costs at
-// most `timeout` and `max_response_bytes`. Keeps the connection alive between cycles.
+// Bounds a slow or broken agent: connecting, sending, and each wait for reply bytes are each
+// limited to `timeout`, and reading the body stops once `timeout` has passed since the POST began
+// (so a server trickling bytes is cut off too); a stalled agent therefore costs about `timeout`
+// (a few times it in the worst case of a slow connect plus a slow send plus a stall). Replies over
+// `max_response_bytes` are refused (by Content-Length up front, else while reading).
+// Keeps the connection alive between cycles.
 // Not thread-safe: one caller at a time (the collector uses one thread per broker per cycle).
 #pragma once
 

@@ -84,16 +84,19 @@ class Workload:
             factor = float(f.get("factor", 2))
             grow = max(0.0, factor - self.headroom) * r          # msgs/s while bursting
             drain = max(1e-9, (self.headroom - 1.0) * r)          # msgs/s while catching up
-            # The same burst k days earlier (k >= 1), as seen at time t.
+            # The same burst k days earlier (k >= 1), as seen at time t. Real days differ: each
+            # past burst starts up to 30 s early or late and is up to 15% larger or smaller.
             k = math.floor((start - t) / 86400.0 + 1e-9)
             for kk in (k, k + 1):
                 if kk < 1:
                     continue
-                s = start - kk * 86400.0
+                day = random.Random(kk * 7919 + len(topic))
+                s = start - kk * 86400.0 + day.uniform(-30, 30)
+                g = grow * day.uniform(0.85, 1.15)
                 if s <= t < s + d:
-                    lag = max(lag, grow * (t - s))
+                    lag = max(lag, g * (t - s))
                 elif t >= s + d:
-                    peak = grow * d
+                    peak = g * d
                     lag = max(lag, peak - drain * (t - s - d))
         return lag
 
@@ -149,6 +152,7 @@ class Stack:
 
     # --- exporter ---
     def start_exporter(self, interval="15s"):
+        self.collect_interval = parse_duration(interval)
         port = ecolib.free_port()
         argv = [self.binary("streamlens-exporter"), f"--web.listen-address=127.0.0.1:{port}",
                 f"--collect.interval={interval}", "--no-collector.jolokia", "--log.level=warn"]
@@ -195,7 +199,8 @@ class Stack:
                 while t <= end:
                     # Steady state: what was produced since the last commit, up to one loadgen
                     # tick's worth (the live value is one draw of it); bursts add their backlog.
-                    lag = workload.daily_lag(topic, t, t0)
+                    # The exporter reports what it collected up to one interval earlier.
+                    lag = workload.daily_lag(topic, t - rnd.uniform(0, self.collect_interval), t0)
                     u = rnd.random()
                     if name.endswith("_seconds"):
                         v = u * workload.tick + (lag / r if lag > 0 else 0.0)

@@ -1,6 +1,7 @@
 // `streamlens-sidecar decompose`: STL (one period) or MSTL (several, comma-separated) of every
 // series of a CSV file, written as long CSV series,timestamp,value,trend,seasonal,remainder.
 // The stderr summary's compute_seconds covers the decomposition only (not parsing or writing).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -103,6 +104,19 @@ int RunDecomposeCommand(int argc, const char* const* argv) {
     return 1;
   }
   const size_t n = table->timestamps.size();
+  // STL assumes one value per period step: a missing row would shift every later phase.
+  if (n > 2 && !std::isnan(table->times[0]) && !std::isnan(table->times[1])) {
+    const double step = table->times[1] - table->times[0];
+    for (size_t i = 1; i < n; ++i) {
+      const double d = table->times[i] - table->times[i - 1];
+      if (std::isnan(d) || std::fabs(d - step) > 1e-6 * std::max(1.0, std::fabs(step))) {
+        std::cerr << "decompose: --input: " << input << ": row " << i + 1
+                  << ": timestamps are not evenly spaced (step " << step << " s, then " << d
+                  << " s); STL needs regular samples: fill gaps (for example by interpolation)\n";
+        return 1;
+      }
+    }
+  }
   struct Out {
     std::vector<double> trend, seasonal, remainder;
   };

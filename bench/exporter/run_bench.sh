@@ -31,7 +31,7 @@ done
 
 mkfifo "$TMP/lg.out"
 "$BIN/streamlens-loadgen" --brokers=3 --topics=100 --partitions-per-topic=100 --groups=100 \
-  --rate=5000 --tick=1s >"$TMP/lg.out" 2>"$TMP/lg.err" &
+  --rate=1000 --tick=2s >"$TMP/lg.out" 2>"$TMP/lg.err" &
 LG_PID=$!
 exec 3<"$TMP/lg.out"
 read -r BOOT <&3
@@ -68,6 +68,7 @@ while (( ${#DURATIONS[@]} < CYCLES )); do
 done
 
 curl -s http://127.0.0.1:$PORT/metrics >"$TMP/scrape.txt"
+grep -E '^streamlens_exporter_kafka_phase_duration_seconds' "$TMP/scrape.txt" || true
 SERIES=$(grep -vc '^#' "$TMP/scrape.txt")
 BYTES=$(wc -c <"$TMP/scrape.txt")
 LINT=$(promtool check metrics <"$TMP/scrape.txt" 2>&1 | head -5 || true)

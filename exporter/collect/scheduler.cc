@@ -1,9 +1,12 @@
 #include "exporter/collect/scheduler.h"
 
+#include <malloc.h>
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include "exporter/collect/exposition.h"
 
 namespace streamlens::exporter {
 
@@ -65,8 +68,6 @@ bool CollectionScheduler::RunCollector(Entry* e) {
   } catch (...) {
     status = Status::Error("collector threw an unknown exception");
   }
-  const double duration =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double now = NowSeconds();
   const Logger log = logger_.With({{"collector", e->name}});
 
@@ -75,12 +76,16 @@ bool CollectionScheduler::RunCollector(Entry* e) {
                              IntervalText(options_.interval) +
                              "; values may be up to one interval old)";
     for (auto& f : families) f.help += note;
-    auto text =
-        std::make_shared<const std::string>(prometheus::TextSerializer().Serialize(families));
+    auto rendered = std::make_shared<std::string>();
+    AppendExposition(families, rendered.get());
+    std::shared_ptr<const std::string> text = std::move(rendered);
     families.clear();
     families.shrink_to_fit();
     e->text.store(std::move(text));
     e->ever_succeeded.store(true);
+    // Collections build and free large transient structures; hand the freed pages back so the
+    // resident size reflects the snapshot, not the peak of the last cycle.
+    malloc_trim(0);
   } else {
     std::lock_guard<std::mutex> lock(e->stats_mu);
     if (e->last_success_time > 0 &&
@@ -89,6 +94,9 @@ bool CollectionScheduler::RunCollector(Entry* e) {
     }
   }
 
+  // The cycle's duration includes serializing the snapshot.
+  const double duration =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bool was_ok, was_attempted;
   {
     std::lock_guard<std::mutex> lock(e->stats_mu);
@@ -177,10 +185,11 @@ std::string CollectionScheduler::SelfMetricsText() const {
              "Unix time of the collector's last successful collection.",
              prometheus::MetricType::Gauge,
              {}};
-  fams[1] = {"streamlens_exporter_collect_duration_seconds",
-             "Duration of the collector's last collection attempt.",
-             prometheus::MetricType::Gauge,
-             {}};
+  fams[1] = {
+      "streamlens_exporter_collect_duration_seconds",
+      "Duration of the collector's last collection attempt, including serializing its snapshot.",
+      prometheus::MetricType::Gauge,
+      {}};
   fams[2] = {"streamlens_exporter_collect_success",
              "Whether the collector's last collection attempt succeeded (1) or failed (0).",
              prometheus::MetricType::Gauge,

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -167,7 +168,11 @@ size_t KafkaClient::FetchWatermarks(const ClusterMetadata& metadata,
     PartitionList latest;
     std::vector<std::pair<uint32_t, uint32_t>> index;  // (topic i, partition j) per element
   };
-  std::map<int32_t, Batch> batches;
+  // Batches per leader, cut at watermark_chunk_ partitions: librdkafka's and the brokers'
+  // handling of one ListOffsets request grows faster than linearly with its size, so several
+  // mid-sized requests in flight beat one huge request per leader.
+  std::vector<Batch> batches;
+  std::map<int32_t, size_t> open_batch;  // leader -> index of its batch being filled
   size_t failed = 0;
   for (size_t i = 0; i < topics.size(); ++i) {
     (*out)[i].assign(topics[i].partitions.size(), Watermarks{});
@@ -185,11 +190,18 @@ size_t KafkaClient::FetchWatermarks(const ClusterMetadata& metadata,
         ++failed;
         continue;
       }
-      Batch& b = batches[leader];
-      if (!b.earliest) {
-        b.earliest.reset(rd_kafka_topic_partition_list_new(64));
-        b.latest.reset(rd_kafka_topic_partition_list_new(64));
+      auto ob = open_batch.find(leader);
+      if (ob == open_batch.end() || batches[ob->second].index.size() >= watermark_chunk_) {
+        Batch b;
+        b.earliest.reset(rd_kafka_topic_partition_list_new(
+            static_cast<int>(std::min<size_t>(watermark_chunk_, 1024))));
+        b.latest.reset(rd_kafka_topic_partition_list_new(
+            static_cast<int>(std::min<size_t>(watermark_chunk_, 1024))));
+        batches.push_back(std::move(b));
+        open_batch[leader] = batches.size() - 1;
+        ob = open_batch.find(leader);
       }
+      Batch& b = batches[ob->second];
       rd_kafka_topic_partition_list_add(b.earliest.get(), topics[i].topic.c_str(), pid)->offset =
           RD_KAFKA_OFFSET_BEGINNING;
       rd_kafka_topic_partition_list_add(b.latest.get(), topics[i].topic.c_str(), pid)->offset =
@@ -197,18 +209,26 @@ size_t KafkaClient::FetchWatermarks(const ClusterMetadata& metadata,
       b.index.emplace_back(static_cast<uint32_t>(i), static_cast<uint32_t>(j));
     }
   }
-  // offsets_for_times sends one ListOffsets request per leader; we run one call per leader and
-  // kind concurrently so a slow or dead broker only delays (and fails) its own partitions.
-  std::vector<std::thread> threads;
+  // Each job is one blocking offsets_for_times call (one ListOffsets request to one leader); a
+  // small pool runs them concurrently so a slow or dead broker only delays its own partitions.
+  std::vector<rd_kafka_topic_partition_list_t*> jobs;
+  for (auto& b : batches) {
+    jobs.push_back(b.earliest.get());
+    jobs.push_back(b.latest.get());
+  }
+  std::atomic<size_t> next{0};
   const int ms = static_cast<int>(timeout.count());
-  for (auto& [leader, b] : batches) {
-    threads.emplace_back(
-        [this, &b, ms] { rd_kafka_offsets_for_times(h_->rk, b.earliest.get(), ms); });
-    threads.emplace_back(
-        [this, &b, ms] { rd_kafka_offsets_for_times(h_->rk, b.latest.get(), ms); });
+  std::vector<std::thread> threads;
+  const size_t workers = std::min<size_t>(jobs.size(), kWatermarkWorkers);
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([this, &jobs, &next, ms] {
+      for (size_t k = next++; k < jobs.size(); k = next++) {
+        rd_kafka_offsets_for_times(h_->rk, jobs[k], ms);
+      }
+    });
   }
   for (auto& t : threads) t.join();
-  for (auto& [leader, b] : batches) {
+  for (auto& b : batches) {
     for (size_t k = 0; k < b.index.size(); ++k) {
       const auto& e = b.earliest->elems[k];
       const auto& l = b.latest->elems[k];
@@ -302,35 +322,69 @@ std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
     std::chrono::milliseconds timeout) {
   std::vector<GroupOffsets> out(groups.size());
   if (groups.empty()) return out;
-  Queue q(rd_kafka_queue_new(h_->rk));
-  std::vector<bool> done(groups.size(), false);
-  // Every group's request is in flight at once; replies are matched by the opaque index.
+  // One request per group, or per chunk of an explicit list: OffsetFetch handling grows faster
+  // than linearly with the number of partitions (see the benchmark), so lists are cut.
+  struct Request {
+    size_t group;
+    PartitionList list;  // null: all partitions
+  };
+  std::vector<Request> requests;
   for (size_t i = 0; i < groups.size(); ++i) {
     out[i].group = groups[i];
-    PartitionList list;
-    if (i < partitions.size() && partitions[i].has_value()) list = ToList(*partitions[i]);
-    rd_kafka_ListConsumerGroupOffsets_t* req =
-        rd_kafka_ListConsumerGroupOffsets_new(groups[i].c_str(), list.get());
+    if (i >= partitions.size() || !partitions[i].has_value()) {
+      requests.push_back({i, nullptr});
+      continue;
+    }
+    PartitionList current;
+    for (const auto& t : *partitions[i]) {
+      for (int32_t p : t.partitions) {
+        if (!current) {
+          current.reset(rd_kafka_topic_partition_list_new(static_cast<int>(offsets_chunk_)));
+        }
+        rd_kafka_topic_partition_list_add(current.get(), t.topic.c_str(), p);
+        if (static_cast<size_t>(current->cnt) >= offsets_chunk_) {
+          requests.push_back({i, std::move(current)});
+        }
+      }
+    }
+    if (current) requests.push_back({i, std::move(current)});
+  }
+  Queue q(rd_kafka_queue_new(h_->rk));
+  size_t submitted = 0, completed = 0;
+  std::vector<bool> answered(requests.size(), false);
+  auto submit = [&](size_t k) {
+    rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(
+        groups[requests[k].group].c_str(), requests[k].list.get());
     AdminOptions opts =
         MakeAdminOptions(h_->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
-    rd_kafka_AdminOptions_set_opaque(opts.get(), reinterpret_cast<void*>(i));
+    rd_kafka_AdminOptions_set_opaque(opts.get(), reinterpret_cast<void*>(k));
     rd_kafka_ListConsumerGroupOffsets(h_->rk, &req, 1, opts.get(), q.get());
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
-  size_t pending = groups.size();
-  while (pending > 0) {
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), RemainingMs(deadline));
+  };
+  while (submitted < requests.size() && submitted < max_in_flight_) submit(submitted++);
+  // Every submitted request gets a reply event (librdkafka enforces the request timeout), so we
+  // wait for all of them rather than destroying the queue under in-flight requests; the hard
+  // cap only guards against a librdkafka bug.
+  const auto hard_deadline =
+      std::chrono::steady_clock::now() +
+      3 * timeout * static_cast<int64_t>(1 + requests.size() / max_in_flight_);
+  while (completed < submitted) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q.get(), RemainingMs(hard_deadline));
     if (ev == nullptr) break;
     std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> guard(ev,
                                                                          rd_kafka_event_destroy);
-    const size_t i = reinterpret_cast<size_t>(rd_kafka_event_opaque(ev));
-    if (i >= groups.size() || done[i]) continue;
-    done[i] = true;
-    --pending;
+    const size_t k = reinterpret_cast<size_t>(rd_kafka_event_opaque(ev));
+    if (k >= requests.size() || answered[k]) continue;
+    answered[k] = true;
+    ++completed;
+    if (submitted < requests.size()) submit(submitted++);
+    GroupOffsets& g = out[requests[k].group];
+    const std::string& name = groups[requests[k].group];
     if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] +
-                                    "): " + rd_kafka_event_error_string(ev));
+      if (g.status.ok()) {
+        g.status = Status::Error("ListConsumerGroupOffsets(" + name +
+                                 "): " + rd_kafka_event_error_string(ev));
+      }
       continue;
     }
     const auto* res = rd_kafka_event_ListConsumerGroupOffsets_result(ev);
@@ -338,26 +392,38 @@ std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
     const rd_kafka_group_result_t** gres =
         res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &cnt) : nullptr;
     if (cnt == 0) {
-      out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): empty reply");
+      if (g.status.ok()) {
+        g.status = Status::Error("ListConsumerGroupOffsets(" + name + "): empty reply");
+      }
       continue;
     }
     if (const rd_kafka_error_t* e = rd_kafka_group_result_error(gres[0])) {
-      out[i].status =
-          Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): " + rd_kafka_error_string(e));
+      if (g.status.ok()) {
+        g.status =
+            Status::Error("ListConsumerGroupOffsets(" + name + "): " + rd_kafka_error_string(e));
+      }
       continue;
     }
     const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(gres[0]);
     if (parts == nullptr) continue;
-    out[i].offsets.reserve(parts->cnt);
-    for (int k = 0; k < parts->cnt; ++k) {
-      const auto& p = parts->elems[k];
-      const int64_t off = p.err == RD_KAFKA_RESP_ERR_NO_ERROR ? p.offset : -1;
-      out[i].offsets.push_back({p.topic, p.partition, off});
+    // Only committed partitions are kept: explicit scans ask about every partition of the
+    // cluster and most answers are "none", which would otherwise cost memory per cycle.
+    for (int j = 0; j < parts->cnt; ++j) {
+      const auto& p = parts->elems[j];
+      if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.offset < 0) continue;
+      g.offsets.push_back({p.topic, p.partition, p.offset});
     }
   }
-  for (size_t i = 0; i < groups.size(); ++i) {
-    if (!done[i]) {
-      out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): timed out");
+  if (completed < requests.size()) {
+    std::vector<bool> incomplete(groups.size(), false);
+    // Requests never answered (or never submitted) make their group's result incomplete.
+    for (size_t k = 0; k < requests.size(); ++k) {
+      if (!answered[k]) incomplete[requests[k].group] = true;
+    }
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (incomplete[i] && out[i].status.ok()) {
+        out[i].status = Status::Error("ListConsumerGroupOffsets(" + groups[i] + "): timed out");
+      }
     }
   }
   return out;

@@ -71,7 +71,7 @@ struct CommittedOffset {
 struct GroupOffsets {
   std::string group;
   Status status;  // error for this group only
-  std::vector<CommittedOffset> offsets;
+  std::vector<CommittedOffset> offsets;  // committed partitions only
 };
 
 class KafkaClient {
@@ -108,16 +108,28 @@ class KafkaClient {
   // Committed offsets of each group through ListConsumerGroupOffsets, all groups in flight at
   // once. `partitions[i]` lists the partitions to ask group i about; nullopt asks for all of
   // them (which Kafka brokers support but librdkafka's mock answers with nothing).
+  // Explicit lists are split into requests of at most offsets_chunk partitions (merged back per
+  // group), with at most max_in_flight requests outstanding.
   std::vector<GroupOffsets> ListGroupOffsets(
       const std::vector<std::string>& groups,
       const std::vector<std::optional<std::vector<TopicPartitions>>>& partitions,
       std::chrono::milliseconds timeout);
 
+  // Request sizing (defaults suit the librdkafka 2.0.2 mock and real brokers alike; see
+  // bench/exporter/kafka_client_bench.cc). Call before use.
+  void set_watermark_chunk(size_t n) { watermark_chunk_ = n < 1 ? 1 : n; }
+  void set_offsets_chunk(size_t n) { offsets_chunk_ = n < 1 ? 1 : n; }
+  void set_max_in_flight(size_t n) { max_in_flight_ = n < 1 ? 1 : n; }
+
  private:
   struct Handle;
   KafkaClient(std::unique_ptr<Handle> handle, Logger logger);
+  static constexpr size_t kWatermarkWorkers = 8;
   std::unique_ptr<Handle> h_;
   Logger logger_;
+  size_t watermark_chunk_ = 200;
+  size_t offsets_chunk_ = 500;
+  size_t max_in_flight_ = 64;
 };
 
 }  // namespace streamlens::exporter::kafka

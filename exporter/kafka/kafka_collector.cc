@@ -166,15 +166,17 @@ std::vector<GroupOffsets> KafkaCollector::FetchGroupOffsets(
   std::vector<Request> requests(groups.size());
   std::vector<bool> full(groups.size(), false);
   for (size_t i = 0; i < groups.size(); ++i) {
-    GroupCache& c = group_cache_[groups[i]];
+    auto [it, inserted] = group_cache_.try_emplace(groups[i]);
+    GroupCache& c = it->second;
+    if (inserted) c.cycles_since_full = kFullScanEvery;  // new group: scan now
     std::vector<TopicPartitions> req;
-    if (c.topics.empty() || c.cycles_since_full + 1 >= kFullScanEvery) {
+    if (c.cycles_since_full >= kFullScanEvery) {
       full[i] = true;
       requests[i] = all;
     } else {
       for (const auto& t : c.topics) {
-        auto it = by_topic.find(t);
-        if (it != by_topic.end()) req.push_back(*it->second);
+        auto tit = by_topic.find(t);
+        if (tit != by_topic.end()) req.push_back(*tit->second);
       }
       requests[i] = std::move(req);
     }
@@ -189,7 +191,8 @@ std::vector<GroupOffsets> KafkaCollector::FetchGroupOffsets(
         if (o.offset >= 0) topics.insert(o.topic);
       }
       c.topics.assign(topics.begin(), topics.end());
-      c.cycles_since_full = 0;
+      // Stagger the next full scans over the cycles so their cost is spread evenly.
+      c.cycles_since_full = static_cast<int>(std::hash<std::string>()(groups[i]) % kFullScanEvery);
     } else {
       ++c.cycles_since_full;
     }
@@ -199,11 +202,16 @@ std::vector<GroupOffsets> KafkaCollector::FetchGroupOffsets(
 
 Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
   ++cycle_;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   const auto timeout = options_.kafka.timeout;
   auto md_or = client_->FetchMetadata(timeout);
   if (!md_or.ok()) return md_or.status();
   const ClusterMetadata& md = *md_or;
   const double now = options_.clock();
+  const double metadata_seconds = since(t0);
 
   // Selected topics and their partitions.
   std::vector<const TopicInfo*> topics;
@@ -218,12 +226,20 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
   }
 
   std::vector<std::vector<Watermarks>> wm;
-  auto wm_future = std::async(std::launch::async,
-                              [&] { return client_->FetchWatermarks(md, tps, timeout, &wm); });
+  double watermarks_seconds = 0;
+  auto wm_future = std::async(std::launch::async, [&] {
+    const auto t = std::chrono::steady_clock::now();
+    const size_t failed = client_->FetchWatermarks(md, tps, timeout, &wm);
+    watermarks_seconds = since(t);
+    return failed;
+  });
+  const auto tg = std::chrono::steady_clock::now();
   std::vector<GroupDescription> described;
   const std::vector<std::string> groups = DiscoverGroups(&described);
   std::vector<GroupOffsets> offsets = FetchGroupOffsets(groups, tps);
+  const double groups_seconds = since(tg);
   const size_t wm_failed = wm_future.get();
+  const auto tb = std::chrono::steady_clock::now();
 
   // Topic-level state and families.
   std::unordered_map<std::string_view, size_t> topic_index;
@@ -462,6 +478,13 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
                                   "Consumer groups whose committed offsets could not be read in "
                                   "the last collection.");
   Add(grp_errors, {}, static_cast<double>(group_errors));
+  MetricFamily phases = Gauge("streamlens_exporter_kafka_phase_duration_seconds",
+                              "Duration of each phase of the last Kafka collection (watermarks run "
+                              "concurrently with the group phase).");
+  Add(phases, {{"phase", "metadata"}}, metadata_seconds);
+  Add(phases, {{"phase", "watermarks"}}, watermarks_seconds);
+  Add(phases, {{"phase", "groups"}}, groups_seconds);
+  Add(phases, {{"phase", "build"}}, since(tb));
   MetricFamily listing = Gauge("streamlens_exporter_kafka_group_listing_supported",
                                "1 if the cluster lists consumer groups, 0 if the exporter relies "
                                "on --group.list.");
@@ -473,7 +496,7 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
                   &g_current_sum,  &g_lag,         &g_lag_sum,         &g_uncommitted,
                   &g_members,      &g_lag_seconds, &g_max_lag_seconds, &g_status,
                   &g_group_status, &g_status_info, &wm_errors,         &grp_errors,
-                  &listing}) {
+                  &phases,         &listing}) {
     if (!f->metric.empty()) out->push_back(std::move(*f));
   }
   return Status::Ok();

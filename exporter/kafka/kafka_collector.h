@@ -10,10 +10,11 @@
 //
 // Committed offsets: first every group is asked for "all partitions"; if the cluster answers that
 // with nothing for every group (librdkafka's mock does), the collector switches to explicit
-// partition lists: all selected partitions on a full scan (first cycle, every
-// kFullScanEvery-th cycle, and whenever a group has no known topics), otherwise only the topics
-// the group committed to or is assigned at the last full scan. A group that starts consuming a
-// further topic is therefore seen within kFullScanEvery cycles.
+// partition lists: all selected partitions on a full scan (a group's first cycle and then every
+// kFullScanEvery cycles), otherwise only the topics
+// the group committed to at its last full scan. Full scans are staggered over the cycles (each
+// group every kFullScanEvery cycles, at a per-group phase), so a group that starts consuming a
+// further topic is seen within kFullScanEvery cycles and no cycle pays for all groups' scans.
 //
 // State kept between collections (bounded, evicted when topics/groups disappear): the
 // high-watermark history per partition (lag seconds, see offset_history.h) and the commit

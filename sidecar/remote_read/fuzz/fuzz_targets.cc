@@ -1,6 +1,7 @@
 #include "sidecar/remote_read/fuzz/fuzz_targets.h"
 
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,9 +30,24 @@ void FuzzStreamedReply(const uint8_t* data, size_t size) {
     opt.end_ms = 100000;
   }
   opt.keep_stale_markers = ctl & 2;
+  // With the top bit set, the rest is one ChunkedReadResponse message framed here with a valid
+  // length and CRC, so mutations reach the protobuf and chunk decoders instead of the CRC check.
+  std::string framed;
+  if (ctl & 0x80) {
+    uint64_t len = body.size();
+    while (len >= 0x80) {
+      framed.push_back(static_cast<char>(len | 0x80));
+      len >>= 7;
+    }
+    framed.push_back(static_cast<char>(len));
+    uint32_t crc = Crc32c(body);
+    for (int shift = 24; shift >= 0; shift -= 8) framed.push_back(static_cast<char>(crc >> shift));
+    framed.append(body);
+    body = framed;
+  }
   SeriesSetBuilder b;
   StreamedReadDecoder d(opt, 1 << 16, &b);
-  size_t piece = 1 + (ctl >> 2) * 3;
+  size_t piece = 1 + ((ctl >> 2) & 0x1f) * 3;
   bool ok = true;
   for (size_t off = 0; off < body.size() && ok; off += piece) {
     ok = d.Feed(body.substr(off, piece)).ok();

@@ -33,7 +33,16 @@ struct DetectorSpec {
   // scores comparable across series whose residuals have different tails. 0 = off.
   int long_window = 0;
   int short_window = 10;
+  // > 0: after this many points, look for a seasonal period in the data itself (the lag of the
+  // highest autocorrelation peak above 0.5, at least 4 and at most a third of the points) and, if
+  // one is found, score with a seasonal scorer of that period from then on. Never derived from
+  // the sampling interval. Until then the non-seasonal scorer runs alone.
+  int auto_period_probe = 0;
 };
+
+// Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,
+// or 0 when there is none. Used by auto_period_probe; exposed for tests.
+int DetectPeriod(std::span<const double> x, int min_lag = 4, double threshold = 0.5);
 
 // Names accepted by MakeDetector(), the default first.
 std::vector<std::string> DetectorNames();
@@ -45,11 +54,16 @@ class StreamingDetector {
   // NAB anomaly score in [0, 1] for the next point (NaN input scores 0).
   double Next(double value);
   double last_raw_score() const { return last_raw_; }
+  int detected_period() const { return period_; }
 
  private:
   StreamingDetector(const DetectorSpec& spec, CausalScorer level, CausalScorer diff);
   DetectorSpec spec_;
   CausalScorer level_;
+  std::unique_ptr<CausalScorer> seasonal_;  // set once a period is detected
+  std::vector<double> probe_;
+  bool probed_ = false;
+  int period_ = 0;
   CausalScorer diff_;
   double prev_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> recent_;  // ring of the last onset_window raw scores

@@ -66,7 +66,8 @@ void BM_Dbscan50k4d(benchmark::State& state) {
   std::vector<double> rows;
   for (int i = 0; i < 50000; ++i) {
     const int c = i % 5;
-    for (int k = 0; k < 4; ++k) rows.push_back(i % 10 == 0 ? u(rng) : (c - 2) * 0.8 + 0.25 * g(rng));
+    for (int k = 0; k < 4; ++k)
+      rows.push_back(i % 10 == 0 ? u(rng) : (c - 2) * 0.8 + 0.25 * g(rng));
   }
   for (auto _ : state) benchmark::DoNotOptimize(Dbscan(rows, 4, {0.1, 10}));
 }

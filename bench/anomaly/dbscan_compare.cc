@@ -1,6 +1,7 @@
 // dbscan_compare IN.csv EPS MIN_SAMPLES OUT_LABELS [REPEATS]: runs our DBSCAN on the rows of IN.csv
 // (header, then comma-separated numbers), prints "ours_seconds=<best of REPEATS>" and writes one
-// label per line to OUT_LABELS for comparison with scikit-learn (bench/anomaly/dbscan_vs_sklearn.sh).
+// label per line to OUT_LABELS for comparison with scikit-learn
+// (bench/anomaly/dbscan_vs_sklearn.sh).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

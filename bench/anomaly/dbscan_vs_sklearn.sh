@@ -9,7 +9,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 EPS=${EPS:-0.12}
 MIN=${MIN_SAMPLES:-10}
-/usr/bin/python3 - "$TMP" "$EPS" "$MIN" <<'PY'
+SK_LINE=$(/usr/bin/python3 - "$TMP" "$EPS" "$MIN" <<'PY'
 import sys, time
 import numpy as np
 from sklearn.cluster import DBSCAN
@@ -32,7 +32,11 @@ for _ in range(5):
 np.savetxt(f"{tmp}/sk_labels.txt", labels, fmt="%d")
 print(f"sklearn_seconds={best:.6f} clusters={labels.max() + 1} noise={(labels == -1).sum()}")
 PY
-"$BIN/dbscan_compare" "$TMP/points.csv" "$EPS" "$MIN" "$TMP/our_labels.txt" 5
-python_s=$(/usr/bin/python3 -c "print(1)" >/dev/null; true)
+)
+echo "$SK_LINE"
+ours=$("$BIN/dbscan_compare" "$TMP/points.csv" "$EPS" "$MIN" "$TMP/our_labels.txt" 5)
+echo "$ours"
 mismatch=$(paste -d' ' "$TMP/sk_labels.txt" "$TMP/our_labels.txt" | awk '$1!=$2' | wc -l)
 echo "label_mismatches=$mismatch"
+echo "$SK_LINE $ours" | sed -n 's/.*sklearn_seconds=\([0-9.]*\).*ours_seconds=\([0-9.]*\).*/\1 \2/p' |
+  awk '{printf "ratio (sklearn / ours) = %.1fx\n", $1 / $2}'

@@ -37,6 +37,7 @@ class Demo:
         self.seen_anomalies = set()
         self.seen_forecasts = set()
         self.seen_alerts = set()
+        self.seen_recs = set()
         self.anomalies = []
         self.forecasts = {}
         self.alerts = []
@@ -75,6 +76,14 @@ class Demo:
                 ttt = th.get("time_to_threshold_seconds")
                 when = f"in {ttt / 60:.0f} min" if ttt is not None else "within the horizon"
                 self.say(f"FORECAST  {f.get('for')} {lab}: crosses {th.get('threshold')} {when}")
+        # Recommendations, when the sidecar serves them (analysis III): printed once each.
+        r = self.sidecar("/api/v1/recommendations")
+        data = (r or {}).get("data") if isinstance(r, dict) else None
+        for item in (data if isinstance(data, list) else []):
+            key = json.dumps(item, sort_keys=True)[:300]
+            if key not in self.seen_recs:
+                self.seen_recs.add(key)
+                self.say(f"RECOMMEND {key}")
         for path, a in self.st.hook.alerts():
             key = (a["labels"].get("alertname"), tuple(sorted(a["labels"].items())), a.get("status"))
             if key in self.seen_alerts:
@@ -87,7 +96,7 @@ class Demo:
     def write_report(self, path, t_start):
         st = self.st
         now = time.time()
-        t0 = t_start - 3 * 3600
+        t0 = t_start - 30 * 60  # half an hour of the backfilled history before the run
         faults = []
         try:
             with open(st.ground_truth) as f:
@@ -106,7 +115,7 @@ class Demo:
               report._fmt_t(f["end"])) for f in faults])))
         plots = []
         try:
-            series = st.query_range("kafka_consumergroup_lag_sum", t0, now, 60)
+            series = st.query_range("kafka_consumergroup_lag_sum", t0, now, 15)
         except Exception:
             series = []
         for s in series:
@@ -114,7 +123,7 @@ class Demo:
             sel = f'consumergroup="{g}",topic="{tp}",for="consumer_lag"'
             def rng(expr):
                 try:
-                    r = st.query_range(expr, t0, now, 60)
+                    r = st.query_range(expr, t0, now, 15)
                     return [(float(t), float(v)) for t, v in r[0]["values"]] if r else []
                 except Exception:
                     return []
@@ -135,13 +144,18 @@ class Demo:
                         secs = stack.parse_duration(h["horizon"])
                     except ValueError:
                         continue
-                    if h.get("yhat") is not None:
+                    if h.get("yhat") is not None and secs <= 3600:
                         points.append((f["origin"] + secs, h["yhat"], "#5cb85c", f"forecast +{h['horizon']}"))
+            for a in self.anomalies:
+                if (a.get("for") == "consumer_lag" and a.get("labels", {}).get("consumergroup") == g
+                        and a.get("labels", {}).get("topic") == tp):
+                    points.append((a["timestamp"], a["y"], "#d9534f", f"anomaly, score {a['score']:.2f}"))
             plots.append(report.svg_plot(f"lag of {g} on {tp} (messages)", t0, now,
                                          [("actual", "#222", actual), ("expected (yhat)", "#4a90d9", yhat)],
                                          band=(lower, upper) if lower and upper else None, spans=spans,
                                          points=points))
-        sections.append(("Consumer lag with the sidecar's expected band, forecasts and the faults",
+        sections.append(("Consumer lag: actual, the sidecar's expected value and band, anomalies (red), "
+                         "forecast (green) and the injected faults (shaded)",
                          "\n".join(plots) or "<p><i>no data</i></p>"))
         best = {}
         for a in self.anomalies:
@@ -201,7 +215,8 @@ def main():
         say(f"exporter: http://127.0.0.1:{st.ports['exporter']}/metrics")
         data = st.backfill(samples, WORKLOAD, history=history, step=60)
         st.start_alertmanager()
-        st.start_prometheus(data, interval="15s")
+        # Alerts wait 2 minutes instead of their production `for:` (up to 30m) so the demo shows them.
+        st.start_prometheus(data, interval="15s", alert_for="2m")
         st.start_sidecar()
         started = True
         say(f"Prometheus:   http://127.0.0.1:{st.ports['prometheus']}/  (try: streamlens_anomaly_score, ALERTS)")

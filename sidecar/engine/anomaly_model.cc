@@ -145,10 +145,3 @@ Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig&) {
 }  // namespace streamlens::engine
 
 #endif
-
-namespace streamlens::engine {
-Result<std::vector<PeerScore>> ScorePeersWithAnalysis(const OutliersConfig&,
-                                                      const std::vector<PeerMember>&) {
-  return Status::Error("outliers: the outlier library is not part of this build");
-}
-}  // namespace streamlens::engine

@@ -107,7 +107,8 @@ struct SeriesState {
   LabelPairs input_labels;  // full input label set, sorted by name (with __name__)
   std::string key;          // canonical series text
   int64_t last_t = kNever;  // last grid point consumed
-  double last_raw = std::numeric_limits<double>::quiet_NaN();  // raw grid value at last_t
+  double last_raw = std::numeric_limits<double>::quiet_NaN();    // raw grid value at last_t
+  double last_value = std::numeric_limits<double>::quiet_NaN();  // transformed value at last_t
   int64_t last_seen_ms = 0;
   bool fitted = false;
   bool restored = false;
@@ -137,6 +138,7 @@ struct Engine::Job {
   int64_t next_fit_ms = 0;
   int64_t last_end_ms = kNever;
   bool new_series_pending = false;
+  std::vector<OutlierResult> outliers;  // latest peer scores
   std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
   mutable std::mutex stats_mu;
   JobStats stats;
@@ -503,6 +505,7 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
     }
     st.last_t = last_t;
     st.last_raw = raw_last;
+    st.last_value = grid.back();
     // Fold the outputs into the state.
     const size_t keep = static_cast<size_t>(std::max(0, cfg.anomaly.score_history));
     for (const auto& p : out.anomaly) {
@@ -539,6 +542,52 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       ++it;
     }
   }
+
+  // Outliers among peers: each member (a value of peer_label) is a row of its series' latest
+  // values, one column per metric name; members missing a metric or with stale values are left out.
+  std::vector<OutlierResult> outliers;
+  if (cfg.outliers.enabled) {
+    std::map<std::string, std::map<std::string, double>> rows;  // member -> metric -> value
+    std::set<std::string> metrics;
+    for (const auto& [k, st] : job.series) {
+      if (st->last_t == kNever || end_grid - st->last_t > cfg.lookback.count()) continue;
+      if (!std::isfinite(st->last_value)) continue;
+      std::string member, metric;
+      bool has_member = false;
+      for (const auto& [n, v] : st->input_labels) {
+        if (n == cfg.outliers.peer_label) {
+          member = v;
+          has_member = true;
+        }
+        if (n == "__name__") metric = v;
+      }
+      if (!has_member) continue;
+      rows[member][metric] = st->last_value;
+      metrics.insert(metric);
+    }
+    std::vector<PeerMember> members;
+    for (const auto& [member, vals] : rows) {
+      if (vals.size() != metrics.size()) continue;
+      PeerMember m;
+      m.labels = {{cfg.outliers.peer_label, member}};
+      for (const auto& [n, v] : cfg.labels) m.labels.emplace_back(n, v);
+      for (const auto& name : metrics) m.values.push_back(vals.at(name));
+      members.push_back(std::move(m));
+    }
+    if (members.size() >= 3) {
+      auto scores = analyses_->ScorePeers(cfg.outliers, members);
+      if (!scores.ok()) {
+        logger_.Warn("outlier scoring failed",
+                     {{"job", cfg.name}, {"err", scores.status().message()}});
+      } else {
+        for (auto& p : *scores) {
+          std::sort(p.labels.begin(), p.labels.end());
+          outliers.push_back({std::move(p.labels), p.score});
+        }
+      }
+    }
+  }
+  job.outliers = std::move(outliers);
 
   job.last_end_ms = end_grid;
   if (fit_due) job.next_fit_ms = now_ms + cfg.fit_every.count();
@@ -600,6 +649,7 @@ void Engine::PublishJob(Job& job, int64_t now_ms) {
   std::sort(ordered.begin(), ordered.end(),
             [](const SeriesState* a, const SeriesState* b) { return a->key < b->key; });
   res->series.reserve(ordered.size());
+  res->outliers = job.outliers;
   for (const SeriesState* st : ordered) {
     SeriesResult r;
     std::map<std::string, std::string> labels;

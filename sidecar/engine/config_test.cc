@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace streamlens::engine {
 namespace {
 
@@ -126,6 +129,16 @@ TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
   EXPECT_TRUE(has("kafka_consumergroup_lag_sum"));
   EXPECT_TRUE(has("kafka_server_brokertopicmetrics_bytesin_total"));
   EXPECT_GE(c.jobs.size(), 6u);
+}
+
+TEST(ConfigTest, ExampleFileInTheRepoIsValid) {
+  const char* src = std::getenv("STREAMLENS_SOURCE_DIR");
+  std::string path = std::string(src ? src : ".") + "/sidecar/sidecar.example.yaml";
+  auto c = LoadConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(ValidateConfig(*c).ok());
+  EXPECT_EQ(c->jobs.size(), 4u);
+  EXPECT_EQ(c->jobs[1].forecast.thresholds.at(0).label, "sla");
 }
 
 TEST(ConfigTest, LoadConfigNamesMissingFile) {

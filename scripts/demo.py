@@ -189,7 +189,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", default="", help="stop after this long (e.g. 10m); default: until Ctrl-C")
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, "build", "bin"))
-    ap.add_argument("--history", default="7d", help="backfilled history (default 7d)")
+    ap.add_argument("--history", default="7d", help="backfilled history (default 7d; with 1d the sidecar's daily models found nothing in a 7-minute run, 2d and more work)")
     ap.add_argument("--report", default="", help="HTML report path (default: <run dir>/report.html)")
     a = ap.parse_args()
     try:

@@ -290,7 +290,9 @@ void InnerLoop(const double* y, const Resolved& p, const double* rw, double* sea
 void Psort(double* a1, int n, const int* ind1, int ni) {
   double* a = a1 - 1;
   const int* ind = ind1 - 1;
-  int indu[17], indl[17], iu[17], il[17];
+  // Fortran declares 16 stack entries (enough for n < 2^16 * 11); 64 keeps longer series safe
+  // while giving the same result wherever R itself stays in bounds.
+  int indu[65], indl[65], iu[65], il[65];
   int p, jl, ju, i, j, m, k, ij, l;
   double t, tt;
   if (n < 0 || ni < 0) return;

@@ -271,7 +271,16 @@ void PrometheusProcess::Stop() {
 }
 
 void PrometheusProcess::Pause() {
-  if (pid_ > 0) kill(pid_, SIGSTOP);
+  if (pid_ <= 0) return;
+  kill(pid_, SIGSTOP);
+  // The stop is asynchronous: wait until the kernel reports the process as stopped ('T'),
+  // otherwise a loaded machine lets it answer one more request.
+  for (int i = 0; i < 500; ++i) {
+    std::string stat = ReadFile("/proc/" + std::to_string(pid_) + "/stat");
+    size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T') return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 void PrometheusProcess::Resume() {
   if (pid_ > 0) kill(pid_, SIGCONT);

@@ -133,7 +133,8 @@ TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
 
 TEST(ConfigTest, ExampleFileInTheRepoIsValid) {
   const char* src = std::getenv("STREAMLENS_SOURCE_DIR");
-  std::string path = std::string(src ? src : ".") + "/sidecar/sidecar.example.yaml";
+  std::string path =
+      std::string(src ? src : STREAMLENS_SOURCE_DIR_DEFAULT) + "/sidecar/sidecar.example.yaml";
   auto c = LoadConfig(path);
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_TRUE(ValidateConfig(*c).ok());

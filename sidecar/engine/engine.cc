@@ -124,6 +124,17 @@ struct SeriesState {
 };
 
 struct Engine::Job {
+  std::string name;  // set before the job is shared, never changed
+  // The config may be swapped by Apply() while a cycle runs; readers take a copy with Cfg().
+  std::shared_ptr<const JobConfig> Cfg() const {
+    std::lock_guard<std::mutex> l(cfg_mu);
+    return cfg;
+  }
+  void SetCfg(std::shared_ptr<const JobConfig> c) {
+    std::lock_guard<std::mutex> l(cfg_mu);
+    cfg = std::move(c);
+  }
+  mutable std::mutex cfg_mu;
   std::shared_ptr<const JobConfig> cfg;
   std::string fingerprint;
   std::string source_name;
@@ -180,18 +191,18 @@ Status Engine::Apply(std::shared_ptr<const EngineConfig> config) {
     const SourceConfig* src = config->FindSource(jc.source);
     std::shared_ptr<Job> reuse;
     for (const auto& old : jobs_) {
-      if (old->cfg->name == jc.name && old->fingerprint == fp && old->source_name == src->name) {
+      if (old->name == jc.name && old->fingerprint == fp && old->source_name == src->name) {
         reuse = old;
       }
     }
     if (reuse) {
-      std::lock_guard<std::mutex> cl(reuse->cycle_mu);
-      reuse->cfg = std::make_shared<JobConfig>(jc);
+      reuse->SetCfg(std::make_shared<JobConfig>(jc));
       jobs.push_back(reuse);
       continue;
     }
     auto job = std::make_shared<Job>();
-    job->cfg = std::make_shared<JobConfig>(jc);
+    job->name = jc.name;
+    job->SetCfg(std::make_shared<JobConfig>(jc));
     job->fingerprint = fp;
     job->source_name = src->name;
     auto matchers = remote_read::ParseSelector(jc.selector);
@@ -216,7 +227,7 @@ Status Engine::Apply(std::shared_ptr<const EngineConfig> config) {
   auto snap = std::make_shared<ResultsSnapshot>();
   for (const auto& job : jobs_) {
     for (const auto& r : results_->jobs) {
-      if (r->job == job->cfg->name) snap->jobs.push_back(r);
+      if (r->job == job->name) snap->jobs.push_back(r);
     }
   }
   results_ = std::move(snap);
@@ -255,13 +266,12 @@ void Engine::SchedulerLoop() {
     int64_t now = Now();
     int64_t next_wake = now + 1000;
     for (const auto& job : jobs_) {
-      const int64_t every = job->cfg->infer_every.count();
+      const int64_t every = job->Cfg()->infer_every.count();
       if (now >= job->next_infer_ms) {
         if (job->running.load()) {
           std::lock_guard<std::mutex> sl(job->stats_mu);
           ++job->stats.skipped_cycles;
-          logger_.Warn("job cycle skipped: previous cycle still running",
-                       {{"job", job->cfg->name}});
+          logger_.Warn("job cycle skipped: previous cycle still running", {{"job", job->name}});
         } else {
           job->running = true;
           ++running_cycles_;
@@ -276,7 +286,7 @@ void Engine::SchedulerLoop() {
               j->consecutive_failures = 0;
             } else {
               int n = std::min(j->consecutive_failures++, 10);
-              int64_t retry = std::min<int64_t>(int64_t{5000} << n, j->cfg->infer_every.count());
+              int64_t retry = std::min<int64_t>(int64_t{5000} << n, j->Cfg()->infer_every.count());
               j->next_infer_ms = std::min(j->next_infer_ms, Now() + retry);
             }
             j->running = false;
@@ -301,7 +311,7 @@ Status Engine::RunOnce(const std::string& name) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& j : jobs_) {
-      if (j->cfg->name == name) job = j;
+      if (j->name == name) job = j;
     }
   }
   if (!job) return Status::Error("no job named \"" + name + "\"");
@@ -324,12 +334,12 @@ void Engine::RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok)
     ++job->stats.failures;
     // Logged once per change of state, not once per cycle.
     if (!job->failing) {
-      logger_.Warn("job cycle failed", {{"job", job->cfg->name}, {"err", s.message()}});
+      logger_.Warn("job cycle failed", {{"job", job->name}, {"err", s.message()}});
     } else {
-      logger_.Debug("job cycle failed", {{"job", job->cfg->name}, {"err", s.message()}});
+      logger_.Debug("job cycle failed", {{"job", job->name}, {"err", s.message()}});
     }
   } else if (job->failing) {
-    logger_.Info("job cycle succeeded again", {{"job", job->cfg->name}});
+    logger_.Info("job cycle succeeded again", {{"job", job->name}});
   }
   job->failing = !s.ok();
 }
@@ -349,7 +359,7 @@ void Engine::SetSourceUp(const std::string& name, bool up) {
 }
 
 Status Engine::CycleImpl(Job& job, int64_t now_ms) {
-  std::shared_ptr<const JobConfig> cfgp = job.cfg;
+  std::shared_ptr<const JobConfig> cfgp = job.Cfg();
   const JobConfig& cfg = *cfgp;
   std::shared_ptr<HistorySource> source;
   {
@@ -631,7 +641,8 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
 }
 
 void Engine::PublishJob(Job& job, int64_t now_ms) {
-  const JobConfig& cfg = *job.cfg;
+  std::shared_ptr<const JobConfig> cfgp = job.Cfg();
+  const JobConfig& cfg = *cfgp;
   auto res = std::make_shared<JobResults>();
   res->job = cfg.name;
   res->evaluated_ms = now_ms;
@@ -685,7 +696,7 @@ void Engine::PublishJob(Job& job, int64_t now_ms) {
       continue;
     }
     for (const auto& r : results_->jobs) {
-      if (r->job == j->cfg->name) snap->jobs.push_back(r);
+      if (r->job == j->name) snap->jobs.push_back(r);
     }
   }
   results_ = std::move(snap);
@@ -804,13 +815,13 @@ Status Engine::SaveJob(Job& job) {
     w.Str(st->anomaly_model);
     w.Str(st->forecast_model);
   }
-  std::string path = options_.storage_path + "/" + SanitizeFileName(job.cfg->name) + ".state";
+  std::string path = options_.storage_path + "/" + SanitizeFileName(job.name) + ".state";
   return WriteFileAtomic(path, data);
 }
 
 void Engine::LoadJob(Job& job) {
   if (options_.storage_path.empty()) return;
-  std::string path = options_.storage_path + "/" + SanitizeFileName(job.cfg->name) + ".state";
+  std::string path = options_.storage_path + "/" + SanitizeFileName(job.name) + ".state";
   std::ifstream in(path, std::ios::binary);
   if (!in) return;
   std::stringstream ss;
@@ -818,7 +829,7 @@ void Engine::LoadJob(Job& job) {
   std::string data = ss.str();
   auto fail = [&](const std::string& why) {
     logger_.Warn("ignoring saved state, the job will refit",
-                 {{"job", job.cfg->name}, {"file", path}, {"reason", why}});
+                 {{"job", job.name}, {"file", path}, {"reason", why}});
   };
   if (data.size() < sizeof kStateMagic ||
       std::memcmp(data.data(), kStateMagic, sizeof kStateMagic) != 0) {
@@ -907,7 +918,7 @@ void Engine::LoadJob(Job& job) {
   job.stats.series_restored += n;
   job.stats.series_tracked = job.series.size();
   logger_.Info("restored job state",
-               {{"job", job.cfg->name}, {"series", static_cast<unsigned long>(n)}});
+               {{"job", job.name}, {"series", static_cast<unsigned long>(n)}});
 }
 
 }  // namespace streamlens::engine

@@ -322,6 +322,22 @@ TEST(EngineTest, ReloadKeepsStateWhenOnlyScheduleChanges) {
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
 }
 
+TEST(EngineTest, ReloadWhileACycleRunsDoesNotDeadlock) {
+  Harness h(2);
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  h.source->delay_ms = 300;
+  std::thread cycle([&] { EXPECT_TRUE(h.engine->RunOnce("lagjob").ok()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the cycle is fetching
+  auto c = Harness::Config();
+  c->jobs[0].labels["team"] = "v";
+  EXPECT_TRUE(h.engine->Apply(c).ok());
+  cycle.join();
+  h.source->delay_ms = 0;
+  h.now += kMin;
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  EXPECT_EQ(h.Job().series[0].labels[1].second, "v");
+}
+
 TEST(EngineTest, SchedulerSkipsAndCountsOverrunningCycles) {
   Harness h(1);
   h.now = 0;  // unused by the scheduler's own timing but keeps clock reads cheap

@@ -8,10 +8,10 @@
 // concurrently with itself (different collectors run concurrently).
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <string>
 #include <vector>
-
-#include <prometheus/metric_family.h>
 
 #include "common/status.h"
 
@@ -22,9 +22,9 @@ class Collector {
   virtual ~Collector() = default;
   // Stable name used in the `collector` label and in --collector.<name> flags.
   virtual std::string Name() const = 0;
-  // Appends this cycle's families to `out`. On error, `out` may be partially filled and is discarded.
-  // Sources that are partly up (e.g. one of three Jolokia brokers) return OK with what they got
-  // and report per-source health (jolokia_up{broker}) in the families.
+  // Appends this cycle's families to `out`. On error, `out` may be partially filled and is
+  // discarded. Sources that are partly up (e.g. one of three Jolokia brokers) return OK with what
+  // they got and report per-source health (jolokia_up{broker}) in the families.
   virtual Status Collect(std::vector<prometheus::MetricFamily>* out) = 0;
 };
 

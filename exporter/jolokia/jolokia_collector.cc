@@ -123,10 +123,9 @@ Status JolokiaCollector::Collect(std::vector<prometheus::MetricFamily>* out) {
   }
 
   using prometheus::MetricType;
-  auto up = MetaFamily("jolokia_up",
-                       "1 if the last bulk Jolokia read of the broker succeeded, else 0 "
-                       "(collected in the background; may be up to one collection interval old).",
-                       MetricType::Gauge);
+  auto up =
+      MetaFamily("jolokia_up", "1 if the last bulk Jolokia read of the broker succeeded, else 0.",
+                 MetricType::Gauge);
   auto duration = MetaFamily("streamlens_exporter_jolokia_scrape_duration_seconds",
                              "Duration of the last bulk Jolokia read of the broker, including "
                              "parsing and mapping.",

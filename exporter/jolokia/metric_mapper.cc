@@ -215,11 +215,10 @@ MetricMapper::Mapping MetricMapper::Resolve(const std::string& match) {
     return m;
   }
 
-  // Family.
+  // Family. (The collection scheduler appends the "may be up to one interval old" note.)
   auto [fit, fnew] = family_index_.try_emplace(name, static_cast<uint32_t>(families_.size()));
   if (fnew) {
     std::string help = rule.help.empty() ? "Jolokia " + match : Expand(rule.help, groups);
-    help += " (collected in the background; may be up to one collection interval old)";
     families_.push_back(Family{name, std::move(help), rule.type});
   } else if (families_[fit->second].type != rule.type) {
     m.reason = SkipReason::kConflict;

@@ -70,7 +70,7 @@ struct CommittedOffset {
 
 struct GroupOffsets {
   std::string group;
-  Status status;  // error for this group only
+  Status status;                         // error for this group only
   std::vector<CommittedOffset> offsets;  // committed partitions only
 };
 

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/http_server.h"
+#include "common/json_string.h"
 #include "sidecar/engine/results.h"
 
 namespace streamlens::publish {
@@ -34,7 +35,7 @@ HttpResponse HandleOutliers(const engine::ResultsSnapshot& snapshot, const HttpR
 void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot);
 
 // JSON string escaping (RFC 8259), exposed for other handlers.
-void AppendJsonString(std::string* out, const std::string& s);
+using ::streamlens::AppendJsonString;  // common/json_string.h
 // A number, or null when not finite.
 void AppendJsonNumber(std::string* out, double v);
 

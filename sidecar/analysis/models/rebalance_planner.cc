@@ -6,6 +6,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/json_string.h"
+
 namespace streamlens::analysis::models {
 namespace {
 
@@ -42,39 +44,6 @@ size_t DistinctRacks(const std::vector<int32_t>& replicas, const RackInfo& ri) {
 bool RackOk(const std::vector<int32_t>& replicas, const RackInfo& ri) {
   if (!ri.rack_aware) return true;
   return DistinctRacks(replicas, ri) >= std::min(replicas.size(), ri.num_racks);
-}
-
-void AppendJsonString(std::string* out, const std::string& s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          static const char* kHex = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 double Peak(const std::vector<BrokerLoad>& loads) {

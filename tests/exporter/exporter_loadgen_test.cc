@@ -3,6 +3,7 @@
 // unreachable cluster, and promtool's lint of a full scrape.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -99,8 +100,13 @@ faults:
                                 "exporter-faults");
 
   bool ready = false, stop = false, warn = false, rewind = false, ok_after_rewind = false;
+  // The healthy group must be seen OK and never worse than WARN. A single WARN is allowed: on a
+  // loaded machine the loadgen's consumer can fall behind its producer for a window, which is
+  // exactly what WARN (lag growing while the group commits) means.
+  bool healthy_ok = false;
+  double healthy_worst = 0;
   std::string text;
-  for (int i = 0; i < 60 && !(stop && warn && rewind && ok_after_rewind); ++i) {
+  for (int i = 0; i < 60 && !(stop && warn && rewind && ok_after_rewind && healthy_ok); ++i) {
     std::this_thread::sleep_for(1s);
     ready |= HttpGet(port, "/-/ready").first == 200;
     text = Scrape(port);
@@ -112,13 +118,16 @@ faults:
     warn |= g("lg-3") == 2;
     if (g("lg-2") == 6) rewind = true;
     if (rewind && g("lg-2") == 1) ok_after_rewind = true;
+    healthy_ok |= g("lg-0") == 1;
+    healthy_worst = std::max(healthy_worst, g("lg-0"));
   }
   EXPECT_TRUE(ready);
   EXPECT_TRUE(stop) << "stopped consumer never reached STOP\n" << text;
   EXPECT_TRUE(warn) << "slowed consumer never reached WARN\n" << text;
   EXPECT_TRUE(rewind) << "rewound consumer never reached REWIND\n" << text;
   EXPECT_TRUE(ok_after_rewind) << "rewound consumer never recovered to OK\n" << text;
-  EXPECT_EQ(Sample(text, "streamlens_consumergroup_group_status", {{"consumergroup", "lg-0"}}), 1);
+  EXPECT_TRUE(healthy_ok) << "healthy consumer never reported OK\n" << text;
+  EXPECT_LE(healthy_worst, 2) << "healthy consumer reported ERR/STOP/STALL/REWIND\n" << text;
   EXPECT_EQ(Sample(text, "streamlens_consumergroup_status_info",
                    {{"consumergroup", "lg-1"}, {"status", "STOP"}}),
             1);

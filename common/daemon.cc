@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <csignal>
+
 #include <iostream>
 
 namespace streamlens {
@@ -40,7 +42,10 @@ sigset_t DaemonSignals() {
 
 }  // namespace
 
+void IgnoreBrokenPipes() { std::signal(SIGPIPE, SIG_IGN); }
+
 SignalWaiter::SignalWaiter() {
+  IgnoreBrokenPipes();
   sigset_t set = DaemonSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }

@@ -32,9 +32,17 @@ Result<Logger> MakeLogger(const DaemonFlags& values);
 
 enum class SignalEvent { kShutdown, kReload };
 
+// Ignores SIGPIPE for the whole process. OpenSSL writes to sockets with write(2), so a TLS peer
+// that closes its end (a scraper that gives up, a server that rejects our client certificate)
+// would otherwise kill the process; with SIGPIPE ignored the write fails with EPIPE and the
+// error is handled where it happened. Every program that talks TLS calls this first.
+void IgnoreBrokenPipes();
+
 class SignalWaiter {
  public:
-  SignalWaiter();  // blocks SIGTERM, SIGINT, SIGHUP for this thread and threads created after
+  // Blocks SIGTERM, SIGINT, SIGHUP for this thread and threads created after, and calls
+  // IgnoreBrokenPipes().
+  SignalWaiter();
   // Waits for the next signal.
   SignalEvent Wait();
 };

@@ -4,10 +4,12 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/daemon.h"
 #include "sidecar/cli/commands.h"
 
 int main(int argc, char** argv) {
   using streamlens::sidecar::Subcommands;
+  streamlens::IgnoreBrokenPipes();  // offline commands read remote-read sources over TLS too
   if (argc > 1 && argv[1][0] != '-') {
     for (const auto& cmd : Subcommands()) {
       if (std::string_view(argv[1]) == cmd.name) return cmd.run(argc - 1, argv + 1);

@@ -142,8 +142,40 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
     std::string err;
     if (!res) {
       err = "request failed: " + httplib::to_string(res.error());
-      if (res.error() == httplib::Error::Read) err += " (no reply within the timeout?)";
+      const bool tls = url_.rfind("https://", 0) == 0;
       retryable = true;
+      switch (res.error()) {
+        case httplib::Error::SSLServerVerification:
+          // A configuration problem: retrying cannot fix it.
+          err += " (the server's TLS certificate did not verify against " +
+                 (options_.tls_ca_file.empty() ? std::string("the system CA store")
+                                               : "the CA file " + options_.tls_ca_file) +
+                 ", or its name does not match the URL's host)";
+          retryable = false;
+          break;
+        case httplib::Error::SSLConnection:
+          err += " (TLS handshake failed: protocol/cipher mismatch, or the server is not TLS)";
+          break;
+        case httplib::Error::SSLLoadingCerts:
+          err += " (cannot load the TLS client certificate/key or CA file)";
+          retryable = false;
+          break;
+        case httplib::Error::Read:
+        case httplib::Error::Write:
+          // TLS 1.3 servers reject a missing/unknown client certificate after the handshake,
+          // so that shows up as a failed write or read.
+          if (tls) {
+            err +=
+                " (the server closed the TLS connection: does it require a client certificate?" +
+                std::string(res.error() == httplib::Error::Read ? " or no reply within the timeout)"
+                                                                : ")");
+          } else if (res.error() == httplib::Error::Read) {
+            err += " (no reply within the timeout?)";
+          }
+          break;
+        default:
+          break;
+      }
     } else if (status == 200) {
       return sink->End().WithContext(where);
     } else {

@@ -176,7 +176,7 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-bool HttpReady(int port) {
+bool HttpReady(int port, bool tls) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -188,7 +188,7 @@ bool HttpReady(int port) {
     if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
       char buf[64] = {};
       ssize_t n = read(fd, buf, sizeof(buf) - 1);
-      ok = n > 12 && std::string(buf, n).find(" 200 ") != std::string::npos;
+      ok = n > 12 && std::string(buf, n).find(tls ? " 400 " : " 200 ") != std::string::npos;
     }
   }
   close(fd);
@@ -213,7 +213,8 @@ bool PrometheusProcess::Backfill(const std::vector<std::string>& openmetrics_fil
 }
 
 bool PrometheusProcess::Start(const std::string& data_dir,
-                              const std::vector<std::string>& extra_flags, std::string* error) {
+                              const std::vector<std::string>& extra_flags, std::string* error,
+                              bool tls) {
   std::string config = data_dir + ".prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1m\n";
   port_ = FreePort();
@@ -239,7 +240,7 @@ bool PrometheusProcess::Start(const std::string& data_dir,
     _exit(127);
   }
   for (int i = 0; i < 600; ++i) {
-    if (HttpReady(port_)) return true;
+    if (HttpReady(port_, tls)) return true;
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

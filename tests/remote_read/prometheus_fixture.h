@@ -31,8 +31,10 @@ class PrometheusProcess {
   // Returns false (with `error`) if promtool/prometheus are missing or fail.
   bool Backfill(const std::vector<std::string>& openmetrics_files, const std::string& data_dir,
                 std::string* error);
+  // With `tls` the server is only probed for life (a TLS listener answers a plain HTTP request
+  // with 400), since readiness needs the credentials the test is about.
   bool Start(const std::string& data_dir, const std::vector<std::string>& extra_flags,
-             std::string* error);
+             std::string* error, bool tls = false);
   void Stop();
   void Pause();   // SIGSTOP: a server that accepts connections but never answers
   void Resume();  // SIGCONT

@@ -7,6 +7,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -336,6 +337,141 @@ TEST_F(PrometheusRemoteReadTest, ExportCommandWritesTheStoredSamples) {
     std::string want = "export: series=" + std::to_string(set->size()) +
                        " samples=" + std::to_string(set->num_samples()) + " fetch_seconds=";
     EXPECT_EQ(summary.rfind(want, 0), 0u) << summary;
+  }
+}
+
+// Runs a shell command; returns its exit code.
+int Sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+
+// The same TSDB behind Prometheus' own --web.config.file: TLS with a private CA, required client
+// certificates, and basic auth (bcrypt). Both source types must read it exactly with the right
+// credentials, and fail with an error naming the cause (never retrying a 401) without them.
+TEST_F(PrometheusRemoteReadTest, TlsClientCertificatesAndBasicAuth) {
+  // As the daemons and the CLI do (common/daemon.h): a TLS peer closing its end must not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::string d = *dir_ + "/secure";
+  std::filesystem::create_directories(d + "/data");
+  // Immutable blocks only (ULID-named directories); the running server keeps its WAL and lock.
+  for (const auto& e : std::filesystem::directory_iterator(*dir_ + "/data")) {
+    if (e.is_directory() && e.path().filename().string().size() == 26) {
+      std::filesystem::copy(e.path(), d + "/data/" + e.path().filename().string(),
+                            std::filesystem::copy_options::recursive);
+    }
+  }
+  auto F = [&](const std::string& n) { return d + "/" + n; };
+  ASSERT_EQ(Sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout " +
+               F("ca.key") + " -out " + F("ca.crt")),
+            0);
+  ASSERT_EQ(Sh("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + F("srv.key") +
+               " -out " + F("srv.csr")),
+            0);
+  std::ofstream(F("san.ext")) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  ASSERT_EQ(Sh("openssl x509 -req -in " + F("srv.csr") + " -CA " + F("ca.crt") + " -CAkey " +
+               F("ca.key") + " -CAcreateserial -days 2 -extfile " + F("san.ext") + " -out " +
+               F("srv.crt")),
+            0);
+  ASSERT_EQ(Sh("openssl req -newkey rsa:2048 -nodes -subj /CN=sidecar -keyout " + F("cli.key") +
+               " -out " + F("cli.csr")),
+            0);
+  ASSERT_EQ(Sh("openssl x509 -req -in " + F("cli.csr") + " -CA " + F("ca.crt") + " -CAkey " +
+               F("ca.key") + " -CAcreateserial -days 2 -out " + F("cli.crt")),
+            0);
+  ASSERT_EQ(
+      std::system(
+          ("htpasswd -nbBC 6 reader s3cret | cut -d: -f2 | tr -d '\\n' > " + F("hash")).c_str()),
+      0);
+  std::ifstream hin(F("hash"));
+  std::string hash((std::istreambuf_iterator<char>(hin)), {});
+  ASSERT_EQ(hash.rfind("$2", 0), 0u) << hash;
+  std::ofstream(F("web.yml")) << "tls_server_config:\n  cert_file: " << F("srv.crt")
+                              << "\n  key_file: " << F("srv.key")
+                              << "\n  client_ca_file: " << F("ca.crt")
+                              << "\n  client_auth_type: RequireAndVerifyClientCert\n"
+                              << "basic_auth_users:\n  reader: '" << hash << "'\n";
+  std::ofstream(F("password")) << "s3cret\n";
+  std::ofstream(F("wrong")) << "guess\n";
+
+  PrometheusProcess secure;
+  std::string error;
+  ASSERT_TRUE(secure.Start(d + "/data", {"--web.config.file=" + F("web.yml")}, &error, true))
+      << error;
+  const std::string base = "https://127.0.0.1:" + std::to_string(secure.port());
+
+  ClientOptions good = Options();
+  good.tls_ca_file = F("ca.crt");
+  good.tls_cert_file = F("cli.crt");
+  good.tls_key_file = F("cli.key");
+  good.basic_auth_username = "reader";
+  good.basic_auth_password_file = F("password");
+  auto m = ParseSelector(R"(rr_gauge{group=~"g[12]"})");
+  ASSERT_TRUE(m.ok());
+  const int64_t start = base_ms_ + 3'600'000 + 17, end = base_ms_ + 40 * 3'600'000;
+  {
+    auto rr = RemoteReadClient::Create(base + "/api/v1/read", good);
+    auto qr = QueryRangeClient::Create(base, good, std::chrono::milliseconds(0));
+    ASSERT_TRUE(rr.ok() && qr.ok());
+    FetchStats stats;
+    auto got = (*rr)->Fetch(*m, start, end, &stats);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_EQ(stats.response_type, "streamed_xor_chunks");
+    ExpectEqualsTruth(*got, *m, start, end, "remote read over mTLS + basic auth");
+    auto got_q = (*qr)->Fetch(*m, start, end, nullptr);
+    ASSERT_TRUE(got_q.ok()) << got_q.status().message();
+    ExpectEqualsTruth(*got_q, *m, start, end, "query API over mTLS + basic auth");
+  }
+  struct Bad {
+    std::string what;
+    ClientOptions options;
+    std::string expect;  // substring of the error
+  };
+  std::vector<Bad> bad;
+  {
+    ClientOptions o = good;
+    o.basic_auth_password_file = F("wrong");
+    bad.push_back({"wrong password", o, "401"});
+  }
+  {
+    ClientOptions o = good;
+    o.basic_auth_username.clear();
+    o.basic_auth_password_file.clear();
+    bad.push_back({"no credentials", o, "401"});
+  }
+  {
+    ClientOptions o = good;
+    o.tls_ca_file.clear();  // system CAs do not know our private CA
+    bad.push_back({"unknown CA", o, "did not verify against the system CA store"});
+  }
+  {
+    ClientOptions o = good;
+    o.tls_cert_file.clear();
+    o.tls_key_file.clear();
+    bad.push_back({"no client certificate", o, "client certificate"});
+  }
+  {
+    ClientOptions o = good;
+    o.basic_auth_password_file = F("missing-file");
+    bad.push_back({"unreadable password file", o, "missing-file"});
+  }
+  for (Bad& b : bad) {
+    b.options.max_retries = 1;
+    auto rr = RemoteReadClient::Create(base + "/api/v1/read", b.options);
+    if (!rr.ok()) {  // configuration errors may be caught when the client is built
+      EXPECT_NE(rr.status().message().find(b.expect), std::string::npos)
+          << b.what << ": " << rr.status().message();
+      continue;
+    }
+    FetchStats stats;
+    auto got = (*rr)->Fetch(*m, start, end, &stats);
+    ASSERT_FALSE(got.ok()) << b.what;
+    EXPECT_NE(got.status().message().find(b.expect), std::string::npos)
+        << b.what << ": " << got.status().message();
+    // The secret itself never appears in an error.
+    EXPECT_EQ(got.status().message().find("s3cret"), std::string::npos) << b.what;
+    EXPECT_EQ(got.status().message().find("guess"), std::string::npos) << b.what;
+    if (b.what != "no client certificate") {
+      // A 4xx and a certificate that does not verify are not retried: retrying cannot help.
+      EXPECT_EQ(stats.retries, 0) << b.what << ": " << got.status().message();
+    }
   }
 }
 

@@ -203,7 +203,7 @@ int RunForecast(int argc, const char* const* argv) {
   flags.StringList("extra-season", &extra,
                    "Further seasonal period in samples (repeatable, e.g. 168 for weekly).");
   flags.String("model", &model,
-               "auto|ets|theta|snaive|naive|mstl|prophet (ARIMA is not available yet).");
+               "auto|ets|arima|theta|snaive|naive|mstl|prophet (arima = auto.arima-style search).");
   flags.String("out", &out_path, "Output file.");
   flags.String("levels", &levels_text, "Interval levels in percent, comma-separated.");
   flags.Int("holdout", &holdout, "Drop the last N points of each series before fitting.");

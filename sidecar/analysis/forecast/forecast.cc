@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "sidecar/analysis/forecast/auto_arima.h"
 #include "sidecar/analysis/forecast/baselines.h"
 #include "sidecar/analysis/forecast/ets.h"
 #include "sidecar/analysis/forecast/multiseasonal.h"
@@ -66,6 +67,13 @@ Result<Forecast> RunSingle(std::span<const double> y, const ForecastParams& p, M
   switch (kind) {
     case ModelKind::kEts:
       return RunEts(y, p);
+    case ModelKind::kArima: {
+      AutoArimaParams ap;
+      ap.period = p.season;
+      Result<AutoArimaResult> fit = AutoArima(y, ap);
+      if (!fit.ok()) return fit.status();
+      return ForecastArima(fit->model, p.horizon, p.levels);
+    }
     case ModelKind::kTheta:
       return ThetaForecast(y, p.season, p.horizon, p.levels);
     case ModelKind::kSnaive:
@@ -290,11 +298,13 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
 }  // namespace
 
 Result<ModelKind> ParseModelKind(const std::string& name) {
-  for (ModelKind k : {ModelKind::kAuto, ModelKind::kEts, ModelKind::kTheta, ModelKind::kSnaive,
-                      ModelKind::kNaive, ModelKind::kMstl, ModelKind::kProphet}) {
+  for (ModelKind k :
+       {ModelKind::kAuto, ModelKind::kEts, ModelKind::kArima, ModelKind::kTheta, ModelKind::kSnaive,
+        ModelKind::kNaive, ModelKind::kMstl, ModelKind::kProphet}) {
     if (name == ModelKindName(k)) return k;
   }
-  return Status::Error("model \"" + name + "\": expected auto|ets|theta|snaive|naive|mstl|prophet");
+  return Status::Error("model \"" + name +
+                       "\": expected auto|ets|arima|theta|snaive|naive|mstl|prophet");
 }
 
 const char* ModelKindName(ModelKind kind) {

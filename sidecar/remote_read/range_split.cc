@@ -86,13 +86,10 @@ Result<SeriesSet> FetchInPieces(int64_t start_ms, int64_t end_ms, int64_t max_ra
   STREAMLENS_RETURN_IF_ERROR(RunPieces(pieces, concurrency, fetch, &results));
   if (stats) stats->sub_queries += static_cast<int>(done.size() + pieces.size());
   if (done.empty() && results.size() == 1) return std::move(*results[0]).value();
-  SeriesSetBuilder merged;
-  for (const SeriesSet& s : done) STREAMLENS_RETURN_IF_ERROR(merged.AppendSet(s));
-  for (auto& r : results) {
-    STREAMLENS_RETURN_IF_ERROR(merged.AppendSet(r->value()));
-    r.reset();  // free each piece as soon as it is merged
-  }
-  return merged.Finish();
+  done.reserve(done.size() + results.size());
+  for (auto& r : results) done.push_back(std::move(*r).value());
+  results.clear();
+  return ConcatenateInTime(std::move(done));
 }
 
 }  // namespace streamlens::remote_read

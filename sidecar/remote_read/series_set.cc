@@ -310,4 +310,110 @@ Result<SeriesSet> SeriesSetBuilder::Finish() {
   return out;
 }
 
+Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  // 1. One symbol table; each part's symbol ids mapped into it.
+  SeriesSet out;
+  std::unordered_map<std::string_view, uint32_t> symbol_ids;
+  std::vector<std::vector<uint32_t>> remap(parts.size());
+  for (size_t p = 0; p < parts.size(); ++p) {
+    remap[p].resize(parts[p].symbols_.size());
+    for (size_t k = 0; k < parts[p].symbols_.size(); ++k) {
+      const std::string& sym = parts[p].symbols_[k];
+      auto it = symbol_ids.find(sym);
+      if (it == symbol_ids.end()) {
+        // Keys point into the parts' strings, which live until the end of this function.
+        it = symbol_ids.emplace(sym, static_cast<uint32_t>(symbol_ids.size())).first;
+      }
+      remap[p][k] = it->second;
+    }
+  }
+  out.symbols_.resize(symbol_ids.size());
+  for (const auto& [text, id] : symbol_ids) out.symbols_[id] = std::string(text);
+
+  // 2. Distinct series (labels in a part are sorted by name text, so mapped ids keep that
+  //    order) and, per series, its slices in part order.
+  struct Slice {
+    uint32_t part;
+    uint32_t series;
+  };
+  struct Joined {
+    std::vector<LabelRef> labels;
+    std::vector<Slice> slices;
+    size_t samples = 0;
+  };
+  std::vector<Joined> joined;
+  std::unordered_map<std::string, uint32_t> series_ids;
+  std::string key;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const SeriesSet& part = parts[p];
+    for (size_t i = 0; i < part.size(); ++i) {
+      key.clear();
+      std::vector<LabelRef> refs;
+      refs.reserve(part.labels(i).size());
+      for (const LabelRef& l : part.labels(i)) {
+        LabelRef r{remap[p][l.name], remap[p][l.value]};
+        refs.push_back(r);
+        key.append(reinterpret_cast<const char*>(&r), sizeof(r));
+      }
+      auto [it, inserted] = series_ids.emplace(key, static_cast<uint32_t>(joined.size()));
+      if (inserted) joined.push_back({std::move(refs), {}, 0});
+      Joined& j = joined[it->second];
+      j.slices.push_back({static_cast<uint32_t>(p), static_cast<uint32_t>(i)});
+      j.samples += part.timestamps(i).size();
+    }
+  }
+
+  // 3. Series in label order; exact-size columns; one copy per sample.
+  std::vector<uint32_t> order(joined.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto& sym = out.symbols_;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const auto& la = joined[a].labels;
+    const auto& lb = joined[b].labels;
+    size_t n = std::min(la.size(), lb.size());
+    for (size_t k = 0; k < n; ++k) {
+      if (la[k].name != lb[k].name) return sym[la[k].name] < sym[lb[k].name];
+      if (la[k].value != lb[k].value) return sym[la[k].value] < sym[lb[k].value];
+    }
+    return la.size() < lb.size();
+  });
+  size_t total = 0, total_labels = 0;
+  for (const Joined& j : joined) {
+    total += j.samples;
+    total_labels += j.labels.size();
+  }
+  if (joined.empty()) return out;
+  // reserve, not resize: pages are touched once, by the copy, never zero-filled first.
+  out.timestamps_.reserve(total);
+  out.values_.reserve(total);
+  out.label_refs_.reserve(total_labels);
+  out.sample_offsets_.reserve(joined.size() + 1);
+  out.label_offsets_.reserve(joined.size() + 1);
+  out.sample_offsets_.push_back(0);
+  out.label_offsets_.push_back(0);
+  size_t at = 0;
+  for (uint32_t idx : order) {
+    const Joined& j = joined[idx];
+    int64_t last = INT64_MIN;
+    for (const Slice& s : j.slices) {
+      auto ts = parts[s.part].timestamps(s.series);
+      auto vs = parts[s.part].values(s.series);
+      if (ts.front() <= last) {
+        return Status::Error("series " + parts[s.part].SeriesName(s.series) +
+                             ": samples of consecutive sub-queries overlap in time (timestamp " +
+                             std::to_string(ts.front()) + " after " + std::to_string(last) + ")");
+      }
+      last = ts.back();
+      out.timestamps_.insert(out.timestamps_.end(), ts.begin(), ts.end());
+      out.values_.insert(out.values_.end(), vs.begin(), vs.end());
+      at += ts.size();
+    }
+    out.sample_offsets_.push_back(at);
+    out.label_refs_.insert(out.label_refs_.end(), j.labels.begin(), j.labels.end());
+    out.label_offsets_.push_back(static_cast<uint32_t>(out.label_refs_.size()));
+  }
+  return out;
+}
+
 }  // namespace streamlens::remote_read

@@ -77,6 +77,7 @@ class SeriesSet {
 
  private:
   friend class SeriesSetBuilder;
+  friend Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts);
   std::vector<std::string> symbols_;
   std::vector<LabelRef> label_refs_;
   std::vector<uint32_t> label_offsets_;  // size()+1 entries once non-empty
@@ -152,6 +153,13 @@ class SeriesSetBuilder {
   std::vector<int64_t> timestamps_;
   std::vector<double> values_;
 };
+
+// Concatenates sets that cover consecutive time ranges (`parts` in time order, e.g. the
+// sub-queries of one fetch) into one set: series with equal labels are joined part by part.
+// Sizes are counted first, so every sample is copied exactly once into arrays of the exact final
+// size (no growth, no second copy). Fails, naming the series, when a series' samples in a later
+// part do not come strictly after those of an earlier part. `parts` is consumed.
+Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts);
 
 // Appends `text` quoted and escaped like Go's strconv.Quote (as Prometheus prints label values).
 void AppendQuoted(std::string* out, std::string_view text);

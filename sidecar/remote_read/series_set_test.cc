@@ -53,6 +53,64 @@ TEST(SeriesSetTest, RejectsOverlappingRunsAndDuplicateLabels) {
   EXPECT_FALSE(c.BeginSeries({{"a", "1"}, {"a", "2"}}).ok());
 }
 
+// Builds a set from (labels, [(t, v)...]) rows.
+SeriesSet Make(
+    const std::vector<std::pair<std::vector<Label>, std::vector<std::pair<int64_t, double>>>>&
+        rows) {
+  SeriesSetBuilder b;
+  for (const auto& [labels, samples] : rows) {
+    EXPECT_TRUE(b.BeginSeries(labels).ok());
+    for (const auto& [t, v] : samples) b.Append(t, v);
+  }
+  auto s = b.Finish();
+  EXPECT_TRUE(s.ok());
+  return std::move(s).value();
+}
+
+TEST(SeriesSetTest, ConcatenateInTimeJoinsSeriesAcrossPartsLikeTheBuilder) {
+  // Three consecutive time pieces with different symbol tables: a series present in all, one
+  // that starts in the second piece, one only in the first, and labels first seen late.
+  std::vector<SeriesSet> parts;
+  parts.push_back(Make({{{{"__name__", "m"}, {"g", "b"}}, {{1, 1}, {2, 2}}},
+                        {{{"__name__", "m"}, {"g", "z"}}, {{1, 9}}}}));
+  parts.push_back(Make(
+      {{{{"g", "a"}, {"__name__", "m"}}, {{3, 30}}}, {{{"__name__", "m"}, {"g", "b"}}, {{3, 3}}}}));
+  parts.push_back(Make({{{{"__name__", "m"}, {"g", "b"}}, {{5, 5}}},
+                        {{{"__name__", "m"}, {"g", "a"}, {"x", "new"}}, {{6, 6}}}}));
+  SeriesSetBuilder ref;
+  for (const SeriesSet& p : parts) ASSERT_TRUE(ref.AppendSet(p).ok());
+  auto want = ref.Finish();
+  ASSERT_TRUE(want.ok());
+  auto got = ConcatenateInTime(std::move(parts));
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), want->size());
+  ASSERT_EQ(got->size(), 4u);
+  EXPECT_EQ(got->num_samples(), 7u);
+  for (size_t i = 0; i < got->size(); ++i) {
+    EXPECT_EQ(got->SeriesName(i), want->SeriesName(i));
+    EXPECT_EQ(std::vector<int64_t>(got->timestamps(i).begin(), got->timestamps(i).end()),
+              std::vector<int64_t>(want->timestamps(i).begin(), want->timestamps(i).end()));
+    EXPECT_EQ(std::vector<double>(got->values(i).begin(), got->values(i).end()),
+              std::vector<double>(want->values(i).begin(), want->values(i).end()));
+  }
+  EXPECT_EQ(got->SeriesName(2), "m{g=\"b\"}");
+  EXPECT_EQ(got->values(2).size(), 4u);
+  EXPECT_EQ(got->values(2)[3], 5.0);
+  EXPECT_EQ(got->label_value(1, "x"), "new");
+  EXPECT_EQ(got->Find({{"g", "z"}, {"__name__", "m"}}), 3);
+}
+
+TEST(SeriesSetTest, ConcatenateInTimeRejectsOverlappingPartsNamingTheSeries) {
+  std::vector<SeriesSet> parts;
+  parts.push_back(Make({{{{"__name__", "m"}, {"g", "b"}}, {{1, 1}, {5, 5}}}}));
+  parts.push_back(Make({{{{"__name__", "m"}, {"g", "b"}}, {{5, 6}}}}));
+  auto got = ConcatenateInTime(std::move(parts));
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.status().message().find("m{g=\"b\"}"), std::string::npos) << got.status().message();
+  EXPECT_TRUE(ConcatenateInTime({}).ok());
+  EXPECT_EQ(ConcatenateInTime({}).value().size(), 0u);
+}
+
 TEST(SeriesSetTest, QuotesLikeGo) {
   std::string out;
   AppendQuoted(&out, "a\"b\\c\nd\x01\xff");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "sidecar/analysis/decompose/mstl.h"
 #include "sidecar/analysis/decompose/stl.h"
 #include "sidecar/analysis/stats/robust.h"
 
@@ -15,7 +16,10 @@ constexpr double kStateVersion = 1.0;
 constexpr size_t kHeader = 13;
 
 int FitWindow(const CausalScorerParams& p) {
-  return p.fit_window > 0 ? p.fit_window : std::max(4 * p.period, 1000);
+  if (p.fit_window > 0) return p.fit_window;
+  int w = std::max(4 * p.period, 1000);
+  for (int e : p.extra_periods) w = std::max(w, 3 * e);
+  return w;
 }
 
 int RefitEvery(const CausalScorerParams& p) {
@@ -39,11 +43,26 @@ double RobustSpread(std::span<const double> err) {
   return std::max(Mad(err, center), 0.5 * 1.2533 * mean_abs);
 }
 
+// In-sample remainders understate the error of a profile used out of sample: fitting `dof`
+// seasonal values to n points shrinks the residual variance by about (1 - dof/n), and each
+// profile value carries the noise of its own estimate, adding about dof/n. Negligible for one
+// short period in a long history; ~25% for a weekly profile fitted on five weeks of hourly data.
+double OutOfSampleFactor(size_t n, size_t dof) {
+  const double r = std::min(0.5, static_cast<double>(dof) / static_cast<double>(n));
+  return std::sqrt((1 + r) / (1 - r));
+}
+
 }  // namespace
 
 CausalScorer::CausalScorer(const CausalScorerParams& p) : p_(p) {
   ring_.assign(static_cast<size_t>(FitWindow(p)), 0.0);
-  if (p.period >= 2) profile_.assign(static_cast<size_t>(p.period), 0.0);
+  if (p.period >= 2) {
+    periods_.push_back(p.period);
+    periods_.insert(periods_.end(), p.extra_periods.begin(), p.extra_periods.end());
+  }
+  size_t total = 0;
+  for (int q : periods_) total += static_cast<size_t>(q);
+  profile_.assign(total, 0.0);
   warm_left_ = p.warmup;
 }
 
@@ -60,6 +79,18 @@ Result<CausalScorer> CausalScorer::Create(const CausalScorerParams& p) {
     return Status::Error("scorer: warmup, fit_window and refit_every must be >= 0");
   }
   if (p.level_window < 1) return Status::Error("scorer: level_window must be >= 1");
+  for (int e : p.extra_periods) {
+    if (p.period < 2) {
+      return Status::Error("scorer: extra_periods need a main period >= 2");
+    }
+    if (e < 2 || e == p.period) {
+      return Status::Error("scorer: every extra period must be >= 2 and differ from period, got " +
+                           std::to_string(e));
+    }
+    if (std::count(p.extra_periods.begin(), p.extra_periods.end(), e) > 1) {
+      return Status::Error("scorer: extra period " + std::to_string(e) + " given twice");
+    }
+  }
   if (!(p.trend_damping >= 0 && p.trend_damping <= 1)) {
     return Status::Error("scorer: trend_damping must be in [0, 1]");
   }
@@ -112,7 +143,39 @@ void CausalScorer::Refit() {
   for (size_t i = 0; i < size_; ++i) scratch_[i] = ring_[(head_ + i) % cap];
   const std::vector<double>& h = scratch_;
   const size_t n = size_;
-  if (p_.period >= 2) {
+  if (p_.period >= 2 && periods_.size() > 1) {
+    // Multi-seasonal: robust MSTL with periodic components; periods without two full cycles in
+    // the history are dropped by Mstl and keep a zero profile until they can be fitted.
+    MstlParams mp;
+    mp.periods = periods_;
+    mp.periodic = true;
+    mp.stl.robust = true;
+    auto r = Mstl(h, mp);
+    if (!r.ok()) {
+      fitted_ = false;
+      return;
+    }
+    std::fill(profile_.begin(), profile_.end(), 0.0);
+    size_t offset = 0;
+    for (int q : periods_) {
+      const auto it = std::find(r->periods.begin(), r->periods.end(), q);
+      if (it != r->periods.end()) {
+        const std::vector<double>& seas = r->seasonal[static_cast<size_t>(it - r->periods.begin())];
+        const size_t per = static_cast<size_t>(q);
+        for (size_t i = n - per; i < n; ++i) {
+          const int64_t abs_index = seen_ - static_cast<int64_t>(n) + static_cast<int64_t>(i);
+          profile_[offset + static_cast<size_t>(abs_index % q)] = seas[i];
+        }
+      }
+      offset += static_cast<size_t>(q);
+    }
+    size_t dof = 0;
+    for (int q : r->periods) dof += static_cast<size_t>(q);
+    const size_t per = static_cast<size_t>(p_.period);
+    level_ = r->trend[n - 1];
+    slope_ = p_.trend_damping * (r->trend[n - 1] - r->trend[n - 1 - per]) / p_.period;
+    spread_ = RobustSpread(r->remainder) * OutOfSampleFactor(n, dof);
+  } else if (p_.period >= 2) {
     StlParams sp;
     sp.period = p_.period;
     sp.periodic = true;
@@ -129,7 +192,7 @@ void CausalScorer::Refit() {
     }
     level_ = r->trend[n - 1];
     slope_ = p_.trend_damping * (r->trend[n - 1] - r->trend[n - 1 - per]) / p_.period;
-    spread_ = RobustSpread(r->remainder);
+    spread_ = RobustSpread(r->remainder) * OutOfSampleFactor(n, per);
   } else {
     const int L = p_.level_window;
     std::vector<double> rm = RollingMedian(h, L);
@@ -148,7 +211,13 @@ double CausalScorer::Expected() const {
   const size_t cap = ring_.size();
   if (p_.period >= 2) {
     const double steps = static_cast<double>(seen_ - fit_at_ + 1);
-    return level_ + slope_ * steps + profile_[static_cast<size_t>(seen_ % p_.period)];
+    double y = level_ + slope_ * steps;
+    size_t offset = 0;
+    for (int q : periods_) {
+      y += profile_[offset + static_cast<size_t>(seen_ % q)];
+      offset += static_cast<size_t>(q);
+    }
+    return y;
   }
   const size_t L = std::min(static_cast<size_t>(p_.level_window), size_);
   level_buf_.resize(L);
@@ -201,7 +270,9 @@ std::vector<ScoredPoint> CausalScorer::Update(std::span<const double> values) {
 }
 
 // Layout: [magic, version, period, fit_window, size, seen, since_fit, warm_left, fitted, level,
-//          slope, spread, fit_at, profile[period] (if period >= 2), history[size] oldest first].
+//          slope, spread, fit_at, profile[period] (if period >= 2), one profile per extra period
+//          (in params order), history[size] oldest first]. Without extra periods this is
+//          exactly the layout written before extra periods existed.
 std::vector<double> CausalScorer::Serialize() const {
   std::vector<double> s = {kStateMagic,
                            kStateVersion,

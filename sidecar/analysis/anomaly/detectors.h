@@ -2,13 +2,17 @@
 // runs and maps its score (> 1 anomalous) to NAB's [0, 1] anomaly_score. Every output uses only
 // the values passed so far (causal by construction: Next() sees one point at a time).
 //
-// "streamlens" (the default) normalises the scorer's output by the long-run distribution of this
-// series' scores (an anomaly likelihood, so one threshold fits series with different residual
-// tails) and adds onset emphasis: a score is reported only when it exceeds every score of the
-// previous `onset_window` points, so a long excursion is flagged at its start instead of producing
-// a run of detections (which NAB counts as false positives after the label window).
+// "streamlens" (the default) runs the causal scorer (seasonal once a period is found in the
+// data's own autocorrelation; multi-seasonal when a longer multiple shows too), normalises its
+// output by the long-run distribution of this series' scores (an anomaly likelihood, so one
+// threshold fits series with different residual tails) and adds onset emphasis: a score is
+// reported only when it exceeds every score of the previous `onset_window` points, so a long
+// excursion is flagged at its start instead of producing a run of detections (which NAB counts as
+// false positives after the label window). Optional channels (variance change, level shift) are
+// combined by max() after their own likelihood normalisation.
 // "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, onset,
-// repeat, diff). Not thread-safe; one detector per series.
+// repeat, diff, probe, probemax, var, varw, shift, shiftw, shifth, bandz). Not thread-safe; one
+// detector per series.
 #pragma once
 
 #include <limits>
@@ -38,6 +42,25 @@ struct DetectorSpec {
   // one is found, score with a seasonal scorer of that period from then on. Never derived from
   // the sampling interval. Until then the non-seasonal scorer runs alone.
   int auto_period_probe = 0;
+  // > auto_period_probe: look again at 2x, 4x, ... the probe length up to this many points.
+  // Without a period yet, the search is repeated on the longer history (cycles longer than a
+  // third of the first probe); with one, a longer cycle that is a multiple of it (daily + weekly)
+  // is looked for: a clear local peak of the autocorrelation at k x period (k >= 2), and if
+  // found the seasonal scorer becomes multi-seasonal (MSTL) with both periods.
+  // 0 = one look only.
+  int period_probe_max = 0;
+  // Variance/shape-change channel (0 = off): log of the mean absolute one-step residual of the
+  // last `var_window` points, turned into a two-sided likelihood against its own long-run
+  // distribution, weighted by var_weight and combined with the residual channel by max().
+  double var_weight = 0.0;
+  int var_window = 30;
+  // Level-shift channel (0 = off): the mean of the last `shift_window` values (seasonal residuals
+  // once a period is found) as a robust z against the median/MAD of the `shift_history` values
+  // before them, turned into a likelihood like the other channels and weighted by shift_weight.
+  // Catches drifts and shifts that a one-step predictor follows point by point.
+  double shift_weight = 0.0;
+  int shift_window = 10;
+  int shift_history = 1000;
 };
 
 // Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,
@@ -55,26 +78,45 @@ class StreamingDetector {
   double Next(double value);
   double last_raw_score() const { return last_raw_; }
   int detected_period() const { return period_; }
+  int detected_second_period() const { return second_period_; }
 
  private:
+  // Running "anomaly likelihood" of one raw channel: z of the mean of the last `short` raw
+  // values against the mean/std of the last `long` raw values (before the current one).
+  struct Likelihood {
+    void Init(int long_window, int short_window);
+    double Next(double raw, bool two_sided);
+    std::vector<double> long_, short_;
+    size_t long_pos = 0, long_count = 0, short_pos = 0, short_count = 0;
+    double long_sum = 0, long_sq = 0, short_sum = 0;
+  };
   StreamingDetector(const DetectorSpec& spec, CausalScorer level, CausalScorer diff);
+  void Probe();
+  void ProbeSecondPeriod();
+  void StartSeasonal(int period, int second);
   DetectorSpec spec_;
   CausalScorer level_;
   std::unique_ptr<CausalScorer> seasonal_;  // set once a period is detected
-  std::vector<double> probe_;
-  bool probed_ = false;
+  int next_probe_ = 0;  // history length of the next period search, 0 = no more searches
   int period_ = 0;
   CausalScorer diff_;
   double prev_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> recent_;  // ring of the last onset_window raw scores
   size_t recent_pos_ = 0;
   double last_raw_ = 0;
-  std::vector<double> long_;  // ring of raw scores for the likelihood
-  size_t long_pos_ = 0, long_count_ = 0;
-  double long_sum_ = 0, long_sq_ = 0;
-  std::vector<double> short_;
-  size_t short_pos_ = 0, short_count_ = 0;
-  double short_sum_ = 0;
+  Likelihood level_lik_, var_lik_;
+  std::vector<double> var_ring_;  // |one-step residual| of the last var_window points
+  size_t var_pos_ = 0, var_count_ = 0;
+  double var_sum_ = 0;
+  std::vector<double> history_;  // values kept until the last period search
+  Likelihood shift_lik_;
+  std::vector<double> shift_ring_;  // last shift_history + shift_window channel inputs
+  size_t shift_pos_ = 0, shift_count_ = 0;
+  double shift_sum_ = 0, shift_median_ = 0, shift_mad_ = 0;
+  int shift_since_ = 0;
+  std::vector<double> shift_scratch_;
+  int second_period_ = 0;
+  int64_t seen_ = 0;
 };
 
 }  // namespace streamlens::analysis

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -47,6 +48,60 @@ TEST(DetectorsTest, DefaultDetectorIsCausalAndFlagsALevelShiftOnset) {
   }
   EXPECT_FALSE(FindDetector("nope").ok());
   EXPECT_FALSE(FindDetector("custom:bogus=1").ok());
+}
+
+TEST(DetectorsTest, DefaultFindsADailyAndAWeeklyCycleAndScoresWithBoth) {
+  // Half-hourly data (48 per day) with quiet weekends, as NAB's nyc_taxi.
+  std::mt19937 rng(3);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(48 * 7 * 6);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const bool weekend = (i / 48) % 7 >= 5;
+    x[i] = 100 + 20 * std::sin(2 * M_PI * static_cast<double>(i % 48) / 48) - (weekend ? 20 : 0) +
+           g(rng);
+  }
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  auto d = StreamingDetector::Create(*spec);
+  ASSERT_TRUE(d.ok());
+  for (double v : x) (*d)->Next(v);
+  EXPECT_EQ((*d)->detected_period(), 48);
+  EXPECT_EQ((*d)->detected_second_period(), 336);
+  // One look only (the previous default) stops at the daily cycle.
+  auto one = FindDetector("streamlens_one_look");
+  ASSERT_TRUE(one.ok());
+  auto e = StreamingDetector::Create(*one);
+  for (double v : x) (*e)->Next(v);
+  EXPECT_EQ((*e)->detected_period(), 48);
+  EXPECT_EQ((*e)->detected_second_period(), 0);
+}
+
+TEST(DetectorsTest, ShiftChannelFlagsADriftTheOneStepResidualFollows) {
+  // A slow ramp of 6 noise sigmas over 60 points: each step is small against the noise, so the
+  // one-step residual barely moves, but the recent mean leaves the long-run distribution.
+  std::mt19937 rng(4);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(3000);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double ramp = i < 2500 ? 0.0 : std::min(1.0, (i - 2500) / 60.0);
+    x[i] = 50 + g(rng) + 6 * ramp;
+  }
+  auto plain = FindDetector("custom:probe=0,probemax=0");
+  auto shift = FindDetector("custom:probe=0,probemax=0,shift=1");
+  ASSERT_TRUE(plain.ok() && shift.ok());
+  auto a = StreamingDetector::Create(*plain);
+  auto b = StreamingDetector::Create(*shift);
+  std::vector<double> sa, sb;
+  for (double v : x) {
+    sa.push_back((*a)->Next(v));
+    sb.push_back((*b)->Next(v));
+  }
+  auto peak = [](const std::vector<double>& s, size_t from, size_t to) {
+    return *std::max_element(s.begin() + from, s.begin() + to);
+  };
+  const double before_b = peak(sb, 1000, 2500);
+  EXPECT_GT(peak(sb, 2500, 2600), before_b);
+  EXPECT_GT(peak(sb, 2500, 2600), peak(sa, 2500, 2600));
 }
 
 }  // namespace

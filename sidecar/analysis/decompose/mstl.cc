@@ -38,8 +38,8 @@ Result<MstlResult> Mstl(std::span<const double> x, const MstlParams& params) {
       for (size_t t = 0; t < n; ++t) deseas[t] += s[t];
       StlParams sp = params.stl;
       sp.period = periods[i];
-      sp.periodic = false;
-      sp.seasonal_window = windows[i];
+      sp.periodic = params.periodic;
+      sp.seasonal_window = params.periodic ? 0 : windows[i];
       Status st = StlInto(deseas, sp, s, r.trend, {});
       if (!st.ok()) return st.WithContext("mstl period " + std::to_string(periods[i]));
       for (size_t t = 0; t < n; ++t) deseas[t] -= s[t];

@@ -20,7 +20,11 @@ struct MstlParams {
   std::vector<int> periods;           // each >= 2; order does not matter.
   std::vector<int> seasonal_windows;  // per sorted period; empty = forecast's 7 + 4 * (1, 2, ...).
   int iterate = 2;                    // >= 1.
-  StlParams stl;                      // other STL settings (period/seasonal window overridden).
+  // true: every seasonal component is STL's s.window = "periodic" (one fixed profile per period,
+  // seasonal_windows ignored). Not in forecast::mstl; the causal scorer uses it for stable
+  // profiles to extrapolate.
+  bool periodic = false;
+  StlParams stl;  // other STL settings (period/seasonal window overridden).
 };
 
 struct MstlResult {

@@ -46,5 +46,30 @@ TEST(MstlTest, DropsPeriodsWithoutTwoCyclesAndRejectsWhenNoneLeft) {
   EXPECT_FALSE(Mstl(x, p).ok());
 }
 
+TEST(MstlTest, PeriodicComponentsRepeatExactlyAndExplainADailyPlusWeeklySeries) {
+  std::vector<double> x(24 * 7 * 4);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const bool weekend = (i / 24) % 7 >= 5;
+    x[i] = 50 + 10 * std::sin(2 * M_PI * static_cast<double>(i % 24) / 24) - (weekend ? 15 : 0);
+  }
+  MstlParams p;
+  p.periods = {24, 168};
+  p.periodic = true;
+  auto r = Mstl(x, p);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->periods, (std::vector<int>{24, 168}));
+  for (size_t k = 0; k < 2; ++k) {
+    const size_t per = static_cast<size_t>(r->periods[k]);
+    for (size_t i = 0; i + per < x.size(); ++i) {
+      ASSERT_NEAR(r->seasonal[k][i], r->seasonal[k][i + per], 1e-9) << k << " " << i;
+    }
+  }
+  double max_rem = 0;
+  for (size_t i = 168; i + 168 < x.size(); ++i)
+    max_rem = std::max(max_rem, std::fabs(r->remainder[i]));
+  EXPECT_LT(max_rem,
+            1.0);  // the weekend drop (15) lives in the weekly component, not the remainder
+}
+
 }  // namespace
 }  // namespace streamlens::analysis

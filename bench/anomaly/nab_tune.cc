@@ -1,0 +1,167 @@
+// nab_tune: runs NAB detectors in process over the NAB data and prints the three NAB profile
+// scores for the whole corpus and for a fixed split (files at odd / even positions in path
+// order), one line per detector. Used to build the tuning table of BENCHMARKS.md: parameters
+// are chosen on the odd files and the even files are reported as held out. The same numbers for
+// one detector come from `streamlens-sidecar backtest` + `nab-score` (the daemon's code path).
+//
+//   nab_tune [--data DIR] [--labels FILE] [--per-file] DETECTOR...
+// DETECTOR is a name from DetectorNames() or "custom:key=value,...".
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sidecar/analysis/anomaly/detectors.h"
+#include "sidecar/analysis/anomaly/nab.h"
+#include "sidecar/cli/csv_io.h"
+#include "sidecar/cli/nab_labels.h"
+
+namespace an = streamlens::analysis;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct DataFile {
+  std::string key, category;
+  std::vector<double> values;
+  std::vector<an::NabWindow> windows;
+};
+
+double Score(const std::vector<an::NabFileInput>& in, int parity, const an::NabProfile& prof) {
+  std::vector<an::NabFileInput> sub;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (parity < 0 || static_cast<int>(i % 2) == parity) sub.push_back(in[i]);
+  }
+  return an::ScoreNab(sub, prof).normalized;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data = "../shared/data/nab/data";
+  std::string labels_path = "../shared/data/nab/labels/combined_windows.json";
+  bool per_file = false;
+  std::string out_dir;
+  std::vector<std::string> detectors;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--data") && i + 1 < argc) {
+      data = argv[++i];
+    } else if (!std::strcmp(argv[i], "--labels") && i + 1 < argc) {
+      labels_path = argv[++i];
+    } else if (!std::strcmp(argv[i], "--out") && i + 1 < argc) {
+      out_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--per-file")) {
+      per_file = true;
+    } else {
+      detectors.push_back(argv[i]);
+    }
+  }
+  if (detectors.empty()) detectors.push_back(an::DetectorNames().front());
+  auto labels = streamlens::sidecar::ReadNabLabels(labels_path);
+  if (!labels.ok()) {
+    std::fprintf(stderr, "nab_tune: %s\n", labels.status().message().c_str());
+    return 1;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(data, ec)) {
+    std::fprintf(stderr, "nab_tune: %s is not a folder (NAB data expected there)\n", data.c_str());
+    return 1;
+  }
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::recursive_directory_iterator(data, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".csv") paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<DataFile> files;
+  std::vector<std::vector<std::string>> stamps;
+  for (const fs::path& p : paths) {
+    auto t = streamlens::sidecar::ReadSeriesCsv(p.string());
+    if (!t.ok() || t->names.size() != 1) {
+      std::fprintf(stderr, "nab_tune: %s: not a timestamp,value file\n", p.c_str());
+      return 1;
+    }
+    DataFile f;
+    f.category = p.parent_path().filename().string();
+    f.key = f.category + "/" + p.filename().string();
+    auto it = labels->find(f.key);
+    if (it == labels->end()) {
+      std::fprintf(stderr, "nab_tune: no labels for %s\n", f.key.c_str());
+      return 1;
+    }
+    auto w = streamlens::sidecar::MapWindows(it->second, t->times, f.key);
+    if (!w.ok()) {
+      std::fprintf(stderr, "nab_tune: %s\n", w.status().message().c_str());
+      return 1;
+    }
+    f.windows = std::move(*w);
+    f.values = std::move(t->columns[0]);
+    stamps.push_back(t->timestamps);
+    files.push_back(std::move(f));
+  }
+  std::printf("%-60s %8s %8s %8s | %8s %8s | %6s\n", "detector", "std", "lowFP", "lowFN", "std_odd",
+              "std_even", "sec");
+  for (const std::string& name : detectors) {
+    auto spec = an::FindDetector(name);
+    if (!spec.ok()) {
+      std::fprintf(stderr, "nab_tune: %s\n", spec.status().message().c_str());
+      return 1;
+    }
+    std::vector<an::NabFileInput> inputs;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const DataFile& f : files) {
+      auto det = an::StreamingDetector::Create(*spec);
+      if (!det.ok()) {
+        std::fprintf(stderr, "nab_tune: %s\n", det.status().message().c_str());
+        return 1;
+      }
+      an::NabFileInput in;
+      in.name = f.key;
+      in.category = f.category;
+      in.windows = f.windows;
+      in.scores.resize(f.values.size());
+      for (size_t i = 0; i < f.values.size(); ++i) in.scores[i] = (*det)->Next(f.values[i]);
+      if (per_file) {
+        std::printf("  %-56s period=%d second=%d\n", f.key.c_str(), (*det)->detected_period(),
+                    (*det)->detected_second_period());
+      }
+      if (!out_dir.empty()) {
+        // NAB results layout (label column from the windows) for external inspection.
+        std::string text = "timestamp,value,anomaly_score,label\n";
+        const std::vector<std::string>& ts = stamps[inputs.size()];
+        for (size_t i = 0; i < f.values.size(); ++i) {
+          bool in_window = false;
+          for (const auto& w : f.windows)
+            in_window |= static_cast<int>(i) >= w.left && static_cast<int>(i) <= w.right;
+          text += ts[i] + ",";
+          streamlens::sidecar::AppendNumber(&text, f.values[i]);
+          text += ",";
+          streamlens::sidecar::AppendNumber(&text, in.scores[i]);
+          text += in_window ? ",1\n" : ",0\n";
+        }
+        const fs::path dir = fs::path(out_dir) / f.category;
+        fs::create_directories(dir, ec);
+        const std::string base = fs::path(f.key).filename().string();
+        streamlens::sidecar::WriteFile((dir / ("det_" + base)).string(), text);
+      }
+      inputs.push_back(std::move(in));
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto& prof = an::NabProfiles();
+    std::printf("%-60s %8.2f %8.2f %8.2f | %8.2f %8.2f | %6.2f\n", name.c_str(),
+                Score(inputs, -1, prof[0]), Score(inputs, -1, prof[1]), Score(inputs, -1, prof[2]),
+                Score(inputs, 1, prof[0]), Score(inputs, 0, prof[0]), secs);
+    if (per_file) {
+      const an::NabScore s = an::ScoreNab(inputs, prof[0]);
+      for (const auto& c : s.categories) {
+        std::printf("  %-26s std=%.2f windows=%d detected=%d fp=%d\n", c.category.c_str(),
+                    c.normalized, c.windows, c.detected, c.false_positives);
+      }
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}

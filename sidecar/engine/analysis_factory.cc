@@ -1,5 +1,7 @@
 #include "sidecar/engine/analysis_factory.h"
 
+#include "sidecar/engine/cluster_analysis.h"
+
 namespace streamlens::engine {
 namespace {
 
@@ -26,6 +28,23 @@ class DefaultAnalysisFactory final : public AnalysisFactory {
 };
 
 }  // namespace
+
+Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeClusterAnalyses(const JobConfig& job) {
+  // cpu_model runs before placement, which uses the CPU model fitted in the same cycle.
+  auto out = MakeModelAnalyses(job);
+  if (!out.ok()) return out.status();
+  if (job.rootcause.enabled) {
+    auto r = MakeRootCauseAnalysis(job);
+    if (!r.ok()) return r.status();
+    out->push_back(std::move(*r));
+  }
+  return out;
+}
+
+Result<std::vector<std::unique_ptr<ClusterAnalysis>>> AnalysisFactory::MakeCluster(
+    const JobConfig& job) const {
+  return MakeClusterAnalyses(job);
+}
 
 std::unique_ptr<AnalysisFactory> MakeDefaultAnalysisFactory() {
   return std::make_unique<DefaultAnalysisFactory>();

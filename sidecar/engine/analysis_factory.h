@@ -12,6 +12,11 @@ namespace streamlens::engine {
 
 Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig& job);
 Result<std::unique_ptr<SeriesAnalysis>> MakeForecastAnalysis(const JobConfig& job);
+class ClusterAnalysis;
+// rootcause_adapter.cc
+Result<std::unique_ptr<ClusterAnalysis>> MakeRootCauseAnalysis(const JobConfig& job);
+// models_adapter.cc: cpu_model, recommendations, placement (in that order).
+Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeModelAnalyses(const JobConfig& job);
 Result<std::vector<PeerScore>> ScorePeersWithAnalysis(const OutliersConfig& config,
                                                       const std::vector<PeerMember>& members);
 

@@ -108,6 +108,8 @@ struct PeerScore {
   double score = 0;  // > 1 outlier
 };
 
+class ClusterAnalysis;  // cluster_analysis.h
+
 // Builds the per-series analyses a job config asks for. Returns an error naming the analysis
 // when its library is not part of this build or the parameters are invalid.
 class AnalysisFactory {
@@ -117,6 +119,10 @@ class AnalysisFactory {
   // Scores peers (outliers analysis). Error when unsupported in this build.
   virtual Result<std::vector<PeerScore>> ScorePeers(
       const OutliersConfig& config, const std::vector<PeerMember>& members) const = 0;
+  // Builds the cluster analyses (root cause, CPU model, recommendations, placement) the job
+  // enables. The default builds the ones wired to sidecar/analysis/ (MakeClusterAnalyses).
+  virtual Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeCluster(
+      const JobConfig& job) const;
 };
 
 // The factory wired to sidecar/analysis/ (analysis_factory.cc).

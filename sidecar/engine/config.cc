@@ -339,24 +339,243 @@ class Parser {
     }
   }
 
+  Transform ParseTransform(const YAML::Node& v, const std::string& q) const {
+    std::string t = Str(v, q);
+    if (t == "none") return Transform::kNone;
+    if (t == "rate") return Transform::kRate;
+    if (t == "delta") return Transform::kDelta;
+    Fail(v, q, "expected none, rate or delta, got \"" + t + "\"");
+  }
+  std::vector<std::string> StrList(const YAML::Node& v, const std::string& q) const {
+    std::vector<std::string> out;
+    if (v.IsScalar()) {
+      out.push_back(Str(v, q));
+      return out;
+    }
+    if (!v.IsSequence()) Fail(v, q, "expected a list of strings");
+    for (size_t i = 0; i < v.size(); ++i)
+      out.push_back(Str(v[i], q + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  std::string Selector(const YAML::Node& v, const std::string& q, bool allow_empty) const {
+    std::string sel = Str(v, q);
+    if (sel.empty() && allow_empty) return sel;
+    if (auto m = remote_read::ParseSelector(sel); !m.ok()) Fail(v, q, m.status().message());
+    return sel;
+  }
+
+  CandidateConfig Candidate(const YAML::Node& n, const std::string& p) const {
+    CandidateConfig c;
+    if (n.IsScalar()) {
+      c.selector = Selector(n, p, false);
+    } else {
+      CheckKeys(
+          n, p,
+          {"name", "selector", "transform", "sum_by", "max_by", "layer", "prior", "bad_direction"});
+      for (const auto& kv : n) {
+        std::string key = kv.first.Scalar();
+        std::string q = Join(p, key);
+        const YAML::Node& v = kv.second;
+        if (key == "name") c.name = Str(v, q);
+        if (key == "selector") c.selector = Selector(v, q, false);
+        if (key == "transform") c.transform = ParseTransform(v, q);
+        if (key == "sum_by" || key == "max_by") {
+          if (c.aggregation != Aggregation::kNone) Fail(v, q, "give sum_by or max_by, not both");
+          c.aggregation = key == "sum_by" ? Aggregation::kSum : Aggregation::kMax;
+          c.by = StrList(v, q);
+        }
+        if (key == "layer") {
+          c.layer = Str(v, q);
+          if (c.layer != "application" && c.layer != "platform" && c.layer != "resources" &&
+              c.layer != "data") {
+            Fail(v, q,
+                 "expected application, platform, resources or data, got \"" + c.layer + "\"");
+          }
+        }
+        if (key == "prior") {
+          c.prior = Double(v, q);
+          if (!(c.prior > 0 && c.prior <= 1)) Fail(v, q, "expected a number in (0, 1]");
+        }
+        if (key == "bad_direction") c.bad_direction = Direction3(v, q);
+      }
+      if (c.selector.empty()) Fail(n, Join(p, "selector"), "missing (a PromQL series selector)");
+    }
+    if (c.name.empty()) {
+      auto m = remote_read::ParseSelector(c.selector);
+      if (m.ok()) {
+        for (const auto& x : *m) {
+          if (x.name == "__name__" && x.type == remote_read::MatchType::kEqual) c.name = x.value;
+        }
+      }
+      if (c.name.empty()) c.name = c.selector;
+    }
+    return c;
+  }
+  // "up" (+1), "down" (-1) or "either" (0).
+  int Direction3(const YAML::Node& v, const std::string& q) const {
+    std::string d = Str(v, q);
+    if (d == "up") return 1;
+    if (d == "down") return -1;
+    if (d == "either") return 0;
+    Fail(v, q, "expected up, down or either, got \"" + d + "\"");
+  }
+
   void RootCause(const YAML::Node& n, const std::string& p, RootCauseConfig* r) const {
     r->enabled = true;
     if (n.IsNull()) return;
-    CheckKeys(n, p, {"enabled", "candidates", "baseline", "max_shift", "top"});
+    CheckKeys(n, p,
+              {"enabled", "candidates", "extra_candidates", "baseline", "window", "max_shift",
+               "top", "match_labels", "target_direction", "max_targets"});
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
       std::string q = Join(p, key);
       const YAML::Node& v = kv.second;
       if (key == "enabled") r->enabled = Bool(v, q);
-      if (key == "candidates") {
-        if (!v.IsSequence()) Fail(v, q, "expected a list of selectors");
+      if (key == "candidates" || key == "extra_candidates") {
+        if (!v.IsSequence()) Fail(v, q, "expected a list of selectors or candidate mappings");
+        auto* list = key == "candidates" ? &r->candidates : &r->extra_candidates;
         for (size_t i = 0; i < v.size(); ++i) {
-          r->candidates.push_back(Str(v[i], q + "[" + std::to_string(i) + "]"));
+          list->push_back(Candidate(v[i], q + "[" + std::to_string(i) + "]"));
         }
       }
       if (key == "baseline") r->baseline = Dur(v, q);
+      if (key == "window") r->window = Dur(v, q);
       if (key == "max_shift") r->max_shift = Dur(v, q, true);
       if (key == "top") r->top = static_cast<int>(Int(v, q, 1, 1000));
+      if (key == "match_labels") r->match_labels = StrList(v, q);
+      if (key == "target_direction") r->target_bad_direction = Direction3(v, q);
+      if (key == "max_targets") r->max_targets = static_cast<int>(Int(v, q, 1, 10000));
+    }
+  }
+
+  void CpuModel(const YAML::Node& n, const std::string& p, CpuModelConfig* c) const {
+    c->enabled = true;
+    if (n.IsNull()) return;
+    CheckKeys(n, p,
+              {"enabled", "broker_label", "cpu", "features", "ridge_lambda", "anomaly_sigma",
+               "min_samples"});
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(p, key);
+      const YAML::Node& v = kv.second;
+      if (key == "enabled") c->enabled = Bool(v, q);
+      if (key == "broker_label") c->broker_label = Str(v, q);
+      if (key == "cpu") c->cpu = Selector(v, q, false);
+      if (key == "features") {
+        CheckKeys(v, q,
+                  {"leader_bytes_in", "leader_bytes_out", "replication_bytes_in",
+                   "produce_requests", "fetch_requests", "messages_in"});
+        static const char* kNames[] = {"leader_bytes_in",      "leader_bytes_out",
+                                       "replication_bytes_in", "produce_requests",
+                                       "fetch_requests",       "messages_in"};
+        c->features = DefaultCpuFeatures();
+        for (int i = 0; i < 6; ++i) {
+          if (v[kNames[i]]) c->features[i] = Selector(v[kNames[i]], Join(q, kNames[i]), true);
+        }
+      }
+      if (key == "ridge_lambda") {
+        c->ridge_lambda = Double(v, q);
+        if (c->ridge_lambda < 0) Fail(v, q, "expected a number >= 0");
+      }
+      if (key == "anomaly_sigma") {
+        c->anomaly_sigma = Double(v, q);
+        if (c->anomaly_sigma <= 0) Fail(v, q, "expected a positive number");
+      }
+      if (key == "min_samples") c->min_samples = static_cast<int>(Int(v, q, 8, 100000000));
+    }
+  }
+
+  void Recommendations(const YAML::Node& n, const std::string& p, RecommendationsConfig* r) const {
+    r->enabled = true;
+    if (n.IsNull()) return;
+    CheckKeys(n, p,
+              {"enabled", "group_label", "topic_label", "committed_offset", "lag", "members",
+               "partitions", "lag_sla", "headroom", "min_lag", "min_samples", "peak_window",
+               "forecast", "max_partitions"});
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(p, key);
+      const YAML::Node& v = kv.second;
+      if (key == "enabled") r->enabled = Bool(v, q);
+      if (key == "group_label") r->group_label = Str(v, q);
+      if (key == "topic_label") r->topic_label = Str(v, q);
+      if (key == "committed_offset") r->committed_offset = Selector(v, q, false);
+      if (key == "lag") r->lag = Selector(v, q, false);
+      if (key == "members") r->members = Selector(v, q, false);
+      if (key == "partitions") r->partitions = Selector(v, q, false);
+      if (key == "lag_sla") r->lag_sla = Dur(v, q);
+      if (key == "headroom") {
+        r->headroom = Double(v, q);
+        if (r->headroom < 0) Fail(v, q, "expected a number >= 0");
+      }
+      if (key == "min_lag") {
+        r->min_lag = Double(v, q);
+        if (r->min_lag <= 0) Fail(v, q, "expected a positive number");
+      }
+      if (key == "min_samples") r->min_samples = static_cast<int>(Int(v, q, 1, 1000000));
+      if (key == "peak_window") r->peak_window = Dur(v, q);
+      if (key == "max_partitions") r->max_partitions = static_cast<int>(Int(v, q, 1, 1000000));
+      if (key == "forecast") {
+        if (v.IsScalar()) {
+          r->forecast = Bool(v, q);
+          continue;
+        }
+        r->forecast = true;
+        CheckKeys(v, q, {"enabled", "model", "horizon", "step", "season"});
+        if (v["enabled"]) r->forecast = Bool(v["enabled"], Join(q, "enabled"));
+        if (v["model"]) {
+          r->forecast_model = Str(v["model"], Join(q, "model"));
+          static const std::set<std::string> kModels = {"auto",  "ets",     "arima",
+                                                        "theta", "prophet", "snaive"};
+          if (!kModels.count(r->forecast_model)) {
+            Fail(v["model"], Join(q, "model"),
+                 "expected auto, ets, arima, theta, prophet or snaive, got \"" + r->forecast_model +
+                     "\"");
+          }
+        }
+        if (v["horizon"]) r->forecast_horizon = Dur(v["horizon"], Join(q, "horizon"));
+        if (v["step"]) r->forecast_step = Dur(v["step"], Join(q, "step"));
+        if (v["season"]) r->forecast_season = Dur(v["season"], Join(q, "season"), true);
+        if (r->forecast_season.count() % r->forecast_step.count() != 0) {
+          Fail(v, Join(q, "season"), "must be a multiple of forecast.step");
+        }
+        if (r->forecast_horizon < r->forecast_step) {
+          Fail(v, Join(q, "horizon"), "must be at least forecast.step");
+        }
+      }
+    }
+  }
+
+  void Placement(const YAML::Node& n, const std::string& p, PlacementConfig* c) const {
+    c->broker_failure = c->add_broker = c->rebalance = true;
+    if (n.IsNull()) return;
+    CheckKeys(n, p,
+              {"broker_failure", "add_broker", "rebalance", "replica_info", "broker_info",
+               "partition_offset", "topic_bytes_in", "topic_bytes_out", "rate_window", "min_isr",
+               "topic_min_isr", "unclean_leader_election", "max_moves"});
+    for (const auto& kv : n) {
+      std::string key = kv.first.Scalar();
+      std::string q = Join(p, key);
+      const YAML::Node& v = kv.second;
+      if (key == "broker_failure") c->broker_failure = Bool(v, q);
+      if (key == "add_broker") c->add_broker = Bool(v, q);
+      if (key == "rebalance") c->rebalance = Bool(v, q);
+      if (key == "replica_info") c->replica_info = Selector(v, q, false);
+      if (key == "broker_info") c->broker_info = Selector(v, q, false);
+      if (key == "partition_offset") c->partition_offset = Selector(v, q, false);
+      if (key == "topic_bytes_in") c->topic_bytes_in = Selector(v, q, true);
+      if (key == "topic_bytes_out") c->topic_bytes_out = Selector(v, q, true);
+      if (key == "rate_window") c->rate_window = Dur(v, q);
+      if (key == "min_isr") c->default_min_isr = static_cast<int>(Int(v, q, 1, 100));
+      if (key == "topic_min_isr") {
+        if (!v.IsMap()) Fail(v, q, "expected a mapping of topic to min.insync.replicas");
+        for (const auto& t : v) {
+          c->topic_min_isr[t.first.Scalar()] =
+              static_cast<int>(Int(t.second, Join(q, t.first.Scalar()), 1, 100));
+        }
+      }
+      if (key == "unclean_leader_election") c->unclean_leader_election = Bool(v, q);
+      if (key == "max_moves") c->max_moves = static_cast<int>(Int(v, q, 1, 100000));
     }
   }
 
@@ -389,7 +608,7 @@ class Parser {
     CheckKeys(n, path,
               {"name", "source", "selector", "step", "fit_window", "fit_every", "infer_every",
                "grace_period", "lookback", "transform", "labels", "max_series", "anomaly",
-               "forecast", "outliers", "rootcause"});
+               "forecast", "outliers", "rootcause", "cpu_model", "recommendations", "placement"});
     JobConfig j = defaults;
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
@@ -415,14 +634,34 @@ class Parser {
       if (key == "forecast") Forecast(v, q, &j.forecast);
       if (key == "outliers") Outliers(v, q, &j.outliers);
       if (key == "rootcause") RootCause(v, q, &j.rootcause);
+      if (key == "cpu_model") CpuModel(v, q, &j.cpu_model);
+      if (key == "recommendations") Recommendations(v, q, &j.recommendations);
+      if (key == "placement") Placement(v, q, &j.placement);
+    }
+    if (j.cpu_model.enabled && j.cpu_model.features.empty()) {
+      j.cpu_model.features = DefaultCpuFeatures();
     }
     if (j.name.empty()) Fail(n, Join(path, "name"), "missing (becomes the `for` label)");
-    if (j.selector.empty()) Fail(n, Join(path, "selector"), "missing (a PromQL series selector)");
-    if (auto m = remote_read::ParseSelector(j.selector); !m.ok()) {
-      Fail(n["selector"], Join(path, "selector"), m.status().message());
+    const bool per_series =
+        j.anomaly.enabled || j.forecast.enabled || j.outliers.enabled || j.rootcause.enabled;
+    if (j.selector.empty() && per_series) {
+      Fail(n, Join(path, "selector"),
+           "missing (a PromQL series selector; anomaly, forecast, outliers and rootcause need "
+           "one)");
     }
-    if (!j.anomaly.enabled && !j.forecast.enabled && !j.outliers.enabled && !j.rootcause.enabled) {
-      Fail(n, path, "no analysis enabled (add anomaly, forecast, outliers or rootcause)");
+    if (!j.selector.empty()) {
+      if (auto m = remote_read::ParseSelector(j.selector); !m.ok()) {
+        Fail(n["selector"], Join(path, "selector"), m.status().message());
+      }
+    }
+    if (j.rootcause.enabled && !j.anomaly.enabled) {
+      Fail(n, Join(path, "rootcause"),
+           "needs the job's anomaly analysis (ranking starts when a target scores above 1)");
+    }
+    if (!per_series && !j.HasClusterAnalyses()) {
+      Fail(n, path,
+           "no analysis enabled (add anomaly, forecast, outliers, rootcause, cpu_model, "
+           "recommendations or placement)");
     }
     if (j.fit_window < j.step * 10) {
       Fail(n, Join(path, "fit_window"), "expected at least 10 steps of history");

@@ -87,20 +87,100 @@ struct OutliersConfig {
   int min_points = 3;  // dbscan
 };
 
-struct RootCauseConfig {
-  bool enabled = false;
-  std::vector<std::string> candidates;  // selectors of candidate series (empty: Kafka default set)
-  Duration baseline{std::chrono::hours(1)};
-  Duration max_shift{std::chrono::minutes(5)};
-  int top = 5;
+enum class Transform { kNone, kRate, kDelta };
+enum class Aggregation { kNone, kSum, kMax };
+
+// One candidate family for root-cause ranking: a selector, how to turn it into a gauge, and
+// its domain description (sidecar/analysis/rootcause/rank.h CandidateInfo).
+struct CandidateConfig {
+  std::string name;  // prefix of the `candidate` label (default: the selector's metric name)
+  std::string selector;
+  Transform transform = Transform::kNone;
+  Aggregation aggregation = Aggregation::kNone;  // sum/max by `by` labels
+  std::vector<std::string> by;
+  std::string layer = "platform";  // application | platform | resources | data
+  double prior = 1.0;              // (0, 1]
+  int bad_direction = 0;           // +1 increase hurts, -1 decrease hurts, 0 either
 };
 
-enum class Transform { kNone, kRate, kDelta };
+struct RootCauseConfig {
+  bool enabled = false;
+  std::vector<CandidateConfig> candidates;  // empty: the Kafka default set (kafka_candidates.h)
+  std::vector<CandidateConfig> extra_candidates;  // appended to the default set
+  Duration baseline{std::chrono::hours(1)};
+  Duration window{std::chrono::minutes(30)};  // longest anomaly window considered
+  Duration max_shift{std::chrono::minutes(5)};
+  int top = 5;
+  // A candidate series that carries one of these labels must have the target's value for it
+  // (lag of group A is not explained by group B's consumption).
+  std::vector<std::string> match_labels{"consumergroup", "topic"};
+  int target_bad_direction = 1;  // +1: the target's rise is the problem; -1 its drop; 0 either
+  int max_targets = 20;          // targets ranked per cycle (highest anomaly score first)
+};
+
+// Broker CPU model (sidecar/analysis/models/cpu_model.h): CPU per broker regressed on load
+// features, each a counter selector turned into a per-second rate and summed per broker.
+struct CpuModelConfig {
+  bool enabled = false;
+  std::string broker_label = "broker";
+  std::string cpu = "java_lang_operatingsystem_processcpuload";
+  // In cpu_model.h CpuFeature order; an empty selector leaves that feature out (column of 0).
+  std::vector<std::string> features;
+  double ridge_lambda = 1e-4;
+  double anomaly_sigma = 3.0;
+  int min_samples = 30;
+};
+
+// Consumer capacity and partition/consumer recommendations per group and topic
+// (consumer_capacity.h, recommendations.h).
+struct RecommendationsConfig {
+  bool enabled = false;
+  std::string group_label = "consumergroup";
+  std::string topic_label = "topic";
+  std::string committed_offset = "kafka_consumergroup_current_offset_sum";
+  std::string lag = "kafka_consumergroup_lag_sum";
+  std::string members = "kafka_consumergroup_members";
+  std::string partitions = "kafka_topic_partitions";
+  Duration lag_sla{std::chrono::minutes(5)};
+  double headroom = 0.2;
+  double min_lag = 1000;  // catch-up intervals: lag at least this at both ends
+  int min_samples = 5;
+  Duration peak_window{std::chrono::hours(24)};  // recent peak when no forecast is available
+  bool forecast = true;  // forecast the input rate (ForecastConfig below) and use its peak
+  std::string forecast_model = "auto";
+  Duration forecast_horizon{std::chrono::hours(24)};
+  Duration forecast_step{std::chrono::minutes(15)};
+  Duration forecast_season{std::chrono::days(1)};  // 0: none
+  int max_partitions = 10000;
+};
+
+// Placement analyses: what-if broker failure, add one broker, rebalance plan (what_if.h,
+// rebalance_planner.h). Placement from kafka_topic_partition_replica_info, per-partition rates
+// from the partitions' end offsets and the topics' bytes in/out.
+struct PlacementConfig {
+  bool broker_failure = false;  // what-if broker failure, each broker in turn
+  bool add_broker = false;      // what adding one broker would do
+  bool rebalance = false;       // leader/replica moves
+  std::string replica_info = "kafka_topic_partition_replica_info";
+  std::string broker_info = "kafka_broker_info";  // `id` label; `rack` label when present
+  std::string partition_offset = "kafka_topic_partition_current_offset";
+  std::string topic_bytes_in = "kafka_server_brokertopicmetrics_bytesin_total{topic!=\"\"}";
+  std::string topic_bytes_out = "kafka_server_brokertopicmetrics_bytesout_total{topic!=\"\"}";
+  Duration rate_window{std::chrono::minutes(10)};  // rates are averaged over this
+  int default_min_isr = 1;
+  std::map<std::string, int> topic_min_isr;
+  bool unclean_leader_election = false;
+  int max_moves = 100;
+  // Load model weights when the job has no cpu_model: Cruise Control's static CPU weights
+  // (0.7 leader bytes in, 0.15 leader bytes out, 0.15 replication bytes in), normalised so the
+  // busiest broker's load today is 1.
+  bool enabled() const { return broker_failure || add_broker || rebalance; }
+};
 
 struct JobConfig {
-  std::string name;    // the `for` label
-  std::string source;  // name of a SourceConfig; empty: the first source
-  std::string selector;
+  std::string name;      // the `for` label
+  std::string source;    // name of a SourceConfig; empty: the first source
+  std::string selector;  // may be empty when only cpu_model/recommendations/placement run
   Duration step{std::chrono::minutes(1)};
   Duration fit_window{std::chrono::days(7)};
   Duration fit_every{std::chrono::hours(1)};
@@ -114,6 +194,13 @@ struct JobConfig {
   ForecastConfig forecast;
   OutliersConfig outliers;
   RootCauseConfig rootcause;
+  CpuModelConfig cpu_model;
+  RecommendationsConfig recommendations;
+  PlacementConfig placement;
+  // True when an analysis that works on the cluster as a whole (not per series) is enabled.
+  bool HasClusterAnalyses() const {
+    return rootcause.enabled || cpu_model.enabled || recommendations.enabled || placement.enabled();
+  }
 };
 
 struct EngineConfig {
@@ -136,6 +223,10 @@ Result<EngineConfig> LoadConfig(const std::string& path);
 // traffic, request handler idle, under-replicated partitions, CPU), reading from one source.
 // `source_type` is "remote-read" or "query-range".
 EngineConfig DefaultConfig(const std::string& source_url, const std::string& source_type);
+
+// The CPU model's default feature selectors for streamlens-exporter's names, in
+// sidecar/analysis/models/cpu_model.h CpuFeature order.
+std::vector<std::string> DefaultCpuFeatures();
 
 // Validates cross-references and values (unique job names, known sources, step <= windows...).
 // ParseConfig calls it; exposed for configs built in code.

@@ -42,6 +42,17 @@ void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
 
 }  // namespace
 
+std::vector<std::string> DefaultCpuFeatures() {
+  return {
+      "kafka_server_brokertopicmetrics_bytesin_total{topic=\"\"}",
+      "kafka_server_brokertopicmetrics_bytesout_total{topic=\"\"}",
+      "kafka_server_brokertopicmetrics_replicationbytesin_total{topic=\"\"}",
+      "kafka_network_requestmetrics_requests_total{request=\"Produce\"}",
+      "kafka_network_requestmetrics_requests_total{request=~\"FetchConsumer|FetchFollower\"}",
+      "kafka_server_brokertopicmetrics_messagesin_total{topic=\"\"}",
+  };
+}
+
 EngineConfig DefaultConfig(const std::string& source_url, const std::string& source_type) {
   EngineConfig c;
   c.origin = "<built-in default jobs>";

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "sidecar/engine/cluster_analysis.h"
 #include "sidecar/engine/grid.h"
 #include "sidecar/engine/state_io.h"
 #include "sidecar/remote_read/matcher.h"
@@ -55,6 +56,48 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     o << "t=";
     for (const auto& t : f.thresholds) o << t.value << "/" << t.label << "/" << t.above << ",";
     o << f.fit_history.count();
+  }
+  // Cluster analyses: their state (a fitted CPU model, rankings) is rebuilt when they change.
+  const auto& r = j.rootcause;
+  o << ";rootcause=" << r.enabled;
+  if (r.enabled) {
+    for (const auto* list : {&r.candidates, &r.extra_candidates}) {
+      o << "[";
+      for (const auto& c : *list) {
+        o << c.name << "|" << c.selector << "|" << static_cast<int>(c.transform) << "|"
+          << static_cast<int>(c.aggregation) << "|";
+        for (const auto& b : c.by) o << b << ",";
+        o << "|" << c.layer << "|" << c.prior << "|" << c.bad_direction << ";";
+      }
+      o << "]";
+    }
+    o << r.baseline.count() << "," << r.window.count() << "," << r.max_shift.count() << "," << r.top
+      << "," << r.target_bad_direction << "," << r.max_targets << ",m=";
+    for (const auto& l : r.match_labels) o << l << ",";
+  }
+  const auto& c = j.cpu_model;
+  o << ";cpu_model=" << c.enabled;
+  if (c.enabled) {
+    o << "," << c.broker_label << "," << c.cpu << "," << c.ridge_lambda << "," << c.anomaly_sigma
+      << "," << c.min_samples << ",f=";
+    for (const auto& x : c.features) o << x << ";";
+  }
+  const auto& rc = j.recommendations;
+  o << ";recommendations=" << rc.enabled;
+  if (rc.enabled) {
+    o << "," << rc.group_label << "," << rc.topic_label << "," << rc.committed_offset << ","
+      << rc.lag << "," << rc.members << "," << rc.partitions << "," << rc.lag_sla.count() << ","
+      << rc.headroom << "," << rc.min_lag << "," << rc.min_samples << "," << rc.peak_window.count()
+      << "," << rc.forecast << "," << rc.forecast_model << "," << rc.forecast_horizon.count() << ","
+      << rc.forecast_step.count() << "," << rc.forecast_season.count() << "," << rc.max_partitions;
+  }
+  const auto& pl = j.placement;
+  o << ";placement=" << pl.broker_failure << pl.add_broker << pl.rebalance;
+  if (pl.enabled()) {
+    o << "," << pl.replica_info << "," << pl.broker_info << "," << pl.partition_offset << ","
+      << pl.topic_bytes_in << "," << pl.topic_bytes_out << "," << pl.rate_window.count() << ","
+      << pl.default_min_isr << "," << pl.unclean_leader_election << "," << pl.max_moves << ",t=";
+    for (const auto& [t, m] : pl.topic_min_isr) o << t << "=" << m << ",";
   }
   return o.str();
 }
@@ -100,6 +143,89 @@ Status WriteFileAtomic(const std::string& path, const std::string& data) {
 
 bool Finite(double v) { return std::isfinite(v); }
 
+// A cluster analysis's view of the job's source: fetch, align to the job's grid, transform,
+// aggregate.
+class EngineFetcher final : public ClusterFetcher {
+ public:
+  EngineFetcher(HistorySource& source, const JobConfig& cfg, std::function<void(bool)> up)
+      : source_(source), cfg_(cfg), up_(std::move(up)) {}
+
+  Result<GridFrame> Fetch(const std::vector<remote_read::Matcher>& matchers, Transform transform,
+                          Aggregation aggregation, const std::vector<std::string>& by,
+                          int64_t start_ms, int64_t end_ms) override {
+    const int64_t step = cfg_.step.count();
+    start_ms = FloorToStep(start_ms, step);
+    end_ms = FloorToStep(end_ms, step);
+    if (end_ms < start_ms) return Status::Error("cluster fetch: empty range");
+    const int64_t first = start_ms - (transform != Transform::kNone ? step : 0);
+    const int64_t fetch_start = first - std::max(cfg_.lookback.count(), step);
+    auto set = source_.Fetch(matchers, fetch_start, end_ms);
+    if (!set.ok()) {
+      up_(false);
+      return set.status();
+    }
+    up_(true);
+    samples_read += set->num_samples();
+    GridFrame frame;
+    frame.start_ms = start_ms;
+    frame.step_ms = step;
+    frame.points = static_cast<size_t>((end_ms - start_ms) / step + 1);
+    std::map<LabelPairs, size_t> groups;  // aggregation key -> index in frame.series
+    std::vector<double> grid;
+    for (size_t i = 0; i < set->size(); ++i) {
+      int64_t s0 = 0;
+      if (!AlignToGrid(set->timestamps(i), set->values(i), first, end_ms, step,
+                       cfg_.lookback.count(), &s0, &grid)) {
+        continue;
+      }
+      if (transform != Transform::kNone) {
+        ApplyTransform(transform, std::numeric_limits<double>::quiet_NaN(), step, &s0, &grid);
+      }
+      LabelPairs labels;
+      for (const auto& l : set->labels(i)) {
+        labels.emplace_back(std::string(set->symbol(l.name)), std::string(set->symbol(l.value)));
+      }
+      std::sort(labels.begin(), labels.end());
+      GridSeries* dst;
+      bool fresh = true;
+      if (aggregation == Aggregation::kNone) {
+        frame.series.push_back({std::move(labels), {}});
+        dst = &frame.series.back();
+      } else {
+        LabelPairs key;
+        for (const auto& [n, v] : labels) {
+          if (std::find(by.begin(), by.end(), n) != by.end()) key.emplace_back(n, v);
+        }
+        auto [it, inserted] = groups.emplace(key, frame.series.size());
+        if (inserted) frame.series.push_back({std::move(key), {}});
+        fresh = inserted;
+        dst = &frame.series[it->second];
+      }
+      if (fresh) dst->values.assign(frame.points, std::numeric_limits<double>::quiet_NaN());
+      for (size_t k = 0; k < grid.size(); ++k) {
+        int64_t t = s0 + static_cast<int64_t>(k) * step;
+        if (t < start_ms || t > end_ms || !std::isfinite(grid[k])) continue;
+        double& v = dst->values[static_cast<size_t>((t - start_ms) / step)];
+        if (std::isnan(v) || aggregation == Aggregation::kNone) {
+          v = grid[k];
+        } else if (aggregation == Aggregation::kSum) {
+          v += grid[k];
+        } else {
+          v = std::max(v, grid[k]);
+        }
+      }
+    }
+    return frame;
+  }
+
+  uint64_t samples_read = 0;
+
+ private:
+  HistorySource& source_;
+  const JobConfig& cfg_;
+  std::function<void(bool)> up_;
+};
+
 }  // namespace
 
 // Per-series state kept between cycles.
@@ -122,6 +248,24 @@ struct SeriesState {
   std::string forecast_model;
   bool touched = false;  // present in this cycle's fetch
 };
+
+// The labels a series' results are published with: its input labels without __name__
+// (kept as `metric` when the job's selector matches several names), reserved output label names
+// prefixed with exported_, and the job's static labels. Sorted by name.
+static LabelPairs OutputLabels(const LabelPairs& input, const JobConfig& cfg, bool multi_name) {
+  std::map<std::string, std::string> labels;
+  for (const auto& [n, v] : input) {
+    if (n == "__name__") {
+      if (multi_name) labels["metric"] = v;
+    } else if (n == "for" || n == "model" || n == "horizon" || n == "threshold") {
+      labels["exported_" + n] = v;
+    } else {
+      labels[n] = v;
+    }
+  }
+  for (const auto& [n, v] : cfg.labels) labels[n] = v;
+  return LabelPairs(labels.begin(), labels.end());
+}
 
 struct Engine::Job {
   std::string name;  // set before the job is shared, never changed
@@ -150,6 +294,14 @@ struct Engine::Job {
   int64_t last_end_ms = kNever;
   bool new_series_pending = false;
   std::vector<OutlierResult> outliers;  // latest peer scores
+  // Cluster analyses (parallel vectors) and each one's latest successful output.
+  std::vector<std::unique_ptr<ClusterAnalysis>> cluster;
+  struct ClusterState {
+    bool has = false;
+    int64_t produced_ms = 0;
+    ClusterOutput out;
+  };
+  std::vector<ClusterState> cluster_state;
   std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
   mutable std::mutex stats_mu;
   JobStats stats;
@@ -205,12 +357,20 @@ Status Engine::Apply(std::shared_ptr<const EngineConfig> config) {
     job->SetCfg(std::make_shared<JobConfig>(jc));
     job->fingerprint = fp;
     job->source_name = src->name;
-    auto matchers = remote_read::ParseSelector(jc.selector);
-    if (!matchers.ok()) return matchers.status().WithContext("job \"" + jc.name + "\": selector");
-    job->matchers = std::move(*matchers);
+    if (!jc.selector.empty()) {
+      auto matchers = remote_read::ParseSelector(jc.selector);
+      if (!matchers.ok()) {
+        return matchers.status().WithContext("job \"" + jc.name + "\": selector");
+      }
+      job->matchers = std::move(*matchers);
+    }
     auto made = analyses_->Make(jc);
     if (!made.ok()) return made.status().WithContext("job \"" + jc.name + "\"");
     job->analyses = std::move(*made);
+    auto cluster = analyses_->MakeCluster(jc);
+    if (!cluster.ok()) return cluster.status().WithContext("job \"" + jc.name + "\"");
+    job->cluster = std::move(*cluster);
+    job->cluster_state.resize(job->cluster.size());
     job->stats.job = jc.name;
     job->stats.source = src->name;
     jobs.push_back(job);
@@ -378,12 +538,15 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
   if (cfg.transform != Transform::kNone && full) grid_start -= step;  // one more for the diff
 
   auto t0 = std::chrono::steady_clock::now();
-  auto fetched = source->Fetch(job.matchers, fetch_start, now_ms);
-  if (!fetched.ok()) {
-    SetSourceUp(job.source_name, false);
-    return fetched.status();
+  Result<remote_read::SeriesSet> fetched = remote_read::SeriesSet();
+  if (!job.matchers.empty()) {
+    fetched = source->Fetch(job.matchers, fetch_start, now_ms);
+    if (!fetched.ok()) {
+      SetSourceUp(job.source_name, false);
+      return fetched.status();
+    }
+    SetSourceUp(job.source_name, true);
   }
-  SetSourceUp(job.source_name, true);
   const remote_read::SeriesSet& set = *fetched;
 
   // Match fetched series to states (serial), then fit/update in parallel.
@@ -599,6 +762,15 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
   }
   job.outliers = std::move(outliers);
 
+  uint64_t cluster_samples = 0;
+  Status cluster_status =
+      RunClusterAnalyses(job, *source, now_ms, end_grid, fit_due, &cluster_samples);
+  if (job.matchers.empty() && !cluster_status.ok()) {
+    // A job of cluster analyses only: its fetches are its cycle.
+    PublishJob(job, now_ms);
+    return cluster_status;
+  }
+
   job.last_end_ms = end_grid;
   if (fit_due) job.next_fit_ms = now_ms + cfg.fit_every.count();
   job.new_series_pending = saw_new;
@@ -613,7 +785,7 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
     job.stats.fits += fits.load();
     job.stats.fit_failures += fit_failures.load();
     job.stats.series_processed += work.size();
-    job.stats.samples_read += set.num_samples();
+    job.stats.samples_read += set.num_samples() + cluster_samples;
     job.stats.series_dropped += dropped;
     job.stats.series_tracked = job.series.size();
     job.stats.state_bytes = bytes;
@@ -663,18 +835,7 @@ void Engine::PublishJob(Job& job, int64_t now_ms) {
   res->outliers = job.outliers;
   for (const SeriesState* st : ordered) {
     SeriesResult r;
-    std::map<std::string, std::string> labels;
-    for (const auto& [n, v] : st->input_labels) {
-      if (n == "__name__") {
-        if (multi_name) labels["metric"] = v;
-      } else if (n == "for" || n == "model" || n == "horizon" || n == "threshold") {
-        labels["exported_" + n] = v;
-      } else {
-        labels[n] = v;
-      }
-    }
-    for (const auto& [n, v] : cfg.labels) labels[n] = v;
-    r.labels.assign(labels.begin(), labels.end());
+    r.labels = OutputLabels(st->input_labels, cfg, multi_name);
     r.input_series = st->key;
     r.has_anomaly = st->has_anomaly && Finite(st->anomaly.score) && Finite(st->anomaly.y) &&
                     Finite(st->anomaly.yhat) && Finite(st->anomaly.yhat_lower) &&
@@ -686,6 +847,12 @@ void Engine::PublishJob(Job& job, int64_t now_ms) {
     r.forecast = st->forecast;
     r.forecast_model = st->forecast_model;
     res->series.push_back(std::move(r));
+  }
+  for (const auto& cs : job.cluster_state) {
+    if (!cs.has) continue;
+    res->extra.insert(res->extra.end(), cs.out.samples.begin(), cs.out.samples.end());
+    res->series.insert(res->series.end(), cs.out.series.begin(), cs.out.series.end());
+    res->documents.insert(res->documents.end(), cs.out.documents.begin(), cs.out.documents.end());
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (job.removed) return;
@@ -700,6 +867,64 @@ void Engine::PublishJob(Job& job, int64_t now_ms) {
     }
   }
   results_ = std::move(snap);
+}
+
+Status Engine::RunClusterAnalyses(Job& job, HistorySource& source, int64_t now_ms, int64_t end_grid,
+                                  bool fit_due, uint64_t* samples_read) {
+  if (job.cluster.empty()) return Status::Ok();
+  std::shared_ptr<const JobConfig> cfgp = job.Cfg();
+  const JobConfig& cfg = *cfgp;
+  EngineFetcher fetcher(source, cfg, [this, &job](bool up) { SetSourceUp(job.source_name, up); });
+  ClusterInput in;
+  in.job = &cfg;
+  in.now_ms = now_ms;
+  in.end_grid_ms = end_grid;
+  in.fit_due = fit_due;
+  in.fetcher = &fetcher;
+  if (cfg.rootcause.enabled) {
+    std::set<std::string> names;
+    for (const auto& [k, st] : job.series) {
+      for (const auto& [n, v] : st->input_labels) {
+        if (n == "__name__") names.insert(v);
+      }
+    }
+    for (const auto& [k, st] : job.series) {
+      const AnomalyPoint& a = st->anomaly;
+      if (!st->has_anomaly || !(a.score > 1) || !std::isfinite(a.score)) continue;
+      if (end_grid - a.t_ms > cfg.lookback.count()) continue;  // not current
+      in.targets.push_back({st->key, st->input_labels,
+                            OutputLabels(st->input_labels, cfg, names.size() > 1), a.score});
+    }
+    std::sort(in.targets.begin(), in.targets.end(),
+              [](const ClusterTarget& a, const ClusterTarget& b) {
+                return a.score != b.score ? a.score > b.score : a.key < b.key;
+              });
+    if (in.targets.size() > static_cast<size_t>(cfg.rootcause.max_targets)) {
+      in.targets.resize(static_cast<size_t>(cfg.rootcause.max_targets));
+    }
+  }
+  Status first;
+  for (size_t i = 0; i < job.cluster.size(); ++i) {
+    ClusterAnalysis& a = *job.cluster[i];
+    // With sharding, whole-cluster analyses run on shard 0 only (root cause follows its
+    // targets, which are sharded).
+    if (options_.shard.index != 0 && a.kind() != "rootcause") continue;
+    ClusterOutput out;
+    Status s = a.Run(in, &out);
+    Job::ClusterState& cs = job.cluster_state[i];
+    if (s.ok()) {
+      cs.has = true;
+      cs.produced_ms = now_ms;
+      cs.out = std::move(out);
+      continue;
+    }
+    logger_.Warn("cluster analysis failed",
+                 {{"job", cfg.name}, {"analysis", std::string(a.kind())}, {"err", s.message()}});
+    if (cs.has && now_ms - cs.produced_ms > cfg.grace_period.count()) cs = Job::ClusterState();
+    if (first.ok()) first = s;
+  }
+  *samples_read += fetcher.samples_read;
+  return first;
 }
 
 std::shared_ptr<const ResultsSnapshot> Engine::Results() const {

@@ -85,6 +85,10 @@ class Engine {
   Status SaveJob(Job& job);
   void LoadJob(Job& job);
   void PublishJob(Job& job, int64_t now_ms);
+  // Runs the job's cluster analyses (cluster_analysis.h); keeps each one's previous output on
+  // error until the grace period has passed. Returns the first error.
+  Status RunClusterAnalyses(Job& job, HistorySource& source, int64_t now_ms, int64_t end_grid,
+                            bool fit_due, uint64_t* samples_read);
   int64_t Now() const;
   void SetSourceUp(const std::string& name, bool up);
 

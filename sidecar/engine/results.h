@@ -46,12 +46,23 @@ struct ExtraSample {
   double value = 0;
 };
 
+// Evidence of a cluster analysis result for the JSON API: one JSON object with the reason and
+// the numbers (rendered by the analysis adapter).
+struct JsonDocument {
+  // "rootcause" | "recommendation" | "cpu_model" | "broker_failure" | "add_broker" |
+  // "rebalance_plan"
+  std::string kind;
+  std::string key;   // what it is about: the target series, "group/topic", the broker id, ""
+  std::string json;  // a complete JSON object
+};
+
 struct JobResults {
   std::string job;
   int64_t evaluated_ms = 0;  // time of the cycle that produced these results
   std::vector<SeriesResult> series;
   std::vector<OutlierResult> outliers;
   std::vector<ExtraSample> extra;
+  std::vector<JsonDocument> documents;
 };
 
 // Counters and gauges of one job for the self-metrics.

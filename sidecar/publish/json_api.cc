@@ -251,7 +251,107 @@ HttpResponse HandleOutliers(const engine::ResultsSnapshot& snap, const HttpReque
   return r;
 }
 
+namespace {
+
+// Appends the documents of `kind` (and `key`, when not empty) as a JSON array.
+size_t AppendDocuments(std::string* o, const engine::ResultsSnapshot& snap, const std::string& job,
+                       const std::string& kind, const std::string& key) {
+  size_t n = 0;
+  o->push_back('[');
+  for (const auto& j : snap.jobs) {
+    if (!job.empty() && j->job != job) continue;
+    for (const auto& d : j->documents) {
+      if (d.kind != kind || (!key.empty() && d.key != key)) continue;
+      if (n++) o->push_back(',');
+      o->append(d.json);
+    }
+  }
+  o->push_back(']');
+  return n;
+}
+
+}  // namespace
+
+HttpResponse HandleDocuments(const engine::ResultsSnapshot& snap, const HttpRequest& req,
+                             const std::string& kind) {
+  HttpResponse r;
+  r.body = "{\"status\":\"success\",\"data\":";
+  AppendDocuments(&r.body, snap, req.Param("for"), kind, "");
+  r.body += "}";
+  return r;
+}
+
+HttpResponse HandleRootCause(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  HttpResponse r;
+  r.body = "{\"status\":\"success\",\"data\":";
+  AppendDocuments(&r.body, snap, req.Param("for"), "rootcause", req.Param("target"));
+  r.body += "}";
+  return r;
+}
+
+HttpResponse HandleRecommendations(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  const std::string job = req.Param("for");
+  HttpResponse r;
+  std::string& o = r.body;
+  o = "{\"status\":\"success\",\"data\":{\"partitions\":";
+  AppendDocuments(&o, snap, job, "recommendation", "");
+  o += ",\"rebalance\":";
+  AppendDocuments(&o, snap, job, "rebalance_plan", "");
+  o += ",\"add_broker\":";
+  AppendDocuments(&o, snap, job, "add_broker", "");
+  o += "}}";
+  return r;
+}
+
+HttpResponse HandleBrokerFailure(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  const std::string broker = req.Param("broker");
+  if (!broker.empty()) {
+    char* end = nullptr;
+    long v = std::strtol(broker.c_str(), &end, 10);
+    if (end != broker.c_str() + broker.size() || v < 0) {
+      return Error(400, "bad_data",
+                   "broker: expected a broker id (integer >= 0), got \"" + broker + "\"");
+    }
+  }
+  HttpResponse r;
+  r.body = "{\"status\":\"success\",\"data\":";
+  size_t n = AppendDocuments(&r.body, snap, req.Param("for"), "broker_failure", broker);
+  r.body += "}";
+  if (!broker.empty() && n == 0) {
+    return Error(404, "not_found",
+                 "no what-if result for broker " + broker +
+                     " (unknown broker, or no job with placement.broker_failure has run yet)");
+  }
+  return r;
+}
+
 void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot) {
+  server.HandleGet(
+      "/api/v1/rootcause",
+      [snapshot](const HttpRequest& r) { return HandleRootCause(*snapshot(), r); },
+      "Root causes of current anomalies (JSON)");
+  server.HandleGet(
+      "/api/v1/recommendations",
+      [snapshot](const HttpRequest& r) { return HandleRecommendations(*snapshot(), r); },
+      "Recommendations: partitions, rebalance, add broker (JSON)");
+  server.HandleGet(
+      "/api/v1/whatif/broker-failure",
+      [snapshot](const HttpRequest& r) { return HandleBrokerFailure(*snapshot(), r); },
+      "What if a broker fails (JSON)");
+  server.HandleGet(
+      "/api/v1/whatif/add-broker",
+      [snapshot](const HttpRequest& r) { return HandleDocuments(*snapshot(), r, "add_broker"); },
+      "What if a broker is added (JSON)");
+  server.HandleGet(
+      "/api/v1/rebalance/plan",
+      [snapshot](const HttpRequest& r) {
+        return HandleDocuments(*snapshot(), r, "rebalance_plan");
+      },
+      "Rebalance plan with kafka-reassign-partitions JSON");
+  server.HandleGet(
+      "/api/v1/models/broker-cpu",
+      [snapshot](const HttpRequest& r) { return HandleDocuments(*snapshot(), r, "cpu_model"); },
+      "Broker CPU model (JSON)");
   server.HandleGet(
       "/api/v1/anomalies",
       [snapshot](const HttpRequest& r) { return HandleAnomalies(*snapshot(), r); },

@@ -11,6 +11,15 @@
 //       "thresholds":[{"threshold":"180","value":180,"crosses":bool,
 //                      "time_to_threshold_seconds":x|null,"breach_probability":{"1h":p,...}}]}]}
 //   GET /api/v1/outliers[?for=JOB]
+// The analysis III results (JobResults::documents, each a JSON object with its reason and
+// numbers, written by the engine's cluster analyses):
+//   GET /api/v1/rootcause[?for=JOB][&target=SERIES]   ranked causes per anomalous target
+//   GET /api/v1/recommendations[?for=JOB]
+//     {"status":"success","data":{"partitions":[..],"rebalance":[..],"add_broker":[..]}}
+//   GET /api/v1/whatif/broker-failure[?broker=N][&for=JOB]   (404 when broker N is unknown)
+//   GET /api/v1/whatif/add-broker[?for=JOB]
+//   GET /api/v1/rebalance/plan[?for=JOB]
+//   GET /api/v1/models/broker-cpu[?for=JOB]
 // Errors use Prometheus' API shape {"status":"error","errorType":"bad_data","error":"..."}.
 // Non-finite numbers are written as null. Thread-safe (reads immutable snapshots).
 #pragma once
@@ -30,6 +39,14 @@ using SnapshotFn = std::function<std::shared_ptr<const engine::ResultsSnapshot>(
 HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
 HttpResponse HandleForecasts(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
 HttpResponse HandleOutliers(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
+HttpResponse HandleRootCause(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
+HttpResponse HandleRecommendations(const engine::ResultsSnapshot& snapshot,
+                                   const HttpRequest& request);
+HttpResponse HandleBrokerFailure(const engine::ResultsSnapshot& snapshot,
+                                 const HttpRequest& request);
+// Documents of one `kind` ("add_broker", "rebalance_plan", "cpu_model") filtered by ?for=.
+HttpResponse HandleDocuments(const engine::ResultsSnapshot& snapshot, const HttpRequest& request,
+                             const std::string& kind);
 
 // Registers the handlers above on `server`.
 void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot);

@@ -45,6 +45,57 @@ class Family {
 
 constexpr char kAge[] = " Updated once per job cycle; may be up to one infer_every old.";
 
+// HELP of the cluster analyses' families (docs/metrics.md).
+std::string ExtraHelp(const std::string& family) {
+  static const std::map<std::string, std::string> kHelp = {
+      {"streamlens_rootcause_score",
+       "How well the candidate's change explains the anomalous target's (labels of the target, "
+       "for, candidate, layer), 0..1; see /api/v1/rootcause for the numbers."},
+      {"streamlens_recommended_partitions",
+       "Partitions the topic needs for the group to keep its lag under the SLA at the forecast "
+       "peak input rate; see /api/v1/recommendations."},
+      {"streamlens_recommended_consumers",
+       "Consumers the group needs to keep its lag under the SLA at the forecast peak input "
+       "rate."},
+      {"streamlens_consumer_capacity_per_consumer_messages_per_second",
+       "Messages per second one consumer of the group sustained while catching up."},
+      {"streamlens_recommendation_required_messages_per_second",
+       "Consumption rate the group needs: peak input with headroom plus draining the lag within "
+       "the SLA."},
+      {"streamlens_broker_cpu_model_r2", "Coefficient of determination of the broker CPU model."},
+      {"streamlens_broker_cpu_model_coefficient",
+       "Broker CPU ratio per unit of the load feature (per byte/s, request/s or message/s)."},
+      {"streamlens_broker_cpu_model_intercept_ratio",
+       "Broker CPU ratio the CPU model predicts at zero load."},
+      {"streamlens_broker_cpu_model_residual_stddev_ratio",
+       "Standard deviation of the CPU model's residual on its fitting data."},
+      {"streamlens_broker_cpu_model_samples", "Broker x time rows the CPU model was fitted on."},
+      {"streamlens_broker_cpu_predicted_ratio", "Broker CPU ratio explained by its current load."},
+      {"streamlens_broker_cpu_residual_ratio",
+       "Broker CPU ratio not explained by its load (observed - predicted)."},
+      {"streamlens_broker_failure_offline_partitions",
+       "Partitions that would have no leader if the broker failed."},
+      {"streamlens_broker_failure_under_min_isr_partitions",
+       "Partitions that would be online with fewer in-sync replicas than min.insync.replicas if "
+       "the broker failed."},
+      {"streamlens_broker_failure_peak_load_ratio",
+       "Highest predicted load among the surviving brokers if the broker failed (CPU ratio with "
+       "a CPU model, else relative to today's busiest broker)."},
+      {"streamlens_broker_failure_data_loss_threat",
+       "1 if a failure of the broker would leave some partition with one in-sync copy or less."},
+      {"streamlens_broker_predicted_load_ratio", "Predicted load of the broker today."},
+      {"streamlens_rebalance_proposed_moves",
+       "Leader and replica moves the rebalance plan proposes; see /api/v1/rebalance/plan."},
+      {"streamlens_rebalance_peak_load_before_ratio", "Peak predicted broker load today."},
+      {"streamlens_rebalance_peak_load_after_ratio",
+       "Peak predicted broker load after the proposed moves."},
+      {"streamlens_add_broker_peak_load_ratio",
+       "Peak predicted broker load after adding one broker and rebalancing onto it."},
+  };
+  auto it = kHelp.find(family);
+  return it != kHelp.end() ? it->second : "Analysis output " + family + ".";
+}
+
 }  // namespace
 
 ResultsCollector::ResultsCollector(SnapshotFn snapshot, StatusFn status)
@@ -123,8 +174,7 @@ std::vector<MetricFamily> ResultsCollector::Collect() const {
     for (const auto& e : job->extra) {
       auto it = extra.find(e.family);
       if (it == extra.end()) {
-        it = extra.emplace(e.family, Family(e.family, "Analysis output " + e.family + "." + a))
-                 .first;
+        it = extra.emplace(e.family, Family(e.family, ExtraHelp(e.family) + a)).first;
       }
       it->second.Add(e.labels, {}, e.value);
     }

@@ -234,6 +234,20 @@ TEST(ClusterTest, RootCausePointsAtTheInjectedProducerBurst) {
   EXPECT_TRUE(rig.Job("lag").documents.empty());
 }
 
+TEST(ClusterTest, BuiltInJobSetBuildsEveryAnalysis) {
+  Rig rig(std::make_shared<ScenarioSource>());
+  auto c = std::make_shared<EngineConfig>(DefaultConfig("http://x/api/v1/read", "remote-read"));
+  Status s = rig.engine->Apply(c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  // An empty source: every job runs, publishes nothing and fails nothing but the cluster jobs,
+  // whose inputs are missing.
+  for (const auto& j : c->jobs) (void)rig.engine->RunOnce(j.name);
+  for (const auto& j : rig.engine->Results()->jobs) {
+    EXPECT_TRUE(j->extra.empty()) << j->job;
+    EXPECT_TRUE(j->series.empty()) << j->job;
+  }
+}
+
 TEST(ClusterTest, DefaultKafkaCandidatesAreFetchableSelectors) {
   std::vector<CandidateConfig> c = DefaultRootCauseCandidates();
   ASSERT_GE(c.size(), 20u);

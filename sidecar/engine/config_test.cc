@@ -129,6 +129,82 @@ TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
   EXPECT_TRUE(has("kafka_consumergroup_lag_sum"));
   EXPECT_TRUE(has("kafka_server_brokertopicmetrics_bytesin_total"));
   EXPECT_GE(c.jobs.size(), 6u);
+  // The issue-7 analyses are part of the built-in set.
+  bool rootcause = false, cpu = false, placement = false, recommendations = false;
+  for (const auto& j : c.jobs) {
+    rootcause |= j.rootcause.enabled && j.selector == "kafka_consumergroup_lag_sum";
+    cpu |= j.cpu_model.enabled && j.cpu_model.features.size() == 6;
+    placement |= j.placement.broker_failure && j.placement.add_broker && j.placement.rebalance &&
+                 j.cpu_model.enabled;
+    recommendations |= j.recommendations.enabled && j.recommendations.forecast;
+  }
+  EXPECT_TRUE(rootcause);
+  EXPECT_TRUE(cpu);
+  EXPECT_TRUE(placement);
+  EXPECT_TRUE(recommendations);
+}
+
+TEST(ConfigTest, ClusterAnalysesParseWithDefaultsAndNeedNoSelector) {
+  auto c = ParseConfig(R"(
+sources: [{url: 'http://p/api/v1/read'}]
+jobs:
+  - name: cluster
+    cpu_model: {features: {produce_requests: ""}}
+    placement: {rebalance: false, min_isr: 2, topic_min_isr: {orders: 3}}
+    recommendations: {lag_sla: 2m, forecast: {model: ets, horizon: 6h}}
+  - name: lag
+    selector: kafka_consumergroup_lag_sum
+    anomaly: {}
+    rootcause:
+      window: 20m
+      extra_candidates:
+        - 'my_app_errors_total'
+        - {name: gc, selector: 'jvm_gc_seconds{gc="G1"}', transform: rate, sum_by: [broker], layer: resources, bad_direction: up}
+)",
+                       "t.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const JobConfig& j = c->jobs[0];
+  EXPECT_TRUE(j.selector.empty());
+  ASSERT_EQ(j.cpu_model.features.size(), 6u);
+  EXPECT_EQ(j.cpu_model.features[3], "");
+  EXPECT_EQ(j.cpu_model.features[0], DefaultCpuFeatures()[0]);
+  EXPECT_TRUE(j.placement.broker_failure);
+  EXPECT_FALSE(j.placement.rebalance);
+  EXPECT_EQ(j.placement.default_min_isr, 2);
+  EXPECT_EQ(j.placement.topic_min_isr.at("orders"), 3);
+  EXPECT_EQ(j.recommendations.lag_sla, std::chrono::minutes(2));
+  EXPECT_EQ(j.recommendations.forecast_model, "ets");
+  const RootCauseConfig& r = c->jobs[1].rootcause;
+  EXPECT_TRUE(r.candidates.empty());  // the Kafka default set, plus:
+  ASSERT_EQ(r.extra_candidates.size(), 2u);
+  EXPECT_EQ(r.extra_candidates[0].name, "my_app_errors_total");
+  EXPECT_EQ(r.extra_candidates[1].aggregation, Aggregation::kSum);
+  EXPECT_EQ(r.extra_candidates[1].by, std::vector<std::string>{"broker"});
+  EXPECT_EQ(r.extra_candidates[1].bad_direction, 1);
+  EXPECT_EQ(r.window, std::chrono::minutes(20));
+}
+
+TEST(ConfigTest, ClusterAnalysisErrorsNameLineAndKey) {
+  auto err = [](const std::string& jobs) {
+    auto c = ParseConfig("sources: [{url: 'http://p/api/v1/read'}]\njobs:\n" + jobs, "s.yaml", "");
+    return c.ok() ? std::string() : c.status().message();
+  };
+  EXPECT_NE(err("  - name: a\n    placement: {min_isr: 0}\n")
+                .find("s.yaml:4:26: jobs[0].placement.min_isr: expected an integer in [1, 100]"),
+            std::string::npos)
+      << err("  - name: a\n    placement: {min_isr: 0}\n");
+  EXPECT_NE(err("  - name: a\n    selector: x\n    rootcause: {}\n")
+                .find("jobs[0].rootcause: needs the job's anomaly analysis"),
+            std::string::npos);
+  EXPECT_NE(err("  - name: a\n    anomaly: {}\n").find("jobs[0].selector: missing"),
+            std::string::npos);
+  EXPECT_NE(err("  - name: a\n    selector: x\n    anomaly: {}\n    rootcause:\n      "
+                "candidates: [{selector: y, layer: network}]\n")
+                .find("jobs[0].rootcause.candidates[0].layer: expected application, platform"),
+            std::string::npos);
+  EXPECT_NE(err("  - name: a\n    cpu_model: {features: {disk: x}}\n")
+                .find("jobs[0].cpu_model.features.disk: unknown key"),
+            std::string::npos);
 }
 
 TEST(ConfigTest, ExampleFileInTheRepoIsValid) {

@@ -68,6 +68,8 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   Anomaly(&lag, Direction::kAbove);
   lag.anomaly.min_dev_abs = 100;
   Forecast(&lag, {});
+  // While a group's lag is anomalous, rank the Kafka default candidates (kafka_candidates.h).
+  lag.rootcause.enabled = true;
   c.jobs.push_back(lag);
 
   // Lag in seconds (streamlens-exporter's per-topic maximum): forecast against the usual SLAs.
@@ -109,6 +111,25 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   cpu.anomaly.min_dev_abs = 0.05;
   Forecast(&cpu, {{0.8, "0.8"}});
   c.jobs.push_back(cpu);
+
+  // Whole-cluster models: the broker CPU model (refitted hourly on 7 days) and, with its
+  // weights as the load model, what-if broker failure / add broker and the rebalance plan from
+  // the replica placement.
+  JobConfig cluster = Base("kafka_cluster", "");
+  cluster.infer_every = minutes(2);
+  cluster.cpu_model.enabled = true;
+  cluster.cpu_model.features = DefaultCpuFeatures();
+  cluster.placement.broker_failure = true;
+  cluster.placement.add_broker = true;
+  cluster.placement.rebalance = true;
+  c.jobs.push_back(cluster);
+
+  // Consumer capacity per group and topic, and the partitions/consumers each group needs for a
+  // 5-minute lag SLA at the forecast peak input rate.
+  JobConfig capacity = Base("consumer_capacity", "");
+  capacity.infer_every = minutes(5);
+  capacity.recommendations.enabled = true;
+  c.jobs.push_back(capacity);
 
   for (auto& j : c.jobs) j.source = "default";
   return c;

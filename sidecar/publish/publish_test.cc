@@ -136,5 +136,74 @@ TEST(PublishTest, ForecastsJson) {
   EXPECT_EQ(HandleForecasts(*snap, req).body, "{\"status\":\"success\",\"data\":[]}");
 }
 
+std::shared_ptr<ResultsSnapshot> ClusterSnapshot() {
+  auto job = std::make_shared<JobResults>();
+  job->job = "kafka_cluster";
+  job->extra = {
+      {"streamlens_broker_failure_offline_partitions",
+       {{"broker", "3"}, {"for", "kafka_cluster"}},
+       1},
+      {"streamlens_broker_cpu_model_r2", {{"for", "kafka_cluster"}}, 0.97},
+      {"streamlens_broker_cpu_predicted_ratio",
+       {{"broker", "3"}, {"for", "kafka_cluster"}},
+       std::numeric_limits<double>::infinity()},
+  };
+  job->documents = {{"broker_failure", "3", "{\"broker\":3,\"reason\":\"r3\"}"},
+                    {"broker_failure", "1", "{\"broker\":1,\"reason\":\"r1\"}"},
+                    {"rebalance_plan", "", "{\"proposed_moves\":2}"},
+                    {"add_broker", "", "{\"new_broker\":4}"},
+                    {"recommendation", "g/t", "{\"recommended_partitions\":8}"},
+                    {"rootcause", "lag{g=\"a\"}", "{\"target\":\"a\"}"},
+                    {"cpu_model", "", "{\"r2\":0.97}"}};
+  auto snap = std::make_shared<ResultsSnapshot>();
+  snap->jobs.push_back(job);
+  return snap;
+}
+
+TEST(PublishTest, ClusterFamiliesHaveHelpAndNoNonFinite) {
+  auto snap = ClusterSnapshot();
+  ResultsCollector c([snap] { return snap; }, [] { return engine::EngineStatus(); });
+  std::string text = RenderText(c.Collect());
+  EXPECT_NE(text.find("# HELP streamlens_broker_failure_offline_partitions Partitions that would "
+                      "have no leader if the broker failed."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("streamlens_broker_failure_offline_partitions{broker=\"3\",for=\"kafka_"
+                      "cluster\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("streamlens_broker_cpu_model_r2{for=\"kafka_cluster\"} 0.97"),
+            std::string::npos);
+  EXPECT_EQ(text.find("streamlens_broker_cpu_predicted_ratio"), std::string::npos);
+  EXPECT_EQ(text.find("Inf"), std::string::npos);
+}
+
+TEST(PublishTest, AnalysisThreeEndpoints) {
+  auto snap = ClusterSnapshot();
+  HttpRequest req;
+  req.params = {{"broker", "3"}};
+  HttpResponse r = HandleBrokerFailure(*snap, req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"status\":\"success\",\"data\":[{\"broker\":3,\"reason\":\"r3\"}]}");
+  req.params = {{"broker", "9"}};
+  r = HandleBrokerFailure(*snap, req);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("\"errorType\":\"not_found\""), std::string::npos);
+  req.params = {{"broker", "x1"}};
+  EXPECT_EQ(HandleBrokerFailure(*snap, req).status, 400);
+  req.params = {};
+  EXPECT_NE(HandleBrokerFailure(*snap, req).body.find("r1"), std::string::npos);
+  r = HandleRecommendations(*snap, req);
+  EXPECT_EQ(r.body,
+            "{\"status\":\"success\",\"data\":{\"partitions\":[{\"recommended_partitions\":8}],"
+            "\"rebalance\":[{\"proposed_moves\":2}],\"add_broker\":[{\"new_broker\":4}]}}");
+  EXPECT_EQ(HandleDocuments(*snap, req, "rebalance_plan").body,
+            "{\"status\":\"success\",\"data\":[{\"proposed_moves\":2}]}");
+  req.params = {{"for", "lag"}};
+  EXPECT_EQ(HandleRootCause(*snap, req).body, "{\"status\":\"success\",\"data\":[]}");
+  req.params = {{"target", "lag{g=\"a\"}"}};
+  EXPECT_EQ(HandleRootCause(*snap, req).body,
+            "{\"status\":\"success\",\"data\":[{\"target\":\"a\"}]}");
+}
+
 }  // namespace
 }  // namespace streamlens::publish

@@ -23,13 +23,15 @@ std::vector<DetectorSpec> Specs() {
   // last 10 points, seasonal once a period is found in the data's autocorrelation (first look
   // at 500 points, again at 1000 and 2000 for longer cycles and for a second, longer period that
   // makes the scorer multi-seasonal), normalised by the long-run distribution of this series'
-  // raw scores (likelihood with a 2000-point memory), reported only when it exceeds every score
-  // of the previous 100 points.
+  // raw scores (a 2000-point memory; the excess over the median scaled by the 99th percentile
+  // minus the median, so heavy-tailed series need proportionally larger deviations), reported
+  // only when it exceeds every score of the previous 100 points.
   DetectorSpec def = base;
   def.name = "streamlens";
   def.scorer.level_window = 10;
   def.long_window = 2000;
   def.short_window = 1;
+  def.tail_quantile = 0.99;
   def.onset_window = 100;
   def.repeat_factor = 0.0;
   def.auto_period_probe = 500;
@@ -42,6 +44,7 @@ std::vector<DetectorSpec> Specs() {
   one_look.scorer.level_window = 20;
   one_look.onset_window = 50;
   one_look.period_probe_max = 0;
+  one_look.tail_quantile = 0;
   specs.push_back(one_look);
 
   DetectorSpec nonseasonal = def;
@@ -143,6 +146,10 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.short_window = static_cast<int>(v);
       else if (k == "onset")
         spec.onset_window = static_cast<int>(v);
+      else if (k == "tailq")
+        spec.tail_quantile = v;
+      else if (k == "margin")
+        spec.onset_margin = v;
       else if (k == "repeat")
         spec.repeat_factor = v;
       else if (k == "diff")
@@ -177,10 +184,10 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
                                      CausalScorer diff)
     : spec_(spec), level_(std::move(level)), diff_(std::move(diff)) {
   recent_.assign(static_cast<size_t>(std::max(spec.onset_window, 0)), 0.0);
-  level_lik_.Init(spec.long_window, spec.short_window);
-  var_lik_.Init(spec.long_window, 1);
+  level_lik_.Init(spec.long_window, spec.short_window, spec.tail_quantile);
+  var_lik_.Init(spec.long_window, 1, spec.tail_quantile);
   next_probe_ = std::max(spec.auto_period_probe, 0);
-  shift_lik_.Init(spec.long_window, 1);
+  shift_lik_.Init(spec.long_window, 1, spec.tail_quantile);
   if (spec.shift_weight > 0) {
     shift_ring_.assign(
         static_cast<size_t>(std::max(spec.shift_history, 10) + std::max(spec.shift_window, 1)),
@@ -189,7 +196,8 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
   if (spec.var_weight > 0) var_ring_.assign(static_cast<size_t>(std::max(spec.var_window, 1)), 0);
 }
 
-void StreamingDetector::Likelihood::Init(int long_window, int short_window) {
+void StreamingDetector::Likelihood::Init(int long_window, int short_window, double tail_quantile) {
+  tail_q = tail_quantile;
   long_.assign(static_cast<size_t>(std::max(long_window, 0)), 0.0);
   short_.assign(static_cast<size_t>(std::max(short_window, 1)), 0.0);
 }
@@ -202,20 +210,31 @@ double StreamingDetector::Likelihood::Next(double raw, bool two_sided) {
   short_count = std::min(short_count + 1, short_.size());
   const double m = short_sum / static_cast<double>(short_count);
   double s = 0;
+  const double capped = std::min(raw, 1e3);
   if (long_count >= 50) {
-    const double mu = long_sum / static_cast<double>(long_count);
-    const double var = std::max(long_sq / static_cast<double>(long_count) - mu * mu, 0.0);
-    const double sd = std::max(std::sqrt(var), 1e-3);
-    s = two_sided ? std::fabs(m - mu) / sd : std::max((m - mu) / sd, 0.0);
+    if (tail_q > 0) {
+      const size_t c = sorted_.size();
+      const double med = sorted_[c / 2];
+      const double q =
+          sorted_[std::min(c - 1, static_cast<size_t>(tail_q * static_cast<double>(c)))];
+      const double scale = std::max(q - med, 1e-3);
+      s = two_sided ? std::fabs(m - med) / scale : std::max((m - med) / scale, 0.0);
+    } else {
+      const double mu = long_sum / static_cast<double>(long_count);
+      const double var = std::max(long_sq / static_cast<double>(long_count) - mu * mu, 0.0);
+      const double sd = std::max(std::sqrt(var), 1e-3);
+      s = two_sided ? std::fabs(m - mu) / sd : std::max((m - mu) / sd, 0.0);
+    }
   }
   if (long_count == long_.size()) {
     const double old = long_[long_pos];
     long_sum -= old;
     long_sq -= old * old;
+    if (tail_q > 0) sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), old));
   } else {
     ++long_count;
   }
-  const double capped = std::min(raw, 1e3);
+  if (tail_q > 0) sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), capped), capped);
   long_[long_pos] = capped;
   long_sum += capped;
   long_sq += capped * capped;
@@ -367,7 +386,9 @@ double StreamingDetector::Next(double value) {
   if (!recent_.empty()) {
     const double recent_max = *std::max_element(recent_.begin(), recent_.end());
     const double now = s;
-    if (now <= recent_max) s = now * spec_.repeat_factor;
+    // A climbing excursion makes a new maximum at every step; with onset_margin > 1 only a
+    // clear jump over the recent maximum is reported again, so one ramp is one detection.
+    if (now <= recent_max * spec_.onset_margin) s = now * spec_.repeat_factor;
     recent_[recent_pos_] = now;
     recent_pos_ = (recent_pos_ + 1) % recent_.size();
   }

@@ -31,12 +31,17 @@ struct DetectorSpec {
   CausalScorerParams scorer;
   int onset_window = 0;        // 0 = no onset emphasis
   double repeat_factor = 1.0;  // multiplier for scores that do not exceed the recent maximum
+  double onset_margin = 1.0;   // "exceed" means > onset_margin x the recent maximum (>= 1)
   double diff_weight = 0.0;    // > 0: also score jumps (robust z of first differences)
   // Anomaly likelihood (as Numenta's): how unusual the mean raw score of the last `short_window`
   // points is relative to the mean/std of raw scores over the last `long_window` points. Makes
   // scores comparable across series whose residuals have different tails. 0 = off.
   int long_window = 0;
   int short_window = 10;
+  // > 0: scale by a tail of the past instead of the standard deviation: likelihood score =
+  // (short mean - median) / (this quantile - median) of the last long_window raw scores, so a
+  // series whose scores are often large (heavy tails) needs a proportionally larger one.
+  double tail_quantile = 0.0;
   // > 0: after this many points, look for a seasonal period in the data itself (the lag of the
   // highest autocorrelation peak above 0.5, at least 4 and at most a third of the points) and, if
   // one is found, score with a seasonal scorer of that period from then on. Never derived from
@@ -84,9 +89,11 @@ class StreamingDetector {
   // Running "anomaly likelihood" of one raw channel: z of the mean of the last `short` raw
   // values against the mean/std of the last `long` raw values (before the current one).
   struct Likelihood {
-    void Init(int long_window, int short_window);
+    void Init(int long_window, int short_window, double tail_quantile);
     double Next(double raw, bool two_sided);
     std::vector<double> long_, short_;
+    std::vector<double> sorted_;  // the long window in order (tail_quantile > 0 only)
+    double tail_q = 0;
     size_t long_pos = 0, long_count = 0, short_pos = 0, short_count = 0;
     double long_sum = 0, long_sq = 0, short_sum = 0;
   };

@@ -104,5 +104,67 @@ TEST(DetectorsTest, ShiftChannelFlagsADriftTheOneStepResidualFollows) {
   EXPECT_GT(peak(sb, 2500, 2600), peak(sa, 2500, 2600));
 }
 
+TEST(DetectorsTest, TailScalingDiscountsDeviationsThatAreRoutineForTheSeries) {
+  // Same 8-sigma spike at the end of two series; in the second, such spikes happen every 40
+  // points, so its 99th percentile of scores is high and the spike is not news.
+  std::mt19937 rng(5);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> calm(2600), spiky(2600);
+  for (size_t i = 0; i < calm.size(); ++i) {
+    calm[i] = 20 + g(rng);
+    spiky[i] = 20 + g(rng) + (i % 40 == 7 ? 8 : 0);
+  }
+  calm[2590] += 8;
+  spiky[2590] += 8;
+  // Ratio of the spike's score in the spiky series to the one in the calm series.
+  auto ratio = [&](const char* name) {
+    auto spec = FindDetector(name);
+    EXPECT_TRUE(spec.ok());
+    auto a = StreamingDetector::Create(*spec);
+    auto b = StreamingDetector::Create(*spec);
+    double sa = 0, sb = 0;
+    for (size_t i = 0; i < calm.size(); ++i) {
+      const double ra = (*a)->Next(calm[i]);
+      const double rb = (*b)->Next(spiky[i]);
+      if (i == 2590) {
+        sa = ra;
+        sb = rb;
+      }
+    }
+    EXPECT_GT(sa, 0.5) << name;
+    return sb / sa;
+  };
+  const double with_tail = ratio("custom:probe=0,probemax=0,tailq=0.99");
+  const double with_sd = ratio("custom:probe=0,probemax=0,tailq=0");
+  EXPECT_LT(with_tail, 0.8);
+  EXPECT_LT(with_tail, with_sd - 0.1);
+}
+
+TEST(DetectorsTest, OnsetMarginReportsAClimbOnce) {
+  // A ramp of growing deviations: every step is a new maximum, so plain onset emphasis reports
+  // each step; with a margin only clear jumps over the recent maximum are reported.
+  std::mt19937 rng(6);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(2200);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 10 + g(rng) + (i >= 2100 && i < 2110 ? 3.0 * (i - 2099) : 0);
+  auto count_high = [&](const char* name) {
+    auto spec = FindDetector(name);
+    EXPECT_TRUE(spec.ok());
+    auto d = StreamingDetector::Create(*spec);
+    int high = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double s = (*d)->Next(x[i]);
+      if (i >= 2100 && s > 0.5) ++high;
+    }
+    return high;
+  };
+  const int plain = count_high("custom:probe=0,probemax=0");
+  const int margin = count_high("custom:probe=0,probemax=0,margin=1.5");
+  EXPECT_GE(plain, 3);
+  EXPECT_GE(margin, 1);
+  EXPECT_LT(margin, plain);
+}
+
 }  // namespace
 }  // namespace streamlens::analysis

@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 int RunNabScoreCommand(int argc, const char* const* argv) {
   std::string results, labels_path = "../shared/data/nab/labels/combined_windows.json";
   bool verbose = false;
+  std::string split = "all";
+  double threshold = -1;
   FlagSet flags("streamlens-sidecar nab-score",
                 "Scores NAB results files (timestamp,value,anomaly_score,label) against label "
                 "windows with NAB's profiles and a corpus-wide threshold sweep.");
@@ -28,12 +30,21 @@ int RunNabScoreCommand(int argc, const char* const* argv) {
                "folder of one detector's results: <category>/<det>_<file>.csv");
   flags.String("labels", &labels_path, "NAB labels/combined_windows.json");
   flags.Bool("verbose", &verbose, "also print the per-category breakdown");
+  flags.String("files", &split,
+               "all, odd or even: score only the files at odd/even positions (0-based) in path "
+               "order, the tuning/held-out split used in BENCHMARKS.md");
+  flags.Double("threshold", &threshold,
+               "score at this threshold for every profile instead of sweeping for the best one "
+               "(e.g. held-out files at the threshold chosen on the tuning files); < 0 = sweep");
   Status st = flags.Parse(argc, argv, 1);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
     return 0;
   }
   if (st.ok() && results.empty()) st = Status::Error("--results is required");
+  if (st.ok() && split != "all" && split != "odd" && split != "even") {
+    st = Status::Error("--files must be all, odd or even, got \"" + split + "\"");
+  }
   if (!st.ok()) {
     std::cerr << "nab-score: " << st.message() << "\n";
     return 2;
@@ -54,6 +65,11 @@ int RunNabScoreCommand(int argc, const char* const* argv) {
   if (files.empty()) {
     std::cerr << "nab-score: --results: no .csv files under " << results << "\n";
     return 1;
+  }
+  if (split != "all") {
+    std::vector<fs::path> kept;
+    for (size_t i = split == "odd" ? 1 : 0; i < files.size(); i += 2) kept.push_back(files[i]);
+    files = std::move(kept);
   }
   std::vector<analysis::NabFileInput> inputs;
   for (const fs::path& path : files) {
@@ -99,9 +115,9 @@ int RunNabScoreCommand(int argc, const char* const* argv) {
     in.windows = std::move(w.value());
     inputs.push_back(std::move(in));
   }
-  std::printf("nab-score: files=%zu\n", inputs.size());
+  std::printf("nab-score: files=%zu (%s)\n", inputs.size(), split.c_str());
   for (const analysis::NabProfile& prof : analysis::NabProfiles()) {
-    const analysis::NabScore s = analysis::ScoreNab(inputs, prof);
+    const analysis::NabScore s = analysis::ScoreNab(inputs, prof, threshold);
     std::printf("%-20s score=%.2f threshold=%.6g raw=%.3f windows=%d detected=%d fp=%d\n",
                 s.profile.c_str(), s.normalized, s.threshold, s.raw, s.windows, s.detected,
                 s.false_positives);

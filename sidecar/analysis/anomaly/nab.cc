@@ -27,7 +27,8 @@ const std::vector<NabProfile>& NabProfiles() {
 
 int NabProbation(int rows) { return std::min(static_cast<int>(std::floor(0.15 * rows)), 750); }
 
-NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& pr) {
+NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& pr,
+                  double fixed_threshold) {
   const double max_tp = ScaledSigmoid(-1.0);
   std::vector<Row> rows;
   std::vector<int> window_category;
@@ -110,6 +111,7 @@ NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& pr) 
     }
   }
 
+  if (fixed_threshold >= 0) best_threshold = fixed_threshold;
   NabScore out;
   out.profile = pr.name;
   out.threshold = best_threshold;

@@ -49,7 +49,10 @@ struct NabScore {
 // Probationary rows not scored: min(floor(0.15 * rows), 750).
 int NabProbation(int rows);
 
-// Scores the corpus with the threshold that maximises the profile's total.
-NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& profile);
+// Scores the corpus with the threshold that maximises the profile's total, or, when
+// `fixed_threshold` >= 0, with that threshold (detections are scores >= it): used to score
+// held-out files at a threshold chosen on other files.
+NabScore ScoreNab(const std::vector<NabFileInput>& files, const NabProfile& profile,
+                  double fixed_threshold = -1);
 
 }  // namespace streamlens::analysis

@@ -46,6 +46,13 @@ TEST(NabTest, LateDetectionAndFalsePositivesFollowTheFormulas) {
   EXPECT_EQ(s.false_positives, 2);
   EXPECT_NEAR(s.normalized, 100.0 * (tp + fp + 1.0) / 2.0, 1e-9);
   EXPECT_DOUBLE_EQ(s.threshold, 0.9);
+  // At a fixed threshold above the scores nothing is detected: the null score.
+  NabScore fixed = ScoreNab({f}, std_profile, 0.95);
+  EXPECT_DOUBLE_EQ(fixed.threshold, 0.95);
+  EXPECT_EQ(fixed.detected, 0);
+  EXPECT_NEAR(fixed.normalized, 0.0, 1e-12);
+  // A fixed threshold below them gives the same as the sweep here.
+  EXPECT_NEAR(ScoreNab({f}, std_profile, 0.5).raw, tp + fp, 1e-12);
 }
 
 }  // namespace

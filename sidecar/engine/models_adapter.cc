@@ -10,8 +10,9 @@
 //              At each refit learns every group/topic's consumer capacity from catch-up periods
 //              in fit_window and forecasts its input rate (d(committed + lag)/dt, averaged into
 //              forecast.step buckets); each cycle recommends consumers and partitions for the lag
-//              SLA from the forecast peak (the recent peak when the forecast fails or is off),
-//              the current lag, members and partitions.
+//              SLA from the forecast peak (never below the latest bucket's input rate; the
+//              recent peak when the forecast fails or is off), the current lag, members and
+//              partitions.
 // placement    Each cycle reads the replica placement and ISR (replica_info), brokers
 //              (broker_info), per-partition message rates (rate of the end offsets over
 //              rate_window) and per-topic bytes in/out (split over a topic's partitions by their
@@ -19,7 +20,8 @@
 //              one broker, and plans a rebalance. The load model comes from the job's cpu_model
 //              when it has one (loads are CPU ratios); otherwise Cruise Control's static weights
 //              (0.7 leader bytes in, 0.15 leader bytes out, 0.15 replication bytes in) scaled so
-//              the busiest broker today has load 1.
+//              the busiest broker today has load 1 (leader messages in when there are no byte
+//              rates).
 //              replica_info carries the role but not the assignment order, so replicas are
 //              ordered leader first, then followers by broker id.
 #include <algorithm>
@@ -530,9 +532,16 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
     for (double v : f->mean) {
       if (std::isfinite(v)) peak = std::max(peak, v);
     }
-    l->input_peak = peak;
-    l->from_forecast = true;
+    // The rate the group absorbs now is a floor: a forecast that expects the input to fall
+    // (e.g. a mean-reverting model right after a jump) must not shrink the recommendation
+    // below what is needed today.
     l->forecast_model = f->model;
+    if (peak >= y.back()) {
+      l->input_peak = peak;
+      l->from_forecast = true;
+    } else {
+      l->input_peak = y.back();
+    }
 #endif
   }
 
@@ -802,12 +811,22 @@ class PlacementAnalysis final : public ClusterAnalysis {
     if (!loads.ok()) return loads.status().WithContext("placement");
     double peak = 0;
     for (const auto& l : *loads) peak = std::max(peak, l.predicted);
+    *source = "static_weights_relative_to_busiest_broker";
+    if (peak <= 0) {
+      // No byte rates (topic_bytes_in/out absent): leader messages in are the load.
+      m = md::BrokerLoadModel();
+      m.messages_in = 1;
+      loads = md::ComputeBrokerLoads(parts, brokers, m);
+      if (!loads.ok()) return loads.status().WithContext("placement");
+      for (const auto& l : *loads) peak = std::max(peak, l.predicted);
+      *source = "leader_messages_in_relative_to_busiest_broker";
+    }
     if (peak > 0) {
       m.leader_bytes_in /= peak;
       m.leader_bytes_out /= peak;
       m.replication_bytes_in /= peak;
+      m.messages_in /= peak;
     }
-    *source = "static_weights_relative_to_busiest_broker";
     return m;
   }
 

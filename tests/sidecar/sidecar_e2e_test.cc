@@ -7,6 +7,11 @@
 //   - two shards cover all series exactly once;
 //   - reload good (POST /-/reload, SIGHUP) and bad (keeps the running config);
 //   - restart with --storage.path resumes from the saved state without refitting.
+// and, in a second test, the analysis III results over a backfilled Kafka history (exporter
+// metric names) with an injected producer burst on one topic:
+//   - the root cause of the consumer group's anomalous lag is that topic's input rate;
+//   - the partition/consumer recommendation has the numbers the backlog implies;
+//   - what-if broker failure from the replica placement; all through /metrics and the JSON API.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -339,9 +344,8 @@ TEST_F(SidecarE2E, ScoresForecastsShardsReloadRestart) {
   std::string q;
   ASSERT_TRUE(WaitFor(
       [&] {
-        q = Http(
-            "http://127.0.0.1:" + std::to_string(p2) +
-            "/api/v1/query?query=count(streamlens_anomaly_score%7Bfor%3D%22lag%22%7D)");
+        q = Http("http://127.0.0.1:" + std::to_string(p2) +
+                 "/api/v1/query?query=count(streamlens_anomaly_score%7Bfor%3D%22lag%22%7D)");
         return q.find("\"" + std::to_string(kSeries) + "\"]") != std::string::npos;
       },
       60s))
@@ -396,6 +400,227 @@ TEST_F(SidecarE2E, ScoresForecastsShardsReloadRestart) {
   fits = Lines(metrics, "streamlens_sidecar_series_fits_total{for=\"lag\"}");
   ASSERT_EQ(fits.size(), 1u);
   EXPECT_EQ(ValueOf(fits[0]), 0) << "restart refitted instead of resuming";
+}
+
+// Group "billing" consumes "orders" at up to 120 msg/s (2 consumers x 60). Input is 60 msg/s,
+// with 20-minute bursts of 200 msg/s (backlogs the group drains: its capacity shows) and, in the
+// last 25 minutes, a producer burst of 400 msg/s: the injected incident.
+struct KafkaHistory {
+  static double Input(int64_t before_end) {  // minutes before the end of history
+    if (before_end < 25) return 400;
+    for (int64_t b : {150, 330, 510, 690}) {
+      if (before_end <= b && before_end > b - 20) return 200;
+    }
+    return 60;
+  }
+};
+
+TEST_F(SidecarE2E, RootCauseRecommendationAndWhatIfOverKafkaHistory) {
+  std::string data = tmp_.File("kdata");
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  t_end_ = now / kMin * kMin - kMin;
+  const int minutes = 12 * 60;
+  const int64_t t_start = t_end_ - (minutes - 1) * kMin;
+  std::map<int64_t, std::string> blocks;
+  double end_offset = 0, committed = 0, audit = 0;
+  double orders_in[3] = {0, 0, 0}, audit_in[3] = {0, 0, 0};
+  double lag_at_end = 0;
+  for (int64_t t = t_start; t <= t_end_; t += kMin) {
+    const int64_t before = (t_end_ - t) / kMin;
+    const int64_t m = t / kMin;
+    const double input = KafkaHistory::Input(before);
+    end_offset += input * 60;
+    committed += std::min(120.0 * 60, end_offset - committed);
+    audit += 30 * 60;
+    std::string& b = blocks[t / 7200];
+    char buf[256];
+    auto line = [&](const char* series, double v) {
+      char out[320];
+      std::snprintf(out, sizeof out, "%s %.6f %lld\n", series, v, static_cast<long long>(t));
+      b += out;
+    };
+    line("kafka_consumergroup_lag_sum{consumergroup=\"billing\",topic=\"orders\"}",
+         end_offset - committed);
+    line("kafka_consumergroup_current_offset_sum{consumergroup=\"billing\",topic=\"orders\"}",
+         committed);
+    line("kafka_consumergroup_lag_sum{consumergroup=\"search\",topic=\"audit\"}",
+         50 + Noise(1, m) * 2);
+    line("kafka_consumergroup_current_offset_sum{consumergroup=\"search\",topic=\"audit\"}", audit);
+    line("kafka_consumergroup_members{consumergroup=\"billing\"}", 2);
+    line("kafka_consumergroup_members{consumergroup=\"search\"}", 1);
+    line("kafka_topic_partitions{topic=\"orders\"}", 4);
+    line("kafka_topic_partitions{topic=\"audit\"}", 2);
+    for (int k = 0; k < 3; ++k) {
+      const std::string br = std::to_string(k + 1);
+      orders_in[k] += input * 20 + Noise(10 + k, m);
+      audit_in[k] += 10 * 60 + Noise(20 + k, m);
+      line(("kafka_server_brokertopicmetrics_messagesin_total{broker=\"" + br +
+            "\",topic=\"orders\"}")
+               .c_str(),
+           orders_in[k]);
+      line(("kafka_server_brokertopicmetrics_messagesin_total{broker=\"" + br +
+            "\",topic=\"audit\"}")
+               .c_str(),
+           audit_in[k]);
+      line(("java_lang_operatingsystem_processcpuload{broker=\"" + br + "\"}").c_str(),
+           0.3 + 0.0025 * Noise(30 + k, m));
+      line(("kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_oneminuterate{"
+            "broker=\"" +
+            br + "\"}")
+               .c_str(),
+           0.8 + 0.0025 * Noise(40 + k, m));
+    }
+    if (before < 60) {  // placement: current state is enough
+      for (int p = 0; p < 4; ++p) {
+        int leader = p % 3 + 1, follower = (p + 1) % 3 + 1;
+        for (int r = 0; r < 2; ++r) {
+          std::snprintf(buf, sizeof buf,
+                        "kafka_topic_partition_replica_info{broker=\"%d\",in_sync=\"true\","
+                        "partition=\"%d\",role=\"%s\",topic=\"orders\"}",
+                        r == 0 ? leader : follower, p, r == 0 ? "leader" : "follower");
+          line(buf, 1);
+        }
+        std::snprintf(buf, sizeof buf,
+                      "kafka_topic_partition_current_offset{partition=\"%d\",topic=\"orders\"}", p);
+        line(buf, end_offset / 4);
+      }
+      line(
+          "kafka_topic_partition_replica_info{broker=\"3\",in_sync=\"true\",partition=\"0\","
+          "role=\"leader\",topic=\"audit\"}",
+          1);
+      line("kafka_topic_partition_current_offset{partition=\"0\",topic=\"audit\"}", audit);
+      for (int k = 1; k <= 3; ++k) {
+        std::snprintf(buf, sizeof buf, "kafka_broker_info{address=\"b%d:9092\",id=\"%d\"}", k, k);
+        line(buf, 1);
+      }
+    }
+    lag_at_end = end_offset - committed;
+  }
+  int i = 0;
+  for (auto& [w, text] : blocks) {
+    std::string file = tmp_.File("k" + std::to_string(i++) + ".txt");
+    std::ofstream(file) << text << "# EOF\n";
+    CommandResult r =
+        RunCommand({"promtool", "tsdb", "create-blocks-from", "openmetrics", file, data}, "", 120s);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  prom_port_ = FreePort();
+  std::string prom_cfg = tmp_.File("kprometheus.yml");
+  std::ofstream(prom_cfg) << "global:\n  scrape_interval: 1m\n";
+  Subprocess prom(
+      {"prometheus", "--config.file=" + prom_cfg, "--storage.tsdb.path=" + data,
+       "--storage.tsdb.retention.time=100y",
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_), "--log.level=warn"},
+      tmp_.File("kprometheus.log"));
+  ASSERT_TRUE(WaitForHttp200("http://127.0.0.1:" + std::to_string(prom_port_) + "/-/ready", 60s))
+      << prom.Log();
+
+  // The built-in jobs' analyses, on a 12 h window (the backfill is shorter than 7 days).
+  std::string cfg = tmp_.File("kafka.yaml");
+  std::ofstream(cfg) << "global: {fit_window: 12h}\n"
+                        "jobs:\n"
+                        "  - name: consumer_lag\n"
+                        "    selector: kafka_consumergroup_lag_sum\n"
+                        "    anomaly: {direction: above, min_dev_abs: 1000}\n"
+                        "    rootcause: {}\n"
+                        "  - name: consumer_capacity\n"
+                        "    recommendations: {lag_sla: 5m, forecast: {horizon: 1h}}\n"
+                        "  - name: kafka_cluster\n"
+                        "    placement: {min_isr: 2}\n";
+  const int port = FreePort();
+  auto sidecar = StartSidecar(port, cfg, {}, "ksidecar.log");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string metrics;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        metrics = Metrics(port);
+        return !Lines(metrics, "streamlens_rootcause_score{").empty() &&
+               !Lines(metrics, "streamlens_recommended_partitions{").empty() &&
+               !Lines(metrics, "streamlens_broker_failure_offline_partitions{").empty();
+      },
+      60s))
+      << sidecar->Log() << metrics;
+
+  // Root cause: the best candidate is the orders topic's input rate, layer data.
+  std::regex rc(R"re(streamlens_rootcause_score\{(.*)\} ([0-9.e+-]+))re");
+  std::string best_labels;
+  double best = -1;
+  for (const auto& l : Lines(metrics, "streamlens_rootcause_score{")) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(l, m, rc)) << l;
+    EXPECT_NE(l.find("consumergroup=\"billing\""), std::string::npos) << l;
+    if (std::stod(m[2]) > best) {
+      best = std::stod(m[2]);
+      best_labels = m[1];
+    }
+  }
+  EXPECT_NE(best_labels.find("candidate=\"topic_messages_in{topic=\\\"orders\\\"}\""),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(best_labels.find("layer=\"data\""), std::string::npos) << best_labels;
+  std::string json = Http(base + "/api/v1/rootcause?for=consumer_lag");
+  EXPECT_NE(
+      json.find(
+          "\"causes\":[{\"rank\":1,\"candidate\":\"topic_messages_in{topic=\\\"orders\\\"}\""),
+      std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"reason\":\"topic_messages_in{topic=\\\"orders\\\"} rose by"),
+            std::string::npos)
+      << json;
+
+  // Recommendation: one consumer sustains 60 msg/s; draining today's lag within 5 minutes alone
+  // needs lag/300/60 consumers, and the forecast peak input of the next hour (the input has just
+  // jumped to 400 msg/s and the model may extrapolate that) adds at most 3 x 400 x 1.2 / 60.
+  auto parts = Lines(metrics,
+                     "streamlens_recommended_partitions{consumergroup=\"billing\",for=\"consumer_"
+                     "capacity\",topic=\"orders\"}");
+  ASSERT_EQ(parts.size(), 1u) << metrics;
+  const double drain = std::ceil(lag_at_end / 300 / 60);
+  EXPECT_GE(ValueOf(parts[0]), drain) << parts[0] << " lag " << lag_at_end;
+  EXPECT_LE(ValueOf(parts[0]), drain + 24) << parts[0];
+  auto cap = Lines(metrics,
+                   "streamlens_consumer_capacity_per_consumer_messages_per_second{"
+                   "consumergroup=\"billing\"");
+  ASSERT_EQ(cap.size(), 1u);
+  EXPECT_NEAR(ValueOf(cap[0]), 60, 3);
+  EXPECT_TRUE(Lines(metrics, "streamlens_recommended_partitions{consumergroup=\"search\"").empty())
+      << "capacity of a group that never lagged cannot be known";
+  json = Http(base + "/api/v1/recommendations");
+  // The forecast of the next hour, or today's rate when the forecast expects less.
+  EXPECT_TRUE(std::regex_search(json, std::regex(R"re("reason":"(forecast|recent) peak input)re")))
+      << json;
+  // The published number follows from the numbers in the JSON.
+  std::smatch pm;
+  ASSERT_TRUE(std::regex_search(json, pm, std::regex(R"re("input_rate_peak":([0-9.e+-]+))re")));
+  const double peak = std::stod(pm[1]);
+  EXPECT_GE(peak, 350) << json;
+  ASSERT_TRUE(std::regex_search(json, pm, std::regex(R"re("current_lag":([0-9.e+-]+))re")));
+  EXPECT_NEAR(std::stod(pm[1]), lag_at_end, 1);
+  EXPECT_EQ(ValueOf(parts[0]),
+            std::max(4.0, std::ceil((peak * 1.2 + lag_at_end / 300) / ValueOf(cap[0]) - 1e-9)))
+      << json;
+  EXPECT_NE(json.find("\"capacity_learned\":false"), std::string::npos) << json;
+
+  // What-if: audit-0 lives on broker 3 only.
+  auto off = Lines(metrics, "streamlens_broker_failure_offline_partitions{broker=\"3\"");
+  ASSERT_EQ(off.size(), 1u) << metrics;
+  EXPECT_EQ(ValueOf(off[0]), 1);
+  int code = 0;
+  json = Http(base + "/api/v1/whatif/broker-failure?broker=3", "GET", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(json.find("\"offline\":[{\"topic\":\"audit\",\"partition\":0}]"), std::string::npos)
+      << json;
+  Http(base + "/api/v1/whatif/broker-failure?broker=7", "GET", &code);
+  EXPECT_EQ(code, 404);
+  json = Http(base + "/api/v1/rebalance/plan", "GET", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(json.find("\"reassignment\":{\"version\":1"), std::string::npos) << json;
+
+  CommandResult lint = RunCommand({"promtool", "check", "metrics"}, Metrics(port), 30s);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  EXPECT_EQ(lint.output, "");
 }
 
 }  // namespace

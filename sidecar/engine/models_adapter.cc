@@ -630,7 +630,7 @@ class PlacementAnalysis final : public ClusterAnalysis {
                                   WithJob({{"broker", std::to_string(l.broker)}}, job),
                                   l.predicted});
         }
-        std::string o = "{";
+        std::string o = "{\"kind\":\"rebalance\",";
         header(&o);
         PlanJson(&o, *plan);
         o += "}";
@@ -658,7 +658,7 @@ class PlacementAnalysis final : public ClusterAnalysis {
         if (first.ok()) first = add.status().WithContext("placement: add broker");
       } else {
         out->samples.push_back({"streamlens_add_broker_peak_load_ratio", base, add->peak_after});
-        std::string o = "{";
+        std::string o = "{\"kind\":\"add_broker\",";
         header(&o);
         json::KeyNum(&o, "new_broker", add->new_broker.id);
         json::KeyStr(&o, "new_broker_rack", add->new_broker.rack);

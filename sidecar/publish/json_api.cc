@@ -293,13 +293,19 @@ HttpResponse HandleRecommendations(const engine::ResultsSnapshot& snap, const Ht
   const std::string job = req.Param("for");
   HttpResponse r;
   std::string& o = r.body;
-  o = "{\"status\":\"success\",\"data\":{\"partitions\":";
-  AppendDocuments(&o, snap, job, "recommendation", "");
-  o += ",\"rebalance\":";
-  AppendDocuments(&o, snap, job, "rebalance_plan", "");
-  o += ",\"add_broker\":";
-  AppendDocuments(&o, snap, job, "add_broker", "");
-  o += "}}";
+  o = "{\"status\":\"success\",\"data\":[";
+  size_t n = 0;
+  for (const char* kind : {"recommendation", "rebalance_plan", "add_broker"}) {
+    for (const auto& j : snap.jobs) {
+      if (!job.empty() && j->job != job) continue;
+      for (const auto& d : j->documents) {
+        if (d.kind != kind) continue;
+        if (n++) o.push_back(',');
+        o += d.json;
+      }
+    }
+  }
+  o += "]}";
   return r;
 }
 

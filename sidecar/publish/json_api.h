@@ -15,7 +15,8 @@
 // numbers, written by the engine's cluster analyses):
 //   GET /api/v1/rootcause[?for=JOB][&target=SERIES]   ranked causes per anomalous target
 //   GET /api/v1/recommendations[?for=JOB]
-//     {"status":"success","data":{"partitions":[..],"rebalance":[..],"add_broker":[..]}}
+//     {"status":"success","data":[..]}: every item has "kind" ("partitions", "rebalance",
+//     "add_broker") and "reason"
 //   GET /api/v1/whatif/broker-failure[?broker=N][&for=JOB]   (404 when broker N is unknown)
 //   GET /api/v1/whatif/add-broker[?for=JOB]
 //   GET /api/v1/rebalance/plan[?for=JOB]

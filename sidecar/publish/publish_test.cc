@@ -194,8 +194,8 @@ TEST(PublishTest, AnalysisThreeEndpoints) {
   EXPECT_NE(HandleBrokerFailure(*snap, req).body.find("r1"), std::string::npos);
   r = HandleRecommendations(*snap, req);
   EXPECT_EQ(r.body,
-            "{\"status\":\"success\",\"data\":{\"partitions\":[{\"recommended_partitions\":8}],"
-            "\"rebalance\":[{\"proposed_moves\":2}],\"add_broker\":[{\"new_broker\":4}]}}");
+            "{\"status\":\"success\",\"data\":[{\"recommended_partitions\":8},"
+            "{\"proposed_moves\":2},{\"new_broker\":4}]}");
   EXPECT_EQ(HandleDocuments(*snap, req, "rebalance_plan").body,
             "{\"status\":\"success\",\"data\":[{\"proposed_moves\":2}]}");
   req.params = {{"for", "lag"}};

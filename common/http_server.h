@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -57,6 +58,17 @@ struct HttpResponse {
 };
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// A telemetry response made of immutable byte strings shared by pointer with the daemon that
+// rendered them, so a scrape copies and re-encodes nothing. `content_encoding` is empty when the
+// pieces are plain exposition text, or "gzip" when their concatenation is one gzip stream.
+struct SharedBody {
+  std::vector<std::shared_ptr<const std::string>> pieces;
+  std::string content_encoding;
+};
+
+// True when an Accept-Encoding header value accepts gzip ("gzip", "x-gzip" or "*", without q=0).
+bool AcceptsGzip(std::string_view accept_encoding);
+
 class HttpServer {
  public:
   // Loads and validates the web config (if any). Errors name the file and key.
@@ -69,6 +81,11 @@ class HttpServer {
   // serialize their snapshot once per collection instead of once per scrape. The provider must
   // append complete families (with HELP/TYPE) that no collectable also exposes.
   void AddTextProvider(std::function<void(std::string* out)> provider);
+  // Serves the telemetry path from `provider` instead of the collectables and text providers:
+  // called once per scrape with whether the client accepts gzip, its pieces are written as they
+  // are (the server neither copies nor compresses them) with Content-Length, Content-Encoding
+  // when set, and Vary: Accept-Encoding. For daemons that keep a pre-rendered snapshot.
+  void SetMetricsBodyProvider(std::function<SharedBody(bool accepts_gzip)> provider);
   void SetReadyCheck(std::function<bool()> ready);
   // Called for POST /-/reload; an error becomes a 500 with the message.
   void SetReloadHandler(std::function<Status()> reload);
@@ -95,6 +112,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::vector<std::function<void(std::string*)>> text_providers_;
+  std::function<SharedBody(bool)> body_provider_;
   std::function<bool()> ready_;
   std::function<Status()> reload_;
   std::vector<std::pair<std::string, std::string>> links_;

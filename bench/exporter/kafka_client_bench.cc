@@ -94,6 +94,29 @@ BENCHMARK(BM_GroupOffsetsExplicit)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// A first collection against the mock: `range(0)` groups each scanned over all 10,000
+// partitions (the mock cannot answer "all partitions"), requests cut at range(1) partitions.
+void BM_FullScanGroups(benchmark::State& state) {
+  Env& e = GetEnv();
+  e.client->set_offsets_chunk(static_cast<size_t>(state.range(1)));
+  std::vector<std::string> groups;
+  for (int g = 0; g < state.range(0); ++g) groups.push_back("group-" + std::to_string(g));
+  std::vector<std::optional<std::vector<kafka::TopicPartitions>>> req(groups.size(), e.all);
+  for (auto _ : state) {
+    auto r = e.client->ListGroupOffsets(groups, req, std::chrono::seconds(30));
+    if (!r[0].status.ok()) state.SkipWithError(r[0].status.message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0) * 10000);
+}
+BENCHMARK(BM_FullScanGroups)
+    ->Args({20, 500})
+    ->Args({20, 200})
+    ->Args({20, 100})
+    ->Args({20, 50})
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
 }  // namespace streamlens::exporter
 

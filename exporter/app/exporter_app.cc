@@ -1,5 +1,7 @@
 #include "exporter/app/exporter_app.h"
 
+#include <prometheus/text_serializer.h>
+
 #include "common/build_info.h"
 #include "exporter/kafka/kafka_collector.h"
 
@@ -15,6 +17,11 @@ void RegisterExporterFlags(FlagSet& flags, ExporterConfig* c) {
              "Collect cluster state and consumer lag through librdkafka.");
   flags.Bool("collector.jolokia", &c->collector_jolokia,
              "Collect broker JMX metrics through Jolokia (needs --jolokia.url).");
+  flags.Int(
+      "web.gzip-level", &c->gzip_level,
+      "zlib level (1-9) of the gzip copy of each snapshot, compressed once per collection and "
+      "served to scrapers that send Accept-Encoding: gzip (Prometheus does); 0 serves plain "
+      "text only.");
   kafka::RegisterKafkaFlags(flags, &c->kafka);
 #if STREAMLENS_HAVE_JOLOKIA
   jolokia::RegisterJolokiaFlags(flags, &c->jolokia);
@@ -31,8 +38,14 @@ Result<std::shared_ptr<CollectionScheduler>> ExporterApp::Build() const {
     return Status::Error("--collect.interval: expected at least 100ms, got " +
                          FormatDuration(config_.collect_interval));
   }
+  if (config_.gzip_level < 0 || config_.gzip_level > 9) {
+    return Status::Error("--web.gzip-level: expected 0 (off) to 9, got " +
+                         std::to_string(config_.gzip_level));
+  }
   auto scheduler = std::make_shared<CollectionScheduler>(
-      SchedulerOptions{.interval = config_.collect_interval}, logger_);
+      SchedulerOptions{.interval = config_.collect_interval,
+                       .gzip_level = static_cast<int>(config_.gzip_level)},
+      logger_);
   int collectors = 0;
   if (config_.collector_kafka) {
     kafka::KafkaCollectorOptions ko;
@@ -73,8 +86,10 @@ Result<std::unique_ptr<ExporterApp>> ExporterApp::Create(const ExporterConfig& c
 }
 
 void ExporterApp::Attach(HttpServer& server) {
-  server.AddCollectable(process_);
-  server.AddTextProvider([this](std::string* out) { scheduler_.load()->AppendText(out); });
+  server.SetMetricsBodyProvider([this](bool gzip) {
+    const std::string process = prometheus::TextSerializer().Serialize(process_->Collect());
+    return scheduler_.load()->Body(gzip, process);
+  });
   server.SetReadyCheck([this] { return Ready(); });
   server.SetReloadHandler([this] { return Reload(); });
 }

@@ -2,11 +2,13 @@
 // when built in and given --jolokia.url), the collection scheduler that runs them in the
 // background, and their wiring into the daemon's HTTP server.
 //
-// The HTTP server serves the scheduler's last snapshots through a text provider, so a scrape is a
-// memory copy. /-/ready turns 200 after the first successful collection of the primary collector
-// (kafka, or jolokia when kafka is disabled). Reload() (SIGHUP, POST /-/reload) rebuilds the
-// collectors - re-reading the SASL/Jolokia password files and the Jolokia rules file - and swaps
-// them in only when that succeeds; the lag history and lag-health windows restart with them.
+// The HTTP server serves the scheduler's last snapshots through a body provider: a scrape gets
+// the pre-rendered snapshot (or its pre-compressed gzip segment) by pointer plus a few KB of
+// self and process metrics rendered on the spot, so it copies nothing of the snapshot. /-/ready
+// turns 200 after the first successful collection of the primary collector (kafka, or jolokia when
+// kafka is disabled). Reload() (SIGHUP, POST /-/reload) rebuilds the collectors - re-reading the
+// SASL/Jolokia password files and the Jolokia rules file - and swaps them in only when that
+// succeeds; the lag history and lag-health windows restart with them.
 //
 // Thread-safety: Create/Attach/Start/Stop from main's thread; Reload() may come from the HTTP
 // server's threads or main's and is serialised internally.
@@ -38,6 +40,7 @@ inline constexpr char kDefaultListenAddress[] = ":9644";
 struct ExporterConfig {
   DaemonFlags daemon;
   std::chrono::milliseconds collect_interval{std::chrono::seconds(30)};
+  int64_t gzip_level = 1;  // --web.gzip-level
   bool collector_kafka = true;
   bool collector_jolokia = true;
   kafka::KafkaOptions kafka;
@@ -56,8 +59,9 @@ class ExporterApp {
   static Result<std::unique_ptr<ExporterApp>> Create(const ExporterConfig& config, Logger logger);
   ~ExporterApp();
 
-  // Registers the snapshot text provider, the process collector, the ready check and the reload
-  // handler on `server` (before server.Start()). `server` must outlive this app's Stop().
+  // Registers the snapshot body provider (which includes the process metrics), the ready check
+  // and the reload handler on `server` (before server.Start()). `server` must outlive this app's
+  // Stop().
   void Attach(HttpServer& server);
   void Start();
   void Stop();

@@ -11,6 +11,7 @@
 #include <prometheus/metric_family.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -22,10 +23,18 @@ class Collector {
   virtual ~Collector() = default;
   // Stable name used in the `collector` label and in --collector.<name> flags.
   virtual std::string Name() const = 0;
+  // A collector implements one of the two methods below; the scheduler calls CollectText().
+  //
   // Appends this cycle's families to `out`. On error, `out` may be partially filled and is
   // discarded. Sources that are partly up (e.g. one of three Jolokia brokers) return OK with what
   // they got and report per-source health (jolokia_up{broker}) in the families.
-  virtual Status Collect(std::vector<prometheus::MetricFamily>* out) = 0;
+  // Default: an error saying the collector only renders text.
+  virtual Status Collect(std::vector<prometheus::MetricFamily>* out);
+  // Appends this cycle's families to `out` as exposition text, with `help_suffix` appended to
+  // every HELP text; same error contract as Collect(). Default: Collect() serialized with
+  // AppendExposition(). Collectors with very many series override it and write text directly
+  // (TextFamily), which avoids a heap object per series.
+  virtual Status CollectText(std::string_view help_suffix, std::string* out);
 };
 
 }  // namespace streamlens::exporter

@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -52,7 +53,7 @@ const char* TypeName(prometheus::MetricType t) {
 
 }  // namespace
 
-void AppendExposition(const std::vector<prometheus::MetricFamily>& families, std::string* out) {
+void AppendExposition(std::span<const prometheus::MetricFamily> families, std::string* out) {
   size_t estimate = 0;
   for (const auto& f : families) {
     estimate += f.help.size() + 2 * f.name.size() + 32;
@@ -62,10 +63,13 @@ void AppendExposition(const std::vector<prometheus::MetricFamily>& families, std
       estimate += f.metric.size() * (f.name.size() + labels + 24);
     }
   }
-  out->reserve(out->size() + estimate);
+  // Geometric growth: callers may append family by family.
+  if (out->size() + estimate > out->capacity()) {
+    out->reserve(std::max(out->size() + estimate, 2 * out->capacity()));
+  }
   for (const auto& f : families) {
     if (f.type == prometheus::MetricType::Summary || f.type == prometheus::MetricType::Histogram) {
-      out->append(prometheus::TextSerializer().Serialize({f}));
+      out->append(prometheus::TextSerializer().Serialize(std::vector<prometheus::MetricFamily>{f}));
       continue;
     }
     out->append("# HELP ").append(f.name).push_back(' ');
@@ -93,6 +97,45 @@ void AppendExposition(const std::vector<prometheus::MetricFamily>& families, std
       out->push_back('\n');
     }
   }
+}
+
+TextFamily::TextFamily(std::string name, std::string help, prometheus::MetricType type)
+    : name_(std::move(name)), help_(std::move(help)), type_(type) {}
+
+void TextFamily::Add(Labels labels, double value) {
+  body_.append(name_);
+  if (labels.size() > 0) {
+    body_.push_back('{');
+    bool first = true;
+    for (const auto& [name, v] : labels) {
+      if (!first) body_.push_back(',');
+      first = false;
+      body_.append(name).append("=\"");
+      AppendEscaped(v, true, &body_);
+      body_.push_back('"');
+    }
+    body_.push_back('}');
+  }
+  body_.push_back(' ');
+  AppendValue(value, &body_);
+  body_.push_back('\n');
+  ++samples_;
+}
+
+void TextFamily::MoveTo(std::string_view help_suffix, std::string* out) {
+  if (samples_ > 0) {
+    const size_t need =
+        out->size() + body_.size() + 2 * name_.size() + help_.size() + help_suffix.size() + 32;
+    if (need > out->capacity()) out->reserve(std::max(need, 2 * out->capacity()));
+    out->append("# HELP ").append(name_).push_back(' ');
+    AppendEscaped(help_, false, out);
+    AppendEscaped(help_suffix, false, out);
+    out->append("\n# TYPE ").append(name_).push_back(' ');
+    out->append(TypeName(type_)).push_back('\n');
+    out->append(body_);
+  }
+  std::string().swap(body_);
+  samples_ = 0;
 }
 
 }  // namespace streamlens::exporter

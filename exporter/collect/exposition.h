@@ -5,16 +5,45 @@
 // (HELP and label values escaped, values in shortest round-trip form, NaN/+Inf/-Inf) but appends
 // into one preallocated string instead of going through an ostream, which matters at 100k+
 // series. Summary and histogram families are delegated to prometheus::TextSerializer.
-// Pure function, thread-safe.
+// AppendExposition is a pure function, thread-safe.
 #pragma once
 
 #include <prometheus/metric_family.h>
 
+#include <initializer_list>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace streamlens::exporter {
 
-void AppendExposition(const std::vector<prometheus::MetricFamily>& families, std::string* out);
+void AppendExposition(std::span<const prometheus::MetricFamily> families, std::string* out);
+
+// One gauge, counter or untyped family written straight to exposition text as samples are added,
+// for collectors with 100k+ series: no MetricFamily/ClientMetric objects and no heap allocation
+// per sample (the body string grows geometrically). Output is byte-identical to
+// AppendExposition() for the same family. Not thread-safe; one per family and cycle.
+class TextFamily {
+ public:
+  using Labels = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+  // `type` must be Gauge, Counter or Untyped.
+  TextFamily(std::string name, std::string help, prometheus::MetricType type);
+  // Appends one sample; label values are escaped, names are written as given.
+  void Add(Labels labels, double value);
+  size_t samples() const { return samples_; }
+  void Reserve(size_t bytes) { body_.reserve(bytes); }
+  // Appends HELP (help + help_suffix), TYPE and the samples to `out`, then frees the body.
+  // Appends nothing for a family without samples.
+  void MoveTo(std::string_view help_suffix, std::string* out);
+
+ private:
+  std::string name_;
+  std::string help_;
+  prometheus::MetricType type_;
+  std::string body_;
+  size_t samples_ = 0;
+};
 
 }  // namespace streamlens::exporter

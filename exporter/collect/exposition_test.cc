@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "exporter/collect/parse_exposition_for_test.h"
+
 namespace streamlens::exporter {
 namespace {
 
@@ -47,6 +49,59 @@ TEST(ExpositionTest, ValuesRoundTrip) {
   AppendExposition(f, &out);
   const auto pos = out.rfind("g ");
   EXPECT_EQ(std::stod(out.substr(pos + 2)), 1795665888.048592);
+}
+
+TEST(TextFamilyTest, ByteIdenticalToAppendExpositionWithHelpSuffix) {
+  prometheus::MetricFamily f{"g", "Help \\ x", prometheus::MetricType::Gauge, {}};
+  prometheus::ClientMetric m;
+  m.label = {{"consumergroup", "a\"b\\c\nd"}, {"partition", "7"}};
+  m.gauge.value = 12.5;
+  f.metric.push_back(m);
+  m.label = {};
+  m.gauge.value = -std::numeric_limits<double>::infinity();
+  f.metric.push_back(m);
+  f.help += " (suffix\n)";
+  std::string want;
+  AppendExposition(std::vector<prometheus::MetricFamily>{f}, &want);
+
+  TextFamily t("g", "Help \\ x", prometheus::MetricType::Gauge);
+  t.Add({{"consumergroup", "a\"b\\c\nd"}, {"partition", "7"}}, 12.5);
+  t.Add({}, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(t.samples(), 2u);
+  std::string got = "x 1\n";
+  t.MoveTo(" (suffix\n)", &got);
+  EXPECT_EQ(got, "x 1\n" + want);
+  EXPECT_EQ(t.samples(), 0u);  // moved out
+}
+
+TEST(TextFamilyTest, EmptyFamilyWritesNothingAndCounterType) {
+  TextFamily empty("e", "E.", prometheus::MetricType::Gauge);
+  std::string out;
+  empty.MoveTo(" (s)", &out);
+  EXPECT_EQ(out, "");
+  TextFamily c("c_total", "C.", prometheus::MetricType::Counter);
+  c.Add({{"a", "1"}}, 3);
+  c.MoveTo("", &out);
+  EXPECT_EQ(out, "# HELP c_total C.\n# TYPE c_total counter\nc_total{a=\"1\"} 3\n");
+}
+
+TEST(ParseExpositionForTest, RoundTripsLabelsValuesAndTypes) {
+  TextFamily t("g", "G.", prometheus::MetricType::Gauge);
+  t.Add({{"a", "x\"y\\z\nw"}, {"b", ""}}, 0.25);
+  TextFamily u("u", "U.", prometheus::MetricType::Untyped);
+  u.Add({}, 4);
+  std::string out;
+  t.MoveTo("", &out);
+  u.MoveTo("", &out);
+  const auto fams = ParseExpositionForTest(out);
+  ASSERT_EQ(fams.size(), 2u);
+  EXPECT_EQ(fams[0].type, prometheus::MetricType::Gauge);
+  ASSERT_EQ(fams[0].metric.size(), 1u);
+  EXPECT_EQ(fams[0].metric[0].label[0].value, "x\"y\\z\nw");
+  EXPECT_EQ(fams[0].metric[0].label[1].value, "");
+  EXPECT_EQ(fams[0].metric[0].gauge.value, 0.25);
+  EXPECT_EQ(fams[1].type, prometheus::MetricType::Untyped);
+  EXPECT_EQ(fams[1].metric[0].untyped.value, 4);
 }
 
 }  // namespace

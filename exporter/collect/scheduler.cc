@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "exporter/collect/exposition.h"
+#include "exporter/collect/gzip_stream.h"
 
 namespace streamlens::exporter {
 
@@ -23,12 +24,24 @@ std::string IntervalText(std::chrono::milliseconds d) {
 
 }  // namespace
 
+// One collector's last published collection: exposition text and its deflate segment.
+struct CollectionScheduler::Snapshot {
+  std::shared_ptr<const std::string> text;
+  DeflateSegment gzip;  // empty when gzip is off or the text is empty
+};
+
+std::shared_ptr<const CollectionScheduler::Snapshot> CollectionScheduler::EmptySnapshot() {
+  auto s = std::make_shared<Snapshot>();
+  s->text = std::make_shared<const std::string>();
+  return s;
+}
+
 struct CollectionScheduler::Entry {
   std::unique_ptr<Collector> collector;
   CollectorOptions options;
   std::string name;
-  // Published snapshot; replaced atomically.
-  std::atomic<std::shared_ptr<const std::string>> text;
+  // Published snapshot; replaced atomically, never modified.
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot;
   // Self-metrics, guarded by stats_mu.
   mutable std::mutex stats_mu;
   double last_success_time = 0;  // wall clock seconds of the last successful collection
@@ -53,16 +66,19 @@ void CollectionScheduler::Add(std::unique_ptr<Collector> collector, CollectorOpt
   e->name = collector->Name();
   e->collector = std::move(collector);
   e->options = std::move(options);
-  e->text.store(std::make_shared<const std::string>());
+  e->snapshot.store(EmptySnapshot());
   entries_.push_back(std::move(e));
 }
 
 bool CollectionScheduler::RunCollector(Entry* e) {
-  std::vector<prometheus::MetricFamily> families;
+  const std::string note = " (collected in the background every " +
+                           IntervalText(options_.interval) +
+                           "; values may be up to one interval old)";
+  auto rendered = std::make_shared<std::string>();
   const auto start = std::chrono::steady_clock::now();
   Status status;
   try {
-    status = e->collector->Collect(&families);
+    status = e->collector->CollectText(note, rendered.get());
   } catch (const std::exception& ex) {
     status = Status::Error(std::string("collector threw: ") + ex.what());
   } catch (...) {
@@ -72,25 +88,24 @@ bool CollectionScheduler::RunCollector(Entry* e) {
   const Logger log = logger_.With({{"collector", e->name}});
 
   if (status.ok()) {
-    const std::string note = " (collected in the background every " +
-                             IntervalText(options_.interval) +
-                             "; values may be up to one interval old)";
-    for (auto& f : families) f.help += note;
-    auto rendered = std::make_shared<std::string>();
-    AppendExposition(families, rendered.get());
-    std::shared_ptr<const std::string> text = std::move(rendered);
-    families.clear();
-    families.shrink_to_fit();
-    e->text.store(std::move(text));
+    // Trimmed to size: the snapshot lives for a whole interval.
+    rendered->shrink_to_fit();
+    auto snapshot = std::make_shared<Snapshot>();
+    if (options_.gzip_level > 0 && !rendered->empty()) {
+      snapshot->gzip = DeflateSegmentOf(*rendered, options_.gzip_level);
+    }
+    snapshot->text = std::move(rendered);
+    e->snapshot.store(std::move(snapshot));
     e->ever_succeeded.store(true);
     // Collections build and free large transient structures; hand the freed pages back so the
     // resident size reflects the snapshot, not the peak of the last cycle.
     malloc_trim(0);
   } else {
+    rendered.reset();
     std::lock_guard<std::mutex> lock(e->stats_mu);
     if (e->last_success_time > 0 &&
         now - e->last_success_time > std::chrono::duration<double>(options_.stale_after).count()) {
-      e->text.store(std::make_shared<const std::string>());
+      e->snapshot.store(EmptySnapshot());
     }
   }
 
@@ -232,16 +247,47 @@ std::string CollectionScheduler::SelfMetricsText() const {
 }
 
 void CollectionScheduler::AppendText(std::string* out) const {
-  std::vector<std::shared_ptr<const std::string>> parts;
+  std::vector<std::shared_ptr<const Snapshot>> parts;
   size_t total = 0;
   for (const auto& e : entries_) {
-    parts.push_back(e->text.load());
-    total += parts.back()->size();
+    parts.push_back(e->snapshot.load());
+    total += parts.back()->text->size();
   }
   const std::string self = SelfMetricsText();
   out->reserve(out->size() + total + self.size());
-  for (const auto& p : parts) out->append(*p);
+  for (const auto& p : parts) out->append(*p->text);
   out->append(self);
+}
+
+SharedBody CollectionScheduler::Body(bool gzip, std::string_view extra_text) const {
+  std::vector<std::shared_ptr<const Snapshot>> snaps;
+  snaps.reserve(entries_.size());
+  bool compressed = gzip && options_.gzip_level > 0;
+  for (const auto& e : entries_) {
+    snaps.push_back(e->snapshot.load());
+    const Snapshot& s = *snaps.back();
+    if (!s.text->empty() && !s.gzip.bytes) compressed = false;
+  }
+  std::string tail = SelfMetricsText();
+  tail.append(extra_text);
+  SharedBody body;
+  if (compressed) {
+    std::vector<const DeflateSegment*> segments;
+    for (const auto& s : snaps) segments.push_back(&s->gzip);
+    // The segments' byte strings are owned by their snapshots (held by the body's pieces).
+    body.pieces = AssembleGzip(segments, tail, options_.gzip_level);
+    if (!body.pieces.empty()) {
+      body.content_encoding = "gzip";
+      return body;
+    }
+  }
+  for (const auto& s : snaps) {
+    if (s->text->empty()) continue;
+    // Aliasing pointer: keeps the snapshot alive while the body is being written.
+    body.pieces.push_back(std::shared_ptr<const std::string>(s, s->text.get()));
+  }
+  body.pieces.push_back(std::make_shared<const std::string>(std::move(tail)));
+  return body;
 }
 
 }  // namespace streamlens::exporter

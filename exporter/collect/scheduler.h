@@ -2,10 +2,12 @@
 // complete snapshot of each, so a scrape never waits on Kafka or Jolokia.
 //
 // Each collector gets its own thread. After a successful Collect() its families are serialized
-// to exposition text once (HELP gets a note that values may be up to one interval old) and
-// published with an atomic shared_ptr swap; AppendText() (the HTTP server's text provider) only
-// concatenates the published strings plus a few self-metrics, so a scrape costs a memcpy of the
-// snapshot whatever the cluster size.
+// to exposition text once (HELP gets a note that values may be up to one interval old),
+// compressed once into a standalone deflate segment (gzip_stream.h, unless gzip_level is 0) and
+// published as one immutable snapshot with an atomic shared_ptr swap. Body() hands a scrape the
+// published snapshots by pointer plus a freshly rendered tail (self-metrics and the caller's
+// extra text, a few KB), as plain text or as one gzip stream, so a scrape copies, serializes
+// and compresses nothing of the snapshot whatever the cluster size.
 //
 // Failures: a failing collector keeps its last good snapshot until it is older than
 // `stale_after`, then serves nothing (so Prometheus marks the series stale rather than showing
@@ -27,9 +29,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "common/http_server.h"
 #include "common/log.h"
 #include "exporter/collect/collector.h"
 
@@ -40,6 +44,9 @@ struct SchedulerOptions {
   std::chrono::milliseconds retry_min{std::chrono::seconds(1)};
   // 0: three intervals.
   std::chrono::milliseconds stale_after{0};
+  // zlib level (1-9) of the per-snapshot gzip segment served to clients that accept gzip;
+  // 0: no gzip (always plain text). 1 compresses 10 MB of exposition in ~0.1 s to ~4%.
+  int gzip_level = 1;
 };
 
 struct CollectorOptions {
@@ -68,9 +75,15 @@ class CollectionScheduler {
   bool Succeeded(const std::string& name) const;
   // Appends the snapshots and the self-metrics as exposition text.
   void AppendText(std::string* out) const;
+  // One scrape's body: the snapshots, then the self-metrics and `extra_text` (complete families
+  // not in any snapshot, e.g. process metrics). A gzip stream when `gzip` is set and gzip is
+  // enabled, plain text otherwise. The snapshots' bytes are shared with the body, not copied.
+  SharedBody Body(bool gzip, std::string_view extra_text) const;
 
  private:
   struct Entry;
+  struct Snapshot;
+  static std::shared_ptr<const Snapshot> EmptySnapshot();
   void RunLoop(Entry* e);
   bool RunCollector(Entry* e);
   std::string SelfMetricsText() const;

@@ -322,39 +322,62 @@ std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
     std::chrono::milliseconds timeout) {
   std::vector<GroupOffsets> out(groups.size());
   if (groups.empty()) return out;
-  // One request per group, or per chunk of an explicit list: OffsetFetch handling grows faster
-  // than linearly with the number of partitions (see the benchmark), so lists are cut.
+  // One request per group, or per chunk of an explicit list: OffsetFetch handling grows
+  // quadratically with the number of partitions in librdkafka (see offsets_chunk_), so lists
+  // are cut. Requests are described by where their partitions start in the group's list and built
+  // only when submitted, so at most max_in_flight_ partition lists exist at a time (a first full
+  // scan of 100 groups x 10,000 partitions would otherwise hold a million list elements).
   struct Request {
     size_t group;
-    PartitionList list;  // null: all partitions
+    size_t topic = 0;  // first partition: (*partitions[group])[topic].partitions[index]
+    size_t index = 0;
+    size_t count = 0;  // partitions in this request
+    bool all = false;  // ask for all partitions (null list)
   };
   std::vector<Request> requests;
   for (size_t i = 0; i < groups.size(); ++i) {
     out[i].group = groups[i];
     if (i >= partitions.size() || !partitions[i].has_value()) {
-      requests.push_back({i, nullptr});
+      requests.push_back({.group = i, .all = true});
       continue;
     }
-    PartitionList current;
-    for (const auto& t : *partitions[i]) {
-      for (int32_t p : t.partitions) {
-        if (!current) {
-          current.reset(rd_kafka_topic_partition_list_new(static_cast<int>(offsets_chunk_)));
+    const auto& tps = *partitions[i];
+    Request current{.group = i};
+    for (size_t t = 0; t < tps.size(); ++t) {
+      for (size_t j = 0; j < tps[t].partitions.size(); ++j) {
+        if (current.count == 0) {
+          current.topic = t;
+          current.index = j;
         }
-        rd_kafka_topic_partition_list_add(current.get(), t.topic.c_str(), p);
-        if (static_cast<size_t>(current->cnt) >= offsets_chunk_) {
-          requests.push_back({i, std::move(current)});
+        if (++current.count >= offsets_chunk_) {
+          requests.push_back(current);
+          current.count = 0;
         }
       }
     }
-    if (current) requests.push_back({i, std::move(current)});
+    if (current.count > 0) requests.push_back(current);
   }
+  auto build = [&](const Request& r) -> PartitionList {
+    if (r.all) return nullptr;
+    const auto& tps = *partitions[r.group];
+    PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(r.count)));
+    size_t t = r.topic, j = r.index;
+    for (size_t n = 0; n < r.count; ++n) {
+      while (j >= tps[t].partitions.size()) {
+        ++t;
+        j = 0;
+      }
+      rd_kafka_topic_partition_list_add(l.get(), tps[t].topic.c_str(), tps[t].partitions[j++]);
+    }
+    return l;
+  };
   Queue q(rd_kafka_queue_new(h_->rk));
   size_t submitted = 0, completed = 0;
   std::vector<bool> answered(requests.size(), false);
   auto submit = [&](size_t k) {
-    rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(
-        groups[requests[k].group].c_str(), requests[k].list.get());
+    PartitionList list = build(requests[k]);
+    rd_kafka_ListConsumerGroupOffsets_t* req =
+        rd_kafka_ListConsumerGroupOffsets_new(groups[requests[k].group].c_str(), list.get());
     AdminOptions opts =
         MakeAdminOptions(h_->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
     rd_kafka_AdminOptions_set_opaque(opts.get(), reinterpret_cast<void*>(k));

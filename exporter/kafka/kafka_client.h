@@ -128,7 +128,11 @@ class KafkaClient {
   std::unique_ptr<Handle> h_;
   Logger logger_;
   size_t watermark_chunk_ = 200;
-  size_t offsets_chunk_ = 500;
+  // librdkafka 2.0.2 matches each partition of an OffsetFetch reply to its request list with a
+  // linear search (strcmp per element), so a request costs O(n^2): 500 -> 200 made a 20-group
+  // full scan of 10,000 partitions 3.9x faster (BM_FullScanGroups); below ~100 the per-request
+  // overhead wins again.
+  size_t offsets_chunk_ = 200;
   size_t max_in_flight_ = 64;
 };
 

@@ -6,37 +6,24 @@
 #include <set>
 #include <sstream>
 
+#include "exporter/collect/exposition.h"
+
 namespace streamlens::exporter::kafka {
 
 namespace {
 
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 double WallSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-MetricFamily Gauge(std::string name, std::string help) {
-  return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, {}};
+TextFamily Gauge(std::string name, std::string help) {
+  return TextFamily(std::move(name), std::move(help), MetricType::Gauge);
 }
 
-MetricFamily Untyped(std::string name, std::string help) {
-  return MetricFamily{std::move(name), std::move(help), MetricType::Untyped, {}};
-}
-
-void Add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (f.type == MetricType::Counter) {
-    m.counter.value = value;
-  } else if (f.type == MetricType::Untyped) {
-    m.untyped.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  f.metric.push_back(std::move(m));
+TextFamily Untyped(std::string name, std::string help) {
+  return TextFamily(std::move(name), std::move(help), MetricType::Untyped);
 }
 
 std::vector<std::string> SplitGroups(const std::vector<std::string>& in) {
@@ -200,7 +187,7 @@ std::vector<GroupOffsets> KafkaCollector::FetchGroupOffsets(
   return res;
 }
 
-Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
+Status KafkaCollector::CollectText(std::string_view help_suffix, std::string* out) {
   ++cycle_;
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [](std::chrono::steady_clock::time_point t) {
@@ -245,42 +232,43 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
   std::unordered_map<std::string_view, size_t> topic_index;
   for (size_t i = 0; i < topics.size(); ++i) topic_index[topics[i]->name] = i;
 
-  MetricFamily brokers = Gauge("kafka_brokers", "Number of Brokers in the Kafka Cluster.");
-  MetricFamily broker_info = Gauge("kafka_broker_info", "Information about the Kafka Broker.");
-  Add(brokers, {}, static_cast<double>(md.brokers.size()));
+  TextFamily brokers = Gauge("kafka_brokers", "Number of Brokers in the Kafka Cluster.");
+  TextFamily broker_info = Gauge("kafka_broker_info", "Information about the Kafka Broker.");
+  brokers.Add({}, static_cast<double>(md.brokers.size()));
   for (const auto& b : md.brokers) {
-    Add(broker_info,
+    broker_info.Add(
         {{"address", b.host + ":" + std::to_string(b.port)}, {"id", std::to_string(b.id)}}, 1);
   }
-  MetricFamily partitions = Gauge("kafka_topic_partitions", "Number of partitions for this Topic");
-  MetricFamily current = Gauge("kafka_topic_partition_current_offset",
-                               "Current Offset of a Broker at Topic/Partition");
-  MetricFamily oldest =
+  TextFamily partitions = Gauge("kafka_topic_partitions", "Number of partitions for this Topic");
+  TextFamily current = Gauge("kafka_topic_partition_current_offset",
+                             "Current Offset of a Broker at Topic/Partition");
+  TextFamily oldest =
       Gauge("kafka_topic_partition_oldest_offset", "Oldest Offset of a Broker at Topic/Partition");
-  MetricFamily leader =
+  TextFamily leader =
       Gauge("kafka_topic_partition_leader", "Leader Broker ID of this Topic/Partition");
-  MetricFamily replicas =
+  TextFamily replicas =
       Gauge("kafka_topic_partition_replicas", "Number of Replicas for this Topic/Partition");
-  MetricFamily isr = Gauge("kafka_topic_partition_in_sync_replica",
-                           "Number of In-Sync Replicas for this Topic/Partition");
-  MetricFamily preferred = Gauge("kafka_topic_partition_leader_is_preferred",
-                                 "1 if Topic/Partition is using the Preferred Broker");
-  MetricFamily under = Gauge("kafka_topic_partition_under_replicated_partition",
-                             "1 if Topic/Partition is under Replicated");
-  MetricFamily replica_info =
+  TextFamily isr = Gauge("kafka_topic_partition_in_sync_replica",
+                         "Number of In-Sync Replicas for this Topic/Partition");
+  TextFamily preferred = Gauge("kafka_topic_partition_leader_is_preferred",
+                               "1 if Topic/Partition is using the Preferred Broker");
+  TextFamily under = Gauge("kafka_topic_partition_under_replicated_partition",
+                           "1 if Topic/Partition is under Replicated");
+  TextFamily replica_info =
       Gauge("kafka_topic_partition_replica_info",
             "Replica placement: one series per replica with its broker, role (leader|follower) "
             "and whether it is in sync (value 1).");
   size_t nparts = 0;
   for (const auto* t : topics) nparts += t->partitions.size();
+  // ~70 bytes per partition series, ~90 per replica series: one allocation per family.
   for (auto* f : {&current, &oldest, &leader, &replicas, &isr, &preferred, &under}) {
-    f->metric.reserve(nparts);
+    f->Reserve(nparts * 72);
   }
-  replica_info.metric.reserve(nparts * 3);
+  replica_info.Reserve(nparts * 3 * 96);
 
   for (size_t i = 0; i < topics.size(); ++i) {
     const TopicInfo& t = *topics[i];
-    Add(partitions, {{"topic", t.name}}, static_cast<double>(t.partitions.size()));
+    partitions.Add({{"topic", t.name}}, static_cast<double>(t.partitions.size()));
     TopicState& ts = topics_[t.name];
     ts.seen_cycle = cycle_;
     int32_t max_id = -1;
@@ -294,72 +282,69 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
       const std::string pid = std::to_string(p.id);
       const Watermarks& w = wm[i][j];
       if (w.high >= 0) {
-        Add(current, {{"partition", pid}, {"topic", t.name}}, static_cast<double>(w.high));
-        Add(oldest, {{"partition", pid}, {"topic", t.name}}, static_cast<double>(w.low));
+        current.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(w.high));
+        oldest.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(w.low));
         ts.history[p.id].Add(w.high, now);
       }
-      Add(leader, {{"partition", pid}, {"topic", t.name}}, p.leader);
-      Add(replicas, {{"partition", pid}, {"topic", t.name}},
-          static_cast<double>(p.replicas.size()));
-      Add(isr, {{"partition", pid}, {"topic", t.name}}, static_cast<double>(p.isr.size()));
-      Add(preferred, {{"partition", pid}, {"topic", t.name}},
-          !p.replicas.empty() && p.replicas[0] == p.leader ? 1 : 0);
-      Add(under, {{"partition", pid}, {"topic", t.name}}, p.isr.size() < p.replicas.size() ? 1 : 0);
+      leader.Add({{"partition", pid}, {"topic", t.name}}, p.leader);
+      replicas.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(p.replicas.size()));
+      isr.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(p.isr.size()));
+      preferred.Add({{"partition", pid}, {"topic", t.name}},
+                    !p.replicas.empty() && p.replicas[0] == p.leader ? 1 : 0);
+      under.Add({{"partition", pid}, {"topic", t.name}}, p.isr.size() < p.replicas.size() ? 1 : 0);
       for (int32_t r : p.replicas) {
         const bool in_sync = std::find(p.isr.begin(), p.isr.end(), r) != p.isr.end();
-        Add(replica_info,
-            {{"broker", std::to_string(r)},
-             {"in_sync", in_sync ? "true" : "false"},
-             {"partition", pid},
-             {"role", r == p.leader ? "leader" : "follower"},
-             {"topic", t.name}},
-            1);
+        replica_info.Add({{"broker", std::to_string(r)},
+                          {"in_sync", in_sync ? "true" : "false"},
+                          {"partition", pid},
+                          {"role", r == p.leader ? "leader" : "follower"},
+                          {"topic", t.name}},
+                         1);
       }
     }
   }
 
   // Group families.
-  MetricFamily g_current = Gauge("kafka_consumergroup_current_offset",
-                                 "Current Offset of a ConsumerGroup at Topic/Partition");
+  TextFamily g_current = Gauge("kafka_consumergroup_current_offset",
+                               "Current Offset of a ConsumerGroup at Topic/Partition");
   // kafka_exporter's two *_sum names are kept for its dashboards; they are exposed untyped
   // because promtool's lint reserves the _sum suffix of typed non-summary metrics.
-  MetricFamily g_current_sum =
+  TextFamily g_current_sum =
       Untyped("kafka_consumergroup_current_offset_sum",
               "Current Offset of a ConsumerGroup at Topic for all partitions");
-  MetricFamily g_lag = Gauge("kafka_consumergroup_lag",
-                             "Current Approximate Lag of a ConsumerGroup at Topic/Partition "
-                             "(max(0, high watermark - committed offset))");
-  MetricFamily g_lag_sum =
+  TextFamily g_lag = Gauge("kafka_consumergroup_lag",
+                           "Current Approximate Lag of a ConsumerGroup at Topic/Partition "
+                           "(max(0, high watermark - committed offset))");
+  TextFamily g_lag_sum =
       Untyped("kafka_consumergroup_lag_sum",
               "Current Approximate Lag of a ConsumerGroup at Topic for all partitions");
-  MetricFamily g_uncommitted =
+  TextFamily g_uncommitted =
       Gauge("kafka_consumergroup_uncommitted_partitions",
             "Partitions of a topic the group consumes that have no committed offset (no lag series "
             "is exported for them).");
-  MetricFamily g_members =
+  TextFamily g_members =
       Gauge("kafka_consumergroup_members", "Amount of members in a consumer group");
-  MetricFamily g_lag_seconds =
+  TextFamily g_lag_seconds =
       Gauge("streamlens_consumergroup_lag_seconds",
             "Estimated age of the oldest unconsumed message: now minus the time the high watermark "
             "passed the committed offset, interpolated over the exporter's watermark history.");
-  MetricFamily g_max_lag_seconds =
+  TextFamily g_max_lag_seconds =
       Gauge("streamlens_consumergroup_max_lag_seconds",
             "Largest streamlens_consumergroup_lag_seconds over a topic's "
             "partitions.");
-  MetricFamily g_status =
-      Gauge("streamlens_consumergroup_status",
-            "Burrow-style partition lag health: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR, "
-            "4 STOP, 5 STALL, 6 REWIND.");
-  MetricFamily g_group_status = Gauge("streamlens_consumergroup_group_status",
-                                      "Burrow-style group lag health: its worst partition's code "
-                                      "(1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND).");
-  MetricFamily g_status_info = Gauge("streamlens_consumergroup_status_info",
-                                     "Group lag health as a state set: 1 for the current status.");
+  TextFamily g_status = Gauge("streamlens_consumergroup_status",
+                              "Burrow-style partition lag health: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR, "
+                              "4 STOP, 5 STALL, 6 REWIND.");
+  TextFamily g_group_status = Gauge("streamlens_consumergroup_group_status",
+                                    "Burrow-style group lag health: its worst partition's code "
+                                    "(1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND).");
+  TextFamily g_status_info = Gauge("streamlens_consumergroup_status_info",
+                                   "Group lag health as a state set: 1 for the current status.");
 
   std::unordered_map<std::string_view, const GroupDescription*> desc_by_name;
   for (const auto& d : described) {
     desc_by_name[d.name] = &d;
-    Add(g_members, {{"consumergroup", d.name}}, d.members);
+    g_members.Add({{"consumergroup", d.name}}, d.members);
   }
 
   size_t group_errors = 0;
@@ -402,8 +387,8 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
       list.erase(std::unique(list.begin(), list.end(),
                              [](const auto& a, const auto& b) { return a.first == b.first; }),
                  list.end());
-      Add(g_uncommitted, {{"consumergroup", go.group}, {"topic", t.name}},
-          static_cast<double>(t.partitions.size() - list.size()));
+      g_uncommitted.Add({{"consumergroup", go.group}, {"topic", t.name}},
+                        static_cast<double>(t.partitions.size() - list.size()));
       if (list.empty()) continue;
       GroupTopicState& gts = gstate[t.name];
       gts.seen_cycle = cycle_;
@@ -418,20 +403,20 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
       for (const auto& [j, committed] : list) {
         const PartitionInfo& p = t.partitions[j];
         const std::string pid = std::to_string(p.id);
-        Add(g_current, {{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-            static_cast<double>(committed));
+        g_current.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
+                      static_cast<double>(committed));
         offset_sum += static_cast<double>(committed);
         const Watermarks& w = wm[ti][j];
         if (w.high < 0) continue;  // leader unreachable: offset known, lag not
         const int64_t lag = std::max<int64_t>(0, w.high - committed);
         any_lag = true;
         lag_sum += static_cast<double>(lag);
-        Add(g_lag, {{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-            static_cast<double>(lag));
+        g_lag.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
+                  static_cast<double>(lag));
         const double ls = lag == 0 ? 0.0 : ts.history[p.id].LagSeconds(committed, now);
         if (ls >= 0) {
-          Add(g_lag_seconds, {{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-              ls);
+          g_lag_seconds.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
+                            ls);
           max_lag_seconds = std::max(max_lag_seconds, ls);
         }
         if (gts.windows.size() <= static_cast<size_t>(p.id)) gts.windows.resize(p.id + 1);
@@ -439,20 +424,20 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
         if (!win) win.emplace(static_cast<size_t>(options_.kafka.lag_window));
         win->Observe(committed, w.high, now);
         const ConsumerStatus st = win->Evaluate(now, alive, status_params_);
-        Add(g_status, {{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-            static_cast<int>(st));
+        g_status.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
+                     static_cast<int>(st));
         group_status = std::max(group_status, st);
       }
-      Add(g_current_sum, {{"consumergroup", go.group}, {"topic", t.name}}, offset_sum);
-      if (any_lag) Add(g_lag_sum, {{"consumergroup", go.group}, {"topic", t.name}}, lag_sum);
+      g_current_sum.Add({{"consumergroup", go.group}, {"topic", t.name}}, offset_sum);
+      if (any_lag) g_lag_sum.Add({{"consumergroup", go.group}, {"topic", t.name}}, lag_sum);
       if (max_lag_seconds >= 0) {
-        Add(g_max_lag_seconds, {{"consumergroup", go.group}, {"topic", t.name}}, max_lag_seconds);
+        g_max_lag_seconds.Add({{"consumergroup", go.group}, {"topic", t.name}}, max_lag_seconds);
       }
     }
     if (group_status != ConsumerStatus::kNotFound) {
-      Add(g_group_status, {{"consumergroup", go.group}}, static_cast<int>(group_status));
+      g_group_status.Add({{"consumergroup", go.group}}, static_cast<int>(group_status));
       for (ConsumerStatus s : kAllStatuses) {
-        Add(g_status_info,
+        g_status_info.Add(
             {{"consumergroup", go.group}, {"status", std::string(ConsumerStatusName(s))}},
             s == group_status ? 1 : 0);
       }
@@ -470,25 +455,25 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
     std::erase_if(group_cache_, [&](const auto& kv) { return !live.count(kv.first); });
   }
 
-  MetricFamily wm_errors = Gauge("streamlens_exporter_kafka_unreadable_partitions",
-                                 "Partitions whose watermarks could not be read in the last "
-                                 "collection (leader down or slow).");
-  Add(wm_errors, {}, static_cast<double>(wm_failed));
-  MetricFamily grp_errors = Gauge("streamlens_exporter_kafka_unreadable_groups",
-                                  "Consumer groups whose committed offsets could not be read in "
-                                  "the last collection.");
-  Add(grp_errors, {}, static_cast<double>(group_errors));
-  MetricFamily phases = Gauge("streamlens_exporter_kafka_phase_duration_seconds",
-                              "Duration of each phase of the last Kafka collection (watermarks run "
-                              "concurrently with the group phase).");
-  Add(phases, {{"phase", "metadata"}}, metadata_seconds);
-  Add(phases, {{"phase", "watermarks"}}, watermarks_seconds);
-  Add(phases, {{"phase", "groups"}}, groups_seconds);
-  Add(phases, {{"phase", "build"}}, since(tb));
-  MetricFamily listing = Gauge("streamlens_exporter_kafka_group_listing_supported",
-                               "1 if the cluster lists consumer groups, 0 if the exporter relies "
-                               "on --group.list.");
-  Add(listing, {}, listing_ok_.value_or(false) ? 1 : 0);
+  TextFamily wm_errors = Gauge("streamlens_exporter_kafka_unreadable_partitions",
+                               "Partitions whose watermarks could not be read in the last "
+                               "collection (leader down or slow).");
+  wm_errors.Add({}, static_cast<double>(wm_failed));
+  TextFamily grp_errors = Gauge("streamlens_exporter_kafka_unreadable_groups",
+                                "Consumer groups whose committed offsets could not be read in "
+                                "the last collection.");
+  grp_errors.Add({}, static_cast<double>(group_errors));
+  TextFamily phases = Gauge("streamlens_exporter_kafka_phase_duration_seconds",
+                            "Duration of each phase of the last Kafka collection (watermarks run "
+                            "concurrently with the group phase).");
+  phases.Add({{"phase", "metadata"}}, metadata_seconds);
+  phases.Add({{"phase", "watermarks"}}, watermarks_seconds);
+  phases.Add({{"phase", "groups"}}, groups_seconds);
+  phases.Add({{"phase", "build"}}, since(tb));
+  TextFamily listing = Gauge("streamlens_exporter_kafka_group_listing_supported",
+                             "1 if the cluster lists consumer groups, 0 if the exporter relies "
+                             "on --group.list.");
+  listing.Add({}, listing_ok_.value_or(false) ? 1 : 0);
 
   for (auto* f : {&brokers,        &broker_info,   &partitions,        &current,
                   &oldest,         &leader,        &replicas,          &isr,
@@ -497,7 +482,7 @@ Status KafkaCollector::Collect(std::vector<MetricFamily>* out) {
                   &g_members,      &g_lag_seconds, &g_max_lag_seconds, &g_status,
                   &g_group_status, &g_status_info, &wm_errors,         &grp_errors,
                   &phases,         &listing}) {
-    if (!f->metric.empty()) out->push_back(std::move(*f));
+    f->MoveTo(help_suffix, out);
   }
   return Status::Ok();
 }

@@ -58,10 +58,11 @@ class KafkaCollector : public Collector {
   ~KafkaCollector() override;
 
   std::string Name() const override { return "kafka"; }
+  // Renders the families straight to exposition text (TextFamily: no object per series).
   // Error only when the cluster metadata cannot be read (nothing else is meaningful then);
   // partial failures (a dead leader, a group whose coordinator is down) are reported in
   // streamlens_exporter_kafka_* gauges and the affected series are left out.
-  Status Collect(std::vector<prometheus::MetricFamily>* out) override;
+  Status CollectText(std::string_view help_suffix, std::string* out) override;
 
  private:
   struct GroupTopicState {

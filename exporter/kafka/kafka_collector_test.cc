@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "exporter/collect/parse_exposition_for_test.h"
 #include "exporter/loadgen/kafka_driver.h"
 #include "exporter/loadgen/mock_cluster.h"
 
@@ -79,10 +80,16 @@ class KafkaCollectorTest : public ::testing::Test {
     return c.ok() ? std::move(*c) : nullptr;
   }
 
+  // Collects as the scheduler does (exposition text) and parses the text back.
   std::vector<prometheus::MetricFamily> Collect(KafkaCollector& c) {
-    std::vector<prometheus::MetricFamily> fams;
-    Status s = c.Collect(&fams);
+    std::string text;
+    Status s = c.CollectText(" (note)", &text);
     EXPECT_TRUE(s.ok()) << s.message();
+    auto fams = ParseExpositionForTest(text);
+    for (const auto& f : fams) {
+      EXPECT_TRUE(f.help.ends_with(" (note)")) << f.name << ": " << f.help;
+      EXPECT_FALSE(f.metric.empty()) << f.name;
+    }
     return fams;
   }
 
@@ -284,8 +291,8 @@ TEST(KafkaCollectorErrorTest, UnreachableClusterFailsCollectWithAMessage) {
   std::ostringstream log;
   auto c = KafkaCollector::Create(std::move(o), Logger(&log, LogLevel::kInfo, LogFormat::kLogfmt));
   ASSERT_TRUE(c.ok());
-  std::vector<prometheus::MetricFamily> f;
-  Status s = (*c)->Collect(&f);
+  std::string text;
+  Status s = (*c)->CollectText("", &text);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("metadata"), std::string::npos) << s.message();
 }

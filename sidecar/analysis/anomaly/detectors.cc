@@ -146,6 +146,10 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.short_window = static_cast<int>(v);
       else if (k == "onset")
         spec.onset_window = static_cast<int>(v);
+      else if (k == "tailmin")
+        spec.tail_min_exceed = v;
+      else if (k == "tailmix")
+        spec.tail_mix = v != 0;
       else if (k == "tailq")
         spec.tail_quantile = v;
       else if (k == "margin")
@@ -184,10 +188,11 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
                                      CausalScorer diff)
     : spec_(spec), level_(std::move(level)), diff_(std::move(diff)) {
   recent_.assign(static_cast<size_t>(std::max(spec.onset_window, 0)), 0.0);
-  level_lik_.Init(spec.long_window, spec.short_window, spec.tail_quantile);
-  var_lik_.Init(spec.long_window, 1, spec.tail_quantile);
+  level_lik_.Init(spec.long_window, spec.short_window, spec.tail_quantile, spec.tail_mix,
+                  spec.tail_min_exceed);
+  var_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
   next_probe_ = std::max(spec.auto_period_probe, 0);
-  shift_lik_.Init(spec.long_window, 1, spec.tail_quantile);
+  shift_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
   if (spec.shift_weight > 0) {
     shift_ring_.assign(
         static_cast<size_t>(std::max(spec.shift_history, 10) + std::max(spec.shift_window, 1)),
@@ -196,8 +201,11 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
   if (spec.var_weight > 0) var_ring_.assign(static_cast<size_t>(std::max(spec.var_window, 1)), 0);
 }
 
-void StreamingDetector::Likelihood::Init(int long_window, int short_window, double tail_quantile) {
+void StreamingDetector::Likelihood::Init(int long_window, int short_window, double tail_quantile,
+                                         bool mix, double min_exceed) {
   tail_q = tail_quantile;
+  tail_mix = mix;
+  tail_min = min_exceed;
   long_.assign(static_cast<size_t>(std::max(long_window, 0)), 0.0);
   short_.assign(static_cast<size_t>(std::max(short_window, 1)), 0.0);
 }
@@ -212,18 +220,20 @@ double StreamingDetector::Likelihood::Next(double raw, bool two_sided) {
   double s = 0;
   const double capped = std::min(raw, 1e3);
   if (long_count >= 50) {
-    if (tail_q > 0) {
+    const double mu = long_sum / static_cast<double>(long_count);
+    const double var = std::max(long_sq / static_cast<double>(long_count) - mu * mu, 0.0);
+    const double sd = std::max(std::sqrt(var), 1e-3);
+    s = two_sided ? std::fabs(m - mu) / sd : std::max((m - mu) / sd, 0.0);
+    // A tail quantile needs about 10 / (1 - q) past scores to be estimated (1000 for q = 0.99);
+    // until then the standard deviation scales.
+    if (tail_q > 0 && static_cast<double>(sorted_.size()) * (1 - tail_q) >= tail_min) {
       const size_t c = sorted_.size();
       const double med = sorted_[c / 2];
       const double q =
           sorted_[std::min(c - 1, static_cast<size_t>(tail_q * static_cast<double>(c)))];
       const double scale = std::max(q - med, 1e-3);
-      s = two_sided ? std::fabs(m - med) / scale : std::max((m - med) / scale, 0.0);
-    } else {
-      const double mu = long_sum / static_cast<double>(long_count);
-      const double var = std::max(long_sq / static_cast<double>(long_count) - mu * mu, 0.0);
-      const double sd = std::max(std::sqrt(var), 1e-3);
-      s = two_sided ? std::fabs(m - mu) / sd : std::max((m - mu) / sd, 0.0);
+      const double t = two_sided ? std::fabs(m - med) / scale : std::max((m - med) / scale, 0.0);
+      s = tail_mix ? std::sqrt(s * t) : t;
     }
   }
   if (long_count == long_.size()) {

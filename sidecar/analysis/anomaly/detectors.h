@@ -42,6 +42,10 @@ struct DetectorSpec {
   // (short mean - median) / (this quantile - median) of the last long_window raw scores, so a
   // series whose scores are often large (heavy tails) needs a proportionally larger one.
   double tail_quantile = 0.0;
+  // The tail scaling starts once this many past scores are expected above the quantile
+  // (count x (1 - q)); before, the standard deviation scales. 0 = from the 50th score.
+  double tail_min_exceed = 0;
+  bool tail_mix = false;  // with tail_quantile: geometric mean of the tail- and sd-scaled scores
   // > 0: after this many points, look for a seasonal period in the data itself (the lag of the
   // highest autocorrelation peak above 0.5, at least 4 and at most a third of the points) and, if
   // one is found, score with a seasonal scorer of that period from then on. Never derived from
@@ -89,11 +93,13 @@ class StreamingDetector {
   // Running "anomaly likelihood" of one raw channel: z of the mean of the last `short` raw
   // values against the mean/std of the last `long` raw values (before the current one).
   struct Likelihood {
-    void Init(int long_window, int short_window, double tail_quantile);
+    void Init(int long_window, int short_window, double tail_quantile, bool mix, double min_exceed);
     double Next(double raw, bool two_sided);
     std::vector<double> long_, short_;
     std::vector<double> sorted_;  // the long window in order (tail_quantile > 0 only)
     double tail_q = 0;
+    bool tail_mix = false;
+    double tail_min = 0;
     size_t long_pos = 0, long_count = 0, short_pos = 0, short_count = 0;
     double long_sum = 0, long_sq = 0, short_sum = 0;
   };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 
 namespace streamlens::analysis {
 namespace {
@@ -164,6 +165,51 @@ TEST(DetectorsTest, OnsetMarginReportsAClimbOnce) {
   EXPECT_GE(plain, 3);
   EXPECT_GE(margin, 1);
   EXPECT_LT(margin, plain);
+}
+
+TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
+  auto spec = FindDetector(
+      "custom:level=7,long=1500,short=2,onset=30,margin=1.3,tailq=0.98,tailmin=4,tailmix=1,"
+      "var=0.5,varw=40,shift=0.8,shiftw=12,shifth=600,probe=300,probemax=1200,bandz=2.5");
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_EQ(spec->scorer.level_window, 7);
+  EXPECT_EQ(spec->long_window, 1500);
+  EXPECT_EQ(spec->short_window, 2);
+  EXPECT_EQ(spec->onset_window, 30);
+  EXPECT_DOUBLE_EQ(spec->onset_margin, 1.3);
+  EXPECT_DOUBLE_EQ(spec->tail_quantile, 0.98);
+  EXPECT_DOUBLE_EQ(spec->tail_min_exceed, 4);
+  EXPECT_TRUE(spec->tail_mix);
+  EXPECT_DOUBLE_EQ(spec->var_weight, 0.5);
+  EXPECT_EQ(spec->var_window, 40);
+  EXPECT_DOUBLE_EQ(spec->shift_weight, 0.8);
+  EXPECT_EQ(spec->shift_window, 12);
+  EXPECT_EQ(spec->shift_history, 600);
+  EXPECT_EQ(spec->auto_period_probe, 300);
+  EXPECT_EQ(spec->period_probe_max, 1200);
+  EXPECT_DOUBLE_EQ(spec->scorer.band_z, 2.5);
+  // Each channel/normalisation option changes the output on a noisy random walk with bursts.
+  std::mt19937 rng(7);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(2500);
+  double level = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    level += 0.1 * g(rng);
+    x[i] = level + g(rng) * ((i / 300) % 2 ? 3.0 : 1.0);
+  }
+  auto run = [&](const std::string& name) {
+    auto sp = FindDetector(name);
+    EXPECT_TRUE(sp.ok()) << name;
+    auto d = StreamingDetector::Create(*sp);
+    std::vector<double> out;
+    for (double v : x) out.push_back((*d)->Next(v));
+    return out;
+  };
+  const std::vector<double> base = run("custom:probe=0");
+  for (const char* variant : {"custom:probe=0,var=1", "custom:probe=0,shift=1",
+                              "custom:probe=0,tailmix=1", "custom:probe=0,tailmin=5"}) {
+    EXPECT_NE(run(variant), base) << variant;
+  }
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // Adapter: the causal anomaly scorer (sidecar/analysis/anomaly/causal_scorer.h) as a
 // SeriesAnalysis.
 //
-// Mapping from the job config: seasonal_periods[0] / step -> period (the scorer models one
-// seasonal period), direction, band_sigmas -> band_z, min_dev_abs/min_dev_rel, warmup / step.
-// The scorer keeps max(3 periods, 1000 points) of history (its own ring buffer), so memory per
-// series is about 8 bytes x (history + period).
+// Mapping from the job config: seasonal_periods[0] / step -> period, the other seasonal periods
+// -> extra_periods (multi-seasonal MSTL; a period with fewer than two cycles in the scorer's
+// history stays out of the fit until enough has been seen), direction, band_sigmas -> band_z,
+// min_dev_abs/min_dev_rel, warmup / step. The scorer keeps max(3 x the longest period, 1000
+// points) of history (capped by the job's fit_window; its own ring buffer), so memory per series
+// is about 8 bytes x (history + sum of periods).
 //
 // Persistence (alert-fatigue control, applied here on top of the scorer): with
 // persistence {k, n}, a score above 1 is published as is only when at least k of the last n
@@ -59,7 +61,9 @@ class AnomalyModel final : public SeriesModel {
   size_t MemoryBytes() const override {
     const auto& p = scorer_.params();
     size_t hist = static_cast<size_t>(p.fit_window > 0 ? p.fit_window : 0);
-    return sizeof(*this) + 8 * (hist + static_cast<size_t>(std::max(p.period, 0)) * 2);
+    size_t periods = static_cast<size_t>(std::max(p.period, 0));
+    for (int e : p.extra_periods) periods += static_cast<size_t>(e);
+    return sizeof(*this) + 8 * (hist + periods * 2);
   }
 
  private:
@@ -104,10 +108,6 @@ class AnomalyAnalysis final : public SeriesAnalysis {
 
 Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig& job) {
   const AnomalyConfig& a = job.anomaly;
-  if (a.seasonal_periods.size() > 1) {
-    return Status::Error(
-        "anomaly.seasonal_periods: the anomaly scorer models one seasonal period; give one");
-  }
   if (a.lag_like) {
     return Status::Error(
         "anomaly.lag_like: recurring-burst recognition is not available in this build");
@@ -123,7 +123,14 @@ Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig& job
   p.min_abs_dev = a.min_dev_abs;
   p.min_rel_dev = a.min_dev_rel;
   p.warmup = static_cast<int>(a.warmup.count() / step);
-  p.fit_window = p.period > 0 ? std::max(3 * p.period, 1000) : 1000;
+  int longest = p.period;
+  for (size_t i = 1; i < a.seasonal_periods.size(); ++i) {
+    int e = static_cast<int>(a.seasonal_periods[i].count() / step);
+    if (e == p.period) continue;
+    p.extra_periods.push_back(e);
+    longest = std::max(longest, e);
+  }
+  p.fit_window = p.period > 0 ? std::max(3 * longest, 1000) : 1000;
   // The job's fit window bounds what the scorer can be given.
   p.fit_window = std::min<int64_t>(p.fit_window, job.fit_window.count() / step);
   if (p.period > 0 && p.fit_window <= 2 * p.period) {

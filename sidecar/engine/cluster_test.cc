@@ -234,6 +234,47 @@ TEST(ClusterTest, RootCausePointsAtTheInjectedProducerBurst) {
   EXPECT_TRUE(rig.Job("lag").documents.empty());
 }
 
+// Two seasonal periods (1 h and 6 h at 1 min): over the next 3 hours of normal data the scorer
+// that models both stays near or below 1 (1.05 at its worst point of 181), while one that models
+// only the hourly cycle misreads the 6-hour cycle (6.6); a dip neither cycle explains scores far
+// above 1. Deterministic data.
+double MaxScoreOverThreeHours(const std::string& periods, double* dip_score) {
+  auto src = std::make_shared<ScenarioSource>();
+  src->Add({{"__name__", "load"}}, [](int64_t t) {
+    double m = static_cast<double>(t / kMin);
+    double v = 100 + 20 * std::sin(2 * M_PI * m / 60) + 80 * std::sin(2 * M_PI * m / 360) +
+               Noise(5, static_cast<uint64_t>(t / kMin));
+    if (t == kT0 + 181 * kMin) v -= 50;
+    return v;
+  });
+  Rig rig(src);
+  EXPECT_TRUE(rig.Apply("jobs:\n  - name: load\n    selector: load\n    fit_window: 2d\n"
+                        "    fit_every: 1d\n    anomaly: {seasonal_periods: " +
+                        periods + "}\n")
+                  .ok());
+  double max_score = 0;
+  for (int i = 0; i <= 180; ++i) {
+    EXPECT_TRUE(rig.engine->RunOnce("load").ok());
+    max_score = std::max(max_score, rig.Job("load").series.at(0).anomaly.score);
+    rig.now += kMin;
+  }
+  EXPECT_TRUE(rig.engine->RunOnce("load").ok());
+  *dip_score = rig.Job("load").series.at(0).anomaly.score;
+  return max_score;
+}
+
+TEST(ClusterTest, AnomalyWithTwoSeasonalPeriods) {
+  double dip = 0;
+  double both = MaxScoreOverThreeHours("[1h, 6h]", &dip);
+  double hourly_dip = 0;
+  double hourly = MaxScoreOverThreeHours("[1h]", &hourly_dip);
+  std::printf("max score over 3 h: 1h+6h %.3f, 1h only %.3f; dip %.3f / %.3f\n", both, hourly, dip,
+              hourly_dip);
+  EXPECT_LT(both, 1.5);
+  EXPECT_GT(hourly, 3.0);
+  EXPECT_GT(dip, 3.0);
+}
+
 TEST(ClusterTest, BuiltInJobSetBuildsEveryAnalysis) {
   Rig rig(std::make_shared<ScenarioSource>());
   auto c = std::make_shared<EngineConfig>(DefaultConfig("http://x/api/v1/read", "remote-read"));

@@ -211,6 +211,7 @@ void StreamingDetector::Likelihood::Init(int long_window, int short_window, doub
 }
 
 double StreamingDetector::Likelihood::Next(double raw, bool two_sided) {
+  if (!std::isfinite(raw)) raw = std::isnan(raw) ? 0.0 : 1e3;  // keeps the sorted window valid
   if (long_.empty()) return raw;
   short_sum += raw - (short_count == short_.size() ? short_[short_pos] : 0.0);
   short_[short_pos] = raw;
@@ -240,7 +241,10 @@ double StreamingDetector::Likelihood::Next(double raw, bool two_sided) {
     const double old = long_[long_pos];
     long_sum -= old;
     long_sq -= old * old;
-    if (tail_q > 0) sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), old));
+    if (tail_q > 0) {
+      const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), old);
+      if (it != sorted_.end()) sorted_.erase(it);
+    }
   } else {
     ++long_count;
   }

@@ -34,6 +34,12 @@ class TextFamily {
   void Add(Labels labels, double value);
   size_t samples() const { return samples_; }
   void Reserve(size_t bytes) { body_.reserve(bytes); }
+  // Upper bound of what MoveTo(help_suffix, ...) appends, to size the output once.
+  size_t BoundSize(std::string_view help_suffix) const {
+    return samples_ == 0
+               ? 0
+               : body_.size() + 2 * name_.size() + 2 * (help_.size() + help_suffix.size()) + 32;
+  }
   // Appends HELP (help + help_suffix), TYPE and the samples to `out`, then frees the body.
   // Appends nothing for a family without samples.
   void MoveTo(std::string_view help_suffix, std::string* out);

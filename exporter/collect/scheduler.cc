@@ -88,8 +88,9 @@ bool CollectionScheduler::RunCollector(Entry* e) {
   const Logger log = logger_.With({{"collector", e->name}});
 
   if (status.ok()) {
-    // Trimmed to size: the snapshot lives for a whole interval.
-    rendered->shrink_to_fit();
+    // Trimmed to size when it wastes much (the snapshot lives for a whole interval); collectors
+    // that size their output exactly skip the copy.
+    if (rendered->capacity() - rendered->size() > rendered->size() / 16) rendered->shrink_to_fit();
     auto snapshot = std::make_shared<Snapshot>();
     if (options_.gzip_level > 0 && !rendered->empty()) {
       snapshot->gzip = DeflateSegmentOf(*rendered, options_.gzip_level);
@@ -200,11 +201,11 @@ std::string CollectionScheduler::SelfMetricsText() const {
              "Unix time of the collector's last successful collection.",
              prometheus::MetricType::Gauge,
              {}};
-  fams[1] = {
-      "streamlens_exporter_collect_duration_seconds",
-      "Duration of the collector's last collection attempt, including serializing its snapshot.",
-      prometheus::MetricType::Gauge,
-      {}};
+  fams[1] = {"streamlens_exporter_collect_duration_seconds",
+             "Duration of the collector's last collection attempt, including serializing and "
+             "compressing its snapshot.",
+             prometheus::MetricType::Gauge,
+             {}};
   fams[2] = {"streamlens_exporter_collect_success",
              "Whether the collector's last collection attempt succeeded (1) or failed (0).",
              prometheus::MetricType::Gauge,

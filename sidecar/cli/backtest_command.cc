@@ -137,8 +137,10 @@ int RunBacktestCommand(int argc, const char* const* argv) {
       std::cerr << "backtest: " << w.message() << "\n";
       return 1;
     }
-    std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f\n", key.c_str(), values.size(),
-                 secs);
+    // Periods the detector found in the data (0 = none; second = the longer multiple, if any).
+    std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f period=%d second_period=%d\n",
+                 key.c_str(), values.size(), secs, (*det)->detected_period(),
+                 (*det)->detected_second_period());
   }
   std::fprintf(stderr, "backtest: files=%zu points=%zu seconds=%.3f\n", files.size(), total_points,
                total_seconds);

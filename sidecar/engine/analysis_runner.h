@@ -80,6 +80,9 @@ class SeriesModel {
   virtual void Save(std::string* out) const = 0;
   // Approximate heap bytes held (for the memory self-metric and the documented bound).
   virtual size_t MemoryBytes() const = 0;
+  // Called on a freshly fitted model with the model it replaces (same analysis): takes over
+  // state that must survive refits (e.g. alert-fatigue memory). Default: nothing.
+  virtual void Inherit(SeriesModel& previous) { (void)previous; }
 };
 
 // One kind of per-series analysis for one job (parameters already bound).

@@ -14,11 +14,13 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <optional>
 
 #include "sidecar/engine/analysis_factory.h"
 #include "sidecar/engine/state_io.h"
 
 #ifdef STREAMLENS_HAVE_ANALYSIS_ANOMALY
+#include "sidecar/analysis/anomaly/alert_filter.h"
 #include "sidecar/analysis/anomaly/causal_scorer.h"
 
 namespace streamlens::engine {
@@ -26,10 +28,97 @@ namespace {
 
 namespace an = analysis;
 
+// Recurring-burst memory (lag_like): the RecurringBurstFilter plus a mirror of the episodes it
+// remembers, so the state can be saved and rebuilt by replaying the episodes (the filter only
+// keeps episode phases and durations, so a replay that preserves both rebuilds it exactly).
+class BurstMemory {
+ public:
+  static Result<BurstMemory> Create(const an::BurstParams& p) {
+    auto f = an::RecurringBurstFilter::Create(p);
+    if (!f.ok()) return f.status();
+    return BurstMemory(p, std::move(*f));
+  }
+  // Same contract as RecurringBurstFilter::Push.
+  bool Push(double score) {
+    const int64_t t = t_++;
+    if (!(score > 1.0)) {
+      if (start_ >= 0) {
+        episodes_.push_back({start_ % p_.period, t - start_});
+        if (episodes_.size() > static_cast<size_t>(p_.memory)) episodes_.erase(episodes_.begin());
+        start_ = -1;
+      }
+    } else if (start_ < 0) {
+      start_ = t;
+    }
+    return filter_.Push(score);
+  }
+  void Save(StateWriter& w) const {
+    w.I64(t_);
+    w.I64(start_);
+    w.U64(episodes_.size());
+    for (const auto& [phase, duration] : episodes_) {
+      w.I64(phase);
+      w.I64(duration);
+    }
+  }
+  // Rebuilds the filter by replaying the saved episodes at their phases, then the current one.
+  bool Load(StateReader& r) {
+    int64_t t, start;
+    uint64_t n;
+    if (!r.I64(&t) || !r.I64(&start) || !r.U64(&n) || n > 100000 || t < 0) return false;
+    std::vector<std::pair<int64_t, int64_t>> eps(n);
+    for (auto& [phase, duration] : eps) {
+      if (!r.I64(&phase) || !r.I64(&duration) || phase < 0 || phase >= p_.period || duration < 1 ||
+          duration > t) {
+        return false;
+      }
+    }
+    if (start >= t || (start >= 0 && t - start > int64_t{1} << 40)) return false;
+    auto f = an::RecurringBurstFilter::Create(p_);
+    if (!f.ok()) return false;
+    filter_ = std::move(*f);
+    const int64_t period = p_.period;
+    int64_t u = 0;  // replay clock; phases are what matter
+    auto zeros_until_phase = [&](int64_t phase) {
+      while (u % period != phase) {
+        (void)filter_.Push(0);
+        ++u;
+      }
+    };
+    for (const auto& [phase, duration] : eps) {
+      zeros_until_phase(phase);
+      for (int64_t k = 0; k < duration; ++k, ++u) (void)filter_.Push(2);
+      (void)filter_.Push(0);
+      ++u;
+    }
+    if (start >= 0) {
+      zeros_until_phase(start % period);
+      for (int64_t k = start; k < t; ++k, ++u) (void)filter_.Push(2);
+    } else {
+      zeros_until_phase(t % period);
+    }
+    t_ = t;
+    start_ = start;
+    episodes_ = std::move(eps);
+    return true;
+  }
+  size_t MemoryBytes() const { return sizeof(*this) + episodes_.size() * 32; }
+
+ private:
+  BurstMemory(const an::BurstParams& p, an::RecurringBurstFilter f)
+      : p_(p), filter_(std::move(f)) {}
+  an::BurstParams p_;
+  an::RecurringBurstFilter filter_;
+  int64_t t_ = 0;
+  int64_t start_ = -1;
+  std::vector<std::pair<int64_t, int64_t>> episodes_;  // (start phase, duration)
+};
+
 class AnomalyModel final : public SeriesModel {
  public:
-  AnomalyModel(an::CausalScorer scorer, int k, int n, uint64_t recent = 0)
-      : scorer_(std::move(scorer)), k_(k), n_(n), recent_(recent) {}
+  AnomalyModel(an::CausalScorer scorer, int k, int n, uint64_t recent,
+               std::optional<BurstMemory> bursts)
+      : scorer_(std::move(scorer)), k_(k), n_(n), recent_(recent), bursts_(std::move(bursts)) {}
   std::string model_name() const override {
     return scorer_.params().period > 0 ? "stl_causal" : "median_causal";
   }
@@ -40,6 +129,8 @@ class AnomalyModel final : public SeriesModel {
     for (size_t i = 0; i < scored_.size(); ++i) {
       const an::ScoredPoint& s = scored_[i];
       recent_ = ((recent_ << 1) | (s.score > 1 ? 1 : 0)) & mask;
+      // The burst memory sees every point (warm-up included) so its clock stays on the grid.
+      const bool burst_alerts = bursts_ ? bursts_->Push(s.warming_up ? 0 : s.score) : true;
       if (s.warming_up) continue;
       AnomalyPoint a;
       a.t_ms = p.start_ms + static_cast<int64_t>(i) * p.step_ms;
@@ -48,34 +139,43 @@ class AnomalyModel final : public SeriesModel {
       a.yhat_lower = s.yhat_lower;
       a.yhat_upper = s.yhat_upper;
       a.score = s.score;
-      if (a.score > 1 && std::popcount(recent_) < k_) a.score = 1;
+      if (a.score > 1 && (std::popcount(recent_) < k_ || !burst_alerts)) a.score = 1;
       out->anomaly.push_back(a);
     }
     return Status::Ok();
+  }
+  void Inherit(SeriesModel& previous) override {
+    auto* old = dynamic_cast<AnomalyModel*>(&previous);
+    if (!old) return;
+    recent_ = old->recent_;
+    if (bursts_ && old->bursts_) bursts_ = std::move(old->bursts_);
   }
   void Save(std::string* out) const override {
     StateWriter w(out);
     w.U64(recent_);
     w.F64s(scorer_.Serialize());
+    if (bursts_) bursts_->Save(w);
   }
   size_t MemoryBytes() const override {
     const auto& p = scorer_.params();
     size_t hist = static_cast<size_t>(p.fit_window > 0 ? p.fit_window : 0);
     size_t periods = static_cast<size_t>(std::max(p.period, 0));
     for (int e : p.extra_periods) periods += static_cast<size_t>(e);
-    return sizeof(*this) + 8 * (hist + periods * 2);
+    return sizeof(*this) + 8 * (hist + periods * 2) + (bursts_ ? bursts_->MemoryBytes() : 0);
   }
 
  private:
   an::CausalScorer scorer_;
   int k_, n_;
   uint64_t recent_ = 0;
+  std::optional<BurstMemory> bursts_;
   std::vector<an::ScoredPoint> scored_;
 };
 
 class AnomalyAnalysis final : public SeriesAnalysis {
  public:
-  AnomalyAnalysis(an::CausalScorerParams p, int k, int n) : p_(p), k_(k), n_(n) {}
+  AnomalyAnalysis(an::CausalScorerParams p, int k, int n, std::optional<an::BurstParams> burst)
+      : p_(p), k_(k), n_(n), burst_(burst) {}
   std::string_view kind() const override { return "anomaly"; }
   size_t MinHistory() const override {
     return p_.period > 0 ? static_cast<size_t>(2 * p_.period + 1) : 30;
@@ -84,34 +184,44 @@ class AnomalyAnalysis final : public SeriesAnalysis {
     auto s = an::CausalScorer::Create(p_);
     if (!s.ok()) return s.status();
     s->Fit(h.values);
-    return std::unique_ptr<SeriesModel>(std::make_unique<AnomalyModel>(std::move(*s), k_, n_));
+    std::optional<BurstMemory> bursts;
+    if (burst_) {
+      auto b = BurstMemory::Create(*burst_);
+      if (!b.ok()) return b.status();
+      bursts.emplace(std::move(*b));
+    }
+    return std::unique_ptr<SeriesModel>(
+        std::make_unique<AnomalyModel>(std::move(*s), k_, n_, 0, std::move(bursts)));
   }
   Result<std::unique_ptr<SeriesModel>> Load(std::string_view bytes) const override {
     StateReader r(bytes);
     uint64_t recent;
     std::vector<double> state;
-    if (!r.U64(&recent) || !r.F64s(&state) || !r.done()) {
-      return Status::Error("anomaly state: malformed");
+    if (!r.U64(&recent) || !r.F64s(&state)) return Status::Error("anomaly state: malformed");
+    std::optional<BurstMemory> bursts;
+    if (burst_) {
+      auto b = BurstMemory::Create(*burst_);
+      if (!b.ok()) return b.status();
+      if (!b->Load(r)) return Status::Error("anomaly state: malformed burst memory");
+      bursts.emplace(std::move(*b));
     }
+    if (!r.done()) return Status::Error("anomaly state: trailing bytes");
     auto s = an::CausalScorer::Restore(p_, state);
     if (!s.ok()) return s.status();
     return std::unique_ptr<SeriesModel>(
-        std::make_unique<AnomalyModel>(std::move(*s), k_, n_, recent));
+        std::make_unique<AnomalyModel>(std::move(*s), k_, n_, recent, std::move(bursts)));
   }
 
  private:
   an::CausalScorerParams p_;
   int k_, n_;
+  std::optional<an::BurstParams> burst_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig& job) {
   const AnomalyConfig& a = job.anomaly;
-  if (a.lag_like) {
-    return Status::Error(
-        "anomaly.lag_like: recurring-burst recognition is not available in this build");
-  }
   an::CausalScorerParams p;
   const int64_t step = job.step.count();
   p.period =
@@ -137,8 +247,25 @@ Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig& job
     return Status::Error("anomaly: fit_window must hold at least two seasonal periods");
   }
   if (auto s = an::CausalScorer::Create(p); !s.ok()) return s.status().WithContext("anomaly");
+  std::optional<an::BurstParams> burst;
+  if (a.lag_like) {
+    if (p.period < 2) {
+      return Status::Error(
+          "anomaly.lag_like: needs a seasonal period (bursts recur at the same time of it)");
+    }
+    an::BurstParams b;
+    b.period = p.period;
+    b.phase_tolerance = static_cast<int>(a.burst_phase_tolerance.count() / step);
+    b.min_occurrences = a.burst_min_occurrences;
+    b.recovery_slack = a.burst_recovery_slack;
+    b.memory = a.burst_memory;
+    if (auto f = an::RecurringBurstFilter::Create(b); !f.ok()) {
+      return f.status().WithContext("anomaly.lag_like");
+    }
+    burst = b;
+  }
   return std::unique_ptr<SeriesAnalysis>(
-      std::make_unique<AnomalyAnalysis>(p, a.persistence_k, a.persistence_n));
+      std::make_unique<AnomalyAnalysis>(p, a.persistence_k, a.persistence_n, burst));
 }
 
 }  // namespace streamlens::engine

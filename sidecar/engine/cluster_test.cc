@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "sidecar/engine/analysis_factory.h"
 #include "sidecar/engine/cluster_analysis.h"
 #include "sidecar/engine/engine.h"
 
@@ -273,6 +274,90 @@ TEST(ClusterTest, AnomalyWithTwoSeasonalPeriods) {
   EXPECT_LT(both, 1.5);
   EXPECT_GT(hourly, 3.0);
   EXPECT_GT(dip, 3.0);
+}
+
+// Lag with a 6-minute burst at minute 10 of every other hour (the consumer catches up), and one
+// burst at minute 40 late in the run. Returns the highest published score during the usual
+// bursts after the third one, and during the unusual one.
+std::pair<double, double> BurstScores(const std::string& anomaly) {
+  const int64_t start = kT0;
+  auto value = [start](int64_t t) {
+    int64_t m = (t - start) / kMin;  // minutes since the run started (history before: flat)
+    int64_t hour = ((t / kMin) / 60), minute = (t / kMin) % 60;
+    double v = 100 + 5 * Noise(7, static_cast<uint64_t>(t / kMin));
+    if (m >= 0 && hour % 2 == 0 && minute >= 10 && minute < 16) v += 500;
+    if (m >= 9 * 60 && m < 10 * 60 && minute >= 40 && minute < 46) v += 500;
+    return v;
+  };
+  auto src = std::make_shared<ScenarioSource>();
+  src->Add({{"__name__", "lag"}}, value);
+  Rig rig(src);
+  EXPECT_TRUE(rig.Apply("jobs:\n  - name: lag\n    selector: lag\n    fit_window: 1d\n"
+                        "    anomaly: " +
+                        anomaly + "\n")
+                  .ok());
+  double usual = 0, unusual = 0;
+  for (int64_t m = 0; m < 10 * 60; ++m) {
+    rig.now = start + m * kMin;
+    EXPECT_TRUE(rig.engine->RunOnce("lag").ok());
+    const auto& a = rig.Job("lag").series.at(0).anomaly;
+    int64_t minute = (rig.now / kMin) % 60;
+    if (m >= 6 * 60 && m < 9 * 60 && minute >= 10 && minute < 16) usual = std::max(usual, a.score);
+    if (m >= 9 * 60 && minute >= 40 && minute < 46) unusual = std::max(unusual, a.score);
+  }
+  return {usual, unusual};
+}
+
+TEST(ClusterTest, LagLikeBurstsAtTheirUsualTimeDoNotAlert) {
+  auto plain = BurstScores("{seasonal_periods: [1h], direction: above}");
+  auto lag_like =
+      BurstScores("{seasonal_periods: [1h], direction: above, lag_like: {phase_tolerance: 3m}}");
+  std::printf("usual bursts: plain %.2f, lag_like %.2f; unusual: plain %.2f, lag_like %.2f\n",
+              plain.first, lag_like.first, plain.second, lag_like.second);
+  EXPECT_GT(plain.first, 1.0);      // the scorer alone flags the recurring bursts
+  EXPECT_LE(lag_like.first, 1.0);   // recognised as usual and caught up in time
+  EXPECT_GT(lag_like.second, 1.0);  // a burst at an unusual time still alerts
+}
+
+// The burst memory survives Save/Load: a restored model publishes exactly what the original does.
+TEST(ClusterTest, LagLikeStateRoundTripsThroughSaveAndLoad) {
+  auto cfg = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\njobs:\n  - name: lag\n    selector: lag\n"
+      "    fit_window: 1d\n    anomaly: {period: 1h, lag_like: {phase_tolerance: 3m}}\n",
+      "t.yaml", "");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  auto analysis = MakeAnomalyAnalysis(cfg->jobs[0]);
+  ASSERT_TRUE(analysis.ok()) << analysis.status().message();
+  std::vector<double> v(24 * 60);
+  for (size_t i = 0; i < v.size(); ++i) {
+    v[i] = 100 + 5 * Noise(8, i) + ((i % 120) >= 10 && (i % 120) < 16 ? 500 : 0);
+  }
+  const size_t fit = 3 * 60, mid = 14 * 60;
+  SeriesOutput o;
+  auto m = (*analysis)->Fit({0, kMin, std::span<const double>(v.data(), fit)}, &o);
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE((*m)->Update({static_cast<int64_t>(fit) * kMin, kMin,
+                            std::span<const double>(v.data() + fit, mid - fit)},
+                           &o)
+                  .ok());
+  std::string blob;
+  (*m)->Save(&blob);
+  auto restored = (*analysis)->Load(blob);
+  ASSERT_TRUE(restored.ok()) << restored.status().message();
+  SeriesOutput a, b;
+  DenseSeries rest{static_cast<int64_t>(mid) * kMin, kMin,
+                   std::span<const double>(v.data() + mid, v.size() - mid)};
+  ASSERT_TRUE((*m)->Update(rest, &a).ok());
+  ASSERT_TRUE((*restored)->Update(rest, &b).ok());
+  ASSERT_EQ(a.anomaly.size(), b.anomaly.size());
+  int capped = 0;
+  for (size_t i = 0; i < a.anomaly.size(); ++i) {
+    EXPECT_EQ(a.anomaly[i].score, b.anomaly[i].score) << i;
+    capped += a.anomaly[i].score == 1.0;
+  }
+  EXPECT_GT(capped, 0);  // the memory was in use
+  blob.resize(blob.size() - 3);
+  EXPECT_FALSE((*analysis)->Load(blob).ok());
 }
 
 TEST(ClusterTest, BuiltInJobSetBuildsEveryAnalysis) {

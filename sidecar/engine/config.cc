@@ -237,7 +237,34 @@ class Parser {
         if (v["n"]) a->persistence_n = static_cast<int>(Int(v["n"], Join(q, "n"), 1, 1000));
         if (a->persistence_k > a->persistence_n) Fail(v, q, "expected k <= n");
       }
-      if (key == "lag_like") a->lag_like = Bool(v, q);
+      if (key == "lag_like") {
+        if (v.IsScalar()) {
+          a->lag_like = Bool(v, q);
+          continue;
+        }
+        a->lag_like = true;
+        CheckKeys(v, q,
+                  {"enabled", "phase_tolerance", "min_occurrences", "recovery_slack", "memory"});
+        if (v["enabled"]) a->lag_like = Bool(v["enabled"], Join(q, "enabled"));
+        if (v["phase_tolerance"]) {
+          a->burst_phase_tolerance = Dur(v["phase_tolerance"], Join(q, "phase_tolerance"), true);
+        }
+        if (v["min_occurrences"]) {
+          a->burst_min_occurrences =
+              static_cast<int>(Int(v["min_occurrences"], Join(q, "min_occurrences"), 1, 1000));
+        }
+        if (v["recovery_slack"]) {
+          a->burst_recovery_slack = Double(v["recovery_slack"], Join(q, "recovery_slack"));
+          if (a->burst_recovery_slack < 1) {
+            Fail(v["recovery_slack"], Join(q, "recovery_slack"), "expected a number >= 1");
+          }
+        }
+        if (v["memory"])
+          a->burst_memory = static_cast<int>(Int(v["memory"], Join(q, "memory"), 1, 1000));
+        if (a->burst_memory < a->burst_min_occurrences) {
+          Fail(v, q, "expected memory >= min_occurrences");
+        }
+      }
       if (key == "score_history") a->score_history = static_cast<int>(Int(v, q, 0, 10000));
     }
     if (a->min_dev_abs < 0 || a->min_dev_rel < 0) Fail(n, p, "min_dev_* must be >= 0");

@@ -55,7 +55,15 @@ struct AnomalyConfig {
   Duration warmup{0};      // no scores until this much history has been seen
   int persistence_k = 1;   // score > 1 needs k of the last n points above 1
   int persistence_n = 1;
-  bool lag_like = false;   // recognise recurring bursts that are caught up in their usual time
+  bool lag_like = false;  // recognise recurring bursts that are caught up in their usual time
+  // lag_like (analysis/anomaly/alert_filter.h RecurringBurstFilter): an episode of scores above
+  // 1 starting within phase_tolerance of where >= min_occurrences of the last `memory` episodes
+  // started (modulo the first seasonal period) is expected while it lasts no longer than
+  // recovery_slack x the longest of them.
+  Duration burst_phase_tolerance{std::chrono::minutes(30)};
+  int burst_min_occurrences = 2;
+  double burst_recovery_slack = 1.5;
+  int burst_memory = 14;
   int score_history = 60;  // points of score history kept per series for the JSON API
 };
 

@@ -45,6 +45,10 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     o << static_cast<int>(a.direction) << "," << a.min_dev_abs << "," << a.min_dev_rel << ","
       << a.band_sigmas << "," << a.warmup.count() << "," << a.persistence_k << ","
       << a.persistence_n << "," << a.lag_like;
+    if (a.lag_like) {
+      o << "," << a.burst_phase_tolerance.count() << "," << a.burst_min_occurrences << ","
+        << a.burst_recovery_slack << "," << a.burst_memory;
+    }
   }
   const auto& f = j.forecast;
   o << ";forecast=" << f.enabled;
@@ -657,6 +661,10 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
           return;
         }
         models.push_back(std::move(*m));
+      }
+      // Alert-fatigue state (persistence window, recurring-burst memory) outlives a refit.
+      if (st.models.size() == models.size()) {
+        for (size_t a = 0; a < models.size(); ++a) models[a]->Inherit(*st.models[a]);
       }
       if (tail > 0) {
         DenseSeries rest{start + static_cast<int64_t>(n - tail) * step, step,

@@ -139,6 +139,7 @@ TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
     recommendations |= j.recommendations.enabled && j.recommendations.forecast;
   }
   EXPECT_TRUE(rootcause);
+  EXPECT_TRUE(c.jobs[0].anomaly.lag_like);
   EXPECT_TRUE(cpu);
   EXPECT_TRUE(placement);
   EXPECT_TRUE(recommendations);

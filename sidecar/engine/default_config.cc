@@ -67,6 +67,7 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   JobConfig lag = Base("consumer_lag", "kafka_consumergroup_lag_sum");
   Anomaly(&lag, Direction::kAbove);
   lag.anomaly.min_dev_abs = 100;
+  lag.anomaly.lag_like = true;  // the daily batch backlog caught up in its usual time is normal
   Forecast(&lag, {});
   // While a group's lag is anomalous, rank the Kafka default candidates (kafka_candidates.h).
   lag.rootcause.enabled = true;
@@ -76,6 +77,7 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   JobConfig lag_s = Base("consumer_lag_seconds", "streamlens_consumergroup_max_lag_seconds");
   Anomaly(&lag_s, Direction::kAbove);
   lag_s.anomaly.min_dev_abs = 5;
+  lag_s.anomaly.lag_like = true;
   Forecast(&lag_s, {{60, "60"}, {180, "180"}, {600, "600"}});
   c.jobs.push_back(lag_s);
 

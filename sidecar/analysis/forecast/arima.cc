@@ -113,28 +113,50 @@ struct Layout {
   int size() const { return narma() + (constant ? 1 : 0); }
 };
 
-// Stationary covariance of the ARMA state (P = T P T' + R R') by the doubling algorithm.
-void StationaryCovariance(const std::vector<double>& phi, const std::vector<double>& theta, int r,
-                          std::vector<double>& out) {
-  Eigen::MatrixXd t = Eigen::MatrixXd::Zero(r, r);
-  for (int i = 0; i < r; ++i) {
-    if (i < static_cast<int>(phi.size())) t(i, 0) = phi[i];
-    if (i + 1 < r) t(i, i + 1) = 1.0;
+// First column p0 = Cov(a_t, w_t) of the stationary covariance of the ARMA state (unit
+// innovation variance), from the autocovariances gamma_k and psi weights:
+// p0[k] = sum_{s >= 0} ph[k+s] gamma_{1+s} + th[k+s] psi_s. False when the AR part is not
+// stationary (gamma_0 not positive and finite).
+bool StationaryFirstColumn(const std::vector<double>& ph, const std::vector<double>& rv, int pf,
+                           int r, std::vector<double>& row0) {
+  std::vector<double> psi(r + 1, 0.0), c(r + 2, 0.0), gamma(r + 2, 0.0);
+  for (int j = 0; j <= r; ++j) {
+    double v = j < r ? rv[j] : 0.0;
+    for (int i = 1; i <= std::min(j, pf); ++i) v += ph[i - 1] * psi[j - i];
+    psi[j] = v;
   }
-  Eigen::VectorXd rv(r);
-  rv(0) = 1.0;
-  for (int i = 1; i < r; ++i) rv(i) = i - 1 < static_cast<int>(theta.size()) ? theta[i - 1] : 0.0;
-  Eigen::MatrixXd p = rv * rv.transpose();
-  Eigen::MatrixXd a = t;
-  for (int it = 0; it < 64; ++it) {
-    Eigen::MatrixXd inc = a * p * a.transpose();
-    p += inc;
-    const double size = inc.cwiseAbs().maxCoeff();
-    if (!(size > 1e-15 * p.cwiseAbs().maxCoeff())) break;
-    if (!std::isfinite(size)) break;
-    a = a * a;
+  for (int k = 0; k <= r; ++k) {
+    double v = 0.0;
+    for (int j = k; j < r; ++j) v += rv[j] * psi[j - k];
+    c[k] = v;
   }
-  out.assign(p.data(), p.data() + static_cast<size_t>(r) * r);
+  if (pf == 0) {
+    for (int k = 0; k <= r; ++k) gamma[k] = c[k];
+  } else {
+    // gamma_k - sum_j phi_j gamma_|k-j| = c_k for k = 0..pf.
+    Eigen::MatrixXd a = Eigen::MatrixXd::Identity(pf + 1, pf + 1);
+    Eigen::VectorXd b(pf + 1);
+    for (int k = 0; k <= pf; ++k) {
+      for (int j = 1; j <= pf; ++j) a(k, std::abs(k - j)) -= ph[j - 1];
+      b(k) = c[k];
+    }
+    Eigen::VectorXd g = a.partialPivLu().solve(b);
+    for (int k = 0; k <= pf; ++k) gamma[k] = g(k);
+    for (int k = pf + 1; k <= r; ++k) {
+      double v = c[k];
+      for (int j = 1; j <= pf; ++j) v += ph[j - 1] * gamma[k - j];
+      gamma[k] = v;
+    }
+  }
+  if (!(gamma[0] > 0.0) || !std::isfinite(gamma[0])) return false;
+  row0.assign(r + 1, 0.0);
+  for (int k = 0; k < r; ++k) {
+    double v = 0.0;
+    for (int s = 0; k + s < r; ++s) v += ph[k + s] * gamma[1 + s] + rv[k + s] * psi[s];
+    if (!std::isfinite(v)) return false;
+    row0[k] = v;
+  }
+  return true;
 }
 
 struct KalmanOut {
@@ -142,9 +164,17 @@ struct KalmanOut {
   int nu = 0;
 };
 
-// Exact likelihood pieces of the zero-mean ARMA series w (innovations filter, unit variance
-// scale). `resid` (optional) receives standardised innovations, `state` the predicted state for
-// the step after the sample.
+// Exact likelihood pieces of the zero-mean ARMA series w by the Kalman filter on the state-space
+// form of Harvey (1989) started at the stationary distribution (unit innovation variance).
+// `resid` (optional) receives standardised innovations, `state` the predicted state for the step
+// after the sample.
+//
+// The observation is the first state element without noise, so the predicted covariance obeys
+// P' = S (P - p p' / f) S' + R R' (S the shift, p = P e1, f = p[0]): the AR coefficients only
+// move the mean. Its increments P_{t+1} - P_t stay rank one (Chandrasekhar recursions):
+// starting from w0 = S p0 + f0 phi, m0 = -1/f0, each step is
+//   p' = p + m w[0] w,  f' = f + m w[0]^2,  w' = S (w - p w[0] / f),  m' = m f / f',
+// so a likelihood costs O(n r) instead of the O(n r^2) of the covariance recursion.
 KalmanOut ArmaKalman(std::span<const double> w, const std::vector<double>& phi,
                      const std::vector<double>& theta, std::vector<double>* resid,
                      std::vector<double>* state) {
@@ -152,22 +182,22 @@ KalmanOut ArmaKalman(std::span<const double> w, const std::vector<double>& phi,
   const int r = std::max(pf, qf + 1);
   const int n = static_cast<int>(w.size());
   KalmanOut out;
-  std::vector<double> ph(r, 0.0), rv(r, 0.0);
+  std::vector<double> ph(r + 1, 0.0), rv(r + 1, 0.0);
   for (int i = 0; i < pf; ++i) ph[i] = phi[i];
   rv[0] = 1.0;
   for (int i = 0; i < qf; ++i) rv[i + 1] = theta[i];
-  std::vector<double> pm;
-  if (r == 1) {
-    pm = {pf > 0 ? 1.0 / (1.0 - ph[0] * ph[0]) : 1.0};
-    if (!(pm[0] > 0.0) || !std::isfinite(pm[0])) pm[0] = kInf;
-  } else {
-    StationaryCovariance(phi, theta, r, pm);
+  std::vector<double> p;
+  if (!StationaryFirstColumn(ph, rv, pf, r, p)) {
+    out.ssq = kInf;
+    return out;
   }
-  std::vector<double> a(r, 0.0), af(r), pf_m(static_cast<size_t>(r) * r), nmat(pf_m.size()), k(r);
+  double f = p[0];
+  std::vector<double> wv(r + 1, 0.0), a(r + 1, 0.0);
+  for (int i = 0; i < r; ++i) wv[i] = p[i + 1] + f * ph[i];
+  double m = -1.0 / f;
   if (resid) resid->assign(n, 0.0);
   bool steady = false;
   for (int t = 0; t < n; ++t) {
-    const double f = pm[0];
     if (!(f > 0.0) || !std::isfinite(f)) {
       out.ssq = kInf;
       return out;
@@ -177,42 +207,30 @@ KalmanOut ArmaKalman(std::span<const double> w, const std::vector<double>& phi,
     out.sumlog += std::log(f);
     ++out.nu;
     if (resid) (*resid)[t] = v / std::sqrt(f);
-    if (!steady) {
-      for (int i = 0; i < r; ++i) k[i] = pm[static_cast<size_t>(i) * r] / f;
-    }
-    for (int i = 0; i < r; ++i) af[i] = a[i] + k[i] * v;
-    for (int i = 0; i < r; ++i) a[i] = ph[i] * af[0] + (i + 1 < r ? af[i + 1] : 0.0);
+    // a <- T (a + p v / f); the filtered first element is exactly w[t].
+    const double scale = v / f;
+    const double a0 = w[t];
+    for (int i = 0; i < r; ++i) a[i] = ph[i] * a0 + a[i + 1] + p[i + 1] * scale;
     if (steady) continue;
-    // P_f = P - P e1 e1' P / f; N = T P_f; P = N T' + R R'.
+    const double w0 = wv[0];
+    const double mw0 = m * w0;
+    const double f_next = f + mw0 * w0;
+    const double u = w0 / f;
     for (int i = 0; i < r; ++i) {
-      const double ki = pm[static_cast<size_t>(i) * r];
-      for (int j = 0; j < r; ++j) {
-        pf_m[static_cast<size_t>(i) * r + j] = pm[static_cast<size_t>(i) * r + j] - ki * pm[j] / f;
-      }
+      const double g_next = wv[i + 1] - p[i + 1] * u;  // (w - p w0 / f) shifted by one
+      p[i] += mw0 * wv[i];
+      wv[i] = g_next;
     }
-    for (int i = 0; i < r; ++i) {
-      for (int j = 0; j < r; ++j) {
-        nmat[static_cast<size_t>(i) * r + j] =
-            ph[i] * pf_m[j] + (i + 1 < r ? pf_m[static_cast<size_t>(i + 1) * r + j] : 0.0);
-      }
-    }
-    double change = 0.0;
-    for (int i = 0; i < r; ++i) {
-      for (int j = 0; j < r; ++j) {
-        const double nv = ph[j] * nmat[static_cast<size_t>(i) * r] +
-                          (j + 1 < r ? nmat[static_cast<size_t>(i) * r + j + 1] : 0.0) +
-                          rv[i] * rv[j];
-        double& slot = pm[static_cast<size_t>(i) * r + j];
-        change = std::max(change, std::abs(nv - slot));
-        slot = nv;
-      }
-    }
-    if (change < 1e-12) {
-      steady = true;
-      for (int i = 0; i < r; ++i) k[i] = pm[static_cast<size_t>(i) * r] / pm[0];
+    m = m * f / f_next;
+    f = f_next;
+    // Converged: the covariance no longer changes (to double precision in the gain).
+    if (std::abs(mw0 * w0) < 1e-14 * f) {
+      double big = 0.0;
+      for (int i = 0; i < r; ++i) big = std::max(big, std::abs(wv[i]));
+      if (std::abs(m) * big * big < 1e-14 * f) steady = true;
     }
   }
-  if (state) *state = a;
+  if (state) state->assign(a.begin(), a.begin() + r);
   return out;
 }
 

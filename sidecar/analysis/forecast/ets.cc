@@ -135,25 +135,46 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
     return Status::Error(spec.Name() + ": " + std::to_string(model.num_params) +
                          " parameters need more than " + std::to_string(n) + " observations");
   }
-  const EtsState init = EtsInitialState(y, spec, period);
+  const EtsState init = EtsInitialState(y, spec, period, params.initial_figure_cycles);
   const Layout lay{HasTrend(spec), IsDamped(spec), HasSeason(spec)};
   const double scale = std::max(StdDev(y), 1e-8 * (1.0 + std::abs(init.level)));
   const double l_scale = 0.1 * scale;
   const double b_scale = 0.01 * scale;
   std::vector<double> init_buf(period), buf(period);
   if (lay.season) ToBuffer(init, period, init_buf.data());
+  // Optional search over the m - 1 free initial seasonal states (R does this); the last state
+  // closes the sum at 0 (additive) or m (multiplicative), and multiplicative states must stay > 0.
+  const bool opt_season = lay.season && params.optimize_seasonal_states;
+  const int k_base = lay.size();
+  const bool mult_season = spec.season == EtsSeason::kMultiplicative;
+  const double s_scale = mult_season ? 0.05 : 0.1 * scale;
+  auto fill_season = [&](std::span<const double> x, double* out) {
+    if (!opt_season) {
+      std::copy(init_buf.begin(), init_buf.end(), out);
+      return true;
+    }
+    double sum = 0.0;
+    for (int j = 0; j < period - 1; ++j) {
+      const double v = init.season[j] + s_scale * x[k_base + j];
+      if (mult_season && !(v > 0.0)) return false;
+      out[period - 1 - j] = v;
+      sum += v;
+    }
+    out[0] = mult_season ? period - sum : -sum;
+    return !(mult_season && !(out[0] > 0.0));
+  };
 
   auto objective = [&](std::span<const double> x) {
     EtsSmoothing p;
     double l, b;
     Decode(lay, x, init.level, l_scale, init.trend, b_scale, p, l, b);
-    std::copy(init_buf.begin(), init_buf.end(), buf.begin());
+    if (!fill_season(x, buf.data())) return kInf;
     int idx = 0;
     return Recurse(y.data(), n, spec, period, p, l, b, buf.data(), idx, nullptr, nullptr);
   };
 
   std::vector<double> x0, lower, upper, step;
-  x0.push_back(0.2 / period);
+  x0.push_back(0.2 / (params.r_alpha_start ? m : period));
   if (lay.trend) x0.push_back(0.1);
   if (lay.season) x0.push_back(0.05);
   if (lay.damped) x0.push_back(0.99);
@@ -170,13 +191,33 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
   NelderMeadParams nm;
   nm.max_evaluations = params.max_evaluations;
   nm.step = step;
-  NelderMeadResult best = MinimizeNelderMead(objective, x0, lower, upper, nm);
+  // Stage 1: smoothing parameters and initial level/trend, seasonal states at their start.
+  std::vector<double> x_full(k + (opt_season ? period - 1 : 0), 0.0);
+  auto stage1 = [&](std::span<const double> x) {
+    std::copy(x.begin(), x.end(), x_full.begin());
+    return objective(x_full);
+  };
+  NelderMeadResult best = MinimizeNelderMead(stage1, x0, lower, upper, nm);
   // A restart from the best point escapes the premature collapses Nelder-Mead is known for.
   if (best.evaluations < params.max_evaluations) {
     nm.max_evaluations = std::max(50, params.max_evaluations / 3);
     for (double& s : nm.step) s *= 0.5;
-    NelderMeadResult again = MinimizeNelderMead(objective, best.x, lower, upper, nm);
+    NelderMeadResult again = MinimizeNelderMead(stage1, best.x, lower, upper, nm);
     if (again.value < best.value) best = std::move(again);
+  }
+  best.x.resize(x_full.size(), 0.0);
+  if (opt_season && std::isfinite(best.value)) {
+    // Stage 2: everything jointly, from stage 1's optimum (so the likelihood can only improve).
+    std::vector<double> lo2 = lower, up2 = upper, st2 = step;
+    for (double& s : st2) s *= 0.5;
+    lo2.resize(x_full.size(), -kInf);
+    up2.resize(x_full.size(), kInf);
+    st2.resize(x_full.size(), 1.0);
+    NelderMeadParams nm2;
+    nm2.max_evaluations = params.max_evaluations + 100 * (period - 1);
+    nm2.step = st2;
+    NelderMeadResult joint = MinimizeNelderMead(objective, best.x, lo2, up2, nm2);
+    if (joint.value < best.value) best = std::move(joint);
   }
   if (!std::isfinite(best.value)) {
     return Status::Error(spec.Name() + ": no admissible parameters (the recursions diverge)");
@@ -186,7 +227,10 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
   model.initial = init;
   model.initial.level = l0;
   model.initial.trend = b0;
-  std::copy(init_buf.begin(), init_buf.end(), buf.begin());
+  fill_season(best.x, buf.data());
+  if (lay.season) {
+    for (int j = 0; j < period; ++j) model.initial.season[j] = buf[period - 1 - j];
+  }
   double l = l0, b = b0, sse = 0.0;
   int idx = 0;
   model.lik = Recurse(y.data(), n, spec, period, model.par, l, b, buf.data(), idx, nullptr, &sse);
@@ -262,14 +306,16 @@ EtsFilterResult EtsFilter(std::span<const double> y, const EtsSpec& spec, int pe
   return r;
 }
 
-EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period) {
+EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period,
+                         int figure_cycles) {
   const int n = static_cast<int>(y.size());
   const int m = HasSeason(spec) ? period : 1;
   EtsState s;
   std::vector<double> sa(y.begin(), y.end());
   if (HasSeason(spec)) {
     const bool mult = spec.season == EtsSeason::kMultiplicative;
-    std::vector<double> fig = ClassicalSeasonalFigure(y, m, mult);
+    const int fig_n = figure_cycles > 0 ? std::min(n, std::max(2, figure_cycles) * m) : n;
+    std::vector<double> fig = ClassicalSeasonalFigure(y.first(fig_n), m, mult);
     s.season.resize(m);
     for (int j = 0; j < m; ++j) s.season[j] = fig[m - 1 - j];
     if (mult) {

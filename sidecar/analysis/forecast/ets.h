@@ -87,6 +87,14 @@ struct EtsParams {
   bool allow_damped = true;
   bool allow_trend = true;
   int max_evaluations = 600;  // Nelder-Mead budget per candidate model
+  // Also search the m - 1 free initial seasonal states, as R does (budget + 100 evaluations per
+  // state). Off by default: see docs/forecasting.md for what it changes on M4 Hourly.
+  bool optimize_seasonal_states = false;
+  // Seasonal starting figure from the first N periods (R: 3); 0 = the whole series.
+  int initial_figure_cycles = 0;
+  // Start alpha at 0.2 / period for every model, as R does (false: 0.2 / period for seasonal
+  // models and 0.2 for the others).
+  bool r_alpha_start = false;
 };
 
 // Fits one model (params.spec) or selects the AICc-best. Errors: fewer than 4 observations,
@@ -97,7 +105,10 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params);
 
 // R's initial states (forecast:::initstate): decomposition figure for the seasonal states and a
 // regression over the first max(10, 2m) seasonally adjusted points for level/trend.
-EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period);
+// figure_cycles > 0 estimates the seasonal figure on the first figure_cycles periods only (R
+// uses 3); 0 uses the whole series.
+EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period,
+                         int figure_cycles = 0);
 
 // Point forecasts for steps 1..horizon and prediction intervals at `levels` (each in (0,1)).
 // Additive-error models use the analytic variance of Hyndman et al. (2008) class 1; M-error models

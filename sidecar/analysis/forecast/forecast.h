@@ -25,6 +25,18 @@ enum class ModelKind { kAuto, kEts, kArima, kTheta, kProphet, kSnaive, kNaive, k
 Result<ModelKind> ParseModelKind(const std::string& name);
 const char* ModelKindName(ModelKind kind);
 
+// Diagnostics of the automatic default, for benchmarks and tuning tools (not used by the daemon).
+struct AutoTrace {
+  std::vector<std::string> candidates;
+  std::vector<int> origins;                                  // validation origins (n - k H)
+  std::vector<std::vector<std::vector<double>>> validation;  // [candidate][origin] point forecasts
+  std::vector<double> scores;                                // validation score per candidate
+  // [candidate] point forecast from all data; filled only when `all_finals` is set.
+  bool all_finals = false;
+  std::vector<std::vector<double>> finals;
+  std::string chosen;
+};
+
 struct ForecastParams {
   int horizon = 48;  // steps ahead, >= 1
   int season = 1;    // primary seasonal period in samples; 1 = non-seasonal
@@ -33,6 +45,7 @@ struct ForecastParams {
   std::vector<int> extra_seasons;
   ModelKind model = ModelKind::kAuto;
   std::vector<double> levels = {0.8, 0.95};  // interval coverages, each in (0, 1)
+  AutoTrace* trace = nullptr;  // optional (kAuto only): filled with the selection's details
 };
 
 // Errors: invalid params (horizon < 1, season < 1, level outside (0,1)), fewer observations than

@@ -1,0 +1,132 @@
+// Dumps the automatic default's internals on M4-layout data for offline analysis of selection
+// rules (bench/forecast/auto_rules.py): per series, every candidate's point forecasts at each
+// rolling origin, its validation score, and its forecast from all data (the holdout forecast).
+//
+// Usage: auto_trace INPUT.csv OUTPUT.jsonl [HOLDOUT=48] [HORIZON=48] [SEASON=24]
+//        [EXTRA_SEASON=168] [THREADS=2] [MAX_SERIES=0]
+// The last HOLDOUT points of each series are removed before anything is fitted, so the dump
+// never sees them; auto_rules.py scores against them.
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sidecar/analysis/forecast/forecast.h"
+
+namespace fc = streamlens::analysis::forecast;
+
+namespace {
+
+void WriteVec(std::ostream& out, const std::vector<double>& v) {
+  out << '[';
+  char buf[32];
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(buf, sizeof(buf), "%.10g", v[i]);
+    out << (i ? "," : "") << buf;
+  }
+  out << ']';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: auto_trace INPUT.csv OUTPUT.jsonl [HOLDOUT] [HORIZON] [SEASON] "
+                 "[EXTRA_SEASON] [THREADS] [MAX_SERIES]\n";
+    return 2;
+  }
+  const int holdout = argc > 3 ? std::atoi(argv[3]) : 48;
+  const int horizon = argc > 4 ? std::atoi(argv[4]) : 48;
+  const int season = argc > 5 ? std::atoi(argv[5]) : 24;
+  const int extra = argc > 6 ? std::atoi(argv[6]) : 168;
+  const int threads = argc > 7 ? std::atoi(argv[7]) : 2;
+  const int max_series = argc > 8 ? std::atoi(argv[8]) : 0;
+  std::ifstream in(argv[1]);
+  if (!in) {
+    std::cerr << "error: cannot open " << argv[1] << "\n";
+    return 1;
+  }
+  std::vector<std::string> ids;
+  std::vector<std::vector<double>> series;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string field, id;
+    std::getline(ss, id, ',');
+    std::vector<double> v;
+    bool header = false;
+    while (std::getline(ss, field, ',')) {
+      if (!field.empty() && field.back() == '\r') field.pop_back();
+      if (field.size() >= 2 && field.front() == '"') field = field.substr(1, field.size() - 2);
+      if (field.empty() || field == "NA") continue;
+      char* end = nullptr;
+      const double x = std::strtod(field.c_str(), &end);
+      if (end == field.c_str()) {
+        header = true;
+        break;
+      }
+      v.push_back(x);
+    }
+    if (header || v.empty()) continue;
+    if (static_cast<int>(v.size()) <= holdout) continue;
+    v.resize(v.size() - holdout);
+    if (id.size() >= 2 && id.front() == '"') id = id.substr(1, id.size() - 2);
+    ids.push_back(id);
+    series.push_back(std::move(v));
+    if (max_series > 0 && static_cast<int>(ids.size()) >= max_series) break;
+  }
+  std::vector<std::string> lines(series.size());
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t i = next++; i < series.size(); i = next++) {
+      fc::AutoTrace tr;
+      tr.all_finals = true;
+      fc::ForecastParams p;
+      p.horizon = horizon;
+      p.season = season;
+      if (extra > 1) p.extra_seasons = {extra};
+      p.trace = &tr;
+      auto r = fc::ForecastSeries(series[i], p);
+      std::ostringstream out;
+      out << "{\"id\":\"" << ids[i] << "\",\"n\":" << series[i].size();
+      if (!r.ok()) {
+        out << ",\"error\":\"" << r.status().message() << "\"}";
+        lines[i] = out.str();
+        continue;
+      }
+      out << ",\"chosen\":\"" << tr.chosen << "\",\"auto\":";
+      WriteVec(out, r->mean);
+      out << ",\"origins\":[";
+      for (size_t k = 0; k < tr.origins.size(); ++k) out << (k ? "," : "") << tr.origins[k];
+      out << "],\"candidates\":{";
+      for (size_t c = 0; c < tr.candidates.size(); ++c) {
+        out << (c ? "," : "") << "\"" << tr.candidates[c] << "\":{\"score\":";
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.10g", tr.scores[c]);
+        out << (std::isfinite(tr.scores[c]) ? buf : "null") << ",\"validation\":[";
+        for (size_t w = 0; w < tr.validation[c].size(); ++w) {
+          if (w) out << ",";
+          WriteVec(out, tr.validation[c][w]);
+        }
+        out << "],\"final\":";
+        WriteVec(out, c < tr.finals.size() ? tr.finals[c] : std::vector<double>());
+        out << "}";
+      }
+      out << "}}";
+      lines[i] = out.str();
+      if ((i + 1) % 50 == 0) std::cerr << "auto_trace: " << i + 1 << "/" << series.size() << "\n";
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(1, threads); ++t) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  std::ofstream out(argv[2]);
+  for (const std::string& l : lines) out << l << "\n";
+  return 0;
+}

@@ -85,30 +85,43 @@ LINT=$(promtool check metrics <"$TMP/scrape.txt" 2>&1 | head -5 || true)
 
 : >"$TMP/lat.txt"
 : >"$TMP/latgz.txt"
+: >"$TMP/healthy.txt"
+# Each line: total time, and time to first byte after the request was sent (server-side time).
+FMT='%{time_total} %{time_pretransfer} %{time_starttransfer}\n'
 for i in $(seq 1 "$SCRAPES"); do
-  curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{time_total}\n' \
+  curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w "$FMT" \
     http://127.0.0.1:$PORT/metrics >>"$TMP/latgz.txt"
-  curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:$PORT/metrics >>"$TMP/lat.txt"
+  curl -s -o /dev/null -w "$FMT" http://127.0.0.1:$PORT/metrics >>"$TMP/lat.txt"
+  # Floor: the same server answering its smallest endpoint, under the same machine load.
+  curl -s -o /dev/null -w "$FMT" http://127.0.0.1:$PORT/-/healthy >>"$TMP/healthy.txt"
   sleep "$SCRAPE_GAP"
 done
 RSS_KB=$(awk '/VmRSS/ {print $2}' /proc/$EXP_PID/status)
 HWM_KB=$(awk '/VmHWM/ {print $2}' /proc/$EXP_PID/status)
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$TMP/lat.txt" "$TMP/latgz.txt" "$KCAT" "$SERIES" "$BYTES" "$RSS_KB" "$HWM_KB" \
+python3 - "$TMP/lat.txt" "$TMP/latgz.txt" "$TMP/healthy.txt" "$KCAT" "$SERIES" "$BYTES" "$RSS_KB" "$HWM_KB" \
   "$GZ_BYTES" "$GZ_SERIES" "${FIRST:-nan}" "$LOAD" "${DURATIONS[@]}" <<'PY'
 import sys, statistics
-lat = sorted(float(x) for x in open(sys.argv[1]) if x.strip())
-latgz = sorted(float(x) for x in open(sys.argv[2]) if x.strip())
-kcat, series, nbytes, rss, hwm = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-gz_bytes, gz_series, first, load = int(sys.argv[8]), int(sys.argv[9]), float(sys.argv[10]), sys.argv[11]
-d = [float(x) for x in sys.argv[12:]][1:]
+def read(path):
+    rows = [[float(x) for x in l.split()] for l in open(path) if l.strip()]
+    return sorted(r[0] for r in rows), sorted(r[2] - r[1] for r in rows)
+lat, ttfb = read(sys.argv[1])
+latgz, ttfbgz = read(sys.argv[2])
+healthy, _ = read(sys.argv[3])
+kcat, series, nbytes, rss, hwm = float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+gz_bytes, gz_series, first, load = int(sys.argv[9]), int(sys.argv[10]), float(sys.argv[11]), sys.argv[12]
+d = [float(x) for x in sys.argv[13:]][1:]
 def pct(v, p): return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 def line(name, v): return f"p50 {pct(v,50)*1e3:.1f} ms  p99 {pct(v,99)*1e3:.1f} ms  max {v[-1]*1e3:.1f} ms"
 print(f"load average at the end:    {load}")
 print(f"series per scrape:          {series} ({nbytes/1e6:.1f} MB of text, {gz_bytes/1e6:.2f} MB gzip; gzip body decodes to {gz_series} series)")
 print(f"scrape latency, gzip (as Prometheus), n={len(latgz)}: {line('gz', latgz)}  (goal p99 < 20 ms)")
+print(f"  server time to first byte, gzip:        {line('ttfb', ttfbgz)}")
 print(f"scrape latency, plain text,           n={len(lat)}: {line('plain', lat)}")
+print(f"  server time to first byte, plain:       {line('ttfb', ttfb)}")
+print(f"floor: GET /-/healthy on the same server, n={len(healthy)}: {line('healthy', healthy)}"
+      f"  -> gzip scrape p99 / floor p99 = {pct(latgz,99)/max(pct(healthy,99),1e-6):.1f}x")
 print(f"collection cycle, steady (n={len(d)}): median {statistics.median(d):.3f} s  max {max(d):.3f} s  (goal < 2 s)")
 print(f"collection cycle, first (scans every group over all partitions): {first:.3f} s")
 print(f"kcat -L (metadata floor):    {kcat:.3f} s  -> cycle median / kcat -L = {statistics.median(d)/kcat:.1f}x")

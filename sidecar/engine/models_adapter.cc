@@ -363,8 +363,9 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
       ri.input_from_forecast = l.from_forecast;
       ri.current_lag = std::isfinite(lag_now) ? std::max(0.0, lag_now) : 0.0;
       ri.lag_sla_seconds = static_cast<double>(cfg.lag_sla.count()) / 1000.0;
-      ri.current_partitions = std::max(1, static_cast<int>(std::isfinite(p) ? p : 1));
-      ri.current_consumers = std::max(0, static_cast<int>(std::isfinite(m) ? m : 0));
+      // Clamped before the conversion: a metric can hold any double.
+      ri.current_partitions = static_cast<int>(std::isfinite(p) ? std::clamp(p, 1.0, 1e6) : 1.0);
+      ri.current_consumers = static_cast<int>(std::isfinite(m) ? std::clamp(m, 0.0, 1e6) : 0.0);
       md::PartitionRecommendationParams rp;
       rp.headroom = cfg.headroom;
       rp.max_partitions = cfg.max_partitions;
@@ -467,7 +468,8 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
       md::ConsumerCapacityParams cp;
       cp.min_lag = cfg.min_lag;
       cp.min_samples = static_cast<size_t>(cfg.min_samples);
-      auto cap = md::LearnConsumerCapacity(ts, c, lg, mb, static_cast<int>(part), cp);
+      auto cap =
+          md::LearnConsumerCapacity(ts, c, lg, mb, static_cast<int>(std::min(part, 1e6)), cp);
       if (!cap.ok()) {
         l.capacity.reason = cap.status().message();
       } else {

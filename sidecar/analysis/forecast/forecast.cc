@@ -96,13 +96,17 @@ Result<Forecast> RunSingle(std::span<const double> y, const ForecastParams& p, M
 }
 
 // ---- Automatic default -------------------------------------------------------------------
-// Candidates: seasonal naive for every period, ETS (AICc-selected), Theta, and deseasonalised
-// SES with the primary period and with all periods. Each is refitted at K rolling origins
-// (n - H, n - 2H, ...; K = 3 when there is enough history, fewer otherwise) and scored on the
-// following H points by an OWA-like error: (sMAPE + MASE) with the in-sample seasonal-naive scale
-// (MASE only when the series has non-positive values). The winner is the best of: the best single
-// candidate, the mean of the best two, the mean of the best three; it is refitted on all data.
-// ETS keeps the specification AICc chose on the full series at the validation origins.
+// Candidates: seasonal naive and seasonal means for every period, ETS (AICc-selected), ARIMA
+// (auto.arima orders), Theta, and deseasonalised SES with the primary period and with all
+// periods. Each is refitted at K rolling origins (n - H, n - 2H, ...; K = 3 when there is enough
+// history, fewer otherwise) and scored on the following H points by an OWA-like error:
+// (sMAPE + MASE) with the in-sample seasonal-naive scale (MASE only when the series has
+// non-positive values). The forecast is the combination of the three best candidates, refitted
+// on all data, weighted by the inverse of their validation errors. ETS and ARIMA keep the
+// specification chosen on the full series at the validation origins.
+// Number of best candidates the automatic default combines.
+constexpr size_t kCombined = 3;
+
 struct Candidate {
   std::string name;
   std::function<Result<Forecast>(std::span<const double>)> run;
@@ -129,28 +133,28 @@ double ScoreWindow(std::span<const double> train, std::span<const double> actual
   return use_smape ? 0.5 * (smape / 18.383 + mase / 2.395) : mase;
 }
 
-Forecast Combine(const std::vector<const Forecast*>& parts) {
+// Weighted average of forecasts (weights sum to 1): means, sds and interval bounds alike.
+Forecast Combine(const std::vector<const Forecast*>& parts, const std::vector<double>& weights) {
   Forecast out = *parts[0];
-  const double k = static_cast<double>(parts.size());
   std::string name = "auto:";
   for (size_t i = 0; i < parts.size(); ++i) name += (i ? "+" : "") + parts[i]->model;
   out.model = name;
   for (size_t h = 0; h < out.mean.size(); ++h) {
     double mean = 0.0, sd = 0.0;
-    for (const Forecast* f : parts) {
-      mean += f->mean[h];
-      sd += f->sd[h];
+    for (size_t i = 0; i < parts.size(); ++i) {
+      mean += weights[i] * parts[i]->mean[h];
+      sd += weights[i] * parts[i]->sd[h];
     }
-    out.mean[h] = mean / k;
-    out.sd[h] = sd / k;
+    out.mean[h] = mean;
+    out.sd[h] = sd;
     for (size_t l = 0; l < out.intervals.size(); ++l) {
       double lo = 0.0, hi = 0.0;
-      for (const Forecast* f : parts) {
-        lo += f->intervals[l].lower[h];
-        hi += f->intervals[l].upper[h];
+      for (size_t i = 0; i < parts.size(); ++i) {
+        lo += weights[i] * parts[i]->intervals[l].lower[h];
+        hi += weights[i] * parts[i]->intervals[l].upper[h];
       }
-      out.intervals[l].lower[h] = lo / k;
-      out.intervals[l].upper[h] = hi / k;
+      out.intervals[l].lower[h] = lo;
+      out.intervals[l].upper[h] = hi;
     }
   }
   return out;
@@ -284,26 +288,28 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
   std::vector<size_t> order(nc);
   std::iota(order.begin(), order.end(), 0);
   std::vector<size_t> chosen;
+  std::vector<double> weights;
   if (windows == 0) {
     // Too short to validate: ETS when it could be fitted, else the (seasonal) naive forecast.
     chosen = {0};
     for (size_t c = 0; c < nc; ++c) {
       if (cands[c].name == "ets") chosen = {c};
     }
+    weights = {1.0};
   } else {
+    // The three best candidates by validation error, weighted by its inverse.
     std::vector<double> single(nc);
     for (size_t c = 0; c < nc; ++c) single[c] = combo_score({c});
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return single[a] < single[b]; });
-    double best = single[order[0]];
-    chosen = {order[0]};
-    for (size_t k = 2; k <= std::min<size_t>(3, nc); ++k) {
-      std::vector<size_t> members(order.begin(), order.begin() + k);
-      const double s = combo_score(members);
-      if (s < best) {
-        best = s;
-        chosen = members;
-      }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return single[a] < single[b]; });
+    for (size_t k = 0; k < std::min<size_t>(kCombined, nc); ++k) {
+      if (!std::isfinite(single[order[k]])) break;
+      chosen.push_back(order[k]);
+      weights.push_back(1.0 / std::max(single[order[k]], 1e-9));
+    }
+    if (chosen.empty()) {
+      chosen = {order[0]};
+      weights = {1.0};
     }
   }
   if (p.trace != nullptr) {
@@ -324,14 +330,19 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
     }
   }
   std::vector<Forecast> finals;
-  for (size_t c : chosen) {
-    Result<Forecast> f = cands[c].run(y);
-    if (f.ok()) finals.push_back(std::move(f.value()));
+  std::vector<double> final_weights;
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    Result<Forecast> f = cands[chosen[i]].run(y);
+    if (!f.ok()) continue;
+    finals.push_back(std::move(f.value()));
+    final_weights.push_back(weights[i]);
   }
   if (finals.empty()) return SeasonalNaiveForecast(y, p.season, p.horizon, p.levels);
+  const double wsum = std::accumulate(final_weights.begin(), final_weights.end(), 0.0);
+  for (double& w : final_weights) w /= wsum;
   std::vector<const Forecast*> parts;
   for (const Forecast& f : finals) parts.push_back(&f);
-  Forecast out = Combine(parts);
+  Forecast out = Combine(parts, final_weights);
   if (p.trace != nullptr) p.trace->chosen = out.model;
   return out;
 }

@@ -7,7 +7,8 @@
 //
 // The automatic default (ModelKind::kAuto) is described in forecast.cc and in
 // docs/forecasting.md: candidates are scored by rolling-origin validation on the series' own last
-// observations and the best one (or the combination of the best two) is refitted on all data.
+// observations and the three best are refitted on all data and combined with weights inversely
+// proportional to their validation errors.
 #pragma once
 
 #include <span>

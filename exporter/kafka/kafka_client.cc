@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <set>
 #include <thread>
@@ -115,9 +116,24 @@ Result<std::unique_ptr<KafkaClient>> KafkaClient::Create(
 }
 
 Result<ClusterMetadata> KafkaClient::FetchMetadata(std::chrono::milliseconds timeout) {
+  // librdkafka sends the request to one broker it believes is up. When that broker has just
+  // died, the request waits out the whole timeout although the others would answer at once; so
+  // the budget is split over up to three attempts, and a failed attempt is followed by one that
+  // librdkafka routes to another broker (the dead one is marked down by then).
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(h_->rk, 1, nullptr, &md, static_cast<int>(timeout.count()));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto slice = std::max(timeout / 3, std::chrono::milliseconds(500));
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (attempt > 0 && left.count() <= 0) break;
+    const auto budget = attempt == 2 ? left : std::min(slice, left);
+    err = rd_kafka_metadata(h_->rk, 1, nullptr, &md,
+                            static_cast<int>(std::max<int64_t>(1, budget.count())));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    md = nullptr;
+  }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Error("kafka metadata request failed: " + Err(err));
   }

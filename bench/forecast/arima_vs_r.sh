@@ -3,7 +3,8 @@
 #
 # Usage: bench/forecast/arima_vs_r.sh [BUILD_DIR] [MAX_SERIES]
 #   BUILD_DIR   a build with bin/streamlens-sidecar (default: build)
-#   MAX_SERIES  first N series only (default: all 414; R needs several CPU-seconds per series)
+#   MAX_SERIES  first N series only (default: all 414; R needs tens of CPU-seconds per series)
+# Env: KEEP_R_FORECAST=FILE keeps R's M4-layout forecasts for per-series comparison.
 # Validation protocol: the last 48 points of each training series are held out; both tools fit
 # on the rest with season 24 and forecast 48 steps; m4_eval.py scores sMAPE/MASE/OWA.
 # Timing: fit+forecast only (R measured inside R, ours by the command); one thread for both; the

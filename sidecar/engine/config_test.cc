@@ -215,8 +215,15 @@ TEST(ConfigTest, ExampleFileInTheRepoIsValid) {
   auto c = LoadConfig(path);
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_TRUE(ValidateConfig(*c).ok());
-  EXPECT_EQ(c->jobs.size(), 4u);
+  ASSERT_EQ(c->jobs.size(), 6u);
   EXPECT_EQ(c->jobs[1].forecast.thresholds.at(0).label, "sla");
+  EXPECT_TRUE(c->jobs[0].anomaly.lag_like);
+  EXPECT_TRUE(c->jobs[0].rootcause.enabled);
+  EXPECT_EQ(c->jobs[4].name, "kafka_cluster");
+  EXPECT_TRUE(c->jobs[4].cpu_model.enabled);
+  EXPECT_TRUE(c->jobs[4].placement.enabled());
+  EXPECT_EQ(c->jobs[5].name, "consumer_capacity");
+  EXPECT_TRUE(c->jobs[5].recommendations.enabled);
 }
 
 TEST(ConfigTest, LoadConfigNamesMissingFile) {

@@ -213,8 +213,13 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
   // model); validation refits keep the orders and use CSS, which is ~10x cheaper.
   std::optional<ArimaModel> arima_full;
   {
+    // A narrower search than `--model arima` (seasonal orders <= 1, non-seasonal <= 3): the
+    // stepwise search over R's full ranges was ~100 of auto's 140 CPU s on M4 Hourly, and the
+    // candidate only has to be good enough to earn weight in the combination.
     AutoArimaParams ap;
     ap.period = p.season;
+    ap.max_p = ap.max_q = 3;
+    ap.max_P = ap.max_Q = 1;
     Result<AutoArimaResult> full = AutoArima(y, ap);
     if (full.ok()) arima_full = std::move(full->model);
   }

@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <csignal>
-
 #include <iostream>
 
 namespace streamlens {

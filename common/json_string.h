@@ -8,9 +8,9 @@
 
 namespace streamlens {
 
-inline void AppendJsonString(std::string* out, std::string_view s) {
+// The escaped characters of `s` without the surrounding quotes (also logfmt's quoted values).
+inline void AppendJsonEscaped(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
       case '"':
@@ -38,6 +38,11 @@ inline void AppendJsonString(std::string* out, std::string_view s) {
         }
     }
   }
+}
+
+inline void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  AppendJsonEscaped(out, s);
   out->push_back('"');
 }
 

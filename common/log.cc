@@ -8,6 +8,8 @@
 #include <mutex>
 #include <ostream>
 
+#include "common/json_string.h"
+
 namespace streamlens {
 
 struct Logger::Sink {
@@ -56,43 +58,13 @@ bool NeedsQuoting(std::string_view v) {
   return false;
 }
 
-void AppendEscaped(std::string* out, std::string_view v) {
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-}
-
 void AppendLogfmt(std::string* line, std::string_view key, std::string_view value) {
   if (!line->empty()) line->push_back(' ');
   line->append(key);
   line->push_back('=');
   if (NeedsQuoting(value)) {
     line->push_back('"');
-    AppendEscaped(line, value);
+    AppendJsonEscaped(line, value);
     line->push_back('"');
   } else {
     line->append(value);
@@ -101,9 +73,9 @@ void AppendLogfmt(std::string* line, std::string_view key, std::string_view valu
 
 void AppendJson(std::string* line, std::string_view key, std::string_view value) {
   line->append(line->size() > 1 ? ",\"" : "\"");
-  AppendEscaped(line, key);
+  AppendJsonEscaped(line, key);
   line->append("\":\"");
-  AppendEscaped(line, value);
+  AppendJsonEscaped(line, value);
   line->push_back('"');
 }
 

@@ -30,12 +30,22 @@ struct DataFile {
   std::vector<an::NabWindow> windows;
 };
 
-double Score(const std::vector<an::NabFileInput>& in, int parity, const an::NabProfile& prof) {
+std::vector<an::NabFileInput> Half(const std::vector<an::NabFileInput>& in, int parity) {
   std::vector<an::NabFileInput> sub;
   for (size_t i = 0; i < in.size(); ++i) {
     if (parity < 0 || static_cast<int>(i % 2) == parity) sub.push_back(in[i]);
   }
-  return an::ScoreNab(sub, prof).normalized;
+  return sub;
+}
+
+double Score(const std::vector<an::NabFileInput>& in, int parity, const an::NabProfile& prof) {
+  return an::ScoreNab(Half(in, parity), prof).normalized;
+}
+
+// The files of one parity scored at the threshold chosen on the other parity (strict held out).
+double HeldOut(const std::vector<an::NabFileInput>& in, int parity, const an::NabProfile& prof) {
+  const double t = an::ScoreNab(Half(in, 1 - parity), prof).threshold;
+  return an::ScoreNab(Half(in, parity), prof, t).normalized;
 }
 
 }  // namespace
@@ -101,8 +111,8 @@ int main(int argc, char** argv) {
     stamps.push_back(t->timestamps);
     files.push_back(std::move(f));
   }
-  std::printf("%-60s %8s %8s %8s | %8s %8s | %6s\n", "detector", "std", "lowFP", "lowFN", "std_odd",
-              "std_even", "sec");
+  std::printf("%-50s %6s %6s %6s | %6s %6s %6s %6s | %6s %6s | %5s\n", "detector", "std", "lowFP",
+              "lowFN", "s_odd", "s_even", "e@odd", "o@even", "F_e@o", "F_o@e", "sec");
   for (const std::string& name : detectors) {
     auto spec = an::FindDetector(name);
     if (!spec.ok()) {
@@ -144,18 +154,29 @@ int main(int argc, char** argv) {
         const fs::path dir = fs::path(out_dir) / f.category;
         fs::create_directories(dir, ec);
         const std::string base = fs::path(f.key).filename().string();
-        streamlens::sidecar::WriteFile((dir / ("det_" + base)).string(), text);
+        const streamlens::Status st =
+            streamlens::sidecar::WriteFile((dir / ("det_" + base)).string(), text);
+        if (!st.ok()) std::fprintf(stderr, "nab_tune: %s\n", st.message().c_str());
       }
       inputs.push_back(std::move(in));
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto& prof = an::NabProfiles();
-    std::printf("%-60s %8.2f %8.2f %8.2f | %8.2f %8.2f | %6.2f\n", name.c_str(),
-                Score(inputs, -1, prof[0]), Score(inputs, -1, prof[1]), Score(inputs, -1, prof[2]),
-                Score(inputs, 1, prof[0]), Score(inputs, 0, prof[0]), secs);
+    std::printf("%-50s %6.2f %6.2f %6.2f | %6.2f %6.2f %6.2f %6.2f | %6.2f %6.2f | %5.2f\n",
+                name.c_str(), Score(inputs, -1, prof[0]), Score(inputs, -1, prof[1]),
+                Score(inputs, -1, prof[2]), Score(inputs, 1, prof[0]), Score(inputs, 0, prof[0]),
+                HeldOut(inputs, 0, prof[0]), HeldOut(inputs, 1, prof[0]),
+                HeldOut(inputs, 0, prof[1]), HeldOut(inputs, 1, prof[1]), secs);
     if (per_file) {
       const an::NabScore s = an::ScoreNab(inputs, prof[0]);
+      // Each file at the corpus threshold: windows found, false positives and what they cost.
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        const an::NabScore f = an::ScoreNab({inputs[i]}, prof[0], s.threshold);
+        std::printf("  [%2zu] %-52s raw=%7.3f windows=%d detected=%d fp=%d\n", i,
+                    inputs[i].name.c_str(), f.raw, f.windows, f.detected, f.false_positives);
+      }
+      std::printf("  threshold=%.6f\n", s.threshold);
       for (const auto& c : s.categories) {
         std::printf("  %-26s std=%.2f windows=%d detected=%d fp=%d\n", c.category.c_str(),
                     c.normalized, c.windows, c.detected, c.false_positives);

@@ -25,7 +25,9 @@ std::vector<DetectorSpec> Specs() {
   // makes the scorer multi-seasonal), normalised by the long-run distribution of this series'
   // raw scores (a 2000-point memory; the excess over the median scaled by the 99th percentile
   // minus the median, so heavy-tailed series need proportionally larger deviations), reported
-  // only when it exceeds every score of the previous 100 points.
+  // only when it exceeds every score of the previous 100 points; after an alarm (likelihood score
+  // >= 1.5) the next 30 points report 0 unless they double it, so a run or ramp of new maxima is
+  // one detection.
   DetectorSpec def = base;
   def.name = "streamlens";
   def.scorer.level_window = 10;
@@ -34,6 +36,9 @@ std::vector<DetectorSpec> Specs() {
   def.tail_quantile = 0.99;
   def.onset_window = 100;
   def.repeat_factor = 0.0;
+  def.hold_window = 30;
+  def.hold_trigger = 1.5;
+  def.hold_factor = 2.0;
   def.auto_period_probe = 500;
   def.period_probe_max = 2000;
   specs.push_back(def);
@@ -45,6 +50,7 @@ std::vector<DetectorSpec> Specs() {
   one_look.onset_window = 50;
   one_look.period_probe_max = 0;
   one_look.tail_quantile = 0;
+  one_look.hold_window = 0;
   specs.push_back(one_look);
 
   DetectorSpec nonseasonal = def;
@@ -156,6 +162,18 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.onset_margin = v;
       else if (k == "repeat")
         spec.repeat_factor = v;
+      else if (k == "hold")
+        spec.hold_window = static_cast<int>(v);
+      else if (k == "holdt")
+        spec.hold_trigger = v;
+      else if (k == "holdf")
+        spec.hold_factor = v;
+      else if (k == "spatial")
+        spec.spatial_tolerance = v;
+      else if (k == "spatials")
+        spec.spatial_score = v;
+      else if (k == "spatialw")
+        spec.spatial_warmup = static_cast<int>(v);
       else if (k == "diff")
         spec.diff_weight = v;
       else if (k == "probe")
@@ -397,6 +415,16 @@ double StreamingDetector::Next(double value) {
     }
   }
   double s = std::max({level_lik_.Next(raw, false), var_score, shift_score});
+  if (spec_.spatial_tolerance > 0 && std::isfinite(value)) {
+    const double tol = spec_.spatial_tolerance * (max_seen_ - min_seen_);
+    if (finite_seen_ >= spec_.spatial_warmup && max_seen_ > min_seen_ &&
+        (value > max_seen_ + tol || value < min_seen_ - tol)) {
+      s = std::max(s, spec_.spatial_score);
+    }
+    min_seen_ = std::min(min_seen_, value);
+    max_seen_ = std::max(max_seen_, value);
+    ++finite_seen_;
+  }
   if (!recent_.empty()) {
     const double recent_max = *std::max_element(recent_.begin(), recent_.end());
     const double now = s;
@@ -405,6 +433,16 @@ double StreamingDetector::Next(double value) {
     if (now <= recent_max * spec_.onset_margin) s = now * spec_.repeat_factor;
     recent_[recent_pos_] = now;
     recent_pos_ = (recent_pos_ + 1) % recent_.size();
+  }
+  if (spec_.hold_window > 0) {
+    if (hold_left_ > 0) {
+      --hold_left_;
+      if (s <= hold_level_ * spec_.hold_factor) s = 0;
+    }
+    if (s >= spec_.hold_trigger) {
+      hold_left_ = spec_.hold_window;
+      hold_level_ = s;
+    }
   }
   return s / (1.0 + s);
 }

@@ -11,8 +11,8 @@
 // false positives after the label window). Optional channels (variance change, level shift) are
 // combined by max() after their own likelihood normalisation.
 // "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, onset,
-// repeat, diff, probe, probemax, var, varw, shift, shiftw, shifth, bandz). Not thread-safe; one
-// detector per series.
+// repeat, diff, hold, holdt, holdf, probe, probemax, var, varw, shift, shiftw, shifth, bandz). Not
+// thread-safe; one detector per series.
 #pragma once
 
 #include <limits>
@@ -33,6 +33,19 @@ struct DetectorSpec {
   double repeat_factor = 1.0;  // multiplier for scores that do not exceed the recent maximum
   double onset_margin = 1.0;   // "exceed" means > onset_margin x the recent maximum (>= 1)
   double diff_weight = 0.0;    // > 0: also score jumps (robust z of first differences)
+  // Suppression after an alarm (0 = off): once the likelihood score reaches `hold_trigger`, the
+  // next `hold_window` points report 0 unless they exceed hold_factor x the alarm's score, so one
+  // excursion (a ramp of new maxima, a burst) is one detection. Scores below the trigger are
+  // reported as they are and never start a hold.
+  int hold_window = 0;
+  // Range channel (0 = off), as NAB's HTM detector's "spatial anomaly": a value outside the range
+  // of every value seen so far, widened by this fraction of the range on each side, scores
+  // `spatial_score` (likelihood units), after `spatial_warmup` values.
+  double spatial_tolerance = 0.0;
+  double spatial_score = 1000.0;
+  int spatial_warmup = 100;
+  double hold_trigger = 1.0;
+  double hold_factor = 2.0;
   // Anomaly likelihood (as Numenta's): how unusual the mean raw score of the last `short_window`
   // points is relative to the mean/std of raw scores over the last `long_window` points. Makes
   // scores comparable across series whose residuals have different tails. 0 = off.
@@ -130,6 +143,11 @@ class StreamingDetector {
   std::vector<double> shift_scratch_;
   int second_period_ = 0;
   int64_t seen_ = 0;
+  int hold_left_ = 0;
+  double min_seen_ = std::numeric_limits<double>::infinity();
+  double max_seen_ = -std::numeric_limits<double>::infinity();
+  int64_t finite_seen_ = 0;
+  double hold_level_ = 0;
 };
 
 }  // namespace streamlens::analysis

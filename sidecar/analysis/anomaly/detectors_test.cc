@@ -87,8 +87,8 @@ TEST(DetectorsTest, ShiftChannelFlagsADriftTheOneStepResidualFollows) {
     const double ramp = i < 2500 ? 0.0 : std::min(1.0, (i - 2500) / 60.0);
     x[i] = 50 + g(rng) + 6 * ramp;
   }
-  auto plain = FindDetector("custom:probe=0,probemax=0");
-  auto shift = FindDetector("custom:probe=0,probemax=0,shift=1");
+  auto plain = FindDetector("custom:probe=0,probemax=0,hold=0");
+  auto shift = FindDetector("custom:probe=0,probemax=0,hold=0,shift=1");
   ASSERT_TRUE(plain.ok() && shift.ok());
   auto a = StreamingDetector::Create(*plain);
   auto b = StreamingDetector::Create(*shift);
@@ -160,17 +160,45 @@ TEST(DetectorsTest, OnsetMarginReportsAClimbOnce) {
     }
     return high;
   };
-  const int plain = count_high("custom:probe=0,probemax=0");
-  const int margin = count_high("custom:probe=0,probemax=0,margin=1.5");
+  const int plain = count_high("custom:probe=0,probemax=0,hold=0");
+  const int margin = count_high("custom:probe=0,probemax=0,hold=0,margin=1.5");
   EXPECT_GE(plain, 3);
   EXPECT_GE(margin, 1);
   EXPECT_LT(margin, plain);
 }
 
+TEST(DetectorsTest, HoldAfterAnAlarmReportsARampOnce) {
+  // A shift of 4 sigmas that keeps climbing to 7 after 2100 quiet points: without a hold the steps
+  // that make a new maximum are alarms again; with the default hold only the first (the later steps
+  // do not double the alarm's score within 30 points).
+  std::mt19937 rng(8);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(2200);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 10 + g(rng) + (i >= 2100 ? std::min(4.0 + 0.2 * (i - 2100), 7.0) : 0);
+  auto alarms = [&](const char* name) {
+    auto spec = FindDetector(name);
+    EXPECT_TRUE(spec.ok());
+    auto d = StreamingDetector::Create(*spec);
+    int n = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double s = (*d)->Next(x[i]);
+      if (i >= 2100 && s >= 0.6) ++n;  // likelihood score >= 1.5
+    }
+    return n;
+  };
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->hold_window, 30);
+  EXPECT_GE(alarms("custom:probe=0,probemax=0,hold=0"), 2);
+  EXPECT_EQ(alarms("custom:probe=0,probemax=0"), 1);
+}
+
 TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   auto spec = FindDetector(
       "custom:level=7,long=1500,short=2,onset=30,margin=1.3,tailq=0.98,tailmin=4,tailmix=1,"
-      "var=0.5,varw=40,shift=0.8,shiftw=12,shifth=600,probe=300,probemax=1200,bandz=2.5");
+      "var=0.5,varw=40,shift=0.8,shiftw=12,shifth=600,probe=300,probemax=1200,bandz=2.5,hold=40,"
+      "holdt=1.2,holdf=3,spatial=0.05,spatials=5,spatialw=200");
   ASSERT_TRUE(spec.ok()) << spec.status().message();
   EXPECT_EQ(spec->scorer.level_window, 7);
   EXPECT_EQ(spec->long_window, 1500);
@@ -188,6 +216,12 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   EXPECT_EQ(spec->auto_period_probe, 300);
   EXPECT_EQ(spec->period_probe_max, 1200);
   EXPECT_DOUBLE_EQ(spec->scorer.band_z, 2.5);
+  EXPECT_EQ(spec->hold_window, 40);
+  EXPECT_DOUBLE_EQ(spec->hold_trigger, 1.2);
+  EXPECT_DOUBLE_EQ(spec->hold_factor, 3);
+  EXPECT_DOUBLE_EQ(spec->spatial_tolerance, 0.05);
+  EXPECT_DOUBLE_EQ(spec->spatial_score, 5);
+  EXPECT_EQ(spec->spatial_warmup, 200);
   // Each channel/normalisation option changes the output on a noisy random walk with bursts.
   std::mt19937 rng(7);
   std::normal_distribution<double> g(0, 1);
@@ -206,8 +240,9 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
     return out;
   };
   const std::vector<double> base = run("custom:probe=0");
-  for (const char* variant : {"custom:probe=0,var=1", "custom:probe=0,shift=1",
-                              "custom:probe=0,tailmix=1", "custom:probe=0,tailmin=5"}) {
+  for (const char* variant :
+       {"custom:probe=0,var=1", "custom:probe=0,shift=1", "custom:probe=0,tailmix=1",
+        "custom:probe=0,tailmin=5", "custom:probe=0,holdt=0.3", "custom:probe=0,spatial=0.01"}) {
     EXPECT_NE(run(variant), base) << variant;
   }
 }

@@ -76,10 +76,7 @@ namespace rc = analysis::rootcause;
 std::vector<CandidateConfig> DefaultRootCauseCandidates() {
   std::vector<CandidateConfig> out;
   for (const rc::KafkaCandidateKind& k : rc::DefaultKafkaCandidateKinds()) {
-    std::string promql(k.promql);
-    // streamlens-exporter publishes the idle ratio as the meter's one-minute rate.
-    if (k.key == "request_handler_idle") promql += "_oneminuterate";
-    auto c = FromPromQL(promql);
+    auto c = FromPromQL(std::string(k.promql));
     if (!c) continue;
     c->name = std::string(k.key);
     c->layer = rc::LayerName(k.layer);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "sidecar/engine/json_util.h"
+
 namespace streamlens::publish {
 namespace {
 
@@ -17,19 +19,6 @@ HttpResponse Error(int status, const std::string& type, const std::string& msg) 
   AppendJsonString(&r.body, msg);
   r.body += "}";
   return r;
-}
-
-void AppendLabels(std::string* out, const engine::LabelPairs& labels) {
-  out->push_back('{');
-  bool first = true;
-  for (const auto& [n, v] : labels) {
-    if (!first) out->push_back(',');
-    first = false;
-    AppendJsonString(out, n);
-    out->push_back(':');
-    AppendJsonString(out, v);
-  }
-  out->push_back('}');
 }
 
 void Key(std::string* out, const char* key) {
@@ -94,7 +83,7 @@ HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequ
     AppendJsonString(&o, s.input_series);
     o += ",";
     Key(&o, "labels");
-    AppendLabels(&o, s.labels);
+    engine::json::Labels(&o, s.labels);
     o += ",";
     Key(&o, "model");
     AppendJsonString(&o, s.anomaly_model);
@@ -152,7 +141,7 @@ HttpResponse HandleForecasts(const engine::ResultsSnapshot& snap, const HttpRequ
       AppendJsonString(&o, s.input_series);
       o += ",";
       Key(&o, "labels");
-      AppendLabels(&o, s.labels);
+      engine::json::Labels(&o, s.labels);
       o += ",";
       Key(&o, "model");
       AppendJsonString(&o, s.forecast_model);
@@ -237,7 +226,7 @@ HttpResponse HandleOutliers(const engine::ResultsSnapshot& snap, const HttpReque
       AppendJsonString(&o, j->job);
       o += ",";
       Key(&o, "labels");
-      AppendLabels(&o, m.labels);
+      engine::json::Labels(&o, m.labels);
       o += ",";
       Key(&o, "score");
       AppendJsonNumber(&o, m.score);

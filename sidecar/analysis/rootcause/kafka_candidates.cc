@@ -55,9 +55,12 @@ constexpr std::array kKinds = {
                        "Brokers in the cluster metadata"},
     KafkaCandidateKind{"broker_up", "jolokia_up", Layer::kPlatform, 1.0, -1,
                        "Broker reachable (1) or not (0)"},
-    KafkaCandidateKind{"request_handler_idle",
-                       "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent",
-                       Layer::kPlatform, 0.8, -1, "Request handler idle ratio (healthy above 0.3)"},
+    // A Yammer meter: streamlens-exporter (like jmx_exporter's Kafka example) publishes the idle
+    // ratio as the meter's one-minute rate.
+    KafkaCandidateKind{
+        "request_handler_idle",
+        "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_oneminuterate",
+        Layer::kPlatform, 0.8, -1, "Request handler idle ratio (healthy above 0.3)"},
     KafkaCandidateKind{"network_processor_idle",
                        "kafka_network_socketserver_networkprocessoravgidlepercent",
                        Layer::kPlatform, 0.8, -1, "Network processor idle ratio"},

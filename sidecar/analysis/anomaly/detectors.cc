@@ -27,7 +27,8 @@ std::vector<DetectorSpec> Specs() {
   // minus the median, so heavy-tailed series need proportionally larger deviations), reported
   // only when it exceeds every score of the previous 100 points; after an alarm (likelihood score
   // >= 1.5) the next 30 points report 0 unless they double it, so a run or ramp of new maxima is
-  // one detection.
+  // one detection. While no period is known, a second scorer predicting the median of the last 50
+  // points (its own likelihood, max() with the first) catches drifts the 10-point median follows.
   DetectorSpec def = base;
   def.name = "streamlens";
   def.scorer.level_window = 10;
@@ -39,6 +40,8 @@ std::vector<DetectorSpec> Specs() {
   def.hold_window = 30;
   def.hold_trigger = 1.5;
   def.hold_factor = 2.0;
+  def.slow_weight = 1.0;
+  def.slow_level_window = 50;
   def.auto_period_probe = 500;
   def.period_probe_max = 2000;
   specs.push_back(def);
@@ -51,6 +54,7 @@ std::vector<DetectorSpec> Specs() {
   one_look.period_probe_max = 0;
   one_look.tail_quantile = 0;
   one_look.hold_window = 0;
+  one_look.slow_weight = 0;
   specs.push_back(one_look);
 
   DetectorSpec nonseasonal = def;
@@ -158,6 +162,24 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.tail_mix = v != 0;
       else if (k == "tailq")
         spec.tail_quantile = v;
+      else if (k == "onseth")
+        spec.onset_half_life = v;
+      else if (k == "knn")
+        spec.knn_weight = v;
+      else if (k == "knnd")
+        spec.knn_dim = static_cast<int>(v);
+      else if (k == "knnk")
+        spec.knn_k = static_cast<int>(v);
+      else if (k == "slow")
+        spec.slow_weight = v;
+      else if (k == "slowall")
+        spec.slow_seasonal = v != 0;
+      else if (k == "sloww")
+        spec.slow_level_window = static_cast<int>(v);
+      else if (k == "knnmean")
+        spec.knn_mean = v != 0;
+      else if (k == "knnh")
+        spec.knn_history = static_cast<int>(v);
       else if (k == "margin")
         spec.onset_margin = v;
       else if (k == "repeat")
@@ -206,9 +228,23 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
                                      CausalScorer diff)
     : spec_(spec), level_(std::move(level)), diff_(std::move(diff)) {
   recent_.assign(static_cast<size_t>(std::max(spec.onset_window, 0)), 0.0);
+  if (spec.onset_half_life > 0) {
+    for (size_t age = 1; age <= recent_.size(); ++age) {
+      recent_weight_.push_back(std::pow(0.5, static_cast<double>(age) / spec.onset_half_life));
+    }
+  }
   level_lik_.Init(spec.long_window, spec.short_window, spec.tail_quantile, spec.tail_mix,
                   spec.tail_min_exceed);
   var_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  knn_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  slow_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  if (spec.slow_weight > 0) {
+    CausalScorerParams sp = spec.scorer;
+    sp.level_window = std::max(spec.slow_level_window, 1);
+    sp.fit_window = std::max(sp.fit_window, sp.level_window + 10);
+    auto sc = CausalScorer::Create(sp);
+    if (sc.ok()) slow_ = std::make_unique<CausalScorer>(std::move(sc.value()));
+  }
   next_probe_ = std::max(spec.auto_period_probe, 0);
   shift_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
   if (spec.shift_weight > 0) {
@@ -414,7 +450,52 @@ double StreamingDetector::Next(double value) {
       shift_score = spec_.shift_weight * shift_lik_.Next(std::min(z, 1e3), false);
     }
   }
-  double s = std::max({level_lik_.Next(raw, false), var_score, shift_score});
+  double knn_score = 0;
+  if (spec_.knn_weight > 0 && std::isfinite(value)) {
+    const size_t d = static_cast<size_t>(std::max(spec_.knn_dim, 1));
+    const size_t h = static_cast<size_t>(std::max(spec_.knn_history, 10));
+    const size_t k = static_cast<size_t>(std::clamp(spec_.knn_k, 1, static_cast<int>(h)));
+    // Kept in order (not a ring) so each distance is a contiguous, vectorisable loop; shifted
+    // down once per h points, so the cost stays O(h x d) per point.
+    if (knn_values_.size() >= 2 * h + 2 * d) {
+      knn_values_.erase(knn_values_.begin(), knn_values_.end() - static_cast<long>(h + 2 * d - 1));
+    }
+    knn_values_.push_back(value);
+    const size_t n = knn_values_.size();
+    if (n >= 2 * d + k) {
+      const double* cur = knn_values_.data() + n - d;
+      // Past vectors end at least d points before the current one (no overlap).
+      const size_t last_start = n - 2 * d;
+      const size_t first_start = n - d >= h + d ? n - d - h - d + 1 : 0;
+      knn_dist_.clear();
+      for (size_t st = first_start; st <= last_start; ++st) {
+        const double* p = knn_values_.data() + st;
+        double acc = 0;
+        for (size_t j = 0; j < d; ++j) acc += (p[j] - cur[j]) * (p[j] - cur[j]);
+        knn_dist_.push_back(acc);
+      }
+      const size_t kk = std::min(k, knn_dist_.size());
+      std::nth_element(knn_dist_.begin(), knn_dist_.begin() + static_cast<long>(kk - 1),
+                       knn_dist_.end());
+      double sum = 0;
+      for (size_t j = 0; j < kk; ++j) sum += std::sqrt(knn_dist_[j]);
+      knn_score = knn_lik_.Next(sum / static_cast<double>(kk), false);
+    }
+  }
+  double level_score = level_lik_.Next(raw, false);
+  if (spec_.knn_weight > 0) {
+    level_score = spec_.knn_mean
+                      ? (1 - spec_.knn_weight) * level_score + spec_.knn_weight * knn_score
+                      : std::max(level_score, spec_.knn_weight * knn_score);
+  }
+  if (slow_) {
+    ScoredPoint ps;
+    slow_->Update(std::span<const double>(&value, 1), std::span<ScoredPoint>(&ps, 1));
+    const double slow_score = slow_lik_.Next(ps.warming_up ? 0.0 : ps.score, false);
+    if (!seasonal_ || spec_.slow_seasonal)
+      level_score = std::max(level_score, spec_.slow_weight * slow_score);
+  }
+  double s = std::max({level_score, var_score, shift_score});
   if (spec_.spatial_tolerance > 0 && std::isfinite(value)) {
     const double tol = spec_.spatial_tolerance * (max_seen_ - min_seen_);
     if (finite_seen_ >= spec_.spatial_warmup && max_seen_ > min_seen_ &&
@@ -426,7 +507,16 @@ double StreamingDetector::Next(double value) {
     ++finite_seen_;
   }
   if (!recent_.empty()) {
-    const double recent_max = *std::max_element(recent_.begin(), recent_.end());
+    double recent_max = 0;
+    if (recent_weight_.empty()) {
+      recent_max = *std::max_element(recent_.begin(), recent_.end());
+    } else {
+      const size_t n = recent_.size();
+      for (size_t k = 0; k < n; ++k) {
+        const size_t age = (recent_pos_ + n - 1 - k) % n;  // 0 = newest
+        recent_max = std::max(recent_max, recent_[k] * recent_weight_[age]);
+      }
+    }
     const double now = s;
     // A climbing excursion makes a new maximum at every step; with onset_margin > 1 only a
     // clear jump over the recent maximum is reported again, so one ramp is one detection.

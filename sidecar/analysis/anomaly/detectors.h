@@ -32,7 +32,10 @@ struct DetectorSpec {
   int onset_window = 0;        // 0 = no onset emphasis
   double repeat_factor = 1.0;  // multiplier for scores that do not exceed the recent maximum
   double onset_margin = 1.0;   // "exceed" means > onset_margin x the recent maximum (>= 1)
-  double diff_weight = 0.0;    // > 0: also score jumps (robust z of first differences)
+  // > 0: a past score counts in the onset maximum with weight 0.5^(age / onset_half_life), so a
+  // huge score suppresses a later, smaller excursion for a shorter time than the window.
+  double onset_half_life = 0.0;
+  double diff_weight = 0.0;  // > 0: also score jumps (robust z of first differences)
   // Suppression after an alarm (0 = off): once the likelihood score reaches `hold_trigger`, the
   // next `hold_window` points report 0 unless they exceed hold_factor x the alarm's score, so one
   // excursion (a ramp of new maxima, a burst) is one detection. Scores below the trigger are
@@ -83,6 +86,22 @@ struct DetectorSpec {
   double shift_weight = 0.0;
   int shift_window = 10;
   int shift_history = 1000;
+  // Pattern channel (0 = off), a nearest-neighbour detector of a different kind (as KNN-CAD): the
+  // last `knn_dim` values as a vector, its mean distance to the `knn_k` nearest of the vectors
+  // ending in the `knn_history` points before it (not overlapping it), turned into a likelihood
+  // like the other channels and weighted by knn_weight. Catches shapes not seen before whose
+  // points are each unremarkable.
+  double knn_weight = 0.0;
+  int knn_dim = 10;
+  int knn_k = 5;
+  int knn_history = 1000;
+  bool knn_mean = false;  // combine as (1 - w) x residual + w x pattern instead of max()
+  // Slow-level channel (0 = off; non-seasonal series only): a second scorer whose expected value
+  // is the median of the last `slow_level_window` points, so a drift that the 10-point median
+  // follows step by step still shows as a deviation; likelihood-normalised, weighted, max().
+  double slow_weight = 0.0;
+  int slow_level_window = 100;
+  bool slow_seasonal = false;  // also once a period is found (off: the seasonal scorer alone)
 };
 
 // Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,
@@ -126,9 +145,16 @@ class StreamingDetector {
   int next_probe_ = 0;  // history length of the next period search, 0 = no more searches
   int period_ = 0;
   CausalScorer diff_;
+  std::unique_ptr<CausalScorer> slow_;
+  Likelihood slow_lik_;
   double prev_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> recent_;  // ring of the last onset_window raw scores
   size_t recent_pos_ = 0;
+  std::vector<double> recent_weight_;
+  Likelihood knn_lik_;
+  std::vector<double> knn_values_;  // the last knn_history + 2 * knn_dim finite values, in order
+  std::vector<double> knn_dist_;    // scratch: distance to each past vector  // onset weight by age
+                                    // (1 = newest), half-life decay
   double last_raw_ = 0;
   Likelihood level_lik_, var_lik_;
   std::vector<double> var_ring_;  // |one-step residual| of the last var_window points

@@ -87,8 +87,8 @@ TEST(DetectorsTest, ShiftChannelFlagsADriftTheOneStepResidualFollows) {
     const double ramp = i < 2500 ? 0.0 : std::min(1.0, (i - 2500) / 60.0);
     x[i] = 50 + g(rng) + 6 * ramp;
   }
-  auto plain = FindDetector("custom:probe=0,probemax=0,hold=0");
-  auto shift = FindDetector("custom:probe=0,probemax=0,hold=0,shift=1");
+  auto plain = FindDetector("custom:probe=0,probemax=0,hold=0,slow=0");
+  auto shift = FindDetector("custom:probe=0,probemax=0,hold=0,slow=0,shift=1");
   ASSERT_TRUE(plain.ok() && shift.ok());
   auto a = StreamingDetector::Create(*plain);
   auto b = StreamingDetector::Create(*shift);
@@ -103,6 +103,37 @@ TEST(DetectorsTest, ShiftChannelFlagsADriftTheOneStepResidualFollows) {
   const double before_b = peak(sb, 1000, 2500);
   EXPECT_GT(peak(sb, 2500, 2600), before_b);
   EXPECT_GT(peak(sb, 2500, 2600), peak(sa, 2500, 2600));
+}
+
+TEST(DetectorsTest, SlowLevelChannelFlagsADriftTheTenPointMedianFollows) {
+  // A ramp of 8 noise sigmas over 40 points: the 10-point median follows it within a few sigmas,
+  // the 50-point median of the slow channel lags it by several.
+  std::mt19937 rng(9);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(3000);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double ramp = i < 2500 ? 0.0 : std::min(1.0, (i - 2500) / 40.0);
+    x[i] = 50 + g(rng) + 8 * ramp;
+  }
+  auto run = [&](const char* name) {
+    auto spec = FindDetector(name);
+    EXPECT_TRUE(spec.ok());
+    auto d = StreamingDetector::Create(*spec);
+    std::vector<double> out;
+    for (double v : x) out.push_back((*d)->Next(v));
+    return out;
+  };
+  const std::vector<double> fast = run("custom:probe=0,probemax=0,slow=0");
+  const std::vector<double> slow = run("streamlens");
+  auto peak = [](const std::vector<double>& s, size_t from, size_t to) {
+    return *std::max_element(s.begin() + from, s.begin() + to);
+  };
+  EXPECT_GT(peak(slow, 2500, 2560), peak(slow, 1000, 2500));
+  EXPECT_GT(peak(slow, 2500, 2560), peak(fast, 2500, 2560) + 0.05);
+  // Causal: the first 2520 scores do not depend on what follows.
+  auto spec = FindDetector("streamlens");
+  auto d = StreamingDetector::Create(*spec);
+  for (size_t i = 0; i < 2520; ++i) ASSERT_EQ((*d)->Next(x[i]), slow[i]) << i;
 }
 
 TEST(DetectorsTest, TailScalingDiscountsDeviationsThatAreRoutineForTheSeries) {
@@ -198,7 +229,8 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   auto spec = FindDetector(
       "custom:level=7,long=1500,short=2,onset=30,margin=1.3,tailq=0.98,tailmin=4,tailmix=1,"
       "var=0.5,varw=40,shift=0.8,shiftw=12,shifth=600,probe=300,probemax=1200,bandz=2.5,hold=40,"
-      "holdt=1.2,holdf=3,spatial=0.05,spatials=5,spatialw=200");
+      "holdt=1.2,holdf=3,spatial=0.05,spatials=5,spatialw=200,onseth=20,knn=0.5,knnd=6,knnk=3,"
+      "knnh=500,knnmean=1,slow=0.8,sloww=40,slowall=1");
   ASSERT_TRUE(spec.ok()) << spec.status().message();
   EXPECT_EQ(spec->scorer.level_window, 7);
   EXPECT_EQ(spec->long_window, 1500);
@@ -222,6 +254,15 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   EXPECT_DOUBLE_EQ(spec->spatial_tolerance, 0.05);
   EXPECT_DOUBLE_EQ(spec->spatial_score, 5);
   EXPECT_EQ(spec->spatial_warmup, 200);
+  EXPECT_DOUBLE_EQ(spec->onset_half_life, 20);
+  EXPECT_DOUBLE_EQ(spec->knn_weight, 0.5);
+  EXPECT_EQ(spec->knn_dim, 6);
+  EXPECT_EQ(spec->knn_k, 3);
+  EXPECT_EQ(spec->knn_history, 500);
+  EXPECT_TRUE(spec->knn_mean);
+  EXPECT_DOUBLE_EQ(spec->slow_weight, 0.8);
+  EXPECT_EQ(spec->slow_level_window, 40);
+  EXPECT_TRUE(spec->slow_seasonal);
   // Each channel/normalisation option changes the output on a noisy random walk with bursts.
   std::mt19937 rng(7);
   std::normal_distribution<double> g(0, 1);
@@ -242,7 +283,9 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   const std::vector<double> base = run("custom:probe=0");
   for (const char* variant :
        {"custom:probe=0,var=1", "custom:probe=0,shift=1", "custom:probe=0,tailmix=1",
-        "custom:probe=0,tailmin=5", "custom:probe=0,holdt=0.3", "custom:probe=0,spatial=0.01"}) {
+        "custom:probe=0,tailmin=5", "custom:probe=0,holdt=0.3", "custom:probe=0,spatial=0.01",
+        "custom:probe=0,onseth=10", "custom:probe=0,knn=1", "custom:probe=0,knn=0.5,knnmean=1",
+        "custom:probe=0,slow=0", "custom:probe=0,sloww=100"}) {
     EXPECT_NE(run(variant), base) << variant;
   }
 }

@@ -174,6 +174,8 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.slow_weight = v;
       else if (k == "slowall")
         spec.slow_seasonal = v != 0;
+      else if (k == "slow2w")
+        spec.slow2_level_window = static_cast<int>(v);
       else if (k == "sloww")
         spec.slow_level_window = static_cast<int>(v);
       else if (k == "knnmean")
@@ -188,6 +190,8 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.hold_window = static_cast<int>(v);
       else if (k == "holdt")
         spec.hold_trigger = v;
+      else if (k == "holdp")
+        spec.hold_period_fraction = v;
       else if (k == "holdf")
         spec.hold_factor = v;
       else if (k == "spatial")
@@ -244,6 +248,13 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
     sp.fit_window = std::max(sp.fit_window, sp.level_window + 10);
     auto sc = CausalScorer::Create(sp);
     if (sc.ok()) slow_ = std::make_unique<CausalScorer>(std::move(sc.value()));
+    if (spec.slow2_level_window > 0) {
+      sp.level_window = spec.slow2_level_window;
+      sp.fit_window = std::max(sp.fit_window, sp.level_window + 10);
+      auto sc2 = CausalScorer::Create(sp);
+      if (sc2.ok()) slow2_ = std::make_unique<CausalScorer>(std::move(sc2.value()));
+      slow2_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+    }
   }
   next_probe_ = std::max(spec.auto_period_probe, 0);
   shift_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
@@ -495,6 +506,13 @@ double StreamingDetector::Next(double value) {
     if (!seasonal_ || spec_.slow_seasonal)
       level_score = std::max(level_score, spec_.slow_weight * slow_score);
   }
+  if (slow2_) {
+    ScoredPoint ps;
+    slow2_->Update(std::span<const double>(&value, 1), std::span<ScoredPoint>(&ps, 1));
+    const double slow_score = slow2_lik_.Next(ps.warming_up ? 0.0 : ps.score, false);
+    if (!seasonal_ || spec_.slow_seasonal)
+      level_score = std::max(level_score, spec_.slow_weight * slow_score);
+  }
   double s = std::max({level_score, var_score, shift_score});
   if (spec_.spatial_tolerance > 0 && std::isfinite(value)) {
     const double tol = spec_.spatial_tolerance * (max_seen_ - min_seen_);
@@ -531,6 +549,9 @@ double StreamingDetector::Next(double value) {
     }
     if (s >= spec_.hold_trigger) {
       hold_left_ = spec_.hold_window;
+      if (spec_.hold_period_fraction > 0 && period_ > 0) {
+        hold_left_ = std::max(hold_left_, static_cast<int>(spec_.hold_period_fraction * period_));
+      }
       hold_level_ = s;
     }
   }

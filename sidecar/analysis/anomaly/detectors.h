@@ -49,6 +49,8 @@ struct DetectorSpec {
   int spatial_warmup = 100;
   double hold_trigger = 1.0;
   double hold_factor = 2.0;
+  // > 0: once a period is found, the hold lasts max(hold_window, this fraction of the period).
+  double hold_period_fraction = 0.0;
   // Anomaly likelihood (as Numenta's): how unusual the mean raw score of the last `short_window`
   // points is relative to the mean/std of raw scores over the last `long_window` points. Makes
   // scores comparable across series whose residuals have different tails. 0 = off.
@@ -102,6 +104,8 @@ struct DetectorSpec {
   double slow_weight = 0.0;
   int slow_level_window = 100;
   bool slow_seasonal = false;  // also once a period is found (off: the seasonal scorer alone)
+  int slow2_level_window =
+      0;  // > 0: a third scorer at this longer scale, same weight and likelihood
 };
 
 // Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,
@@ -145,8 +149,8 @@ class StreamingDetector {
   int next_probe_ = 0;  // history length of the next period search, 0 = no more searches
   int period_ = 0;
   CausalScorer diff_;
-  std::unique_ptr<CausalScorer> slow_;
-  Likelihood slow_lik_;
+  std::unique_ptr<CausalScorer> slow_, slow2_;
+  Likelihood slow_lik_, slow2_lik_;
   double prev_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> recent_;  // ring of the last onset_window raw scores
   size_t recent_pos_ = 0;

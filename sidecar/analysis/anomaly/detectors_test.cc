@@ -230,7 +230,7 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
       "custom:level=7,long=1500,short=2,onset=30,margin=1.3,tailq=0.98,tailmin=4,tailmix=1,"
       "var=0.5,varw=40,shift=0.8,shiftw=12,shifth=600,probe=300,probemax=1200,bandz=2.5,hold=40,"
       "holdt=1.2,holdf=3,spatial=0.05,spatials=5,spatialw=200,onseth=20,knn=0.5,knnd=6,knnk=3,"
-      "knnh=500,knnmean=1,slow=0.8,sloww=40,slowall=1");
+      "knnh=500,knnmean=1,slow=0.8,sloww=40,slowall=1,slow2w=120,holdp=0.5");
   ASSERT_TRUE(spec.ok()) << spec.status().message();
   EXPECT_EQ(spec->scorer.level_window, 7);
   EXPECT_EQ(spec->long_window, 1500);
@@ -263,6 +263,8 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   EXPECT_DOUBLE_EQ(spec->slow_weight, 0.8);
   EXPECT_EQ(spec->slow_level_window, 40);
   EXPECT_TRUE(spec->slow_seasonal);
+  EXPECT_EQ(spec->slow2_level_window, 120);
+  EXPECT_DOUBLE_EQ(spec->hold_period_fraction, 0.5);
   // Each channel/normalisation option changes the output on a noisy random walk with bursts.
   std::mt19937 rng(7);
   std::normal_distribution<double> g(0, 1);

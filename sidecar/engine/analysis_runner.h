@@ -83,6 +83,10 @@ class SeriesModel {
   // Called on a freshly fitted model with the model it replaces (same analysis): takes over
   // state that must survive refits (e.g. alert-fatigue memory). Default: nothing.
   virtual void Inherit(SeriesModel& previous) { (void)previous; }
+  // Called instead of Inherit on a freshly fitted model that has no predecessor (a new series,
+  // or a start without saved state), with the history it was fitted on: learns from that history
+  // what Inherit would otherwise carry over. Default: nothing.
+  virtual void LearnFromHistory(const DenseSeries& history) { (void)history; }
 };
 
 // One kind of per-series analysis for one job (parameters already bound).

@@ -150,6 +150,24 @@ class AnomalyModel final : public SeriesModel {
     recent_ = old->recent_;
     if (bursts_ && old->bursts_) bursts_ = std::move(old->bursts_);
   }
+  // A fresh burst memory learns the usual bursts from the history, so the first usual burst
+  // after a start without saved state does not alert: a second scorer with the same parameters
+  // is fitted on the first two periods and scores the rest causally, exactly as the live path
+  // would have, and every score goes through the memory, whose clock then ends where the live
+  // points continue. One causal pass over the history (a refit per period), once per series.
+  void LearnFromHistory(const DenseSeries& history) override {
+    if (!bursts_) return;
+    const an::CausalScorerParams& p = scorer_.params();
+    const size_t warm = static_cast<size_t>(2 * p.period + 1);
+    if (history.values.size() < warm + static_cast<size_t>(p.period)) return;
+    auto primer = an::CausalScorer::Create(p);
+    if (!primer.ok()) return;
+    primer->Fit(history.values.first(warm));
+    for (size_t i = 0; i < warm; ++i) (void)bursts_->Push(0);
+    scored_.resize(history.values.size() - warm);
+    primer->Update(history.values.subspan(warm), scored_);
+    for (const an::ScoredPoint& sp : scored_) (void)bursts_->Push(sp.warming_up ? 0 : sp.score);
+  }
   void Save(std::string* out) const override {
     StateWriter w(out);
     w.U64(recent_);

@@ -319,6 +319,62 @@ TEST(ClusterTest, LagLikeBurstsAtTheirUsualTimeDoNotAlert) {
   EXPECT_GT(lag_like.second, 1.0);  // a burst at an unusual time still alerts
 }
 
+// A fresh start (no saved state) over a day of history that already holds the usual bursts (6
+// minutes at minute 10 of every other hour): the memory learns them from the history at the
+// first fit, so the very first usual burst after the start does not alert. A usual-time burst that
+// is not caught up (40 minutes instead of 6) and a burst at an unusual minute still alert.
+struct FreshStartScores {
+  double first_usual = 0;  // highest score during the usual bursts of the first 3 hours
+  double runaway = 0;      // during the long burst, after its usual recovery time
+  double unusual = 0;      // during the burst at minute 40
+};
+FreshStartScores ScoresAfterFreshStart(const std::string& anomaly) {
+  const int64_t start = kT0 + 24 * 60 * kMin;
+  auto value = [start](int64_t t) {
+    int64_t m = (t - start) / kMin;
+    int64_t hour = (t / kMin) / 60, minute = (t / kMin) % 60;
+    double v = 100 + 5 * Noise(9, static_cast<uint64_t>(t / kMin));
+    const bool runaway = m >= 4 * 60 && m < 6 * 60 && hour % 2 == 0;
+    if (hour % 2 == 0 && minute >= 10 && minute < (runaway ? 50 : 16)) v += 500;
+    if (m >= 6 * 60 && m < 7 * 60 && minute >= 40 && minute < 46) v += 500;
+    return v;
+  };
+  auto src = std::make_shared<ScenarioSource>();
+  src->Add({{"__name__", "lag"}}, value);
+  Rig rig(src);
+  EXPECT_TRUE(rig.Apply("jobs:\n  - name: lag\n    selector: lag\n    fit_window: 1d\n"
+                        "    anomaly: " +
+                        anomaly + "\n")
+                  .ok());
+  FreshStartScores r;
+  for (int64_t m = 0; m < 7 * 60; ++m) {
+    rig.now = start + m * kMin;
+    EXPECT_TRUE(rig.engine->RunOnce("lag").ok());
+    const auto& a = rig.Job("lag").series.at(0).anomaly;
+    const int64_t minute = (rig.now / kMin) % 60;
+    if (m < 3 * 60 && minute >= 10 && minute < 16) r.first_usual = std::max(r.first_usual, a.score);
+    if (m >= 4 * 60 && m < 6 * 60 && minute >= 25 && minute < 50) {
+      r.runaway = std::max(r.runaway, a.score);
+    }
+    if (m >= 6 * 60 && minute >= 40 && minute < 46) r.unusual = std::max(r.unusual, a.score);
+  }
+  return r;
+}
+
+TEST(ClusterTest, LagLikeLearnsUsualBurstsFromHistoryOnAFreshStart) {
+  auto plain = ScoresAfterFreshStart("{seasonal_periods: [1h], direction: above}");
+  auto lag_like = ScoresAfterFreshStart(
+      "{seasonal_periods: [1h], direction: above, lag_like: {phase_tolerance: 3m}}");
+  std::printf(
+      "fresh start, first usual bursts: plain %.2f, lag_like %.2f; runaway %.2f; "
+      "unusual %.2f\n",
+      plain.first_usual, lag_like.first_usual, lag_like.runaway, lag_like.unusual);
+  EXPECT_GT(plain.first_usual, 1.0);  // the scorer alone flags them
+  EXPECT_LE(lag_like.first_usual, 1.0);
+  EXPECT_GT(lag_like.runaway, 1.0);
+  EXPECT_GT(lag_like.unusual, 1.0);
+}
+
 // The burst memory survives Save/Load: a restored model publishes exactly what the original does.
 TEST(ClusterTest, LagLikeStateRoundTripsThroughSaveAndLoad) {
   auto cfg = ParseConfig(

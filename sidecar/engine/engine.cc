@@ -665,6 +665,8 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       // Alert-fatigue state (persistence window, recurring-burst memory) outlives a refit.
       if (st.models.size() == models.size()) {
         for (size_t a = 0; a < models.size(); ++a) models[a]->Inherit(*st.models[a]);
+      } else {
+        for (auto& m : models) m->LearnFromHistory(hist);
       }
       if (tail > 0) {
         DenseSeries rest{start + static_cast<int64_t>(n - tail) * step, step,

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Scores selection/combination rules for the automatic default from an auto_trace dump.
 
-Usage: auto_rules.py --train Hourly-train.csv --trace trace.jsonl [--holdout 48] [--season 24]
+Usage: auto_rules.py --train Hourly-train.csv --trace trace.jsonl [--holdout 48] [--horizon H]
+                     [--season 24]
+
+--horizon defaults to --holdout. A second, earlier holdout: dump the trace with HOLDOUT=96 and
+HORIZON=48 (auto_trace) and score with --holdout 96 --horizon 48: the actuals are then the 48
+points before the last 48, which no fit has seen either.
 
 Each rule only looks at the candidates' rolling-origin validation forecasts (inside the series'
 history); the held-out last HOLDOUT points are used for scoring only. Prints sMAPE / MASE per
@@ -69,10 +74,12 @@ def main():
     ap.add_argument("--train", required=True)
     ap.add_argument("--trace", required=True)
     ap.add_argument("--holdout", type=int, default=48)
+    ap.add_argument("--horizon", type=int, default=0)
     ap.add_argument("--season", type=int, default=24)
     args = ap.parse_args()
     train = read_m4(args.train)
-    m, h = args.season, args.holdout
+    m, hold = args.season, args.holdout
+    h = args.horizon or hold
     recs = [json.loads(l) for l in open(args.trace) if l.strip()]
     totals = {}
 
@@ -84,13 +91,13 @@ def main():
 
     for r in recs:
         x = train[r["id"]]
-        ins, act = x[:-h], x[-h:]
+        ins, act = x[:-hold], x[-hold:][:h]
         assert len(ins) == r["n"], r["id"]
         sc = scale(ins, m)
         positive = min(ins) > 0
 
         def score(f):
-            return smape(act, f), mae(act, f) / sc
+            return smape(act, f[:h]), mae(act, f[:h]) / sc
 
         add("auto (as run)", *score(r["auto"]))
         cands = {k: v for k, v in r["candidates"].items()

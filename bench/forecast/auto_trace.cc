@@ -3,7 +3,8 @@
 // rolling origin, its validation score, and its forecast from all data (the holdout forecast).
 //
 // Usage: auto_trace INPUT.csv OUTPUT.jsonl [HOLDOUT=48] [HORIZON=48] [SEASON=24]
-//        [EXTRA_SEASON=168] [THREADS=2] [MAX_SERIES=0]
+//        [EXTRA_SEASON=168] [THREADS=2] [MAX_SERIES=0] [ORIGINS=3] [ORIGIN_STEP=0]
+// ORIGINS and ORIGIN_STEP set ForecastParams::auto_origins / auto_origin_step.
 // The last HOLDOUT points of each series are removed before anything is fitted, so the dump
 // never sees them; auto_rules.py scores against them.
 #include <atomic>
@@ -38,7 +39,7 @@ void WriteVec(std::ostream& out, const std::vector<double>& v) {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: auto_trace INPUT.csv OUTPUT.jsonl [HOLDOUT] [HORIZON] [SEASON] "
-                 "[EXTRA_SEASON] [THREADS] [MAX_SERIES]\n";
+                 "[EXTRA_SEASON] [THREADS] [MAX_SERIES] [ORIGINS] [ORIGIN_STEP]\n";
     return 2;
   }
   const int holdout = argc > 3 ? std::atoi(argv[3]) : 48;
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
   const int extra = argc > 6 ? std::atoi(argv[6]) : 168;
   const int threads = argc > 7 ? std::atoi(argv[7]) : 2;
   const int max_series = argc > 8 ? std::atoi(argv[8]) : 0;
+  const int origins = argc > 9 ? std::atoi(argv[9]) : 3;
+  const int origin_step = argc > 10 ? std::atoi(argv[10]) : 0;
   std::ifstream in(argv[1]);
   if (!in) {
     std::cerr << "error: cannot open " << argv[1] << "\n";
@@ -92,6 +95,8 @@ int main(int argc, char** argv) {
       p.season = season;
       if (extra > 1) p.extra_seasons = {extra};
       p.trace = &tr;
+      p.auto_origins = origins;
+      p.auto_origin_step = origin_step;
       auto r = fc::ForecastSeries(series[i], p);
       std::ostringstream out;
       out << "{\"id\":\"" << ids[i] << "\",\"n\":" << series[i].size();

@@ -93,6 +93,41 @@ Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int
   return fc;
 }
 
+Result<Forecast> SeasonalMedianForecast(std::span<const double> y, int period, int cycles,
+                                        int horizon, std::span<const double> levels) {
+  const int m = std::max(period, 1);
+  const int k = std::max(cycles, 1);
+  const int n = static_cast<int>(y.size());
+  STREAMLENS_RETURN_IF_ERROR(CheckFinite(y, "seasonal median"));
+  if (n < m * k + m) {
+    return Status::Error("seasonal median: need at least " + std::to_string(m * k + m) +
+                         " observations, got " + std::to_string(n));
+  }
+  std::vector<double> buf(k);
+  auto predict = [&](int origin, int step) {  // forecast of y[origin + step], step < m
+    for (int c = 1; c <= k; ++c) buf[c - 1] = y[origin + step - c * m];
+    std::sort(buf.begin(), buf.end());
+    return k % 2 ? buf[k / 2] : 0.5 * (buf[k / 2 - 1] + buf[k / 2]);
+  };
+  double ss = 0.0;
+  int count = 0;
+  for (int t = k * m; t < n; ++t) {
+    const double e = y[t] - predict(t, 0);
+    ss += e * e;
+    ++count;
+  }
+  const double s = std::sqrt(ss / std::max(1, count));
+  Forecast fc;
+  fc.model = "smedian" + std::to_string(m) + "x" + std::to_string(k);
+  for (int h = 1; h <= horizon; ++h) {
+    const int step = (h - 1) % m;
+    fc.mean.push_back(predict(n, step));
+    fc.sd.push_back(s * std::sqrt(static_cast<double>((h - 1) / m + 1)));
+  }
+  AddGaussianIntervals(fc, levels);
+  return fc;
+}
+
 Result<Forecast> ThetaForecast(std::span<const double> y, int period, int horizon,
                                std::span<const double> levels) {
   const int n = static_cast<int>(y.size());

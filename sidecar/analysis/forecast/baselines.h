@@ -23,6 +23,13 @@ Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, in
 Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int cycles,
                                       int horizon, std::span<const double> levels);
 
+// Seasonal median: the median of the last `cycles` values at the same phase of `period`, robust to
+// spikes and to one or two unusual cycles (holidays, outages) where the mean is pulled away.
+// Intervals as SeasonalMeanForecast's (RMSE of the rule's in-sample one-cycle-ahead errors).
+// Errors: fewer than period * cycles + period observations, non-finite values.
+Result<Forecast> SeasonalMedianForecast(std::span<const double> y, int period, int cycles,
+                                        int horizon, std::span<const double> levels);
+
 // Theta: SES on the (deseasonalised) series plus half the slope of the linear trend, as
 // forecast::thetaf; intervals are SES's analytic intervals, reseasonalised. Seasonal adjustment is
 // multiplicative for positive data and additive otherwise. Errors: fewer than 4 observations,

@@ -96,16 +96,18 @@ Result<Forecast> RunSingle(std::span<const double> y, const ForecastParams& p, M
 }
 
 // ---- Automatic default -------------------------------------------------------------------
-// Candidates: seasonal naive and seasonal means for every period, ETS (AICc-selected), ARIMA
-// (auto.arima orders), Theta, and deseasonalised SES with the primary period and with all
-// periods. Each is refitted at K rolling origins (n - H, n - 2H, ...; K = 3 when there is enough
-// history, fewer otherwise) and scored on the following H points by an OWA-like error:
-// (sMAPE + MASE) with the in-sample seasonal-naive scale (MASE only when the series has
-// non-positive values). The forecast is the combination of the three best candidates, refitted
-// on all data, weighted by the inverse of their validation errors. ETS and ARIMA keep the
-// specification chosen on the full series at the validation origins.
-// Number of best candidates the automatic default combines.
-constexpr size_t kCombined = 3;
+// Candidates: seasonal naive, seasonal means (2 and 4 cycles) and seasonal medians (5 daily / 3
+// weekly cycles) for every period, ETS (AICc-selected), ARIMA (auto.arima orders), Theta,
+// deseasonalised SES with the primary period and with all periods, and deseasonalised ARIMA
+// with all periods. Each is refitted at K rolling origins (n - H - w * step, w < K; K = 3 and
+// step = H by default, fewer when the history is short) and scored on the following H points
+// by an OWA-like error: (sMAPE + MASE) with the in-sample seasonal-naive scale (MASE only when
+// the series has non-positive values). The forecast combines candidates refitted on all data
+// with the weights of a greedy ensemble selection over the validation forecasts. ETS and the
+// two ARIMA candidates keep the specification chosen on the full series at the validation
+// origins.
+// Steps of the greedy ensemble selection (the bag size the weights are counted over).
+constexpr int kGreedySteps = 8;
 
 struct Candidate {
   std::string name;
@@ -183,6 +185,14 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
                        }});
     }
   }
+  for (int per : periods) {
+    // Medians over an odd number of cycles: 5 days for the daily cycle, 3 weeks for the weekly.
+    const int k = per == p.season ? 5 : 3;
+    cands.push_back({"smedian" + std::to_string(per) + "x" + std::to_string(k),
+                     [per, k, &p](std::span<const double> x) {
+                       return SeasonalMedianForecast(x, per, k, p.horizon, p.levels);
+                     }});
+  }
   if (periods.empty()) {
     cands.push_back({"naive", [&p](std::span<const double> x) {
                        return SeasonalNaiveForecast(x, 1, p.horizon, p.levels);
@@ -254,11 +264,35 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
                        return MultiSeasonalForecast(x, mp);
                      }});
   }
+  if (!periods.empty()) {
+    // Deseasonalised ARIMA: orders searched once on the full series (that fit is the final
+    // forecast); validation refits keep the orders and fit by CSS, as the ARIMA candidate does.
+    MultiSeasonalParams mp;
+    mp.periods = periods;
+    mp.horizon = p.horizon;
+    mp.levels = p.levels;
+    mp.remainder = MultiSeasonalParams::Remainder::kArima;
+    ArimaOrder order;
+    mp.searched_order = &order;
+    Result<Forecast> full = MultiSeasonalForecast(y, mp);
+    if (full.ok()) {
+      mp.searched_order = nullptr;
+      mp.remainder_order = order;
+      cands.push_back(
+          {"mstl-arima",
+           [mp, n, full = std::move(full.value())](std::span<const double> x) -> Result<Forecast> {
+             if (static_cast<int>(x.size()) == n) return full;
+             return MultiSeasonalForecast(x, mp);
+           }});
+    }
+  }
   const int max_period = periods.empty() ? 1 : *std::max_element(periods.begin(), periods.end());
   const int min_train = std::max(2 * p.season + 2, std::min(2 * max_period, n / 2));
+  const int step = p.auto_origin_step > 0 ? p.auto_origin_step : h;
+  auto origin_of = [&](int w) { return n - h - w * step; };
   int windows = 0;
-  for (int k = 1; k <= 3; ++k) {
-    if (n - k * h >= min_train) windows = k;
+  for (int k = 1; k <= std::max(0, p.auto_origins); ++k) {
+    if (origin_of(k - 1) >= min_train) windows = k;
   }
   const size_t nc = cands.size();
   // errors[c][w]; +inf when a candidate fails at an origin.
@@ -266,7 +300,7 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
                                                       std::vector<std::vector<double>>(windows));
   std::vector<double> score(nc, 0.0);
   for (int w = 0; w < windows; ++w) {
-    const int origin = n - (w + 1) * h;
+    const int origin = origin_of(w);
     std::span<const double> train = y.first(origin);
     for (size_t c = 0; c < nc; ++c) {
       Result<Forecast> f = cands[c].run(train);
@@ -280,7 +314,7 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
   auto combo_score = [&](const std::vector<size_t>& members) {
     double total = 0.0;
     for (int w = 0; w < windows; ++w) {
-      const int origin = n - (w + 1) * h;
+      const int origin = origin_of(w);
       std::vector<double> avg(h, 0.0);
       for (size_t c : members) {
         if (!std::isfinite(score[c])) return std::numeric_limits<double>::infinity();
@@ -302,15 +336,37 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
     }
     weights = {1.0};
   } else {
-    // The three best candidates by validation error, weighted by its inverse.
+    // Ensemble selection with replacement (Caruana et al. 2004): kGreedySteps times, add the
+    // candidate whose inclusion gives the equal-weight average of the bag the lowest validation
+    // error; a candidate's weight is its share of the bag. Ties go to the better single model.
     std::vector<double> single(nc);
     for (size_t c = 0; c < nc; ++c) single[c] = combo_score({c});
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return single[a] < single[b]; });
-    for (size_t k = 0; k < std::min<size_t>(kCombined, nc); ++k) {
-      if (!std::isfinite(single[order[k]])) break;
-      chosen.push_back(order[k]);
-      weights.push_back(1.0 / std::max(single[order[k]], 1e-9));
+    std::vector<size_t> bag;
+    std::vector<int> count(nc, 0);
+    for (int s = 0; s < kGreedySteps; ++s) {
+      double best = std::numeric_limits<double>::infinity();
+      size_t best_c = nc;
+      for (size_t c : order) {
+        if (!std::isfinite(single[c])) continue;
+        bag.push_back(c);
+        const double v = combo_score(bag);
+        bag.pop_back();
+        if (v < best) {
+          best = v;
+          best_c = c;
+        }
+      }
+      if (best_c == nc) break;
+      bag.push_back(best_c);
+      ++count[best_c];
+    }
+    for (size_t c : order) {
+      if (count[c] > 0) {
+        chosen.push_back(c);
+        weights.push_back(count[c]);
+      }
     }
     if (chosen.empty()) {
       chosen = {order[0]};
@@ -322,7 +378,7 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
     tr.candidates.clear();
     tr.origins.clear();
     for (const Candidate& c : cands) tr.candidates.push_back(c.name);
-    for (int w = 0; w < windows; ++w) tr.origins.push_back(n - (w + 1) * h);
+    for (int w = 0; w < windows; ++w) tr.origins.push_back(origin_of(w));
     tr.validation = preds;
     tr.scores.assign(nc, std::numeric_limits<double>::infinity());
     for (size_t c = 0; c < nc && windows > 0; ++c) tr.scores[c] = combo_score({c});

@@ -7,8 +7,8 @@
 //
 // The automatic default (ModelKind::kAuto) is described in forecast.cc and in
 // docs/forecasting.md: candidates are scored by rolling-origin validation on the series' own last
-// observations and the three best are refitted on all data and combined with weights inversely
-// proportional to their validation errors.
+// observations, and a greedy ensemble selection over their validation forecasts sets the
+// weights with which candidates refitted on all data are averaged.
 #pragma once
 
 #include <span>
@@ -47,6 +47,12 @@ struct ForecastParams {
   ModelKind model = ModelKind::kAuto;
   std::vector<double> levels = {0.8, 0.95};  // interval coverages, each in (0, 1)
   AutoTrace* trace = nullptr;  // optional (kAuto only): filled with the selection's details
+  // kAuto only: number of rolling validation origins (fewer when the series is short) and their
+  // spacing in samples (0 = horizon, i.e. non-overlapping windows). Origin w is at
+  // n - horizon - w * step; each candidate is refitted at every origin, so the cost of the
+  // validation grows linearly with auto_origins.
+  int auto_origins = 3;
+  int auto_origin_step = 0;
 };
 
 // Errors: invalid params (horizon < 1, season < 1, level outside (0,1)), fewer observations than

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -110,6 +111,131 @@ TEST(ForecastTest, MultiSeasonalModelBeatsDailyOnlyModelsOnWeeklyData) {
   ASSERT_TRUE(daily.ok());
   EXPECT_LT(Smape(test, both->mean), 5.0);
   EXPECT_LT(Smape(test, both->mean), Smape(test, daily->mean));
+}
+
+TEST(BaselinesTest, SeasonalMedianIgnoresOneUnusualCycle) {
+  // Period 3, five cycles; the third-from-last cycle is an outage (zeros), the last a spike.
+  const std::vector<double> y = {1, 2, 3, 1, 2, 3, 0, 0, 0, 1, 2, 3, 9, 9, 9};
+  Result<Forecast> fc = SeasonalMedianForecast(y, 3, 3, 4, kLevels);
+  ASSERT_TRUE(fc.ok()) << fc.status().message();
+  EXPECT_EQ(fc->model, "smedian3x3");
+  // Medians of {9,1,0}, {9,2,0}, {9,3,0} at the phases of steps 1..3, then step 1's again.
+  EXPECT_DOUBLE_EQ(fc->mean[0], 1.0);
+  EXPECT_DOUBLE_EQ(fc->mean[1], 2.0);
+  EXPECT_DOUBLE_EQ(fc->mean[2], 3.0);
+  EXPECT_DOUBLE_EQ(fc->mean[3], 1.0);
+  Result<Forecast> four = SeasonalMedianForecast(y, 3, 4, 2, kLevels);  // even count: midpoint
+  ASSERT_TRUE(four.ok());
+  EXPECT_DOUBLE_EQ(four->mean[0], 1.0);  // median of {9,1,0,1}
+  // In-sample one-cycle-ahead errors give a positive spread; the second cycle's sd is wider.
+  EXPECT_GT(fc->sd[0], 0.0);
+  EXPECT_NEAR(fc->sd[3], fc->sd[0] * std::sqrt(2.0), 1e-12);
+  EXPECT_FALSE(SeasonalMedianForecast(std::span<const double>(y).first(11), 3, 3, 4, kLevels).ok());
+}
+
+TEST(ForecastTest, MultiSeasonalArimaModelsTheRemaindersAutocorrelation) {
+  // Daily pattern plus an AR(1) disturbance with phi = 0.9: after a large positive disturbance
+  // the next hours stay above the pattern, which SES on the remainder gets only partly and a
+  // remainder ARIMA gets (it decays geometrically towards the mean).
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int n = 24 * 20;
+  std::vector<double> y(n + 6), pattern(24);
+  for (int k = 0; k < 24; ++k) pattern[k] = 100.0 + 20.0 * std::sin(2.0 * M_PI * k / 24.0);
+  double ar = 0.0;
+  for (int t = 0; t < n + 6; ++t) {
+    ar = 0.9 * ar + noise(rng) + (t == n - 1 ? 15.0 : 0.0);
+    y[t] = pattern[t % 24] + ar;
+  }
+  std::span<const double> train = std::span<const double>(y).first(n);
+  MultiSeasonalParams mp;
+  mp.periods = {24};
+  mp.horizon = 6;
+  mp.log_transform = false;
+  mp.remainder = MultiSeasonalParams::Remainder::kArima;
+  ArimaOrder searched;
+  mp.searched_order = &searched;
+  Result<Forecast> arima = MultiSeasonalForecast(train, mp);
+  ASSERT_TRUE(arima.ok()) << arima.status().message();
+  EXPECT_EQ(arima->model, "mstl-arima(24)");
+  EXPECT_GE(searched.p, 1) << searched.Name();  // the AR structure is found
+  mp.remainder = MultiSeasonalParams::Remainder::kSes;
+  Result<Forecast> ses = MultiSeasonalForecast(train, mp);
+  ASSERT_TRUE(ses.ok());
+  double e_arima = 0.0, e_ses = 0.0;
+  for (int h = 0; h < 6; ++h) {
+    e_arima += std::abs(y[n + h] - arima->mean[h]);
+    e_ses += std::abs(y[n + h] - ses->mean[h]);
+  }
+  EXPECT_LT(e_arima, e_ses);
+  // Step 1: the pattern plus ~0.9 of the last disturbance (the seasonal figure is estimated, so
+  // allow a few units).
+  const double last = y[n - 1] - pattern[(n - 1) % 24];
+  EXPECT_NEAR(arima->mean[0], pattern[n % 24] + 0.9 * last, 4.0);
+  // Refit with the searched orders (CSS, no search) gives nearly the same forecast.
+  mp.remainder = MultiSeasonalParams::Remainder::kArima;
+  mp.searched_order = nullptr;
+  mp.remainder_order = searched;
+  Result<Forecast> fixed = MultiSeasonalForecast(train, mp);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_NEAR(fixed->mean[0], arima->mean[0], 1.0);
+}
+
+TEST(ForecastTest, AutoCombinesCandidatesByGreedyEnsembleSelection) {
+  // A weekly-cycle series: the bag must contain a weekly-aware candidate, and the combination's
+  // mean equals the weighted mean of the members' forecasts (weights = multiples of 1/8).
+  const std::vector<double> y = HourlyLike(24 * 7 * 5 + 48, 3);
+  std::span<const double> train = std::span<const double>(y).first(y.size() - 48);
+  ForecastParams p;
+  p.horizon = 48;
+  p.season = 24;
+  p.extra_seasons = {168};
+  AutoTrace tr;
+  tr.all_finals = true;
+  p.trace = &tr;
+  Result<Forecast> fc = ForecastSeries(train, p);
+  ASSERT_TRUE(fc.ok()) << fc.status().message();
+  ASSERT_EQ(tr.origins.size(), 3u);
+  EXPECT_EQ(tr.origins[0], static_cast<int>(train.size()) - 48);
+  EXPECT_EQ(tr.origins[2], static_cast<int>(train.size()) - 144);
+  EXPECT_NE(fc->model.find("168"), std::string::npos) << fc->model;
+  // Some non-negative combination of the candidates' final forecasts with weights k/8 must
+  // reproduce the mean; check it for the first step by brute force over bags of up to 8.
+  const size_t nc = tr.candidates.size();
+  ASSERT_EQ(tr.finals.size(), nc);
+  bool found = false;
+  std::vector<int> counts(nc, 0);
+  std::function<void(size_t, int)> search = [&](size_t c, int left) {
+    if (found) return;
+    if (c == nc) {
+      if (left != 0) return;
+      double m0 = 0.0, m1 = 0.0;
+      for (size_t i = 0; i < nc; ++i) {
+        if (counts[i] == 0) continue;
+        if (tr.finals[i].empty()) return;
+        m0 += counts[i] * tr.finals[i][0] / 8.0;
+        m1 += counts[i] * tr.finals[i][47] / 8.0;
+      }
+      found = std::abs(m0 - fc->mean[0]) < 1e-9 * std::abs(m0) + 1e-9 &&
+              std::abs(m1 - fc->mean[47]) < 1e-9 * std::abs(m1) + 1e-9;
+      return;
+    }
+    for (int k = 0; k <= left && !found; ++k) {
+      counts[c] = k;
+      search(c + 1, left - k);
+    }
+    counts[c] = 0;
+  };
+  search(0, 8);
+  EXPECT_TRUE(found) << fc->model;
+  // More, overlapping origins when asked.
+  AutoTrace tr6;
+  p.trace = &tr6;
+  p.auto_origins = 6;
+  p.auto_origin_step = 24;
+  ASSERT_TRUE(ForecastSeries(train, p).ok());
+  ASSERT_EQ(tr6.origins.size(), 6u);
+  EXPECT_EQ(tr6.origins[5], static_cast<int>(train.size()) - 48 - 5 * 24);
 }
 
 TEST(ForecastTest, AutoPicksAnAccurateModelOnWeeklyData) {

@@ -4,10 +4,34 @@
 #include <cmath>
 #include <string>
 
+#include "sidecar/analysis/forecast/auto_arima.h"
 #include "sidecar/analysis/forecast/ets.h"
 #include "sidecar/analysis/forecast/seasonality.h"
 
 namespace streamlens::analysis::forecast {
+
+namespace {
+
+Result<Forecast> ForecastRemainderEts(std::span<const double> remainder,
+                                      const MultiSeasonalParams& p) {
+  EtsParams ep;
+  ep.period = 1;
+  ep.allow_multiplicative = false;
+  std::optional<EtsModel> best;
+  for (EtsTrend tr : {EtsTrend::kNone, EtsTrend::kAdditive, EtsTrend::kAdditiveDamped}) {
+    if (p.remainder == MultiSeasonalParams::Remainder::kSes && tr != EtsTrend::kNone) continue;
+    if (p.remainder == MultiSeasonalParams::Remainder::kDamped && tr != EtsTrend::kAdditiveDamped) {
+      continue;
+    }
+    ep.spec = EtsSpec{EtsError::kAdditive, tr, EtsSeason::kNone};
+    Result<EtsModel> fit = FitEts(remainder, ep);
+    if (fit.ok() && (!best || fit->aicc < best->aicc)) best = std::move(fit.value());
+  }
+  if (!best) return Status::Error("mstl-ets: the remainder model could not be fitted");
+  return ForecastEts(*best, p.horizon, p.levels);
+}
+
+}  // namespace
 
 Result<Forecast> MultiSeasonalForecast(std::span<const double> y, const MultiSeasonalParams& p) {
   const int n = static_cast<int>(y.size());
@@ -44,21 +68,30 @@ Result<Forecast> MultiSeasonalForecast(std::span<const double> y, const MultiSea
     name += (k ? "," : "") + std::to_string(per);
   }
   name += ")";
-  EtsParams ep;
-  ep.period = 1;
-  ep.allow_multiplicative = false;
-  std::optional<EtsModel> best;
-  for (EtsTrend tr : {EtsTrend::kNone, EtsTrend::kAdditive, EtsTrend::kAdditiveDamped}) {
-    if (p.remainder == MultiSeasonalParams::Remainder::kSes && tr != EtsTrend::kNone) continue;
-    if (p.remainder == MultiSeasonalParams::Remainder::kDamped && tr != EtsTrend::kAdditiveDamped) {
-      continue;
+  Forecast fc;
+  if (p.remainder == MultiSeasonalParams::Remainder::kArima) {
+    if (p.remainder_order) {
+      ArimaFitParams fp;
+      fp.order = *p.remainder_order;
+      fp.method = ArimaMethod::kCss;
+      Result<ArimaModel> fit = FitArima(remainder, fp);
+      if (!fit.ok()) return Status::Error("mstl-arima: " + fit.status().message());
+      fc = ForecastArima(*fit, p.horizon, p.levels);
+    } else {
+      AutoArimaParams ap;
+      ap.period = 1;
+      ap.max_p = ap.max_q = 3;
+      Result<AutoArimaResult> fit = AutoArima(remainder, ap);
+      if (!fit.ok()) return Status::Error("mstl-arima: " + fit.status().message());
+      if (p.searched_order != nullptr) *p.searched_order = fit->model.order;
+      fc = ForecastArima(fit->model, p.horizon, p.levels);
     }
-    ep.spec = EtsSpec{EtsError::kAdditive, tr, EtsSeason::kNone};
-    Result<EtsModel> fit = FitEts(remainder, ep);
-    if (fit.ok() && (!best || fit->aicc < best->aicc)) best = std::move(fit.value());
+    name = "mstl-arima" + name.substr(std::string("mstl-ets").size());
+  } else {
+    Result<Forecast> ets = ForecastRemainderEts(remainder, p);
+    if (!ets.ok()) return ets.status();
+    fc = std::move(ets.value());
   }
-  if (!best) return Status::Error("mstl-ets: the remainder model could not be fitted");
-  Forecast fc = ForecastEts(*best, p.horizon, p.levels);
   fc.model = name;
   for (int h = 0; h < p.horizon; ++h) {
     fc.mean[h] += future_season[h];

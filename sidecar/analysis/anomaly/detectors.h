@@ -3,16 +3,20 @@
 // the values passed so far (causal by construction: Next() sees one point at a time).
 //
 // "streamlens" (the default) runs the causal scorer (seasonal once a period is found in the
-// data's own autocorrelation; multi-seasonal when a longer multiple shows too), normalises its
-// output by the long-run distribution of this series' scores (an anomaly likelihood, so one
-// threshold fits series with different residual tails) and adds onset emphasis: a score is
-// reported only when it exceeds every score of the previous `onset_window` points, so a long
-// excursion is flagged at its start instead of producing a run of detections (which NAB counts as
-// false positives after the label window). Optional channels (variance change, level shift) are
-// combined by max() after their own likelihood normalisation.
-// "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, onset,
-// repeat, diff, hold, holdt, holdf, probe, probemax, var, varw, shift, shiftw, shifth, bandz). Not
-// thread-safe; one detector per series.
+// data's own autocorrelation; multi-seasonal when a longer multiple shows too; while no period is
+// known, beside it a slower scorer predicting the median of the last 50 points, so drifts the
+// 10-point median follows still show), normalises each output by the long-run distribution of
+// this series' scores (an anomaly likelihood, so one threshold fits series with different
+// residual tails), takes the max, and adds onset emphasis: a score is reported only when it
+// exceeds every score of the previous `onset_window` points, so a long excursion is flagged at
+// its start instead of producing a run of detections (which NAB counts as false positives after
+// the label window); after an alarm, a hold reports 0 for a while unless the score doubles.
+// Optional channels (variance change, level shift, range, nearest-neighbour pattern, a third
+// level scale) are combined by max() after their own likelihood normalisation.
+// "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, tailq,
+// tailmin, tailmix, onset, onseth, margin, repeat, diff, hold, holdt, holdf, holdp, probe,
+// probemax, var, varw, shift, shiftw, shifth, bandz, spatial, spatials, spatialw, knn, knnd, knnk,
+// knnh, knnmean, slow, sloww, slowall, slow2w). Not thread-safe; one detector per series.
 #pragma once
 
 #include <limits>

@@ -108,8 +108,9 @@ struct DetectorSpec {
   double slow_weight = 0.0;
   int slow_level_window = 100;
   bool slow_seasonal = false;  // also once a period is found (off: the seasonal scorer alone)
-  int slow2_level_window =
-      0;  // > 0: a third scorer at this longer scale, same weight and likelihood
+  // > 0: a third scorer at this longer scale, with the slow channel's weight and its own
+  // likelihood.
+  int slow2_level_window = 0;
 };
 
 // Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,

@@ -1,6 +1,6 @@
 #include "exporter/collect/collector.h"
 
-#include "exporter/collect/exposition.h"
+#include "common/exposition.h"
 
 namespace streamlens::exporter {
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "exporter/collect/exposition.h"
-#include "exporter/collect/gzip_stream.h"
+#include "common/exposition.h"
+#include "common/gzip_stream.h"
 
 namespace streamlens::exporter {
 

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/http_server.h"
-#include "exporter/collect/gunzip_for_test.h"
+#include "common/gunzip_for_test.h"
 #include "exporter/collect/scheduler.h"
 
 namespace streamlens::exporter {

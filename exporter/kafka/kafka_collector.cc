@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "exporter/collect/exposition.h"
+#include "common/exposition.h"
 
 namespace streamlens::exporter::kafka {
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "exporter/collect/parse_exposition_for_test.h"
+#include "common/parse_exposition_for_test.h"
 #include "exporter/loadgen/kafka_driver.h"
 #include "exporter/loadgen/mock_cluster.h"
 

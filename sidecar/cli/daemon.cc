@@ -2,6 +2,8 @@
 // reload on SIGHUP and POST /-/reload, state saved on shutdown.
 #include "common/daemon.h"
 
+#include <prometheus/text_serializer.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -27,6 +29,7 @@ struct SidecarFlags {
   std::string storage_path;
   int64_t shard_count = 1;
   int64_t shard_index = 0;
+  int64_t gzip_level = 1;
 };
 
 // Builds the engine config from the flags: the config file if given (with the flag's URL as the
@@ -96,6 +99,10 @@ int RunDaemon(int argc, const char* const* argv) {
   flags.Int("shard.count", &sf.shard_count,
             "Number of sidecars sharing the series (hashmod of the label set).");
   flags.Int("shard.index", &sf.shard_index, "This sidecar's shard, 0 <= index < shard.count.");
+  flags.Int("web.gzip-level", &sf.gzip_level,
+            "zlib level (1-9) of the gzip copy of each job's results, compressed once per job "
+            "cycle and served to scrapers that send Accept-Encoding: gzip (Prometheus does); 0 "
+            "serves plain text only.");
   ParseFlagsOrExit(flags, argc, argv);
   auto logger = MakeLogger(daemon);
   if (!logger.ok()) {
@@ -106,6 +113,11 @@ int RunDaemon(int argc, const char* const* argv) {
     std::fprintf(stderr,
                  "error: --shard.index: expected 0 <= index < --shard.count (%lld), got %lld\n",
                  static_cast<long long>(sf.shard_count), static_cast<long long>(sf.shard_index));
+    return 2;
+  }
+  if (sf.gzip_level < 0 || sf.gzip_level > 9) {
+    std::fprintf(stderr, "error: --web.gzip-level: expected 0 (off) to 9, got %lld\n",
+                 static_cast<long long>(sf.gzip_level));
     return 2;
   }
   if (sf.workers < 0 || sf.workers > 1024) {
@@ -131,7 +143,8 @@ int RunDaemon(int argc, const char* const* argv) {
   }
 
   auto results = std::make_shared<publish::ResultsCollector>([eng] { return eng->Results(); },
-                                                             [eng] { return eng->GetStatus(); });
+                                                             [eng] { return eng->GetStatus(); },
+                                                             static_cast<int>(sf.gzip_level));
   results->SetReloadResult(true, UnixNow());
   std::mutex reload_mu;
   auto reload = [&]() -> Status {
@@ -156,8 +169,11 @@ int RunDaemon(int argc, const char* const* argv) {
     logger->Error("cannot start", {{"err", server.status().message()}});
     return 1;
   }
-  (*server)->AddCollectable(process);
-  (*server)->AddCollectable(results);
+  // Scrapes are served from the results' prepared pieces; only the self and process metrics
+  // are rendered per scrape.
+  (*server)->SetMetricsBodyProvider([results, process](bool gzip) {
+    return results->Body(gzip, prometheus::TextSerializer().Serialize(process->Collect()));
+  });
   (*server)->SetReadyCheck([eng] { return eng->Ready(); });
   (*server)->SetReloadHandler(reload);
   publish::RegisterJsonApi(**server, [eng] { return eng->Results(); });

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/gunzip_for_test.h"
 #include "sidecar/publish/json_api.h"
 #include "sidecar/publish/results_collector.h"
 
@@ -62,7 +63,7 @@ TEST(PublishTest, RendersOneFamilyPerOutputAndDropsNonFinite) {
   auto snap = Snapshot();
   ResultsCollector c([snap] { return snap; }, [] { return Status(); });
   c.SetReloadResult(false, 0);
-  std::string text = RenderText(c.Collect());
+  std::string text = c.Text();
   EXPECT_NE(text.find("streamlens_anomaly_score{consumergroup=\"pay\",topic=\"orders\",for=\"lag\","
                       "model=\"stl\"} 2.5"),
             std::string::npos)
@@ -94,6 +95,69 @@ TEST(PublishTest, RendersOneFamilyPerOutputAndDropsNonFinite) {
             std::string::npos);
   EXPECT_NE(text.find("streamlens_sidecar_source_up{source=\"default\"} 1"), std::string::npos);
   EXPECT_NE(text.find("streamlens_sidecar_config_last_reload_successful 0"), std::string::npos);
+}
+
+// Scrapes are served from pieces prepared once per published JobResults: the gzip body
+// decodes to the plain text, a second scrape of the same results shares the pieces (same
+// pointers), a job that publishes new results is rendered again while the other job's pieces are
+// kept, and the samples of one family from two jobs sit under a single HELP/TYPE.
+TEST(PublishTest, ScrapeBodyIsPreparedOncePerJobResultsAndGzipMatchesText) {
+  auto first = Snapshot();
+  auto second = std::make_shared<JobResults>(*first->jobs[0]);
+  second->job = "lag2";
+  auto snap = std::make_shared<ResultsSnapshot>();
+  snap->jobs = {first->jobs[0], second};
+  std::shared_ptr<const ResultsSnapshot> current = snap;
+  ResultsCollector c([&current] { return current; }, [] { return Status(); }, 1);
+
+  const std::string text = c.Text();
+  SharedBody gz = c.Body(true, "tail_metric 1\n");
+  ASSERT_EQ(gz.content_encoding, "gzip");
+  std::string compressed;
+  for (const auto& p : gz.pieces) compressed += *p;
+  EXPECT_EQ(Gunzip(compressed), text + "tail_metric 1\n");
+
+  size_t helps = 0;
+  for (size_t at = text.find("# HELP streamlens_anomaly_score "); at != std::string::npos;
+       at = text.find("# HELP streamlens_anomaly_score ", at + 1)) {
+    ++helps;
+  }
+  EXPECT_EQ(helps, 1u);
+  const size_t lag =
+      text.find("streamlens_anomaly_score{consumergroup=\"pay\",topic=\"orders\",for=\"lag\"");
+  const size_t lag2 =
+      text.find("streamlens_anomaly_score{consumergroup=\"pay\",topic=\"orders\",for=\"lag2\"");
+  const size_t next_family = text.find("# HELP streamlens_y ");
+  ASSERT_NE(lag, std::string::npos);
+  ASSERT_NE(lag2, std::string::npos);
+  EXPECT_LT(lag2, next_family);  // both jobs' samples inside the family's block
+
+  SharedBody p1 = c.Body(false), p2 = c.Body(false);
+  ASSERT_EQ(p1.pieces.size(), p2.pieces.size());
+  for (size_t i = 0; i + 1 < p1.pieces.size(); ++i) {  // the last piece is the self-metrics
+    EXPECT_EQ(p1.pieces[i].get(), p2.pieces[i].get()) << i;
+  }
+
+  // "lag2" publishes new results: its pieces are rendered again, "lag"'s are kept.
+  auto updated = std::make_shared<JobResults>(*second);
+  updated->series[0].anomaly.score = 7.5;
+  auto snap2 = std::make_shared<ResultsSnapshot>();
+  snap2->jobs = {first->jobs[0], updated};
+  current = snap2;
+  SharedBody p3 = c.Body(false);
+  std::string t3;
+  for (const auto& p : p3.pieces) t3 += *p;
+  EXPECT_NE(t3.find("for=\"lag2\",model=\"stl\"} 7.5"), std::string::npos);
+  EXPECT_NE(t3.find("for=\"lag\",model=\"stl\"} 2.5"), std::string::npos);
+  size_t shared = 0;
+  for (const auto& a : p3.pieces) {
+    for (const auto& b : p1.pieces) shared += a.get() == b.get();
+  }
+  EXPECT_GT(shared, 0u);                    // lag's pieces and the headers are reused
+  EXPECT_LT(shared, p3.pieces.size() - 1);  // lag2's are new
+
+  ResultsCollector plain([&current] { return current; }, [] { return Status(); }, 0);
+  EXPECT_TRUE(plain.Body(true).content_encoding.empty());  // level 0: never gzip
 }
 
 TEST(PublishTest, AnomaliesJsonSortedByScoreWithEvidence) {
@@ -163,7 +227,7 @@ std::shared_ptr<ResultsSnapshot> ClusterSnapshot() {
 TEST(PublishTest, ClusterFamiliesHaveHelpAndNoNonFinite) {
   auto snap = ClusterSnapshot();
   ResultsCollector c([snap] { return snap; }, [] { return engine::EngineStatus(); });
-  std::string text = RenderText(c.Collect());
+  std::string text = c.Text();
   EXPECT_NE(text.find("# HELP streamlens_broker_failure_offline_partitions Partitions that would "
                       "have no leader if the broker failed."),
             std::string::npos)

@@ -1,13 +1,13 @@
-#include "exporter/collect/gzip_stream.h"
+#include "common/gzip_stream.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <random>
 
-#include "exporter/collect/gunzip_for_test.h"
+#include "common/gunzip_for_test.h"
 
-namespace streamlens::exporter {
+namespace streamlens {
 namespace {
 
 std::string Join(const std::vector<std::shared_ptr<const std::string>>& pieces) {
@@ -68,4 +68,4 @@ TEST(GzipStreamTest, SegmentWithoutBytesYieldsNoBody) {
 }
 
 }  // namespace
-}  // namespace streamlens::exporter
+}  // namespace streamlens

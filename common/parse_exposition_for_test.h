@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace streamlens::exporter {
+namespace streamlens {
 
 inline std::vector<prometheus::MetricFamily> ParseExpositionForTest(std::string_view text) {
   std::vector<prometheus::MetricFamily> fams;
@@ -79,4 +79,4 @@ inline std::vector<prometheus::MetricFamily> ParseExpositionForTest(std::string_
   return fams;
 }
 
-}  // namespace streamlens::exporter
+}  // namespace streamlens

@@ -1,11 +1,11 @@
-#include "exporter/collect/gzip_stream.h"
+#include "common/gzip_stream.h"
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <optional>
 
-namespace streamlens::exporter {
+namespace streamlens {
 
 namespace {
 
@@ -108,4 +108,4 @@ std::vector<std::shared_ptr<const std::string>> AssembleGzip(
   return pieces;
 }
 
-}  // namespace streamlens::exporter
+}  // namespace streamlens

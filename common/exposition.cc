@@ -1,12 +1,13 @@
-#include "exporter/collect/exposition.h"
+#include "common/exposition.h"
 
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <utility>
 
-namespace streamlens::exporter {
+namespace streamlens {
 
 namespace {
 
@@ -102,24 +103,57 @@ void AppendExposition(std::span<const prometheus::MetricFamily> families, std::s
 TextFamily::TextFamily(std::string name, std::string help, prometheus::MetricType type)
     : name_(std::move(name)), help_(std::move(help)), type_(type) {}
 
+void TextFamily::AppendLabel(std::string_view name, std::string_view value, bool first) {
+  body_.push_back(first ? '{' : ',');
+  body_.append(name).append("=\"");
+  AppendEscaped(value, true, &body_);
+  body_.push_back('"');
+}
+
 void TextFamily::Add(Labels labels, double value) {
   body_.append(name_);
-  if (labels.size() > 0) {
-    body_.push_back('{');
-    bool first = true;
-    for (const auto& [name, v] : labels) {
-      if (!first) body_.push_back(',');
-      first = false;
-      body_.append(name).append("=\"");
-      AppendEscaped(v, true, &body_);
-      body_.push_back('"');
-    }
-    body_.push_back('}');
+  bool first = true;
+  for (const auto& [name, v] : labels) {
+    AppendLabel(name, v, first);
+    first = false;
   }
+  if (!first) body_.push_back('}');
   body_.push_back(' ');
   AppendValue(value, &body_);
   body_.push_back('\n');
   ++samples_;
+}
+
+void TextFamily::Add(std::span<const std::pair<std::string, std::string>> base, Labels extra,
+                     double value) {
+  body_.append(name_);
+  bool first = true;
+  for (const auto& [name, v] : base) {
+    AppendLabel(name, v, first);
+    first = false;
+  }
+  for (const auto& [name, v] : extra) {
+    AppendLabel(name, v, first);
+    first = false;
+  }
+  if (!first) body_.push_back('}');
+  body_.push_back(' ');
+  AppendValue(value, &body_);
+  body_.push_back('\n');
+  ++samples_;
+}
+
+void TextFamily::AppendHeader(std::string_view help_suffix, std::string* out) const {
+  out->append("# HELP ").append(name_).push_back(' ');
+  AppendEscaped(help_, false, out);
+  AppendEscaped(help_suffix, false, out);
+  out->append("\n# TYPE ").append(name_).push_back(' ');
+  out->append(TypeName(type_)).push_back('\n');
+}
+
+std::string TextFamily::TakeSamples() {
+  samples_ = 0;
+  return std::exchange(body_, std::string());
 }
 
 void TextFamily::MoveTo(std::string_view help_suffix, std::string* out) {
@@ -127,15 +161,11 @@ void TextFamily::MoveTo(std::string_view help_suffix, std::string* out) {
     const size_t need =
         out->size() + body_.size() + 2 * name_.size() + help_.size() + help_suffix.size() + 32;
     if (need > out->capacity()) out->reserve(std::max(need, 2 * out->capacity()));
-    out->append("# HELP ").append(name_).push_back(' ');
-    AppendEscaped(help_, false, out);
-    AppendEscaped(help_suffix, false, out);
-    out->append("\n# TYPE ").append(name_).push_back(' ');
-    out->append(TypeName(type_)).push_back('\n');
+    AppendHeader(help_suffix, out);
     out->append(body_);
   }
   std::string().swap(body_);
   samples_ = 0;
 }
 
-}  // namespace streamlens::exporter
+}  // namespace streamlens

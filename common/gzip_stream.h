@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace streamlens::exporter {
+namespace streamlens {
 
 struct DeflateSegment {
   std::shared_ptr<const std::string> bytes;  // raw deflate, sync-flushed, no final block
@@ -37,4 +37,4 @@ DeflateSegment DeflateSegmentOf(std::string_view text, int level);
 std::vector<std::shared_ptr<const std::string>> AssembleGzip(
     const std::vector<const DeflateSegment*>& segments, std::string_view tail, int level);
 
-}  // namespace streamlens::exporter
+}  // namespace streamlens

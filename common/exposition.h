@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace streamlens::exporter {
+namespace streamlens {
 
 void AppendExposition(std::span<const prometheus::MetricFamily> families, std::string* out);
 
@@ -32,6 +32,8 @@ class TextFamily {
   TextFamily(std::string name, std::string help, prometheus::MetricType type);
   // Appends one sample; label values are escaped, names are written as given.
   void Add(Labels labels, double value);
+  // Same, with the labels in two parts: `base` (e.g. an input series' own labels), then `extra`.
+  void Add(std::span<const std::pair<std::string, std::string>> base, Labels extra, double value);
   size_t samples() const { return samples_; }
   void Reserve(size_t bytes) { body_.reserve(bytes); }
   // Upper bound of what MoveTo(help_suffix, ...) appends, to size the output once.
@@ -43,8 +45,15 @@ class TextFamily {
   // Appends HELP (help + help_suffix), TYPE and the samples to `out`, then frees the body.
   // Appends nothing for a family without samples.
   void MoveTo(std::string_view help_suffix, std::string* out);
+  // For bodies assembled from sample chunks rendered apart (one family's samples from several
+  // sources): the HELP and TYPE lines alone, and the sample lines alone (moved out; the family
+  // is then empty).
+  void AppendHeader(std::string_view help_suffix, std::string* out) const;
+  std::string TakeSamples();
 
  private:
+  void AppendLabel(std::string_view name, std::string_view value, bool first);
+
   std::string name_;
   std::string help_;
   prometheus::MetricType type_;
@@ -52,4 +61,4 @@ class TextFamily {
   size_t samples_ = 0;
 };
 
-}  // namespace streamlens::exporter
+}  // namespace streamlens

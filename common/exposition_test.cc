@@ -1,13 +1,13 @@
-#include "exporter/collect/exposition.h"
+#include "common/exposition.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "exporter/collect/parse_exposition_for_test.h"
+#include "common/parse_exposition_for_test.h"
 
-namespace streamlens::exporter {
+namespace streamlens {
 namespace {
 
 TEST(ExpositionTest, GaugeCounterUntypedWithEscaping) {
@@ -105,4 +105,4 @@ TEST(ParseExpositionForTest, RoundTripsLabelsValuesAndTypes) {
 }
 
 }  // namespace
-}  // namespace streamlens::exporter
+}  // namespace streamlens

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace streamlens::exporter {
+namespace streamlens {
 
 // Inflates one gzip member; fails the test unless the whole input is exactly one valid member
 // (zlib checks the trailer's CRC-32 and length).
@@ -30,4 +30,4 @@ inline std::string Gunzip(const std::string& gz) {
   return out;
 }
 
-}  // namespace streamlens::exporter
+}  // namespace streamlens

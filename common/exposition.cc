@@ -110,6 +110,14 @@ void TextFamily::AppendLabel(std::string_view name, std::string_view value, bool
   body_.push_back('"');
 }
 
+void TextFamily::EndSample(bool had_labels, double value) {
+  if (had_labels) body_.push_back('}');
+  body_.push_back(' ');
+  AppendValue(value, &body_);
+  body_.push_back('\n');
+  ++samples_;
+}
+
 void TextFamily::Add(Labels labels, double value) {
   body_.append(name_);
   bool first = true;
@@ -117,11 +125,7 @@ void TextFamily::Add(Labels labels, double value) {
     AppendLabel(name, v, first);
     first = false;
   }
-  if (!first) body_.push_back('}');
-  body_.push_back(' ');
-  AppendValue(value, &body_);
-  body_.push_back('\n');
-  ++samples_;
+  EndSample(!first, value);
 }
 
 void TextFamily::Add(std::span<const std::pair<std::string, std::string>> base, Labels extra,
@@ -136,11 +140,7 @@ void TextFamily::Add(std::span<const std::pair<std::string, std::string>> base, 
     AppendLabel(name, v, first);
     first = false;
   }
-  if (!first) body_.push_back('}');
-  body_.push_back(' ');
-  AppendValue(value, &body_);
-  body_.push_back('\n');
-  ++samples_;
+  EndSample(!first, value);
 }
 
 void TextFamily::AppendHeader(std::string_view help_suffix, std::string* out) const {

@@ -53,6 +53,7 @@ class TextFamily {
 
  private:
   void AppendLabel(std::string_view name, std::string_view value, bool first);
+  void EndSample(bool had_labels, double value);
 
   std::string name_;
   std::string help_;

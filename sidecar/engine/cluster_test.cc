@@ -276,6 +276,18 @@ TEST(ClusterTest, AnomalyWithTwoSeasonalPeriods) {
   EXPECT_GT(dip, 3.0);
 }
 
+// A rig running job "lag" (1 day of history) with `anomaly` over one series "lag" = value(t).
+std::unique_ptr<Rig> LagRig(std::function<double(int64_t)> value, const std::string& anomaly) {
+  auto src = std::make_shared<ScenarioSource>();
+  src->Add({{"__name__", "lag"}}, std::move(value));
+  auto rig = std::make_unique<Rig>(src);
+  EXPECT_TRUE(rig->Apply("jobs:\n  - name: lag\n    selector: lag\n    fit_window: 1d\n"
+                         "    anomaly: " +
+                         anomaly + "\n")
+                  .ok());
+  return rig;
+}
+
 // Lag with a 6-minute burst at minute 10 of every other hour (the consumer catches up), and one
 // burst at minute 40 late in the run. Returns the highest published score during the usual
 // bursts after the third one, and during the unusual one.
@@ -289,13 +301,8 @@ std::pair<double, double> BurstScores(const std::string& anomaly) {
     if (m >= 9 * 60 && m < 10 * 60 && minute >= 40 && minute < 46) v += 500;
     return v;
   };
-  auto src = std::make_shared<ScenarioSource>();
-  src->Add({{"__name__", "lag"}}, value);
-  Rig rig(src);
-  EXPECT_TRUE(rig.Apply("jobs:\n  - name: lag\n    selector: lag\n    fit_window: 1d\n"
-                        "    anomaly: " +
-                        anomaly + "\n")
-                  .ok());
+  auto rig_ptr = LagRig(value, anomaly);
+  Rig& rig = *rig_ptr;
   double usual = 0, unusual = 0;
   for (int64_t m = 0; m < 10 * 60; ++m) {
     rig.now = start + m * kMin;
@@ -339,13 +346,8 @@ FreshStartScores ScoresAfterFreshStart(const std::string& anomaly) {
     if (m >= 6 * 60 && m < 7 * 60 && minute >= 40 && minute < 46) v += 500;
     return v;
   };
-  auto src = std::make_shared<ScenarioSource>();
-  src->Add({{"__name__", "lag"}}, value);
-  Rig rig(src);
-  EXPECT_TRUE(rig.Apply("jobs:\n  - name: lag\n    selector: lag\n    fit_window: 1d\n"
-                        "    anomaly: " +
-                        anomaly + "\n")
-                  .ok());
+  auto rig_ptr = LagRig(value, anomaly);
+  Rig& rig = *rig_ptr;
   FreshStartScores r;
   for (int64_t m = 0; m < 7 * 60; ++m) {
     rig.now = start + m * kMin;

@@ -51,7 +51,7 @@ struct ForecastParams {
   // spacing in samples (0 = horizon, i.e. non-overlapping windows). Origin w is at
   // n - horizon - w * step; each candidate is refitted at every origin, so the cost of the
   // validation grows linearly with auto_origins.
-  int auto_origins = 3;
+  int auto_origins = 6;
   int auto_origin_step = 0;
 };
 

@@ -195,9 +195,9 @@ TEST(ForecastTest, AutoCombinesCandidatesByGreedyEnsembleSelection) {
   p.trace = &tr;
   Result<Forecast> fc = ForecastSeries(train, p);
   ASSERT_TRUE(fc.ok()) << fc.status().message();
-  ASSERT_EQ(tr.origins.size(), 3u);
+  ASSERT_EQ(tr.origins.size(), 6u);  // default: 6 non-overlapping windows of the horizon
   EXPECT_EQ(tr.origins[0], static_cast<int>(train.size()) - 48);
-  EXPECT_EQ(tr.origins[2], static_cast<int>(train.size()) - 144);
+  EXPECT_EQ(tr.origins[5], static_cast<int>(train.size()) - 288);
   EXPECT_NE(fc->model.find("168"), std::string::npos) << fc->model;
   // Some non-negative combination of the candidates' final forecasts with weights k/8 must
   // reproduce the mean; check it for the first step by brute force over bags of up to 8.
@@ -231,11 +231,18 @@ TEST(ForecastTest, AutoCombinesCandidatesByGreedyEnsembleSelection) {
   // More, overlapping origins when asked.
   AutoTrace tr6;
   p.trace = &tr6;
-  p.auto_origins = 6;
+  p.auto_origins = 10;
   p.auto_origin_step = 24;
   ASSERT_TRUE(ForecastSeries(train, p).ok());
-  ASSERT_EQ(tr6.origins.size(), 6u);
-  EXPECT_EQ(tr6.origins[5], static_cast<int>(train.size()) - 48 - 5 * 24);
+  ASSERT_EQ(tr6.origins.size(), 10u);
+  EXPECT_EQ(tr6.origins[9], static_cast<int>(train.size()) - 48 - 9 * 24);
+  // Origins that would leave too little history (here less than half the series) are dropped.
+  AutoTrace tr_short;
+  p.trace = &tr_short;
+  p.auto_origins = 6;
+  p.auto_origin_step = 0;
+  ASSERT_TRUE(ForecastSeries(std::span<const double>(y).first(300), p).ok());  // min_train 150
+  EXPECT_EQ(tr_short.origins.size(), 3u);
 }
 
 TEST(ForecastTest, AutoPicksAnAccurateModelOnWeeklyData) {

@@ -59,21 +59,24 @@ Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, in
   return fc;
 }
 
-Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int cycles,
-                                      int horizon, std::span<const double> levels) {
+namespace {
+
+// Shared by the seasonal mean and median: `predict(origin, step)` forecasts y[origin + step]
+// (step < period) from the `cycles` values one, two, ... periods before it. The spread is the
+// in-sample one-step error of that predictor, widened with the number of periods ahead.
+template <typename Predict>
+Result<Forecast> SeasonalAggregateForecast(std::span<const double> y, int period, int cycles,
+                                           int horizon, std::span<const double> levels,
+                                           const char* what, const char* prefix,
+                                           Predict&& predict) {
   const int m = std::max(period, 1);
   const int k = std::max(cycles, 1);
   const int n = static_cast<int>(y.size());
-  STREAMLENS_RETURN_IF_ERROR(CheckFinite(y, "seasonal mean"));
+  STREAMLENS_RETURN_IF_ERROR(CheckFinite(y, what));
   if (n < m * k + m) {
-    return Status::Error("seasonal mean: need at least " + std::to_string(m * k + m) +
+    return Status::Error(std::string(what) + ": need at least " + std::to_string(m * k + m) +
                          " observations, got " + std::to_string(n));
   }
-  auto predict = [&](int origin, int step) {  // forecast of y[origin + step], step < m
-    double s = 0.0;
-    for (int c = 1; c <= k; ++c) s += y[origin + step - c * m];
-    return s / k;
-  };
   double ss = 0.0;
   int count = 0;
   for (int t = k * m; t < n; ++t) {
@@ -83,7 +86,7 @@ Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int
   }
   const double s = std::sqrt(ss / std::max(1, count));
   Forecast fc;
-  fc.model = "smean" + std::to_string(m) + "x" + std::to_string(k);
+  fc.model = prefix + std::to_string(m) + "x" + std::to_string(k);
   for (int h = 1; h <= horizon; ++h) {
     const int step = (h - 1) % m;
     fc.mean.push_back(predict(n, step));
@@ -93,39 +96,33 @@ Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int
   return fc;
 }
 
+}  // namespace
+
+Result<Forecast> SeasonalMeanForecast(std::span<const double> y, int period, int cycles,
+                                      int horizon, std::span<const double> levels) {
+  const int m = std::max(period, 1);
+  const int k = std::max(cycles, 1);
+  return SeasonalAggregateForecast(y, period, cycles, horizon, levels, "seasonal mean", "smean",
+                                   [&](int origin, int step) {
+                                     double s = 0.0;
+                                     for (int c = 1; c <= k; ++c) s += y[origin + step - c * m];
+                                     return s / k;
+                                   });
+}
+
 Result<Forecast> SeasonalMedianForecast(std::span<const double> y, int period, int cycles,
                                         int horizon, std::span<const double> levels) {
   const int m = std::max(period, 1);
   const int k = std::max(cycles, 1);
-  const int n = static_cast<int>(y.size());
-  STREAMLENS_RETURN_IF_ERROR(CheckFinite(y, "seasonal median"));
-  if (n < m * k + m) {
-    return Status::Error("seasonal median: need at least " + std::to_string(m * k + m) +
-                         " observations, got " + std::to_string(n));
-  }
-  std::vector<double> buf(k);
-  auto predict = [&](int origin, int step) {  // forecast of y[origin + step], step < m
-    for (int c = 1; c <= k; ++c) buf[c - 1] = y[origin + step - c * m];
-    std::sort(buf.begin(), buf.end());
-    return k % 2 ? buf[k / 2] : 0.5 * (buf[k / 2 - 1] + buf[k / 2]);
-  };
-  double ss = 0.0;
-  int count = 0;
-  for (int t = k * m; t < n; ++t) {
-    const double e = y[t] - predict(t, 0);
-    ss += e * e;
-    ++count;
-  }
-  const double s = std::sqrt(ss / std::max(1, count));
-  Forecast fc;
-  fc.model = "smedian" + std::to_string(m) + "x" + std::to_string(k);
-  for (int h = 1; h <= horizon; ++h) {
-    const int step = (h - 1) % m;
-    fc.mean.push_back(predict(n, step));
-    fc.sd.push_back(s * std::sqrt(static_cast<double>((h - 1) / m + 1)));
-  }
-  AddGaussianIntervals(fc, levels);
-  return fc;
+  std::vector<double> buf(static_cast<size_t>(k));
+  return SeasonalAggregateForecast(
+      y, period, cycles, horizon, levels, "seasonal median", "smedian", [&](int origin, int step) {
+        for (int c = 1; c <= k; ++c) buf[static_cast<size_t>(c - 1)] = y[origin + step - c * m];
+        std::sort(buf.begin(), buf.end());
+        return k % 2
+                   ? buf[static_cast<size_t>(k / 2)]
+                   : 0.5 * (buf[static_cast<size_t>(k / 2 - 1)] + buf[static_cast<size_t>(k / 2)]);
+      });
 }
 
 Result<Forecast> ThetaForecast(std::span<const double> y, int period, int horizon,

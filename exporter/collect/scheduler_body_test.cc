@@ -5,8 +5,8 @@
 
 #include <sstream>
 
-#include "common/http_server.h"
 #include "common/gunzip_for_test.h"
+#include "common/http_server.h"
 #include "exporter/collect/scheduler.h"
 
 namespace streamlens::exporter {

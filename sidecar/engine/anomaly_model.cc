@@ -28,9 +28,8 @@ namespace {
 
 namespace an = analysis;
 
-// Recurring-burst memory (lag_like): the RecurringBurstFilter plus a mirror of the episodes it
-// remembers, so the state can be saved and rebuilt by replaying the episodes (the filter only
-// keeps episode phases and durations, so a replay that preserves both rebuilds it exactly).
+// Recurring-burst memory (lag_like): the RecurringBurstFilter with its state saved as
+// (clock, current episode start, remembered episodes) for --storage.path.
 class BurstMemory {
  public:
   static Result<BurstMemory> Create(const an::BurstParams& p) {
@@ -39,79 +38,41 @@ class BurstMemory {
     return BurstMemory(p, std::move(*f));
   }
   // Same contract as RecurringBurstFilter::Push.
-  bool Push(double score) {
-    const int64_t t = t_++;
-    if (!(score > 1.0)) {
-      if (start_ >= 0) {
-        episodes_.push_back({start_ % p_.period, t - start_});
-        if (episodes_.size() > static_cast<size_t>(p_.memory)) episodes_.erase(episodes_.begin());
-        start_ = -1;
-      }
-    } else if (start_ < 0) {
-      start_ = t;
-    }
-    return filter_.Push(score);
-  }
+  bool Push(double score) { return filter_.Push(score); }
   void Save(StateWriter& w) const {
-    w.I64(t_);
-    w.I64(start_);
-    w.U64(episodes_.size());
-    for (const auto& [phase, duration] : episodes_) {
-      w.I64(phase);
-      w.I64(duration);
+    const an::RecurringBurstFilter::State st = filter_.state();
+    w.I64(st.t);
+    w.I64(st.start);
+    w.U64(st.episodes.size());
+    for (const auto& e : st.episodes) {
+      w.I64(e.phase);
+      w.I64(e.duration);
     }
   }
-  // Rebuilds the filter by replaying the saved episodes at their phases, then the current one.
+  // Replaces the filter with the one saved by Save(); false on a malformed or inconsistent blob.
   bool Load(StateReader& r) {
-    int64_t t, start;
+    an::RecurringBurstFilter::State st;
     uint64_t n;
-    if (!r.I64(&t) || !r.I64(&start) || !r.U64(&n) || n > 100000 || t < 0) return false;
-    std::vector<std::pair<int64_t, int64_t>> eps(n);
-    for (auto& [phase, duration] : eps) {
-      if (!r.I64(&phase) || !r.I64(&duration) || phase < 0 || phase >= p_.period || duration < 1 ||
-          duration > t) {
-        return false;
-      }
+    if (!r.I64(&st.t) || !r.I64(&st.start) || !r.U64(&n) || n > 100000) return false;
+    st.episodes.resize(n);
+    for (auto& e : st.episodes) {
+      if (!r.I64(&e.phase) || !r.I64(&e.duration)) return false;
     }
-    if (start >= t || (start >= 0 && t - start > int64_t{1} << 40)) return false;
-    auto f = an::RecurringBurstFilter::Create(p_);
+    auto f = an::RecurringBurstFilter::Restore(p_, std::move(st));
     if (!f.ok()) return false;
     filter_ = std::move(*f);
-    const int64_t period = p_.period;
-    int64_t u = 0;  // replay clock; phases are what matter
-    auto zeros_until_phase = [&](int64_t phase) {
-      while (u % period != phase) {
-        (void)filter_.Push(0);
-        ++u;
-      }
-    };
-    for (const auto& [phase, duration] : eps) {
-      zeros_until_phase(phase);
-      for (int64_t k = 0; k < duration; ++k, ++u) (void)filter_.Push(2);
-      (void)filter_.Push(0);
-      ++u;
-    }
-    if (start >= 0) {
-      zeros_until_phase(start % period);
-      for (int64_t k = start; k < t; ++k, ++u) (void)filter_.Push(2);
-    } else {
-      zeros_until_phase(t % period);
-    }
-    t_ = t;
-    start_ = start;
-    episodes_ = std::move(eps);
     return true;
   }
-  size_t MemoryBytes() const { return sizeof(*this) + episodes_.size() * 32; }
+  size_t MemoryBytes() const {  // bound: `memory` remembered episodes
+    return sizeof(*this) +
+           static_cast<size_t>(p_.memory) * sizeof(an::RecurringBurstFilter::Episode);
+  }
 
  private:
   BurstMemory(const an::BurstParams& p, an::RecurringBurstFilter f)
       : p_(p), filter_(std::move(f)) {}
   an::BurstParams p_;
   an::RecurringBurstFilter filter_;
-  int64_t t_ = 0;
-  int64_t start_ = -1;
-  std::vector<std::pair<int64_t, int64_t>> episodes_;  // (start phase, duration)
 };
 
 class AnomalyModel final : public SeriesModel {

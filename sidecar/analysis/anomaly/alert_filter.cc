@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 namespace streamlens::analysis {
 
@@ -32,6 +33,27 @@ Result<RecurringBurstFilter> RecurringBurstFilter::Create(const BurstParams& p) 
   }
   if (!(p.recovery_slack >= 1.0)) return Status::Error("burst filter: recovery_slack must be >= 1");
   return RecurringBurstFilter(p);
+}
+
+Result<RecurringBurstFilter> RecurringBurstFilter::Restore(const BurstParams& p, State state) {
+  auto f = Create(p);
+  if (!f.ok()) return f.status();
+  if (state.t < 0) return Status::Error("burst filter state: negative clock");
+  if (state.start >= state.t || state.start < -1) {
+    return Status::Error("burst filter state: episode start outside [-1, clock)");
+  }
+  if (state.episodes.size() > static_cast<size_t>(p.memory)) {
+    return Status::Error("burst filter state: more episodes than memory");
+  }
+  for (const Episode& e : state.episodes) {
+    if (e.phase < 0 || e.phase >= p.period || e.duration < 1 || e.duration > state.t) {
+      return Status::Error("burst filter state: episode phase or duration out of range");
+    }
+  }
+  f->t_ = state.t;
+  f->start_ = state.start;
+  f->episodes_ = std::move(state.episodes);
+  return f;
 }
 
 bool RecurringBurstFilter::Push(double score) {

@@ -44,16 +44,29 @@ struct BurstParams {
 
 class RecurringBurstFilter {
  public:
-  static Result<RecurringBurstFilter> Create(const BurstParams& params);
-  // Adds the next score; true when the point should alert.
-  bool Push(double score);
-
- private:
-  explicit RecurringBurstFilter(const BurstParams& p) : p_(p) {}
+  // A remembered episode: where in the cycle it started and how many points it lasted.
   struct Episode {
     int64_t phase;
     int64_t duration;
   };
+  // The whole state, for persistence: points seen, start of the current episode (-1: none) and
+  // the remembered episodes, oldest first.
+  struct State {
+    int64_t t = 0;
+    int64_t start = -1;
+    std::vector<Episode> episodes;
+  };
+
+  static Result<RecurringBurstFilter> Create(const BurstParams& params);
+  // Rebuilds a filter from state(); errors name the inconsistent field (phase outside the
+  // period, duration < 1 or longer than the clock, more episodes than `memory`, ...).
+  static Result<RecurringBurstFilter> Restore(const BurstParams& params, State state);
+  // Adds the next score; true when the point should alert.
+  bool Push(double score);
+  State state() const { return {t_, start_, episodes_}; }
+
+ private:
+  explicit RecurringBurstFilter(const BurstParams& p) : p_(p) {}
   BurstParams p_;
   int64_t t_ = 0;
   int64_t start_ = -1;  // start of the current episode, -1 when none

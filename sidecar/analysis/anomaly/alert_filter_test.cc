@@ -83,5 +83,32 @@ TEST(RecurringBurstFilterTest, BurstAtUnusualTimeAlerts) {
   EXPECT_FALSE(RecurringBurstFilter::Create(bad).ok());
 }
 
+TEST(RecurringBurstFilterTest, RestoredStateBehavesLikeTheOriginal) {
+  BurstParams bp;
+  bp.period = 24;
+  bp.phase_tolerance = 1;
+  auto a = RecurringBurstFilter::Create(bp);
+  ASSERT_TRUE(a.ok());
+  auto score = [](int t) { return t % 24 >= 3 && t % 24 < 6 ? 5.0 : 0.0; };
+  for (int t = 0; t < 24 * 3 + 4; ++t) (void)a->Push(score(t));  // ends inside a burst
+  auto b = RecurringBurstFilter::Restore(bp, a->state());
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(b->state().start, a->state().start);
+  int alerts = 0;
+  for (int t = 24 * 3 + 4; t < 24 * 6; ++t) {
+    const double s = t >= 24 * 5 ? 5.0 : score(t);  // the last day: a burst that never ends
+    const bool alert = a->Push(s);
+    EXPECT_EQ(alert, b->Push(s)) << t;
+    alerts += alert;
+  }
+  EXPECT_GT(alerts, 0);  // the runaway burst alerts in both
+  RecurringBurstFilter::State bad = a->state();
+  bad.episodes.push_back({24, 1});  // phase outside the period
+  EXPECT_FALSE(RecurringBurstFilter::Restore(bp, bad).ok());
+  bad = a->state();
+  bad.start = bad.t;
+  EXPECT_FALSE(RecurringBurstFilter::Restore(bp, bad).ok());
+}
+
 }  // namespace
 }  // namespace streamlens::analysis

@@ -26,28 +26,47 @@ std::vector<DetectorSpec> Specs() {
   // raw scores (a 2000-point memory; the excess over the median scaled by the 99th percentile
   // minus the median, so heavy-tailed series need proportionally larger deviations), reported
   // only when it exceeds every score of the previous 100 points; after an alarm (likelihood score
-  // >= 1.5) the next 30 points report 0 unless they double it, so a run or ramp of new maxima is
+  // >= 1.5) the next 60 points report 0 unless they triple it, so a run or ramp of new maxima is
   // one detection. While no period is known, a second scorer predicting the median of the last 50
-  // points (its own likelihood, max() with the first) catches drifts the 10-point median follows.
+  // points (its own likelihood, max() with the first) catches drifts the 8-point median follows.
+  // The residual likelihood is the smaller of the 2000-point one and a 1200-point one (a
+  // deviation must be unusual against both the recent and the longer past: per-series false
+  // positive control), and a rare-value channel (weight 0.5) flags values in a range the last
+  // 2000 values seldom visited.
   DetectorSpec def = base;
   def.name = "streamlens";
-  def.scorer.level_window = 10;
+  def.scorer.level_window = 8;
   def.long_window = 2000;
   def.short_window = 1;
   def.tail_quantile = 0.99;
   def.onset_window = 100;
   def.repeat_factor = 0.0;
-  def.hold_window = 30;
+  def.hold_window = 60;
   def.hold_trigger = 1.5;
-  def.hold_factor = 2.0;
+  def.hold_factor = 3.0;
+  def.short_memory = 1200;
+  def.rare_weight = 0.5;
+  def.rare_window = 2000;
+  def.rare_bandwidth = 0.05;
   def.slow_weight = 1.0;
   def.slow_level_window = 50;
   def.auto_period_probe = 500;
   def.period_probe_max = 2000;
   specs.push_back(def);
 
-  // The previous default (one period search at 500 points, 20-point level, 50-point onset).
-  DetectorSpec one_look = def;
+  // The default before 2026-11-26 13:00 (10-point level, 30-point hold, one likelihood memory,
+  // no rare-value channel).
+  DetectorSpec prev = def;
+  prev.name = "streamlens_prev";
+  prev.scorer.level_window = 10;
+  prev.hold_window = 30;
+  prev.hold_factor = 2.0;
+  prev.short_memory = 0;
+  prev.rare_weight = 0;
+  specs.push_back(prev);
+
+  // An older default (one period search at 500 points, 20-point level, 50-point onset).
+  DetectorSpec one_look = prev;
   one_look.name = "streamlens_one_look";
   one_look.scorer.level_window = 20;
   one_look.onset_window = 50;
@@ -216,6 +235,14 @@ Result<DetectorSpec> FindDetector(std::string_view name) {
         spec.shift_history = static_cast<int>(v);
       else if (k == "varw")
         spec.var_window = static_cast<int>(v);
+      else if (k == "shortmem")
+        spec.short_memory = static_cast<int>(v);
+      else if (k == "rare")
+        spec.rare_weight = v;
+      else if (k == "rarew")
+        spec.rare_window = static_cast<int>(v);
+      else if (k == "rareb")
+        spec.rare_bandwidth = v;
       else if (k == "bandz")
         spec.scorer.band_z = v;
       else
@@ -263,6 +290,10 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
         static_cast<size_t>(std::max(spec.shift_history, 10) + std::max(spec.shift_window, 1)),
         0.0);
   }
+  level_lik2_.Init(spec.short_memory, spec.short_window, spec.tail_quantile, spec.tail_mix,
+                   spec.tail_min_exceed);
+  rare_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  if (spec.rare_weight > 0) rare_ring_.reserve(static_cast<size_t>(std::max(spec.rare_window, 10)));
   if (spec.var_weight > 0) var_ring_.assign(static_cast<size_t>(std::max(spec.var_window, 1)), 0);
 }
 
@@ -494,6 +525,7 @@ double StreamingDetector::Next(double value) {
     }
   }
   double level_score = level_lik_.Next(raw, false);
+  if (spec_.short_memory > 0) level_score = std::min(level_score, level_lik2_.Next(raw, false));
   if (spec_.knn_weight > 0) {
     level_score = spec_.knn_mean
                       ? (1 - spec_.knn_weight) * level_score + spec_.knn_weight * knn_score
@@ -513,7 +545,29 @@ double StreamingDetector::Next(double value) {
     if (!seasonal_ || spec_.slow_seasonal)
       level_score = std::max(level_score, spec_.slow_weight * slow_score);
   }
-  double s = std::max({level_score, var_score, shift_score});
+  double rare_score = 0;
+  if (spec_.rare_weight > 0 && std::isfinite(value)) {
+    const size_t cap = static_cast<size_t>(std::max(spec_.rare_window, 10));
+    const size_t c = rare_sorted_.size();
+    if (c >= 50) {
+      const double lo = rare_sorted_[c / 20], hi = rare_sorted_[c - 1 - c / 20];
+      const double h = std::max(spec_.rare_bandwidth * (hi - lo), 1e-9 * (1 + std::fabs(value)));
+      const auto a = std::lower_bound(rare_sorted_.begin(), rare_sorted_.end(), value - h);
+      const auto b = std::upper_bound(rare_sorted_.begin(), rare_sorted_.end(), value + h);
+      const double frac = (static_cast<double>(b - a) + 1.0) / (static_cast<double>(c) + 1.0);
+      rare_score = spec_.rare_weight * rare_lik_.Next(-std::log(frac), false);
+    }
+    if (rare_ring_.size() == cap) {
+      const double old = rare_ring_[rare_pos_];
+      rare_sorted_.erase(std::lower_bound(rare_sorted_.begin(), rare_sorted_.end(), old));
+      rare_ring_[rare_pos_] = value;
+      rare_pos_ = (rare_pos_ + 1) % cap;
+    } else {
+      rare_ring_.push_back(value);
+    }
+    rare_sorted_.insert(std::upper_bound(rare_sorted_.begin(), rare_sorted_.end(), value), value);
+  }
+  double s = std::max({level_score, var_score, shift_score, rare_score});
   if (spec_.spatial_tolerance > 0 && std::isfinite(value)) {
     const double tol = spec_.spatial_tolerance * (max_seen_ - min_seen_);
     if (finite_seen_ >= spec_.spatial_warmup && max_seen_ > min_seen_ &&

@@ -16,7 +16,8 @@
 // "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, tailq,
 // tailmin, tailmix, onset, onseth, margin, repeat, diff, hold, holdt, holdf, holdp, probe,
 // probemax, var, varw, shift, shiftw, shifth, bandz, spatial, spatials, spatialw, knn, knnd, knnk,
-// knnh, knnmean, slow, sloww, slowall, slow2w). Not thread-safe; one detector per series.
+// knnh, knnmean, slow, sloww, slowall, slow2w, rare, rarew, rareb, shortmem). Not thread-safe; one
+// detector per series.
 #pragma once
 
 #include <limits>
@@ -111,6 +112,15 @@ struct DetectorSpec {
   // > 0: a third scorer at this longer scale, with the slow channel's weight and its own
   // likelihood.
   int slow2_level_window = 0;
+  // Rare-value channel (0 = off): how few of the last `rare_window` values lie within
+  // rare_bandwidth x (their 95th - 5th percentile) of the current value, as -log of that
+  // fraction, likelihood-normalised and weighted; catches a level the series has not visited.
+  double rare_weight = 0.0;
+  int rare_window = 2000;
+  double rare_bandwidth = 0.05;
+  // > 0: the residual likelihood is also computed over this shorter memory and the smaller of the
+  // two is used, so a deviation must be unusual against both the recent and the longer past.
+  int short_memory = 0;
 };
 
 // Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,
@@ -183,6 +193,10 @@ class StreamingDetector {
   double max_seen_ = -std::numeric_limits<double>::infinity();
   int64_t finite_seen_ = 0;
   double hold_level_ = 0;
+  Likelihood rare_lik_;
+  std::vector<double> rare_ring_, rare_sorted_;
+  size_t rare_pos_ = 0;
+  Likelihood level_lik2_;  // the residual likelihood over short_memory points
 };
 
 }  // namespace streamlens::analysis

@@ -201,7 +201,7 @@ TEST(DetectorsTest, OnsetMarginReportsAClimbOnce) {
 TEST(DetectorsTest, HoldAfterAnAlarmReportsARampOnce) {
   // A shift of 4 sigmas that keeps climbing to 7 after 2100 quiet points: without a hold the steps
   // that make a new maximum are alarms again; with the default hold only the first (the later steps
-  // do not double the alarm's score within 30 points).
+  // do not triple the alarm's score within 60 points).
   std::mt19937 rng(8);
   std::normal_distribution<double> g(0, 1);
   std::vector<double> x(2200);
@@ -220,7 +220,8 @@ TEST(DetectorsTest, HoldAfterAnAlarmReportsARampOnce) {
   };
   auto spec = FindDetector("streamlens");
   ASSERT_TRUE(spec.ok());
-  EXPECT_EQ(spec->hold_window, 30);
+  EXPECT_EQ(spec->hold_window, 60);
+  EXPECT_DOUBLE_EQ(spec->hold_factor, 3.0);
   EXPECT_GE(alarms("custom:probe=0,probemax=0,hold=0"), 2);
   EXPECT_EQ(alarms("custom:probe=0,probemax=0"), 1);
 }
@@ -230,7 +231,8 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
       "custom:level=7,long=1500,short=2,onset=30,margin=1.3,tailq=0.98,tailmin=4,tailmix=1,"
       "var=0.5,varw=40,shift=0.8,shiftw=12,shifth=600,probe=300,probemax=1200,bandz=2.5,hold=40,"
       "holdt=1.2,holdf=3,spatial=0.05,spatials=5,spatialw=200,onseth=20,knn=0.5,knnd=6,knnk=3,"
-      "knnh=500,knnmean=1,slow=0.8,sloww=40,slowall=1,slow2w=120,holdp=0.5");
+      "knnh=500,knnmean=1,slow=0.8,sloww=40,slowall=1,slow2w=120,holdp=0.5,rare=0.7,rarew=900,"
+      "rareb=0.1,shortmem=700");
   ASSERT_TRUE(spec.ok()) << spec.status().message();
   EXPECT_EQ(spec->scorer.level_window, 7);
   EXPECT_EQ(spec->long_window, 1500);
@@ -265,6 +267,10 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
   EXPECT_TRUE(spec->slow_seasonal);
   EXPECT_EQ(spec->slow2_level_window, 120);
   EXPECT_DOUBLE_EQ(spec->hold_period_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(spec->rare_weight, 0.7);
+  EXPECT_EQ(spec->rare_window, 900);
+  EXPECT_DOUBLE_EQ(spec->rare_bandwidth, 0.1);
+  EXPECT_EQ(spec->short_memory, 700);
   // Each channel/normalisation option changes the output on a noisy random walk with bursts.
   std::mt19937 rng(7);
   std::normal_distribution<double> g(0, 1);
@@ -287,9 +293,78 @@ TEST(DetectorsTest, TuningKeysSetTheirFieldsAndChangeTheScores) {
        {"custom:probe=0,var=1", "custom:probe=0,shift=1", "custom:probe=0,tailmix=1",
         "custom:probe=0,tailmin=5", "custom:probe=0,holdt=0.3", "custom:probe=0,spatial=0.01",
         "custom:probe=0,onseth=10", "custom:probe=0,knn=1", "custom:probe=0,knn=0.5,knnmean=1",
-        "custom:probe=0,slow=0", "custom:probe=0,sloww=100"}) {
+        "custom:probe=0,slow=0", "custom:probe=0,sloww=100", "custom:probe=0,shortmem=0",
+        "custom:probe=0,shortmem=600", "custom:probe=0,rare=2",
+        "custom:probe=0,rare=2,rareb=0.2"}) {
     EXPECT_NE(run(variant), base) << variant;
   }
+}
+
+TEST(DetectorsTest, RareValueChannelFlagsALevelTheSeriesHasNotVisited) {
+  // A slow oscillation over [-10, 10] (too slow for the 8- and 50-point medians to lag it much),
+  // then a smooth climb to 16 over 60 points: each step is small against the local median, but
+  // the values above 10 were never seen in the last 2000 points.
+  std::mt19937 rng(11);
+  std::normal_distribution<double> g(0, 0.5);
+  std::vector<double> x(2700);
+  for (size_t i = 0; i < x.size(); ++i) {
+    // Crest (10) at i = 2500, where the climb starts.
+    const double wave = i < 2500 ? 10 * std::sin(2 * M_PI * (static_cast<double>(i) - 2325) / 700)
+                                 : 10 + 6.0 * std::min(1.0, (i - 2500) / 60.0);
+    x[i] = wave + g(rng);
+  }
+  auto run = [&](const char* name) {
+    auto spec = FindDetector(name);
+    EXPECT_TRUE(spec.ok()) << name;
+    auto d = StreamingDetector::Create(*spec);
+    std::vector<double> out;
+    for (double v : x) out.push_back((*d)->Next(v));
+    return out;
+  };
+  const std::vector<double> with = run("custom:probe=0,probemax=0,rare=1");
+  const std::vector<double> without = run("custom:probe=0,probemax=0,rare=0");
+  auto peak = [](const std::vector<double>& s, size_t from, size_t to) {
+    return *std::max_element(s.begin() + from, s.begin() + to);
+  };
+  EXPECT_GT(peak(with, 2500, 2600), peak(without, 2500, 2600) + 0.05);
+  EXPECT_GT(peak(with, 2500, 2600), peak(with, 1000, 2500));
+  // The rare channel only adds (max()): before the climb the two agree where the rare score is low.
+  EXPECT_GE(peak(with, 1000, 2500), peak(without, 1000, 2500) - 1e-12);
+}
+
+TEST(DetectorsTest, ShortMemoryDiscountsSpikesThatBecameRoutineRecently) {
+  // Identical calm first 3000 points; then in one series 7-sigma spikes every 50 points up to 3850
+  // (18: 1.5% of a 1200-point memory, 0.9% of a 2000-point one, so only the short memory's 99th
+  // percentile is a spike). A final 7-sigma spike is news in the calm series only; with the short
+  // memory the spiky series' spike scores clearly lower than with the long memory alone (residual
+  // channel alone: the slow and rare-value channels keep one memory).
+  std::mt19937 rng(12);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> calm(4000), spiky(4000);
+  for (size_t i = 0; i < calm.size(); ++i) {
+    calm[i] = 30 + g(rng);
+    spiky[i] = calm[i] + (i >= 3000 && i <= 3850 && i % 50 == 0 ? 7.0 : 0.0);
+  }
+  calm[3990] += 7;
+  spiky[3990] += 7;
+  auto final_score = [](const char* name, const std::vector<double>& x) {
+    auto spec = FindDetector(name);
+    EXPECT_TRUE(spec.ok()) << name;
+    auto d = StreamingDetector::Create(*spec);
+    double s = 0;
+    for (size_t i = 0; i <= 3990; ++i) s = (*d)->Next(x[i]);
+    return s;
+  };
+  const char* short_mem = "custom:slow=0,rare=0";
+  const char* long_only = "custom:slow=0,rare=0,shortmem=0";
+  const double spiky_short = final_score(short_mem, spiky);
+  const double spiky_long = final_score(long_only, spiky);
+  const double calm_short = final_score(short_mem, calm);
+  const double calm_long = final_score(long_only, calm);
+  EXPECT_GT(calm_short, 0.6);
+  EXPECT_GT(calm_long, 0.6);
+  EXPECT_LT(spiky_short, spiky_long - 0.05);
+  EXPECT_LT(spiky_short, calm_short - 0.1);
 }
 
 }  // namespace

@@ -2,10 +2,19 @@
 // (bench/forecast/ets_vs_r.sh gives R's numbers on the same split): writes an M4-layout forecast
 // file for m4_eval.py and prints the CPU time of the fits.
 //
-// Usage: ets_variants INPUT.csv OUTPUT.csv VARIANT [HOLDOUT=48] [MAX_SERIES=0]
-//   VARIANT: default | seasonal-states (also search the m-1 initial seasonal states, as R) |
-//            r-init (seasonal start from the first 3 periods, as R) | r-alpha (alpha starts at
-//            0.2/m for every model, as R) | r-all (all three)
+// Usage: ets_variants INPUT.csv OUTPUT.csv VARIANT [HOLDOUT=48] [MAX_SERIES=0] [SKIP=0] [DETAIL]
+//   SKIP: series to skip first (e.g. 200 to fit series 201..); DETAIL: a file that receives, per
+//   series, the selected model, AICc, log-likelihood, parameters and initial states (one
+//   tab-separated "id key value" line each, the layout of bench/forecast/r_ets_detail.R).
+//   VARIANT: options joined by '+': default | usual (R's "usual" bounds only, no admissibility
+//            check) | search-init (search the initial level/trend of seasonal models too, as R;
+//            "usual+search-init" is the default before 2026-11-26) | fixed-init (R's starting
+//            level/trend for every model) | seasonal-states (also search the m-1
+//            initial seasonal states, as R) | r-init (seasonal start from the first 3 periods, as
+//            R before forecast 8.x) | r-alpha (alpha starts at 0.2/m for every model, as R) |
+//            r-all (the last three) | spec=CODE (fit one model, e.g. spec=MAdN) | evals=N
+//            (Nelder-Mead budget per model) | top=K (seasonal-state search for the K best
+//            seasonal candidates only)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,10 +37,50 @@ int main(int argc, char** argv) {
   const std::string variant = argv[3];
   const int holdout = argc > 4 ? std::atoi(argv[4]) : 48;
   const int max_series = argc > 5 ? std::atoi(argv[5]) : 0;
-  if (variant != "default" && variant != "seasonal-states" && variant != "r-init" &&
-      variant != "r-alpha" && variant != "r-all") {
-    std::cerr << "error: VARIANT must be default|seasonal-states|r-init|r-alpha|r-all\n";
-    return 2;
+  const int skip = argc > 6 ? std::atoi(argv[6]) : 0;
+  std::ofstream detail;
+  detail.precision(10);
+  if (argc > 7) detail.open(argv[7]);
+  fc::EtsParams p;
+  p.period = 24;
+  {
+    std::stringstream vs(variant);
+    std::string opt;
+    while (std::getline(vs, opt, '+')) {
+      if (opt == "default") {
+      } else if (opt == "seasonal-states") {
+        p.optimize_seasonal_states = true;
+      } else if (opt == "r-init") {
+        p.initial_figure_cycles = 3;
+      } else if (opt == "r-alpha") {
+        p.r_alpha_start = true;
+      } else if (opt == "r-all") {
+        p.optimize_seasonal_states = true;
+        p.initial_figure_cycles = 3;
+        p.r_alpha_start = true;
+      } else if (opt == "search-init") {
+        p.level_trend_search = fc::EtsStateSearch::kAll;
+      } else if (opt == "fixed-init") {
+        p.level_trend_search = fc::EtsStateSearch::kNone;
+      } else if (opt == "usual") {
+        p.bounds = fc::EtsBounds::kUsual;
+      } else if (opt.rfind("spec=", 0) == 0) {
+        auto spec = fc::ParseEtsSpec(opt.substr(5));
+        if (!spec.ok()) {
+          std::cerr << "error: " << spec.status().message() << "\n";
+          return 2;
+        }
+        p.spec = *spec;
+      } else if (opt.rfind("top=", 0) == 0) {
+        p.optimize_seasonal_states = true;
+        p.seasonal_states_candidates = std::atoi(opt.c_str() + 4);
+      } else if (opt.rfind("evals=", 0) == 0) {
+        p.max_evaluations = std::atoi(opt.c_str() + 6);
+      } else {
+        std::cerr << "error: unknown VARIANT option \"" << opt << "\" (see the usage)\n";
+        return 2;
+      }
+    }
   }
   std::ifstream in(argv[1]);
   if (!in) {
@@ -43,7 +92,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i <= 48; ++i) out << ",F" << i;
   out << "\n";
   std::string line;
-  int count = 0;
+  int count = 0, seen = 0;
   double cpu = 0.0;
   while (std::getline(in, line)) {
     std::stringstream ss(line);
@@ -64,12 +113,8 @@ int main(int argc, char** argv) {
       y.push_back(v);
     }
     if (header || static_cast<int>(y.size()) <= holdout) continue;
+    if (seen++ < skip) continue;
     y.resize(y.size() - holdout);
-    fc::EtsParams p;
-    p.period = 24;
-    p.optimize_seasonal_states = variant == "seasonal-states" || variant == "r-all";
-    if (variant == "r-init" || variant == "r-all") p.initial_figure_cycles = 3;
-    p.r_alpha_start = variant == "r-alpha" || variant == "r-all";
     const std::clock_t c0 = std::clock();
     auto m = fc::FitEts(y, p);
     if (!m.ok()) {
@@ -78,6 +123,22 @@ int main(int argc, char** argv) {
     }
     auto f = fc::ForecastEts(*m, 48, std::vector<double>{});
     cpu += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    if (detail.is_open()) {
+      detail << id << "\tmethod\t" << m->spec.Name() << "\n";
+      detail << id << "\taicc\t" << m->aicc << "\n" << id << "\tloglik\t" << m->loglik << "\n";
+      detail << id << "\tpar\talpha=" << m->par.alpha;
+      if (m->spec.trend != fc::EtsTrend::kNone) detail << " beta=" << m->par.beta;
+      if (m->spec.season != fc::EtsSeason::kNone) detail << " gamma=" << m->par.gamma;
+      if (m->spec.trend == fc::EtsTrend::kAdditiveDamped) detail << " phi=" << m->par.phi;
+      detail << " l=" << m->initial.level;
+      if (m->spec.trend != fc::EtsTrend::kNone) detail << " b=" << m->initial.trend;
+      for (size_t j = 0; j + 1 < m->initial.season.size(); ++j) {
+        detail << " s" << j << "=" << m->initial.season[j];
+      }
+      detail << "\n" << id << "\tfc\t";
+      for (size_t h = 0; h < f.mean.size(); ++h) detail << (h ? "," : "") << f.mean[h];
+      detail << "\n";
+    }
     out << id;
     for (double v : f.mean) out << "," << v;
     out << "\n";

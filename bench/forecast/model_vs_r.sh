@@ -2,10 +2,11 @@
 # One model's speed and accuracy against R's forecast package (default settings) on M4 Hourly,
 # same run: `ets` against forecast::ets, `arima` against forecast::auto.arima.
 #
-# Usage: bench/forecast/model_vs_r.sh ets|arima [BUILD_DIR] [MAX_SERIES]
+# Usage: bench/forecast/model_vs_r.sh ets|arima [BUILD_DIR] [MAX_SERIES] [SKIP]
 #   BUILD_DIR   a build with bin/streamlens-sidecar (default: build)
-#   MAX_SERIES  first N series only (default: all 414; R needs ~4-5 s per series for ets, tens of
+#   MAX_SERIES  N series only (default: all 414; R needs ~4-5 s per series for ets, tens of
 #               CPU-seconds for auto.arima)
+#   SKIP        skip the first SKIP series (default 0), e.g. `... 40 200` runs series H201..H240
 # Env: KEEP_R_FORECAST=FILE keeps R's M4-layout forecasts for per-series comparison.
 # Validation protocol: the last 48 points of each training series are held out; both tools fit
 # on the rest with season 24 and forecast 48 steps; m4_eval.py scores sMAPE/MASE/OWA.
@@ -17,10 +18,11 @@ MODEL="${1:-}"
 case "$MODEL" in
   ets) R_MODEL=ets ;;
   arima) R_MODEL=auto.arima ;;
-  *) echo "usage: $0 ets|arima [BUILD_DIR] [MAX_SERIES]" >&2; exit 2 ;;
+  *) echo "usage: $0 ets|arima [BUILD_DIR] [MAX_SERIES] [SKIP]" >&2; exit 2 ;;
 esac
 BUILD="${2:-$ROOT/build}"
 MAX="${3:-0}"
+SKIP="${4:-0}"
 DATA="$ROOT/../shared/data/m4/Hourly-train.csv"
 [[ -f "$DATA" ]] || { echo "error: $DATA not found (M4 Hourly training set expected there)" >&2; exit 1; }
 BIN="$BUILD/bin/streamlens-sidecar"
@@ -29,9 +31,12 @@ command -v Rscript >/dev/null || { echo "error: Rscript not found (apt-get insta
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 INPUT="$DATA"
-if [[ "$MAX" -gt 0 ]]; then
-  head -n "$((MAX + 1))" "$DATA" > "$TMP/input.csv"
+if [[ "$MAX" -gt 0 || "$SKIP" -gt 0 ]]; then
+  LAST='$'
+  [[ "$MAX" -gt 0 ]] && LAST="$((SKIP + MAX + 1))"
+  sed -n "1p;$((SKIP + 2)),${LAST}p" "$DATA" > "$TMP/input.csv"
   INPUT="$TMP/input.csv"
+  echo "series: $(($(wc -l < "$INPUT") - 1)) from row $((SKIP + 1)) ($(sed -n 2p "$INPUT" | cut -d, -f1))"
 fi
 
 echo "== R forecast::$R_MODEL"

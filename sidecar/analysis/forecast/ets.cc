@@ -93,6 +93,74 @@ EtsState FromBuffer(double l, double b, const double* buf, int idx, int m, bool 
   return s;
 }
 
+// Schur-Cohn test: every root of sum_k c[k] z^k (c ascending, c.back() != 0) has modulus below
+// `radius`. O(degree^2); c and tmp (same size) are overwritten.
+bool RootsWithinRadius(std::span<double> c, std::span<double> tmp, double radius) {
+  int n = static_cast<int>(c.size()) - 1;
+  double rk = 1.0;
+  for (int k = 0; k <= n; ++k, rk *= radius) c[k] *= rk;  // roots of p(radius w) in |w| < 1
+  double* cur = c.data();
+  double* next = tmp.data();
+  while (n > 0) {
+    const double a0 = cur[0], an = cur[n];
+    if (!(std::abs(a0) < std::abs(an))) return false;
+    // (an p(z) - a0 z^n p(1/z)) / z has degree n - 1 and leading coefficient an^2 - a0^2 > 0;
+    // its roots are all inside the unit disk iff p's are (given |a0| < |an|).
+    const double inv = 1.0 / (an * an - a0 * a0);
+    for (int j = 0; j < n; ++j) next[j] = (an * cur[j + 1] - a0 * cur[n - 1 - j]) * inv;
+    std::swap(cur, next);
+    --n;
+  }
+  return true;
+}
+
+// forecast:::admissible; scratch holds 2 * (period + 2) doubles.
+bool Admissible(const EtsSpec& spec, int period, const EtsSmoothing& par, double* scratch) {
+  const double phi = IsDamped(spec) ? par.phi : 1.0;
+  const double alpha = par.alpha;
+  const double beta = HasTrend(spec) ? par.beta : 0.0;
+  if (phi < 0.0 || phi > 1.0 + 1e-8) return false;
+  if (!HasSeason(spec) || period <= 1) {
+    if (alpha < 1.0 - 1.0 / phi || alpha > 1.0 + 1.0 / phi) return false;
+    if (HasTrend(spec) && (beta < alpha * (phi - 1.0) || beta > (1.0 + phi) * (2.0 - alpha))) {
+      return false;
+    }
+    return true;
+  }
+  const double gamma = par.gamma;
+  const double m = period;
+  if (gamma < std::max(1.0 - 1.0 / phi - alpha, 0.0) || gamma > 1.0 + 1.0 / phi - alpha) {
+    return false;
+  }
+  if (alpha < 1.0 - 1.0 / phi - gamma * (1.0 - m + phi + phi * m) / (2.0 * phi * m)) return false;
+  if (beta < -(1.0 - phi) * (gamma / m + alpha)) return false;
+  // R: polyroot(c(phi (1 - alpha - gamma), alpha + beta - alpha phi + gamma - 1,
+  //               rep(alpha + beta - alpha phi, m - 2), alpha + beta - phi, 1)), max |root| <= 1 +
+  //               1e-10.
+  double* c = scratch;
+  double* tmp = scratch + period + 2;
+  c[0] = phi * (1.0 - alpha - gamma);
+  c[1] = alpha + beta - alpha * phi + gamma - 1.0;
+  for (int k = 2; k < period; ++k) c[k] = alpha + beta - alpha * phi;
+  c[period] = alpha + beta - phi;
+  c[period + 1] = 1.0;
+  int degree = period + 1;
+  if (beta == 0.0 && phi == 1.0) {
+    // z = 1 is then always a root (the level and the seasonal sum are redundant states); R's
+    // tolerance 1e-10 admits it. Deflate it exactly so that the test below is not decided by
+    // rounding at the circle: synthetic division by (z - 1), highest coefficient first.
+    double carry = 0.0;
+    for (int k = degree; k >= 1; --k) {
+      carry = c[k] + carry;
+      tmp[k - 1] = carry;
+    }
+    std::copy(tmp, tmp + degree, c);
+    --degree;
+  }
+  return RootsWithinRadius(std::span<double>(c, degree + 1), std::span<double>(tmp, degree + 1),
+                           1.0 + 1e-10);
+}
+
 int CountParams(const EtsSpec& spec, int m) {
   int np = 2;  // alpha, l0
   if (HasTrend(spec)) np += 2;
@@ -104,7 +172,11 @@ int CountParams(const EtsSpec& spec, int m) {
 // Decoding of the optimiser's unit-box coordinates into parameters under the usual bounds.
 struct Layout {
   bool trend, damped, season;
-  int size() const { return 2 + (trend ? 2 : 0) + (damped ? 1 : 0) + (season ? 1 : 0); }
+  bool states = true;  // the initial level (and trend) are searched
+  int size() const {
+    return 1 + (trend ? 1 : 0) + (damped ? 1 : 0) + (season ? 1 : 0) +
+           (states ? 1 + (trend ? 1 : 0) : 0);
+  }
 };
 
 void Decode(const Layout& lay, std::span<const double> x, double l_init, double l_scale,
@@ -114,8 +186,8 @@ void Decode(const Layout& lay, std::span<const double> x, double l_init, double 
   p.beta = lay.trend ? kLower + (p.alpha - kLower) * x[i++] : 0.0;
   p.gamma = lay.season ? kLower + std::max(0.0, (1.0 - p.alpha) - kLower) * x[i++] : 0.0;
   p.phi = lay.damped ? kPhiLower + (kPhiUpper - kPhiLower) * x[i++] : 1.0;
-  l0 = l_init + l_scale * x[i++];
-  b0 = lay.trend ? b_init + b_scale * x[i++] : 0.0;
+  l0 = lay.states ? l_init + l_scale * x[i++] : l_init;
+  b0 = lay.trend ? (lay.states ? b_init + b_scale * x[i++] : b_init) : 0.0;
 }
 
 bool IsConstant(std::span<const double> y) {
@@ -136,7 +208,10 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
                          " parameters need more than " + std::to_string(n) + " observations");
   }
   const EtsState init = EtsInitialState(y, spec, period, params.initial_figure_cycles);
-  const Layout lay{HasTrend(spec), IsDamped(spec), HasSeason(spec)};
+  const bool search_states =
+      params.level_trend_search == EtsStateSearch::kAll ||
+      (params.level_trend_search == EtsStateSearch::kNonSeasonal && !HasSeason(spec));
+  const Layout lay{HasTrend(spec), IsDamped(spec), HasSeason(spec), search_states};
   const double scale = std::max(StdDev(y), 1e-8 * (1.0 + std::abs(init.level)));
   const double l_scale = 0.1 * scale;
   const double b_scale = 0.01 * scale;
@@ -164,10 +239,13 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
     return !(mult_season && !(out[0] > 0.0));
   };
 
+  const bool check_admissible = params.bounds == EtsBounds::kBoth;
+  std::vector<double> scratch(2 * (static_cast<size_t>(period) + 2));
   auto objective = [&](std::span<const double> x) {
     EtsSmoothing p;
     double l, b;
     Decode(lay, x, init.level, l_scale, init.trend, b_scale, p, l, b);
+    if (check_admissible && !Admissible(spec, period, p, scratch.data())) return kInf;
     if (!fill_season(x, buf.data())) return kInf;
     int idx = 0;
     return Recurse(y.data(), n, spec, period, p, l, b, buf.data(), idx, nullptr, nullptr);
@@ -178,10 +256,12 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
   if (lay.trend) x0.push_back(0.1);
   if (lay.season) x0.push_back(0.05);
   if (lay.damped) x0.push_back(0.99);
-  x0.push_back(0.0);
-  if (lay.trend) x0.push_back(0.0);
+  if (lay.states) {
+    x0.push_back(0.0);
+    if (lay.trend) x0.push_back(0.0);
+  }
   const int k = lay.size();
-  const int n_smooth = k - 1 - (lay.trend ? 1 : 0);
+  const int n_smooth = k - (lay.states ? 1 + (lay.trend ? 1 : 0) : 0);
   for (int i = 0; i < k; ++i) {
     const bool unit = i < n_smooth;
     lower.push_back(unit ? 0.0 : -kInf);
@@ -220,7 +300,9 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
     if (joint.value < best.value) best = std::move(joint);
   }
   if (!std::isfinite(best.value)) {
-    return Status::Error(spec.Name() + ": no admissible parameters (the recursions diverge)");
+    return Status::Error(
+        spec.Name() +
+        ": no admissible parameters (the recursions diverge or leave R's admissible region)");
   }
   double l0, b0;
   Decode(lay, best.x, init.level, l_scale, init.trend, b_scale, model.par, l0, b0);
@@ -245,6 +327,11 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
 }
 
 }  // namespace
+
+bool EtsAdmissible(const EtsSpec& spec, int period, const EtsSmoothing& par) {
+  std::vector<double> scratch(2 * (static_cast<size_t>(std::max(period, 1)) + 2));
+  return Admissible(spec, period, par, scratch.data());
+}
 
 std::string EtsSpec::Name() const {
   std::string s = "ETS(";
@@ -432,15 +519,30 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
       }
     }
   }
+  const bool two_pass = params.optimize_seasonal_states && params.seasonal_states_candidates > 0;
+  EtsParams first = params;
+  if (two_pass) first.optimize_seasonal_states = false;
   std::optional<EtsModel> best;
+  std::vector<std::pair<double, EtsSpec>> seasonal;  // (AICc, spec) of seasonal fits
   Status last_error = Status::Error("ETS: no candidate model");
   for (const EtsSpec& spec : candidates) {
-    Result<EtsModel> fit = FitOne(y, spec, params.period, params);
+    Result<EtsModel> fit = FitOne(y, spec, params.period, first);
     if (!fit.ok()) {
       last_error = fit.status();
       continue;
     }
+    if (HasSeason(spec)) seasonal.emplace_back(fit->aicc, spec);
     if (!best || fit->aicc < best->aicc) best = std::move(fit.value());
+  }
+  if (two_pass) {
+    std::sort(seasonal.begin(), seasonal.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const size_t k =
+        std::min(seasonal.size(), static_cast<size_t>(params.seasonal_states_candidates));
+    for (size_t i = 0; i < k; ++i) {
+      Result<EtsModel> fit = FitOne(y, seasonal[i].second, params.period, params);
+      if (fit.ok() && fit->aicc < best->aicc) best = std::move(fit.value());
+    }
   }
   if (!best) return last_error;
   return *best;

@@ -2,12 +2,15 @@
 // (2008), as implemented by R's forecast::ets: error A/M, trend N/A/Ad, seasonality N/A/M.
 //
 // Fitting maximises R's likelihood criterion lik = n log(SSE) (+ 2 sum log|yhat| for
-// multiplicative errors) with a bounded Nelder-Mead over the smoothing parameters and the initial
-// level/trend, under R's "usual" bounds (1e-4 <= beta <= alpha <= 0.9999, gamma <= 1 - alpha,
-// 0.8 <= phi <= 0.98). Unlike R, the m-1 initial seasonal states are not searched by the
-// optimiser: they are the classical-decomposition figure of the whole series (R's starting
-// values), which makes a fit O(n * evaluations) independent of the period. They still count as
-// parameters in the AICc, so model selection penalises seasonality as R does.
+// multiplicative errors) with a bounded Nelder-Mead over the smoothing parameters, under R's
+// default bounds ("both": the usual box 1e-4 <= beta <= alpha <= 0.9999, gamma <= 1 - alpha,
+// 0.8 <= phi <= 0.98, and the admissible region, EtsAdmissible). Non-seasonal models also search
+// the initial level/trend, as R. Unlike R, seasonal models keep all their initial states at R's
+// starting values (EtsInitialState: whole-series decomposition figure, regression for
+// level/trend), which makes a fit O(n * evaluations) independent of the period and avoids
+// initial trends that act as a one-step bias and extrapolate as steep drifts (see
+// EtsParams::level_trend_search). They still count as parameters in the AICc, so model
+// selection penalises them as R does.
 // Model selection (EtsParams::spec unset) picks the lowest AICc over the family R searches by
 // default: additive-error models with N/A seasonality and multiplicative-error models with any
 // seasonality (multiplicative only for strictly positive data), trends N, A and Ad.
@@ -80,6 +83,20 @@ EtsFilterResult EtsFilter(std::span<const double> y, const EtsSpec& spec, int pe
                           const EtsSmoothing& par, const EtsState& initial,
                           std::span<double> residuals = {});
 
+// R's parameter regions (forecast::ets `bounds`): kUsual is the box
+// 1e-4 <= beta <= alpha <= 0.9999, 1e-4 <= gamma <= 1 - alpha, 0.8 <= phi <= 0.98; kBoth (R's
+// default) also requires the parameters to be admissible (EtsAdmissible).
+enum class EtsBounds { kUsual, kBoth };
+
+// R's forecast:::admissible: the smoothing parameters give a forecastable model, i.e. the
+// discount matrix has no eigenvalue of modulus above 1 + 1e-10 (for seasonal models the roots of
+// R's characteristic polynomial of degree period + 1, found here with the Schur-Cohn test instead
+// of a root finder; non-seasonal models have closed-form conditions). Fields the spec does not use
+// are ignored (phi = 1 without damping, beta = 0 without trend).
+bool EtsAdmissible(const EtsSpec& spec, int period, const EtsSmoothing& par);
+
+enum class EtsStateSearch { kNonSeasonal, kAll, kNone };
+
 struct EtsParams {
   int period = 1;               // seasonal period in samples; 1 = non-seasonal
   std::optional<EtsSpec> spec;  // unset: choose by AICc over the family
@@ -87,9 +104,23 @@ struct EtsParams {
   bool allow_damped = true;
   bool allow_trend = true;
   int max_evaluations = 600;  // Nelder-Mead budget per candidate model
+  // kBoth (default, as R): parameter sets outside the admissible region are rejected during the
+  // search. kUsual accepts every point of the box (the behaviour before 2026-11-26).
+  EtsBounds bounds = EtsBounds::kBoth;
   // Also search the m - 1 free initial seasonal states, as R does (budget + 100 evaluations per
   // state). Off by default: see docs/forecasting.md for what it changes on M4 Hourly.
   bool optimize_seasonal_states = false;
+  // Which models get their initial level and trend searched (R: all). kNonSeasonal (default)
+  // keeps R's starting values (EtsInitialState) for seasonal models: with alpha near 1 and beta
+  // at its lower bound, the likelihood of a seasonal model on skewed hourly data is maximised by
+  // an initial trend that acts as a one-step bias and extrapolates as a steep drift (R's
+  // optimiser, in practice, leaves these states near their start). See docs/forecasting.md.
+  EtsStateSearch level_trend_search = EtsStateSearch::kNonSeasonal;
+  // With optimize_seasonal_states and model selection: 0 searches the seasonal states of every
+  // seasonal candidate; k > 0 first fits every candidate with the states fixed, then refits only
+  // the k seasonal candidates with the lowest AICc with the states searched (the others cannot
+  // usually overtake them), which costs about k / 12 of the full search on hourly data.
+  int seasonal_states_candidates = 0;
   // Seasonal starting figure from the first N periods (R: 3); 0 = the whole series.
   int initial_figure_cycles = 0;
   // Start alpha at 0.2 / period for every model, as R does (false: 0.2 / period for seasonal

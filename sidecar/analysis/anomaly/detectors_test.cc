@@ -367,5 +367,35 @@ TEST(DetectorsTest, ShortMemoryDiscountsSpikesThatBecameRoutineRecently) {
   EXPECT_LT(spiky_short, calm_short - 0.1);
 }
 
+TEST(DetectorsTest, DefaultHandlesFlatQuantisedAndMissingValues) {
+  // A flat line, then integer counts in {3, 4, 5} with NaN gaps, then a never-seen 9: every
+  // score is finite and in [0, 1], NaN inputs score 0, and the 9 is the highest score.
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int> q(3, 5);
+  // (The 9 comes after the switch from flat to counts has left the 2000-score likelihood memory.)
+  std::vector<double> x(3800, 4.0);
+  for (size_t i = 1000; i < x.size(); ++i) x[i] = i % 97 == 0 ? std::nan("") : q(rng);
+  x[3700] = 9;
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  auto d = StreamingDetector::Create(*spec);
+  ASSERT_TRUE(d.ok());
+  double best = -1;
+  size_t best_at = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double s = (*d)->Next(x[i]);
+    ASSERT_TRUE(std::isfinite(s)) << i;
+    ASSERT_GE(s, 0.0) << i;
+    ASSERT_LE(s, 1.0) << i;
+    if (std::isnan(x[i])) EXPECT_EQ(s, 0.0) << i;
+    if (i >= 3050 && s > best) {
+      best = s;
+      best_at = i;
+    }
+  }
+  EXPECT_EQ(best_at, 3700u);
+  EXPECT_GT(best, 0.6);
+}
+
 }  // namespace
 }  // namespace streamlens::analysis

@@ -5,12 +5,17 @@
 // "streamlens" (the default) runs the causal scorer (seasonal once a period is found in the
 // data's own autocorrelation; multi-seasonal when a longer multiple shows too; while no period is
 // known, beside it a slower scorer predicting the median of the last 50 points, so drifts the
-// 10-point median follows still show), normalises each output by the long-run distribution of
-// this series' scores (an anomaly likelihood, so one threshold fits series with different
-// residual tails), takes the max, and adds onset emphasis: a score is reported only when it
-// exceeds every score of the previous `onset_window` points, so a long excursion is flagged at
-// its start instead of producing a run of detections (which NAB counts as false positives after
-// the label window); after an alarm, a hold reports 0 for a while unless the score doubles.
+// 8-point median follows still show), normalises each output by the distribution of this series'
+// past scores (an anomaly likelihood, so one threshold fits series with different residual
+// tails; for the residual channel the smaller of a 2000- and a 1200-point memory, so spikes that
+// are routine for the series, recently or over the longer past, are discounted), adds a
+// rare-value channel (the current value in a range the last 2000 values seldom visited), takes
+// the max, and adds onset emphasis: a score is reported only when it exceeds every score of the
+// previous `onset_window` points, so a long excursion is flagged at its start instead of
+// producing a run of detections (which NAB counts as false positives after the label window);
+// after an alarm, a hold reports 0 for 60 points unless the score triples.
+// The daemon runs only the CausalScorer (with the user's period), not this wrapper; see
+// docs/anomaly-detection.md ("What the daemon runs vs. the NAB detector").
 // Optional channels (variance change, level shift, range, nearest-neighbour pattern, a third
 // level scale) are combined by max() after their own likelihood normalisation.
 // "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, tailq,

@@ -4,11 +4,17 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <span>
+#include <string>
 
 #include "sidecar/analysis/stats/robust.h"
 
 namespace streamlens::analysis {
 namespace {
+
+constexpr int kMaxPeriod = 1 << 20;  // points; a fixed period's scorer keeps 4 x period values
+constexpr double kDetectorStateMagic = 7411.0;
+constexpr double kDetectorStateVersion = 1.0;
 
 std::vector<DetectorSpec> Specs() {
   std::vector<DetectorSpec> specs;
@@ -352,16 +358,20 @@ double StreamingDetector::Likelihood::Next(double raw, bool two_sided) {
   return s;
 }
 
-void StreamingDetector::StartSeasonal(int period, int second) {
+CausalScorerParams StreamingDetector::SeasonalParams(int period,
+                                                     const std::vector<int>& extra) const {
   CausalScorerParams sp = spec_.scorer;
   sp.period = period;
   sp.fit_window = std::max(4 * period, 1000);
-  if (second > 0) {
-    sp.extra_periods = {second};
-    sp.fit_window = std::max(sp.fit_window, 3 * second);
-  }
+  sp.extra_periods = extra;
+  for (int e : extra) sp.fit_window = std::max(sp.fit_window, 3 * e);
   sp.refit_every = period;
-  auto sc = CausalScorer::Create(sp);
+  return sp;
+}
+
+void StreamingDetector::StartSeasonal(int period, int second) {
+  auto sc = CausalScorer::Create(
+      SeasonalParams(period, second > 0 ? std::vector<int>{second} : std::vector<int>{}));
   if (!sc.ok()) return;
   seasonal_ = std::make_unique<CausalScorer>(std::move(sc.value()));
   seasonal_->Fit(history_);
@@ -422,8 +432,28 @@ Result<std::unique_ptr<StreamingDetector>> StreamingDetector::Create(const Detec
   if (!level.ok()) return level.status();
   auto diff = CausalScorer::Create(spec.scorer);
   if (!diff.ok()) return diff.status();
-  return std::unique_ptr<StreamingDetector>(
+  for (size_t i = 0; i < spec.periods.size(); ++i) {
+    const int q = spec.periods[i];
+    if (q < 2 || q > kMaxPeriod) {
+      return Status::Error("detector: every period must be in [2, " + std::to_string(kMaxPeriod) +
+                           "] points, got " + std::to_string(q));
+    }
+    if (std::count(spec.periods.begin(), spec.periods.end(), q) > 1) {
+      return Status::Error("detector: period " + std::to_string(q) + " given twice");
+    }
+  }
+  std::unique_ptr<StreamingDetector> d(
       new StreamingDetector(spec, std::move(level.value()), std::move(diff.value())));
+  if (!spec.periods.empty()) {
+    const std::vector<int> extra(spec.periods.begin() + 1, spec.periods.end());
+    auto sc = CausalScorer::Create(d->SeasonalParams(spec.periods[0], extra));
+    if (!sc.ok()) return sc.status().WithContext("detector periods");
+    d->seasonal_ = std::make_unique<CausalScorer>(std::move(sc.value()));
+    d->period_ = spec.periods[0];
+    d->second_period_ = extra.empty() ? 0 : extra[0];
+    d->next_probe_ = 0;  // no search: the periods are given
+  }
+  return d;
 }
 
 double StreamingDetector::Next(double value) {
@@ -610,6 +640,323 @@ double StreamingDetector::Next(double value) {
     }
   }
   return s / (1.0 + s);
+}
+
+// ---- State serialisation ------------------------------------------------------------------
+//
+// Layout (all doubles): [magic, version, onset_window, long_window, short_window, short_memory,
+// rare_window, level_window, slow_level_window, number of periods given, the periods given,
+// next_probe, period, second_period, hold_left, hold_level, last_raw, prev, recent_pos,
+// recent[onset_window], history count, history, level scorer (count, CausalScorer state), seasonal
+// scorer (count, state; count 0 = none yet), slow scorer (count, state; 0 = none), 4 likelihoods
+// (residual, residual over short_memory, slow, rare; each: long_count, long_pos, short_count,
+// short_pos, long_sum, long_sq, short_sum, short[short_window], long[long_count]), rare count,
+// rare_pos, rare values]. The sorted copies (likelihood tails, rare values) are rebuilt by sorting.
+
+// Bounds-checked reader of a serialised state: every read reports failure instead of reading
+// past the end, and integer reads reject non-finite, fractional or out-of-range values.
+class StateCursor {
+ public:
+  explicit StateCursor(std::span<const double> in) : in_(in) {}
+  bool Num(double* v) {
+    if (pos_ >= in_.size()) return false;
+    *v = in_[pos_++];
+    return true;
+  }
+  template <typename T>
+  bool Int(T* v, int64_t lo, int64_t hi) {
+    double d;
+    if (!Num(&d) || !std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) ||
+        d > static_cast<double>(hi)) {
+      return false;
+    }
+    *v = static_cast<T>(d);
+    return true;
+  }
+  bool Take(size_t n, std::span<const double>* out) {
+    if (n > in_.size() - pos_) return false;
+    *out = in_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  size_t left() const { return in_.size() - pos_; }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::span<const double> in_;
+  size_t pos_ = 0;
+};
+
+namespace {
+
+bool AllFinite(std::span<const double> v) {
+  for (double x : v) {
+    if (!std::isfinite(x)) return false;
+  }
+  return true;
+}
+
+void PutScorer(const CausalScorer* sc, std::vector<double>* out) {
+  if (!sc) {
+    out->push_back(0);
+    return;
+  }
+  const std::vector<double> st = sc->Serialize();
+  out->push_back(static_cast<double>(st.size()));
+  out->insert(out->end(), st.begin(), st.end());
+}
+
+// Checks what CausalScorer::Restore converts to integers (so a corrupted blob is an error, not
+// an undefined conversion) and that the kept history has no NaN (it feeds medians and sorts).
+bool PlausibleScorerState(std::span<const double> st) {
+  constexpr size_t kHeader = 13;
+  if (st.size() < kHeader) return false;
+  for (size_t i : {2, 3, 4, 5, 6, 7, 8, 12}) {
+    if (!std::isfinite(st[i]) || st[i] < 0 || st[i] > 9e15 || st[i] != std::floor(st[i])) {
+      return false;
+    }
+  }
+  const double size = st[4];
+  if (size > static_cast<double>(st.size() - kHeader)) return false;
+  for (size_t i = st.size() - static_cast<size_t>(size); i < st.size(); ++i) {
+    if (std::isnan(st[i])) return false;
+  }
+  return true;
+}
+
+Result<std::unique_ptr<CausalScorer>> GetScorer(StateCursor& in, const CausalScorerParams& p,
+                                                const char* what) {
+  size_t n;
+  std::span<const double> blob;
+  if (!in.Int(&n, 1, 1LL << 40) || !in.Take(n, &blob) || !PlausibleScorerState(blob)) {
+    return Status::Error(std::string("detector state: malformed ") + what + " scorer");
+  }
+  auto sc = CausalScorer::Restore(p, blob);
+  if (!sc.ok()) return sc.status().WithContext(std::string("detector state: ") + what);
+  return std::make_unique<CausalScorer>(std::move(sc.value()));
+}
+
+}  // namespace
+
+void StreamingDetector::Likelihood::Save(std::vector<double>* out) const {
+  out->insert(out->end(), {static_cast<double>(long_count), static_cast<double>(long_pos),
+                           static_cast<double>(short_count), static_cast<double>(short_pos),
+                           long_sum, long_sq, short_sum});
+  out->insert(out->end(), short_.begin(), short_.end());
+  out->insert(out->end(), long_.begin(), long_.begin() + static_cast<long>(long_count));
+}
+
+bool StreamingDetector::Likelihood::Load(StateCursor& in) {
+  const size_t cap = long_.size(), scap = short_.size();
+  std::span<const double> sv, lv;
+  if (!in.Int(&long_count, 0, static_cast<int64_t>(cap)) ||
+      !in.Int(&long_pos, 0, static_cast<int64_t>(cap)) ||
+      !in.Int(&short_count, 0, static_cast<int64_t>(scap)) ||
+      !in.Int(&short_pos, 0, static_cast<int64_t>(scap)) || !in.Num(&long_sum) ||
+      !in.Num(&long_sq) || !in.Num(&short_sum) || !in.Take(scap, &sv) ||
+      !in.Take(long_count, &lv)) {
+    return false;
+  }
+  // The rings fill from index 0 and wrap once full (an empty long ring is never written).
+  const bool long_ok =
+      cap == 0 ? long_pos == 0 : (long_count < cap ? long_pos == long_count : long_pos < cap);
+  const bool short_ok = short_count < scap ? short_pos == short_count : short_pos < scap;
+  if (!long_ok || !short_ok || !AllFinite(sv) || !AllFinite(lv) || !std::isfinite(long_sum) ||
+      !std::isfinite(long_sq) || !std::isfinite(short_sum)) {
+    return false;
+  }
+  std::copy(sv.begin(), sv.end(), short_.begin());
+  std::copy(lv.begin(), lv.end(), long_.begin());
+  sorted_.clear();
+  if (tail_q > 0) {
+    sorted_.assign(lv.begin(), lv.end());
+    std::sort(sorted_.begin(), sorted_.end());
+  }
+  return true;
+}
+
+Status StreamingDetector::CheckSerializable(const DetectorSpec& spec) {
+  const char* channel = spec.var_weight > 0           ? "variance (var)"
+                        : spec.shift_weight > 0       ? "level-shift (shift)"
+                        : spec.knn_weight > 0         ? "pattern (knn)"
+                        : spec.spatial_tolerance > 0  ? "range (spatial)"
+                        : spec.diff_weight > 0        ? "jump (diff)"
+                        : spec.slow2_level_window > 0 ? "third-scale (slow2w)"
+                                                      : nullptr;
+  if (channel) {
+    return Status::Error(std::string("detector \"") + spec.name + "\": the " + channel +
+                         " channel has no state serialisation");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<double>> StreamingDetector::Serialize() const {
+  STREAMLENS_RETURN_IF_ERROR(CheckSerializable(spec_));
+  std::vector<double> s = {kDetectorStateMagic,
+                           kDetectorStateVersion,
+                           static_cast<double>(recent_.size()),
+                           static_cast<double>(spec_.long_window),
+                           static_cast<double>(spec_.short_window),
+                           static_cast<double>(spec_.short_memory),
+                           static_cast<double>(spec_.rare_window),
+                           static_cast<double>(spec_.scorer.level_window),
+                           static_cast<double>(spec_.slow_level_window),
+                           static_cast<double>(spec_.periods.size())};
+  for (int q : spec_.periods) s.push_back(q);
+  s.insert(s.end(), {static_cast<double>(next_probe_), static_cast<double>(period_),
+                     static_cast<double>(second_period_), static_cast<double>(hold_left_),
+                     hold_level_, last_raw_, prev_, static_cast<double>(recent_pos_)});
+  s.insert(s.end(), recent_.begin(), recent_.end());
+  s.push_back(static_cast<double>(history_.size()));
+  s.insert(s.end(), history_.begin(), history_.end());
+  PutScorer(&level_, &s);
+  PutScorer(seasonal_.get(), &s);
+  PutScorer(slow_.get(), &s);
+  for (const Likelihood* l : {&level_lik_, &level_lik2_, &slow_lik_, &rare_lik_}) l->Save(&s);
+  s.push_back(static_cast<double>(rare_ring_.size()));
+  s.push_back(static_cast<double>(rare_pos_));
+  s.insert(s.end(), rare_ring_.begin(), rare_ring_.end());
+  return s;
+}
+
+Result<std::unique_ptr<StreamingDetector>> StreamingDetector::Restore(
+    const DetectorSpec& spec, std::span<const double> state) {
+  STREAMLENS_RETURN_IF_ERROR(CheckSerializable(spec));
+  auto created = Create(spec);
+  if (!created.ok()) return created.status();
+  std::unique_ptr<StreamingDetector> d = std::move(created.value());
+  StateCursor in(state);
+  auto bad = [](const std::string& what) { return Status::Error("detector state: " + what); };
+  double magic, version;
+  if (!in.Num(&magic) || !in.Num(&version) || magic != kDetectorStateMagic ||
+      version != kDetectorStateVersion) {
+    return bad("not a serialised StreamingDetector (version 1)");
+  }
+  double onset, lw, sw, sm, rw, lev, slw;
+  size_t np;
+  if (!in.Num(&onset) || !in.Num(&lw) || !in.Num(&sw) || !in.Num(&sm) || !in.Num(&rw) ||
+      !in.Num(&lev) || !in.Num(&slw) || !in.Int(&np, 0, 64)) {
+    return bad("truncated header");
+  }
+  bool same = onset == static_cast<double>(d->recent_.size()) && lw == spec.long_window &&
+              sw == spec.short_window && sm == spec.short_memory && rw == spec.rare_window &&
+              lev == spec.scorer.level_window && slw == spec.slow_level_window &&
+              np == spec.periods.size();
+  for (size_t i = 0; i < np && same; ++i) {
+    double q;
+    if (!in.Num(&q)) return bad("truncated header");
+    same = q == spec.periods[i];
+  }
+  if (!same) return bad("made with other window sizes or periods than the spec given");
+  // A period found by the search is at most a third of the longest searched history.
+  const int max_found = std::max(spec.auto_period_probe, spec.period_probe_max);
+  const int max_period = spec.periods.empty() ? max_found : kMaxPeriod;
+  const int max_hold =
+      std::max(spec.hold_window,
+               static_cast<int>(std::clamp(spec.hold_period_fraction * max_period, 0.0, 1e9)));
+  int next_probe, period, second;
+  if (!in.Int(&next_probe, 0, std::max(2 * max_found, 0)) || !in.Int(&period, 0, max_period) ||
+      !in.Int(&second, 0, max_period) || !in.Int(&d->hold_left_, 0, std::max(max_hold, 0)) ||
+      !in.Num(&d->hold_level_) || !in.Num(&d->last_raw_) || !in.Num(&d->prev_) ||
+      !in.Int(&d->recent_pos_, 0,
+              static_cast<int64_t>(std::max<size_t>(d->recent_.size(), 1)) - 1)) {
+    return bad("malformed counters");
+  }
+  if (!spec.periods.empty() &&
+      (period != d->period_ || second != d->second_period_ || next_probe != 0)) {
+    return bad("periods differ from the spec given");
+  }
+  if (period == 1 || (second > 0 && (period < 2 || second == period || second == 1)) ||
+      (next_probe > 0 && spec.periods.empty() && next_probe < spec.auto_period_probe)) {
+    return bad("inconsistent period search state");
+  }
+  std::span<const double> recent, history;
+  size_t nh;
+  if (!in.Take(d->recent_.size(), &recent) || !AllFinite(recent) ||
+      !in.Int(&nh, 0, std::max(max_found, 0)) || !in.Take(nh, &history)) {
+    return bad("truncated onset ring or search history");
+  }
+  for (double v : history) {
+    if (std::isnan(v)) return bad("NaN in the search history");
+  }
+  std::copy(recent.begin(), recent.end(), d->recent_.begin());
+  d->history_.assign(history.begin(), history.end());
+  d->next_probe_ = next_probe;
+  auto level = GetScorer(in, spec.scorer, "level");
+  if (!level.ok()) return level.status();
+  d->level_ = std::move(**level);
+  size_t has_seasonal;
+  {
+    StateCursor peek = in;
+    if (!peek.Int(&has_seasonal, 0, 1LL << 40)) return bad("truncated seasonal scorer");
+  }
+  if (has_seasonal == 0) {
+    (void)in.Int(&has_seasonal, 0, 0);
+    if (!spec.periods.empty() || period != 0) return bad("seasonal scorer missing");
+    d->seasonal_.reset();
+  } else {
+    if (period < 2) return bad("seasonal scorer without a period");
+    const std::vector<int> extra =
+        spec.periods.empty() ? (second > 0 ? std::vector<int>{second} : std::vector<int>{})
+                             : std::vector<int>(spec.periods.begin() + 1, spec.periods.end());
+    auto seasonal = GetScorer(in, d->SeasonalParams(period, extra), "seasonal");
+    if (!seasonal.ok()) return seasonal.status();
+    d->seasonal_ = std::move(*seasonal);
+  }
+  d->period_ = period;
+  d->second_period_ = second;
+  size_t has_slow;
+  {
+    StateCursor peek = in;
+    if (!peek.Int(&has_slow, 0, 1LL << 40)) return bad("truncated slow scorer");
+  }
+  if ((has_slow != 0) != (d->slow_ != nullptr)) return bad("slow scorer presence differs");
+  if (d->slow_) {
+    auto slow = GetScorer(in, d->slow_->params(), "slow");
+    if (!slow.ok()) return slow.status();
+    d->slow_ = std::move(*slow);
+  } else {
+    (void)in.Int(&has_slow, 0, 0);
+  }
+  for (Likelihood* l : {&d->level_lik_, &d->level_lik2_, &d->slow_lik_, &d->rare_lik_}) {
+    if (!l->Load(in)) return bad("malformed likelihood memory");
+  }
+  const size_t rare_cap = static_cast<size_t>(std::max(spec.rare_window, 10));
+  size_t nr, rare_pos;
+  std::span<const double> rare;
+  if (!in.Int(&nr, 0, spec.rare_weight > 0 ? static_cast<int64_t>(rare_cap) : 0) ||
+      !in.Int(&rare_pos, 0, static_cast<int64_t>(rare_cap) - 1) || !in.Take(nr, &rare) ||
+      !AllFinite(rare) || (nr < rare_cap && rare_pos != 0)) {
+    return bad("malformed rare-value ring");
+  }
+  d->rare_ring_.assign(rare.begin(), rare.end());
+  d->rare_sorted_.assign(rare.begin(), rare.end());
+  std::sort(d->rare_sorted_.begin(), d->rare_sorted_.end());
+  d->rare_pos_ = rare_pos;
+  if (!in.done()) return bad("trailing values");
+  return d;
+}
+
+size_t StreamingDetector::MemoryBytes() const {
+  auto scorer = [](const CausalScorer* sc) -> size_t {
+    if (!sc) return 0;
+    const auto& p = sc->params();
+    size_t n = static_cast<size_t>(std::max(p.fit_window, 0));
+    size_t per = static_cast<size_t>(std::max(p.period, 0));
+    for (int e : p.extra_periods) per += static_cast<size_t>(e);
+    // ring + seasonal profile + the refit scratch copy of the ring
+    return sizeof(CausalScorer) + 8 * (2 * n + per);
+  };
+  auto lik = [](const Likelihood& l) {
+    return 8 * (l.long_.capacity() + l.short_.capacity() + l.sorted_.capacity());
+  };
+  return sizeof(*this) + scorer(&level_) + scorer(seasonal_.get()) + scorer(slow_.get()) +
+         scorer(&diff_) + lik(level_lik_) + lik(level_lik2_) + lik(slow_lik_) + lik(rare_lik_) +
+         lik(var_lik_) + lik(knn_lik_) + lik(shift_lik_) + lik(slow2_lik_) +
+         8 * (recent_.capacity() + recent_weight_.capacity() + history_.capacity() +
+              rare_ring_.capacity() + rare_sorted_.capacity() + knn_values_.capacity() +
+              knn_dist_.capacity() + var_ring_.capacity() + shift_ring_.capacity() +
+              shift_scratch_.capacity());
 }
 
 }  // namespace streamlens::analysis

@@ -14,8 +14,10 @@
 // previous `onset_window` points, so a long excursion is flagged at its start instead of
 // producing a run of detections (which NAB counts as false positives after the label window);
 // after an alarm, a hold reports 0 for 60 points unless the score triples.
-// The daemon runs only the CausalScorer (with the user's period), not this wrapper; see
-// docs/anomaly-detection.md ("What the daemon runs vs. the NAB detector").
+// The daemon runs this same class per series when a job sets `anomaly.likelihood` (published as
+// streamlens_anomaly_likelihood, state saved with Serialize()/Restore()); its
+// streamlens_anomaly_score is the CausalScorer alone. See docs/anomaly-detection.md ("What the
+// daemon runs vs. the NAB detector").
 // Optional channels (variance change, level shift, range, nearest-neighbour pattern, a third
 // level scale) are combined by max() after their own likelihood normalisation.
 // "custom:key=value,..." builds variants for tuning (keys: level, fit, refit, long, short, tailq,
@@ -27,6 +29,7 @@
 
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,6 +129,13 @@ struct DetectorSpec {
   // > 0: the residual likelihood is also computed over this shorter memory and the smaller of the
   // two is used, so a deviation must be unusual against both the recent and the longer past.
   int short_memory = 0;
+  // Seasonal periods in points given by the caller (the daemon passes the job's
+  // seasonal_periods / step). Not empty: the seasonal scorer runs with these periods (the first
+  // the main one, the others extra: multi-seasonal) from the first point, fitting once it has
+  // seen two cycles of the first, and no period search runs (auto_period_probe and
+  // period_probe_max are ignored). Empty: the detector looks for a period in the data itself
+  // (the backtest default). Each >= 2, all distinct.
+  std::vector<int> periods;
 };
 
 // Lag in [min_lag, x.size() / 3] with the highest autocorrelation local peak above `threshold`,
@@ -136,11 +146,32 @@ int DetectPeriod(std::span<const double> x, int min_lag = 4, double threshold = 
 std::vector<std::string> DetectorNames();
 Result<DetectorSpec> FindDetector(std::string_view name);
 
+class StateCursor;  // detectors.cc: bounds-checked reader of a serialised state
+
 class StreamingDetector {
  public:
   static Result<std::unique_ptr<StreamingDetector>> Create(const DetectorSpec& spec);
   // NAB anomaly score in [0, 1] for the next point (NaN input scores 0).
   double Next(double value);
+
+  // State serialisation (for a daemon that must resume a series after a restart). Supported for
+  // the residual, slow-level and rare-value channels, both likelihood memories, onset emphasis,
+  // hold, the period search and fixed periods, i.e. every channel the default spec uses; the
+  // optional variance, level-shift, pattern, range, jump (diff) and third-scale (slow2) channels
+  // have none: CheckSerializable() names the first one `spec` enables.
+  static Status CheckSerializable(const DetectorSpec& spec);
+  // The whole state as a flat vector of doubles (layout in detectors.cc); an error when the spec
+  // is not serialisable. Restore(spec, Serialize()) continues bit for bit as this detector would.
+  Result<std::vector<double>> Serialize() const;
+  // Rebuilds a detector from Serialize() output. `spec` must be the one the state was made with
+  // (window sizes are checked); a truncated, corrupted or mismatched state is an error, never a
+  // crash or an unbounded allocation.
+  static Result<std::unique_ptr<StreamingDetector>> Restore(const DetectorSpec& spec,
+                                                            std::span<const double> state);
+  // Approximate heap bytes held now (grows to its bound within the first rare_window /
+  // long_window points; the period-search history is freed after the last search).
+  size_t MemoryBytes() const;
+
   double last_raw_score() const { return last_raw_; }
   int detected_period() const { return period_; }
   int detected_second_period() const { return second_period_; }
@@ -151,6 +182,8 @@ class StreamingDetector {
   struct Likelihood {
     void Init(int long_window, int short_window, double tail_quantile, bool mix, double min_exceed);
     double Next(double raw, bool two_sided);
+    void Save(std::vector<double>* out) const;
+    bool Load(StateCursor& in);
     std::vector<double> long_, short_;
     std::vector<double> sorted_;  // the long window in order (tail_quantile > 0 only)
     double tail_q = 0;
@@ -163,6 +196,7 @@ class StreamingDetector {
   void Probe();
   void ProbeSecondPeriod();
   void StartSeasonal(int period, int second);
+  CausalScorerParams SeasonalParams(int period, const std::vector<int>& extra) const;
   DetectorSpec spec_;
   CausalScorer level_;
   std::unique_ptr<CausalScorer> seasonal_;  // set once a period is detected

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -395,6 +396,189 @@ TEST(DetectorsTest, DefaultHandlesFlatQuantisedAndMissingValues) {
   }
   EXPECT_EQ(best_at, 3700u);
   EXPECT_GT(best, 0.6);
+}
+
+// ---- State serialisation ------------------------------------------------------------------
+
+// Half-hourly series (48 a day) with quiet weekends: long enough to fill both likelihood
+// memories and the rare-value ring, with a spike (an alarm and its hold) and an excursion to a
+// level never visited (the rare-value channel).
+std::vector<double> SerialisationSeries() {
+  std::mt19937 rng(21);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<double> x(4200);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const bool weekend = (i / 48) % 7 >= 5;
+    x[i] = 100 + 20 * std::sin(2 * M_PI * static_cast<double>(i % 48) / 48) - (weekend ? 20 : 0) +
+           g(rng);
+  }
+  x[2600] += 60;                                      // spike: alarm, then hold
+  for (size_t i = 3300; i < 3340; ++i) x[i] = 160.0;  // a level the series never visited
+  x[3500] = std::nan("");                             // a gap
+  return x;
+}
+
+bool SameBits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), 8 * a.size()) == 0);
+}
+
+// Runs `spec` over x once without interruption and once saved and restored (into a new
+// detector that continues) at every cut; the outputs must be the same bits.
+void ExpectRestoreContinuesBitForBit(const DetectorSpec& spec, const std::vector<double>& x,
+                                     const std::vector<size_t>& cuts) {
+  auto ref = StreamingDetector::Create(spec);
+  ASSERT_TRUE(ref.ok()) << ref.status().message();
+  std::vector<double> want;
+  for (double v : x) want.push_back((*ref)->Next(v));
+  auto a = StreamingDetector::Create(spec);
+  ASSERT_TRUE(a.ok());
+  std::unique_ptr<StreamingDetector> d = std::move(*a);
+  size_t next_cut = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (next_cut < cuts.size() && i == cuts[next_cut]) {
+      SCOPED_TRACE("cut at " + std::to_string(i));
+      ++next_cut;
+      auto blob = d->Serialize();
+      ASSERT_TRUE(blob.ok()) << blob.status().message();
+      auto b = StreamingDetector::Restore(spec, *blob);
+      ASSERT_TRUE(b.ok()) << b.status().message();
+      // The restored state serialises to the same bits.
+      auto again = (*b)->Serialize();
+      ASSERT_TRUE(again.ok());
+      EXPECT_TRUE(SameBits(*blob, *again));
+      EXPECT_EQ((*b)->detected_period(), d->detected_period());
+      EXPECT_EQ((*b)->detected_second_period(), d->detected_second_period());
+      EXPECT_LE((*b)->MemoryBytes(), 400u * 1024);
+      d = std::move(*b);
+    }
+    const double got = d->Next(x[i]);
+    ASSERT_EQ(std::memcmp(&got, &want[i], 8), 0)
+        << "point " << i << ": " << got << " vs " << want[i];
+  }
+  EXPECT_EQ(next_cut, cuts.size());
+}
+
+TEST(DetectorsTest, DefaultRestoredFromItsStateContinuesBitForBit) {
+  const std::vector<double> x = SerialisationSeries();
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  // What the series exercises, on the uninterrupted run.
+  auto d = StreamingDetector::Create(*spec);
+  std::vector<double> s;
+  for (double v : x) s.push_back((*d)->Next(v));
+  EXPECT_EQ((*d)->detected_period(), 48);
+  EXPECT_EQ((*d)->detected_second_period(), 336);
+  EXPECT_GE(s[2600], 0.6);  // likelihood >= 1.5: starts a hold
+  EXPECT_GE(*std::max_element(s.begin() + 3300, s.begin() + 3340), 0.5);
+  // Cuts: before the first period search (its history kept), between searches (seasonal scorer
+  // running, history still kept), after the last one, before both memories are full, inside the
+  // hold after the spike, inside the unvisited level, after the gap.
+  ExpectRestoreContinuesBitForBit(*spec, x, {1, 260, 700, 1500, 2100, 2603, 3310, 3501, 4100});
+}
+
+TEST(DetectorsTest, GivenPeriodsReplaceTheSearchAndSerialise) {
+  const std::vector<double> x = SerialisationSeries();
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  spec->periods = {48, 336};
+  auto d = StreamingDetector::Create(*spec);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ((*d)->detected_period(), 48);
+  EXPECT_EQ((*d)->detected_second_period(), 336);
+  std::vector<double> given;
+  for (double v : x) given.push_back((*d)->Next(v));
+  // The search finds the same periods later (at 500 and 1000 points), so the scores differ only
+  // before the seasonal scorer of the searching run starts.
+  auto searching = StreamingDetector::Create(*FindDetector("streamlens"));
+  std::vector<double> found;
+  for (double v : x) found.push_back((*searching)->Next(v));
+  EXPECT_NE(std::vector<double>(given.begin(), given.begin() + 1000),
+            std::vector<double>(found.begin(), found.begin() + 1000));
+  EXPECT_GE(given[2600], 0.6);
+  ExpectRestoreContinuesBitForBit(*spec, x, {1, 100, 700, 2603, 3310});
+  // Invalid periods are refused.
+  for (std::vector<int> bad : {std::vector<int>{1}, {48, 48}, {0}, {-5}, {48, 1 << 21}}) {
+    DetectorSpec b = *spec;
+    b.periods = bad;
+    EXPECT_FALSE(StreamingDetector::Create(b).ok());
+  }
+}
+
+TEST(DetectorsTest, StateFromAnotherSpecOrUnserialisableChannelsIsRefused) {
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  EXPECT_TRUE(StreamingDetector::CheckSerializable(*spec).ok());
+  auto d = StreamingDetector::Create(*spec);
+  for (double v : SerialisationSeries()) (*d)->Next(v);
+  auto blob = (*d)->Serialize();
+  ASSERT_TRUE(blob.ok());
+  for (const char* other : {"custom:long=1000", "custom:onset=50", "custom:shortmem=600",
+                            "custom:rarew=1000", "custom:level=20", "streamlens_prev"}) {
+    auto o = FindDetector(other);
+    ASSERT_TRUE(o.ok()) << other;
+    auto r = StreamingDetector::Restore(*o, *blob);
+    EXPECT_FALSE(r.ok()) << other;
+  }
+  DetectorSpec fixed = *spec;
+  fixed.periods = {48};
+  EXPECT_FALSE(StreamingDetector::Restore(fixed, *blob).ok());
+  for (const char* channel : {"custom:var=1", "custom:shift=1", "custom:knn=1",
+                              "custom:spatial=0.1", "custom:diff=1", "custom:slow=1,slow2w=500"}) {
+    auto o = FindDetector(channel);
+    ASSERT_TRUE(o.ok()) << channel;
+    const Status st = StreamingDetector::CheckSerializable(*o);
+    EXPECT_FALSE(st.ok()) << channel;
+    EXPECT_NE(st.message().find("no state serialisation"), std::string::npos) << st.message();
+    auto c = StreamingDetector::Create(*o);
+    ASSERT_TRUE(c.ok());
+    EXPECT_FALSE((*c)->Serialize().ok()) << channel;
+    EXPECT_FALSE(StreamingDetector::Restore(*o, *blob).ok()) << channel;
+  }
+}
+
+TEST(DetectorsTest, TruncatedOrCorruptedStateIsAnErrorNeverACrash) {
+  auto spec = FindDetector("streamlens");
+  ASSERT_TRUE(spec.ok());
+  const std::vector<double> x = SerialisationSeries();
+  // States at three stages: searching (history kept), seasonal, and seasonal with full memories.
+  for (size_t cut : {300, 900, 2650}) {
+    SCOPED_TRACE("state after " + std::to_string(cut) + " points");
+    auto d = StreamingDetector::Create(*spec);
+    for (size_t i = 0; i < cut; ++i) (*d)->Next(x[i]);
+    auto blob = (*d)->Serialize();
+    ASSERT_TRUE(blob.ok());
+    const std::vector<double>& b = *blob;
+    // Every truncation is refused (all of the first 300 lengths, then a stride).
+    for (size_t n = 0; n < b.size(); n += n < 300 ? 1 : 97) {
+      auto r = StreamingDetector::Restore(*spec, std::span<const double>(b.data(), n));
+      ASSERT_FALSE(r.ok()) << "accepted a state truncated to " << n << " of " << b.size();
+      EXPECT_EQ(r.status().message().rfind("detector state", 0), 0u) << r.status().message();
+    }
+    std::vector<double> longer = b;
+    longer.push_back(0);
+    EXPECT_FALSE(StreamingDetector::Restore(*spec, longer).ok());
+    // Single corrupted values: refused, or accepted and then running without crashing.
+    std::mt19937 rng(static_cast<unsigned>(cut));
+    const double poison[] = {std::nan(""),    -1.0, 1e300, -1e300, INFINITY, 0.5,
+                             1099511627776.0, 3.0,  0.0};
+    int refused = 0, accepted = 0;
+    for (int trial = 0; trial < 600; ++trial) {
+      std::vector<double> c = b;
+      // Mostly the header and counters (where the structure lives), sometimes anywhere.
+      const size_t pos =
+          trial % 3 == 0 ? rng() % c.size() : rng() % std::min<size_t>(c.size(), 140);
+      c[pos] = trial % 4 == 3 ? c[pos] + 1 : poison[rng() % std::size(poison)];
+      auto r = StreamingDetector::Restore(*spec, c);
+      if (!r.ok()) {
+        ++refused;
+        continue;
+      }
+      ++accepted;
+      for (size_t i = cut; i < cut + 20; ++i) (void)(*r)->Next(x[i]);
+    }
+    EXPECT_GT(refused, 80);
+    EXPECT_GT(accepted, 5);
+  }
 }
 
 }  // namespace

@@ -76,6 +76,10 @@ def main():
     ap.add_argument("--holdout", type=int, default=48)
     ap.add_argument("--horizon", type=int, default=0)
     ap.add_argument("--season", type=int, default=24)
+    ap.add_argument("--pools", default="",
+                    help="only score the 8-step greedy rule, once per candidate pool: "
+                         "'|'-separated lists of comma-separated candidate names to leave out "
+                         "(an empty list = every candidate), e.g. 'global,global2|global2|'")
     args = ap.parse_args()
     train = read_m4(args.train)
     m, hold = args.season, args.holdout
@@ -107,6 +111,24 @@ def main():
         if not r["origins"] or not cands:
             continue
         names = sorted(cands, key=lambda k: cands[k]["score"])
+        if args.pools:
+            for pool in args.pools.split("|"):
+                drop = set(x for x in pool.split(",") if x)
+                pool_names = [c for c in names if c not in drop]
+                val = lambda members, comb=mean_of: vscore(
+                    ins, r["origins"], [comb([cands[c]["validation"][w] for c in members])
+                                        for w in range(len(r["origins"]))], m, h, positive)
+                bag = []
+                for _ in range(8):
+                    best_c, best_s = None, math.inf
+                    for c in pool_names:
+                        s = val(bag + [c])
+                        if s < best_s:
+                            best_c, best_s = c, s
+                    bag.append(best_c)
+                add("greedy8 without [" + ",".join(sorted(drop)) + "]",
+                    *score(mean_of([cands[c]["final"] for c in bag])))
+            continue
         val = lambda members, comb=mean_of: vscore(
             ins, r["origins"], [comb([cands[c]["validation"][w] for c in members])
                                 for w in range(len(r["origins"]))], m, h, positive)

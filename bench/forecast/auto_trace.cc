@@ -4,7 +4,11 @@
 //
 // Usage: auto_trace INPUT.csv OUTPUT.jsonl [HOLDOUT=48] [HORIZON=48] [SEASON=24]
 //        [EXTRA_SEASON=168] [THREADS=2] [MAX_SERIES=0] [ORIGINS=3] [ORIGIN_STEP=0]
-// ORIGINS and ORIGIN_STEP set ForecastParams::auto_origins / auto_origin_step.
+//        [GLOBAL=logstd:2,log:2,log:1,logstd:1]
+// ORIGINS and ORIGIN_STEP set ForecastParams::auto_origins / auto_origin_step. GLOBAL lists the
+// pooled models fitted across all series first (FitPooledModels) and offered as candidates
+// "global", "global2", ... (forecast.h's ParseGlobalModels syntax NORM:CYCLES[:RIDGE], default
+// kDefaultGlobalModels); "none" = no pooled candidate (the pool of `auto` before them).
 // The last HOLDOUT points of each series are removed before anything is fitted, so the dump
 // never sees them; auto_rules.py scores against them.
 #include <atomic>
@@ -13,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -50,6 +55,16 @@ int main(int argc, char** argv) {
   const int max_series = argc > 8 ? std::atoi(argv[8]) : 0;
   const int origins = argc > 9 ? std::atoi(argv[9]) : 3;
   const int origin_step = argc > 10 ? std::atoi(argv[10]) : 0;
+  const std::string global_spec = argc > 11 ? argv[11] : fc::kDefaultGlobalModels;
+  std::vector<fc::GlobalModelParams> global_models;
+  if (global_spec != "none") {
+    auto parsed = fc::ParseGlobalModels(global_spec);
+    if (!parsed.ok()) {
+      std::cerr << "error: GLOBAL: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    global_models = std::move(parsed.value());
+  }
   std::ifstream in(argv[1]);
   if (!in) {
     std::cerr << "error: cannot open " << argv[1] << "\n";
@@ -84,19 +99,32 @@ int main(int argc, char** argv) {
     series.push_back(std::move(v));
     if (max_series > 0 && static_cast<int>(ids.size()) >= max_series) break;
   }
+  fc::ForecastParams base;
+  base.horizon = horizon;
+  base.season = season;
+  if (extra > 1) base.extra_seasons = {extra};
+  base.auto_origins = origins;
+  base.auto_origin_step = origin_step;
+  base.global_models = global_models;
+  std::vector<fc::GlobalModelSet> global;
+  if (!global_models.empty()) {
+    std::vector<std::span<const double>> spans(series.begin(), series.end());
+    auto fit = fc::FitPooledModels(spans, base, threads);
+    if (!fit.ok()) {
+      std::cerr << "error: " << fit.status().message() << "\n";
+      return 1;
+    }
+    global = std::move(fit.value());
+  }
+  base.global = global;
   std::vector<std::string> lines(series.size());
   std::atomic<size_t> next{0};
   auto work = [&]() {
     for (size_t i = next++; i < series.size(); i = next++) {
       fc::AutoTrace tr;
       tr.all_finals = true;
-      fc::ForecastParams p;
-      p.horizon = horizon;
-      p.season = season;
-      if (extra > 1) p.extra_seasons = {extra};
+      fc::ForecastParams p = base;
       p.trace = &tr;
-      p.auto_origins = origins;
-      p.auto_origin_step = origin_step;
       auto r = fc::ForecastSeries(series[i], p);
       std::ostringstream out;
       out << "{\"id\":\"" << ids[i] << "\",\"n\":" << series[i].size();

@@ -10,14 +10,13 @@
 // Prints progress on stderr for long runs and the summary line
 // `forecast: series=N horizon=H model=M fit_seconds=X`.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <mutex>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -202,14 +201,23 @@ int RunForecast(int argc, const char* const* argv) {
   flags.Int("season", &season, "Seasonal period in samples (1 = none; 24 for hourly data).");
   flags.StringList("extra-season", &extra,
                    "Further seasonal period in samples (repeatable, e.g. 168 for weekly).");
-  flags.String("model", &model,
-               "auto|ets|arima|theta|snaive|naive|mstl|prophet (arima = auto.arima-style search).");
+  flags.String(
+      "model", &model,
+      "auto|ets|arima|theta|snaive|naive|mstl|prophet|global (arima = auto.arima-style search;\n"
+      "global = pooled ridge regression across all series of the input).");
   flags.String("out", &out_path, "Output file.");
   flags.String("levels", &levels_text, "Interval levels in percent, comma-separated.");
   flags.Int("holdout", &holdout, "Drop the last N points of each series before fitting.");
   flags.String("intervals-out", &intervals_out,
                "m4 only: also write id,level,bound,F1..FH interval rows to this file.");
   flags.Int("threads", &threads, "Worker threads (0 = number of CPUs).");
+  std::string global_models = fc::kDefaultGlobalModels;
+  int64_t global_stride = 1;
+  flags.String("global-models", &global_models,
+               "Pooled models (--model global uses the first; auto offers each as a candidate; "
+               "\"none\" = no pooled candidate): NORM:CYCLES[:RIDGE],... with NORM "
+               "ratio|log|logstd|standardize|none, lags = CYCLES x the longest period.");
+  flags.Int("global-stride", &global_stride, "Pooled models: use every N-th training origin.");
   Status st = flags.Parse(argc, argv, 1);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
@@ -235,6 +243,20 @@ int RunForecast(int argc, const char* const* argv) {
   params.season = static_cast<int>(season);
   params.model = *kind;
   params.levels = *levels;
+  if (global_stride < 1) return usage_error("--global-stride must be >= 1");
+  if (global_models == "none") {
+    if (*kind == fc::ModelKind::kGlobal) {
+      return usage_error("--model global needs --global-models other than none");
+    }
+    params.global_models.clear();
+  } else {
+    Result<std::vector<fc::GlobalModelParams>> gms = fc::ParseGlobalModels(global_models);
+    if (!gms.ok()) return usage_error("--global-models: " + gms.status().message());
+    params.global_models = std::move(gms.value());
+    for (fc::GlobalModelParams& g : params.global_models) {
+      g.origin_stride = static_cast<int>(global_stride);
+    }
+  }
   for (const std::string& e : extra) {
     double v;
     if (!ParseNumber(e, &v) || v < 2 || v != std::floor(v)) {
@@ -271,27 +293,39 @@ int RunForecast(int argc, const char* const* argv) {
     if (format == "csv") csv.times.resize(s.values.size());
   }
 
-  std::vector<Result<fc::Forecast>> results(series.size(), Status::Error("not run"));
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex progress_mu;
-  const auto start = std::chrono::steady_clock::now();
-  auto worker = [&]() {
-    for (size_t i = next++; i < series.size(); i = next++) {
-      results[i] = fc::ForecastSeries(series[i].values, params);
-      const size_t d = ++done;
-      if (series.size() >= 50 && d % 50 == 0) {
-        std::lock_guard<std::mutex> lock(progress_mu);
-        std::cerr << "forecast: " << d << "/" << series.size() << " series done\n";
-      }
-    }
-  };
   unsigned n_threads = threads > 0 ? static_cast<unsigned>(threads)
                                    : std::max(1u, std::thread::hardware_concurrency());
-  n_threads = std::min<unsigned>(n_threads, static_cast<unsigned>(series.size()));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::span<const double>> spans;
+  for (const Series& s : series) spans.emplace_back(s.values);
+  fc::BatchOptions batch;
+  batch.threads = static_cast<int>(n_threads);
+  batch.progress = [](size_t done, size_t total) {
+    if (total >= 50 && done % 50 == 0) {
+      std::cerr << "forecast: " << done << "/" << total << " series done\n";
+    }
+  };
+  std::vector<fc::GlobalModelSet> pooled;
+  if (!params.global_models.empty() &&
+      (params.model == fc::ModelKind::kGlobal ||
+       (params.model == fc::ModelKind::kAuto && spans.size() >= 2))) {
+    Result<std::vector<fc::GlobalModelSet>> fit =
+        fc::FitPooledModels(spans, params, static_cast<int>(n_threads));
+    if (!fit.ok()) {
+      std::cerr << "error: " << fit.status().message() << "\n";
+      return 1;
+    }
+    pooled = std::move(fit.value());
+    params.global = pooled;
+    std::fprintf(stderr, "forecast: %zu pooled model set(s) fitted in %.3f s\n", pooled.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  Result<std::vector<Result<fc::Forecast>>> batch_results = fc::ForecastBatch(spans, params, batch);
+  if (!batch_results.ok()) {
+    std::cerr << "error: " << batch_results.status().message() << "\n";
+    return 1;
+  }
+  std::vector<Result<fc::Forecast>>& results = batch_results.value();
   const double fit_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -1,12 +1,15 @@
 #include "sidecar/analysis/forecast/forecast.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "sidecar/analysis/forecast/auto_arima.h"
 #include "sidecar/analysis/forecast/baselines.h"
@@ -89,6 +92,14 @@ Result<Forecast> RunSingle(std::span<const double> y, const ForecastParams& p, M
       mp.horizon = p.horizon;
       mp.levels = p.levels;
       return MultiSeasonalForecast(y, mp);
+    }
+    case ModelKind::kGlobal: {
+      if (p.global.empty()) {
+        return Status::Error("model global needs a pooled fit across series (ForecastBatch)");
+      }
+      const GlobalModel* m = p.global[0].Find(0);
+      if (m == nullptr) return p.global[0].ErrorFor(0);
+      return m->Predict(y);
     }
     default:
       return Status::Error(std::string("model ") + ModelKindName(kind) + " is not available");
@@ -302,6 +313,15 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
            }});
     }
   }
+  for (const GlobalModelSet& set : p.global) {
+    // Pooled model: at origin n - T the model fitted without the last T points of every series.
+    cands.push_back({set.name, [&set, n](std::span<const double> x) -> Result<Forecast> {
+                       const int truncation = n - static_cast<int>(x.size());
+                       const GlobalModel* m = set.Find(truncation);
+                       if (m == nullptr) return set.ErrorFor(truncation);
+                       return m->Predict(x);
+                     }});
+  }
   const size_t nc = cands.size();
   // errors[c][w]; +inf when a candidate fails at an origin.
   std::vector<std::vector<std::vector<double>>> preds(nc,
@@ -421,11 +441,11 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
 Result<ModelKind> ParseModelKind(const std::string& name) {
   for (ModelKind k :
        {ModelKind::kAuto, ModelKind::kEts, ModelKind::kArima, ModelKind::kTheta, ModelKind::kSnaive,
-        ModelKind::kNaive, ModelKind::kMstl, ModelKind::kProphet}) {
+        ModelKind::kNaive, ModelKind::kMstl, ModelKind::kProphet, ModelKind::kGlobal}) {
     if (name == ModelKindName(k)) return k;
   }
   return Status::Error("model \"" + name +
-                       "\": expected auto|ets|arima|theta|snaive|naive|mstl|prophet");
+                       "\": expected auto|ets|arima|theta|snaive|naive|mstl|prophet|global");
 }
 
 const char* ModelKindName(ModelKind kind) {
@@ -446,6 +466,8 @@ const char* ModelKindName(ModelKind kind) {
       return "naive";
     case ModelKind::kMstl:
       return "mstl";
+    case ModelKind::kGlobal:
+      return "global";
   }
   return "unknown";
 }
@@ -463,6 +485,107 @@ Result<Forecast> ForecastSeries(std::span<const double> y, const ForecastParams&
   }
   if (params.model == ModelKind::kAuto) return RunAuto(y, params);
   return RunSingle(y, params, params.model);
+}
+
+}  // namespace streamlens::analysis::forecast
+
+namespace streamlens::analysis::forecast {
+
+std::vector<GlobalModelParams> ForecastParams::DefaultGlobalModels() {
+  static const std::vector<GlobalModelParams> kModels = [] {
+    Result<std::vector<GlobalModelParams>> d = ParseGlobalModels(kDefaultGlobalModels);
+    return d.ok() ? d.value() : std::vector<GlobalModelParams>();
+  }();
+  return kModels;
+}
+
+Result<std::vector<GlobalModelSet>> FitPooledModels(std::span<const std::span<const double>> series,
+                                                    const ForecastParams& params, int threads) {
+  STREAMLENS_RETURN_IF_ERROR(ValidateParams(params));
+  if (series.empty()) return Status::Error("no series to fit a pooled model on");
+  std::vector<int> truncations = {0};
+  if (params.model == ModelKind::kAuto) {
+    const int step = params.auto_origin_step > 0 ? params.auto_origin_step : params.horizon;
+    for (int w = 0; w < params.auto_origins; ++w) truncations.push_back(params.horizon + w * step);
+  }
+  // kGlobal only uses the first set.
+  const size_t count = params.model == ModelKind::kGlobal
+                           ? std::min<size_t>(1, params.global_models.size())
+                           : params.global_models.size();
+  std::vector<GlobalModelSet> out(count);
+  std::vector<Status> errors(count, Status::Ok());
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t i = next++; i < count; i = next++) {
+      GlobalModelParams gp = params.global_models[i];
+      gp.horizon = params.horizon;
+      gp.levels = params.levels;
+      if (gp.lags <= 0) {
+        int longest = params.season;
+        for (int e : params.extra_seasons) longest = std::max(longest, e);
+        const double raw = std::max(longest, params.horizon) * std::max(0.0, gp.lag_cycles);
+        const int unit = std::max(1, params.season);  // nearest whole number of primary seasons
+        gp.lags = std::max(1, static_cast<int>(std::lround(raw / unit))) * unit;
+        gp.level_window = std::min(gp.level_window, gp.lags);
+      }
+      Result<std::vector<Result<GlobalModel>>> fit = FitGlobalModels(series, truncations, gp);
+      if (!fit.ok()) {
+        errors[i] = fit.status();
+        continue;
+      }
+      out[i].name = i == 0 ? "global" : "global" + std::to_string(i + 1);
+      out[i].truncations = truncations;
+      out[i].models = std::move(fit.value());
+    }
+  };
+  const size_t n_threads = std::min<size_t>(static_cast<size_t>(std::max(1, threads)), count);
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n_threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (const Status& e : errors) {
+    if (!e.ok()) return e;
+  }
+  return out;
+}
+
+Result<std::vector<Result<Forecast>>> ForecastBatch(std::span<const std::span<const double>> series,
+                                                    const ForecastParams& params,
+                                                    const BatchOptions& options) {
+  STREAMLENS_RETURN_IF_ERROR(ValidateParams(params));
+  if (series.empty()) return Status::Error("no series to forecast");
+  const bool pooled = params.model == ModelKind::kGlobal ||
+                      (params.model == ModelKind::kAuto && series.size() >= 2);
+  std::vector<GlobalModelSet> global;
+  ForecastParams p = params;
+  if (pooled && params.global.empty()) {
+    Result<std::vector<GlobalModelSet>> fit = FitPooledModels(series, params, options.threads);
+    if (!fit.ok()) return fit.status();
+    global = std::move(fit.value());
+    p.global = global;
+  } else if (!pooled) {
+    p.global = {};
+  }
+  std::vector<Result<Forecast>> results(series.size(), Status::Error("not run"));
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex mu;
+  auto worker = [&]() {
+    for (size_t i = next++; i < series.size(); i = next++) {
+      results[i] = ForecastSeries(series[i], p);
+      const size_t d = ++done;
+      if (options.progress) {
+        std::lock_guard<std::mutex> lock(mu);
+        options.progress(d, series.size());
+      }
+    }
+  };
+  const size_t n_threads =
+      std::min<size_t>(static_cast<size_t>(std::max(1, options.threads)), series.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n_threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  return results;
 }
 
 }  // namespace streamlens::analysis::forecast

@@ -11,18 +11,20 @@
 // weights with which candidates refitted on all data are averaged.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "sidecar/analysis/forecast/forecast_types.h"
+#include "sidecar/analysis/forecast/global_model.h"
 
 namespace streamlens::analysis::forecast {
 
-enum class ModelKind { kAuto, kEts, kArima, kTheta, kProphet, kSnaive, kNaive, kMstl };
+enum class ModelKind { kAuto, kEts, kArima, kTheta, kProphet, kSnaive, kNaive, kMstl, kGlobal };
 
-// "auto|ets|arima|theta|prophet|snaive|naive|mstl"; the error lists the accepted names.
+// "auto|ets|arima|theta|prophet|snaive|naive|mstl|global"; the error lists the accepted names.
 Result<ModelKind> ParseModelKind(const std::string& name);
 const char* ModelKindName(ModelKind kind);
 
@@ -37,6 +39,9 @@ struct AutoTrace {
   std::vector<std::vector<double>> finals;
   std::string chosen;
 };
+
+// Default pooled models (ParseGlobalModels syntax, global_model.h).
+inline constexpr char kDefaultGlobalModels[] = "logstd:2,log:2,log:1,logstd:1";
 
 struct ForecastParams {
   int horizon = 48;  // steps ahead, >= 1
@@ -53,11 +58,47 @@ struct ForecastParams {
   // validation grows linearly with auto_origins.
   int auto_origins = 6;
   int auto_origin_step = 0;
+  // Pooled models fitted across many series (FitPooledModels / ForecastBatch fill this). kAuto:
+  // every set is one more candidate (named after the set), validated at origin n - T with the
+  // model fitted without the last T points of every series; kGlobal: the first set is the model.
+  // Not owned.
+  std::span<const GlobalModelSet> global;
+  // Settings of the pooled models FitPooledModels fits, one set each (horizon and levels are
+  // taken from above). Default: four ridge models with lags = 2 and 1 longest periods, each with
+  // log and log-standardised windows (336 and 168 lags for hourly data with a weekly period);
+  // the first is what kGlobal uses.
+  std::vector<GlobalModelParams> global_models = DefaultGlobalModels();
+  static std::vector<GlobalModelParams> DefaultGlobalModels();
 };
 
 // Errors: invalid params (horizon < 1, season < 1, level outside (0,1)), fewer observations than
 // the model needs, non-finite values. A constant series gives a flat forecast with zero-width
 // intervals for every model (documented fallback).
 Result<Forecast> ForecastSeries(std::span<const double> y, const ForecastParams& params);
+
+// Fits every params.global_models entry across `series`: for kAuto one model per validation
+// truncation (horizon + w * step, w < auto_origins) plus one on all data; for kGlobal only the
+// first entry, on all data. Set i is named "global" for i = 0 and "global<i+1>" after that. Errors:
+// invalid params, no series. (A truncation with too few windows is not an error here: that set's
+// model is missing and the candidate fails at that origin, which `auto` treats as any failing
+// candidate.) The sets are fitted on up to `threads` threads (one set per thread).
+Result<std::vector<GlobalModelSet>> FitPooledModels(std::span<const std::span<const double>> series,
+                                                    const ForecastParams& params, int threads = 1);
+
+// Batch entry point (the offline command): for kGlobal, and for kAuto with at least two series,
+// first fits the pooled models (FitPooledModels), then runs ForecastSeries on every series with
+// params.global pointing at them, on `threads` worker threads. When params.global is already
+// set (the caller ran FitPooledModels, e.g. to time it), those sets are used as they are. With a
+// single series kAuto runs exactly as ForecastSeries (no pooled candidate); kGlobal then fits the
+// pooled model on that one series (a per-series direct AR), which is an error when it has too few
+// windows. Result i belongs to series i. Errors (whole call): invalid params, no series.
+struct BatchOptions {
+  int threads = 1;
+  // Called after each finished series (from worker threads, serialised by the caller's lock).
+  std::function<void(size_t done, size_t total)> progress;
+};
+Result<std::vector<Result<Forecast>>> ForecastBatch(std::span<const std::span<const double>> series,
+                                                    const ForecastParams& params,
+                                                    const BatchOptions& options = {});
 
 }  // namespace streamlens::analysis::forecast

@@ -1,0 +1,381 @@
+#include "sidecar/analysis/forecast/global_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <string>
+
+#include "sidecar/analysis/forecast/stats_util.h"
+
+namespace streamlens::analysis::forecast {
+namespace {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+Status ValidateParams(const GlobalModelParams& p) {
+  auto bad = [](const std::string& what) { return Status::Error("global model: " + what); };
+  if (p.horizon < 1) return bad("horizon must be >= 1, got " + std::to_string(p.horizon));
+  if (p.lags < 1) return bad("lags must be >= 1, got " + std::to_string(p.lags));
+  if (p.level_window < 1 || p.level_window > p.lags) {
+    return bad("level_window must be in [1, lags=" + std::to_string(p.lags) + "], got " +
+               std::to_string(p.level_window));
+  }
+  if (p.origin_stride < 1) {
+    return bad("origin_stride must be >= 1, got " + std::to_string(p.origin_stride));
+  }
+  if (!(p.ridge >= 0.0)) return bad("ridge must be >= 0, got " + std::to_string(p.ridge));
+  if (p.min_windows_per_feature < 1) return bad("min_windows_per_feature must be >= 1");
+  if (p.max_residual_windows < 1) return bad("max_residual_windows must be >= 1");
+  for (double l : p.levels) {
+    if (!(l > 0.0 && l < 1.0)) {
+      return bad("interval level must be in (0, 1), got " + std::to_string(l));
+    }
+  }
+  return Status::Ok();
+}
+
+// A training window: series index and the index of its last feature value.
+struct Window {
+  int series;
+  int t;
+  double a, b;  // normalisation constants: z = (T(x) - a) / b
+};
+
+bool UsesLog(GlobalNormalization n) {
+  return n == GlobalNormalization::kLog || n == GlobalNormalization::kLogStandardize;
+}
+
+// T(x): log for the log normalisations (NaN / -inf for non-positive values), else x.
+double Transform(double x, GlobalNormalization n) { return UsesLog(n) ? std::log(x) : x; }
+
+// WindowLevel on already transformed feature values (oldest first).
+bool LevelOfTransformed(std::span<const double> tv, const GlobalModelParams& params, double* a,
+                        double* b) {
+  const size_t n = tv.size();
+  const size_t w = std::min<size_t>(n, static_cast<size_t>(std::max(1, params.level_window)));
+  *a = 0.0;
+  *b = 1.0;
+  if (params.normalization == GlobalNormalization::kNone) return true;
+  if (UsesLog(params.normalization)) {
+    for (double v : tv) {
+      if (!std::isfinite(v)) return false;  // a non-positive raw value
+    }
+  }
+  double tail = 0.0;
+  for (size_t i = n - w; i < n; ++i) tail += tv[i];
+  tail /= static_cast<double>(w);
+  switch (params.normalization) {
+    case GlobalNormalization::kNone:
+      return true;
+    case GlobalNormalization::kRatio:
+      if (!(tail > 0.0)) return false;
+      *b = tail;
+      return true;
+    case GlobalNormalization::kLog:
+      *a = tail;
+      return true;
+    case GlobalNormalization::kStandardize:
+    case GlobalNormalization::kLogStandardize: {
+      const double sd = StdDev(tv);
+      if (!(sd > 0.0)) return false;
+      *a = tail;
+      *b = sd;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Fills `x` (lags + 1 values: lag 0 first, intercept last) and `y` (horizon targets) from the
+// transformed series `ts`, normalised.
+void FillRow(std::span<const double> ts, const Window& w, const GlobalModelParams& p, double* x,
+             double* y) {
+  const double inv = 1.0 / w.b;
+  for (int j = 0; j < p.lags; ++j) x[j] = (ts[w.t - j] - w.a) * inv;
+  x[p.lags] = 1.0;
+  if (y == nullptr) return;
+  for (int k = 0; k < p.horizon; ++k) y[k] = (ts[w.t + 1 + k] - w.a) * inv;
+}
+
+}  // namespace
+
+bool WindowLevel(std::span<const double> features, const GlobalModelParams& params, double* a,
+                 double* b) {
+  std::vector<double> tv(features.size());
+  for (size_t i = 0; i < tv.size(); ++i) tv[i] = Transform(features[i], params.normalization);
+  return LevelOfTransformed(tv, params, a, b);
+}
+
+double NormalizeValue(double x, double a, double b, GlobalNormalization normalization) {
+  return (Transform(x, normalization) - a) / b;
+}
+
+double DenormalizeValue(double z, double a, double b, GlobalNormalization normalization) {
+  const double v = a + z * b;
+  return UsesLog(normalization) ? std::exp(v) : v;
+}
+
+Result<Forecast> GlobalModel::Predict(std::span<const double> history) const {
+  const GlobalModelParams& p = params_;
+  if (static_cast<int>(history.size()) < p.lags) {
+    return Status::Error("global model needs at least " + std::to_string(p.lags) +
+                         " observations, got " + std::to_string(history.size()));
+  }
+  std::span<const double> feat = history.subspan(history.size() - p.lags);
+  for (double v : feat) {
+    if (!std::isfinite(v)) return Status::Error("global model: non-finite value in the window");
+  }
+  Window w{0, p.lags - 1, 0.0, 1.0};
+  if (!WindowLevel(feat, p, &w.a, &w.b)) {
+    return Status::Error(
+        "global model: the last window cannot be normalised (non-positive level or values, or "
+        "zero spread)");
+  }
+  std::vector<double> tv(feat.size());
+  for (size_t i = 0; i < tv.size(); ++i) tv[i] = Transform(feat[i], p.normalization);
+  Eigen::VectorXd x(p.lags + 1);
+  FillRow(tv, w, p, x.data(), nullptr);
+  const Eigen::VectorXd z = coef_.transpose() * x;
+  Forecast fc;
+  fc.model = "global";
+  fc.mean.resize(p.horizon);
+  fc.sd.assign(p.horizon, 0.0);
+  for (int k = 0; k < p.horizon; ++k) {
+    fc.mean[k] = DenormalizeValue(z[k], w.a, w.b, p.normalization);
+  }
+  size_t widest = 0;
+  for (size_t l = 0; l < p.levels.size(); ++l) {
+    PredictionInterval pi{p.levels[l], std::vector<double>(p.horizon),
+                          std::vector<double>(p.horizon)};
+    for (int k = 0; k < p.horizon; ++k) {
+      pi.lower[k] = DenormalizeValue(z[k] + q_lower_[l][k], w.a, w.b, p.normalization);
+      pi.upper[k] = DenormalizeValue(z[k] + q_upper_[l][k], w.a, w.b, p.normalization);
+    }
+    fc.intervals.push_back(std::move(pi));
+    if (p.levels[l] > p.levels[widest]) widest = l;
+  }
+  if (!p.levels.empty()) {
+    const double zq = NormalQuantile(0.5 + 0.5 * p.levels[widest]);
+    for (int k = 0; k < p.horizon; ++k) {
+      fc.sd[k] = (fc.intervals[widest].upper[k] - fc.intervals[widest].lower[k]) / (2.0 * zq);
+    }
+  }
+  return fc;
+}
+
+Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
+    std::span<const std::span<const double>> series, std::span<const int> truncations,
+    const GlobalModelParams& params) {
+  STREAMLENS_RETURN_IF_ERROR(ValidateParams(params));
+  if (series.empty()) return Status::Error("global model: no series to fit");
+  if (truncations.empty()) return Status::Error("global model: no truncation requested");
+  for (int t : truncations) {
+    if (t < 0)
+      return Status::Error("global model: truncation must be >= 0, got " + std::to_string(t));
+  }
+  const GlobalModelParams& p = params;
+  const int L = p.lags, H = p.horizon, P = L + 1;
+  // Segments in order of decreasing truncation: segment k holds the windows first usable by the
+  // k-th largest truncation, so model k is fitted on segments 0..k.
+  std::vector<int> by_trunc(truncations.begin(), truncations.end());
+  std::sort(by_trunc.begin(), by_trunc.end(), std::greater<int>());
+  by_trunc.erase(std::unique(by_trunc.begin(), by_trunc.end()), by_trunc.end());
+  const int K = static_cast<int>(by_trunc.size());
+  std::vector<std::vector<Window>> segments(K);
+  // Transformed copies (logs for the log normalisations), computed once per series.
+  std::vector<std::vector<double>> tseries(series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    std::span<const double> s = series[i];
+    const int n = static_cast<int>(s.size());
+    if (n < L + H) continue;
+    if (!std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); })) continue;
+    tseries[i].resize(n);
+    for (int t = 0; t < n; ++t) tseries[i][t] = Transform(s[t], p.normalization);
+  }
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (tseries[i].empty()) continue;
+    std::span<const double> s = series[i];
+    std::span<const double> ts = tseries[i];
+    const int n = static_cast<int>(s.size());
+    for (int t = n - H - 1; t >= L - 1; t -= p.origin_stride) {
+      const int end = t + H + 1;  // exclusive end of the targets
+      int k = 0;
+      while (k < K && end > n - by_trunc[k]) ++k;
+      if (k == K) continue;
+      // Windows whose targets end later are first usable by a smaller truncation (larger k);
+      // k is the first (largest-truncation) model this window is allowed in.
+      Window w{static_cast<int>(i), t, 0.0, 1.0};
+      if (!LevelOfTransformed(ts.subspan(t - L + 1, L), p, &w.a, &w.b)) continue;
+      if (UsesLog(p.normalization) &&
+          !std::all_of(s.begin() + t + 1, s.begin() + end, [](double v) { return v > 0.0; })) {
+        continue;
+      }
+      segments[k].push_back(w);
+    }
+  }
+  constexpr int kBlock = 1024;
+  RowMatrix xb(kBlock, P), yb(kBlock, H);
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(P, P);
+  Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(P, H);
+  const long min_windows = static_cast<long>(p.min_windows_per_feature) * P;
+  std::vector<Result<GlobalModel>> by_k(K, Status::Error("not fitted"));
+  long count = 0;
+  for (int k = 0; k < K; ++k) {
+    const std::vector<Window>& seg = segments[k];
+    for (size_t start = 0; start < seg.size(); start += kBlock) {
+      const int rows = static_cast<int>(std::min<size_t>(kBlock, seg.size() - start));
+      for (int r = 0; r < rows; ++r) {
+        const Window& w = seg[start + r];
+        FillRow(tseries[w.series], w, p, &xb(r, 0), &yb(r, 0));
+      }
+      gram.selfadjointView<Eigen::Lower>().rankUpdate(xb.topRows(rows).transpose());
+      rhs.noalias() += xb.topRows(rows).transpose() * yb.topRows(rows);
+    }
+    count += static_cast<long>(seg.size());
+    if (count < min_windows) {
+      by_k[k] =
+          Status::Error("global model: " + std::to_string(count) +
+                        " training windows without the last " + std::to_string(by_trunc[k]) +
+                        " points of each series, need at least " + std::to_string(min_windows) +
+                        " (" + std::to_string(p.min_windows_per_feature) + " per coefficient)");
+      continue;
+    }
+    Eigen::MatrixXd a = gram.selfadjointView<Eigen::Lower>();
+    const double lambda = p.ridge * a.diagonal().head(L).mean();
+    a.diagonal().head(L).array() += std::max(lambda, 1e-12);
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
+    if (ldlt.info() != Eigen::Success) {
+      by_k[k] = Status::Error("global model: normal equations could not be factorised");
+      continue;
+    }
+    GlobalModel m;
+    m.params_ = p;
+    m.coef_ = ldlt.solve(rhs);
+    m.windows_ = static_cast<int>(count);
+    if (!m.coef_.allFinite()) {
+      by_k[k] = Status::Error("global model: non-finite coefficients");
+      continue;
+    }
+    // Interval quantiles from in-sample residuals of an even subsample of the training windows.
+    const long stride =
+        std::max<long>(1, (count + p.max_residual_windows - 1) / p.max_residual_windows);
+    std::vector<std::vector<double>> res(H);
+    long idx = 0;
+    int rows = 0;
+    auto flush = [&]() {
+      if (rows == 0) return;
+      const RowMatrix e = yb.topRows(rows) - xb.topRows(rows) * m.coef_;
+      for (int r = 0; r < rows; ++r) {
+        for (int h = 0; h < H; ++h) res[h].push_back(e(r, h));
+      }
+      rows = 0;
+    };
+    for (int j = 0; j <= k; ++j) {
+      for (const Window& w : segments[j]) {
+        if (idx++ % stride != 0) continue;
+        FillRow(tseries[w.series], w, p, &xb(rows, 0), &yb(rows, 0));
+        if (++rows == kBlock) flush();
+      }
+    }
+    flush();
+    m.q_lower_.assign(p.levels.size(), std::vector<double>(H));
+    m.q_upper_.assign(p.levels.size(), std::vector<double>(H));
+    for (int h = 0; h < H; ++h) {
+      std::sort(res[h].begin(), res[h].end());
+      for (size_t l = 0; l < p.levels.size(); ++l) {
+        m.q_lower_[l][h] = SortedQuantile(res[h], 0.5 - 0.5 * p.levels[l]);
+        m.q_upper_[l][h] = SortedQuantile(res[h], 0.5 + 0.5 * p.levels[l]);
+      }
+    }
+    by_k[k] = std::move(m);
+  }
+  std::vector<Result<GlobalModel>> out;
+  out.reserve(truncations.size());
+  for (int t : truncations) {
+    const int k =
+        static_cast<int>(std::find(by_trunc.begin(), by_trunc.end(), t) - by_trunc.begin());
+    out.push_back(by_k[k]);
+  }
+  return out;
+}
+
+namespace {
+constexpr const char* kNormNames[] = {"none", "ratio", "log", "standardize", "logstd"};
+constexpr GlobalNormalization kNorms[] = {
+    GlobalNormalization::kNone, GlobalNormalization::kRatio, GlobalNormalization::kLog,
+    GlobalNormalization::kStandardize, GlobalNormalization::kLogStandardize};
+}  // namespace
+
+Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec) {
+  std::vector<GlobalModelParams> out;
+  size_t pos = 0;
+  while (pos <= spec.size()) {
+    size_t comma = spec.find(',', pos);
+    if (comma == std::string::npos) comma = spec.size();
+    const std::string item = spec.substr(pos, comma - pos);
+    pos = comma + 1;
+    const std::string err = "pooled model \"" + item +
+                            "\": expected NORM:CYCLES[:RIDGE] with NORM "
+                            "ratio|log|logstd|standardize|none, CYCLES in (0, 100], RIDGE >= 0";
+    std::vector<std::string> f;
+    size_t q = 0;
+    while (q <= item.size()) {
+      size_t c = item.find(':', q);
+      if (c == std::string::npos) c = item.size();
+      f.push_back(item.substr(q, c - q));
+      q = c + 1;
+    }
+    if (f.size() < 2 || f.size() > 3) return Status::Error(err);
+    GlobalModelParams g;
+    g.lags = 0;
+    int k = 0;
+    while (k < 5 && f[0] != kNormNames[k]) ++k;
+    if (k == 5) return Status::Error(err);
+    g.normalization = kNorms[k];
+    char* end = nullptr;
+    const double cycles = std::strtod(f[1].c_str(), &end);
+    if (f[1].empty() || *end != '\0' || !(cycles > 0.0 && cycles <= 100.0)) {
+      return Status::Error(err);
+    }
+    g.lag_cycles = cycles;
+    if (f.size() == 3) {
+      g.ridge = std::strtod(f[2].c_str(), &end);
+      if (f[2].empty() || *end != '\0' || !(g.ridge >= 0.0)) return Status::Error(err);
+    }
+    out.push_back(g);
+  }
+  return out;
+}
+
+std::string GlobalModelsSpec(const std::vector<GlobalModelParams>& models) {
+  std::string out;
+  for (const GlobalModelParams& g : models) {
+    int k = 0;
+    while (k < 4 && kNorms[k] != g.normalization) ++k;
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), ":%g:%g", g.lag_cycles, g.ridge);
+    out += (out.empty() ? "" : ",") + std::string(kNormNames[k]) + buf;
+  }
+  return out;
+}
+
+const GlobalModel* GlobalModelSet::Find(int truncation) const {
+  for (size_t i = 0; i < truncations.size(); ++i) {
+    if (truncations[i] == truncation && models[i].ok()) return &models[i].value();
+  }
+  return nullptr;
+}
+
+Status GlobalModelSet::ErrorFor(int truncation) const {
+  for (size_t i = 0; i < truncations.size(); ++i) {
+    if (truncations[i] == truncation) {
+      return models[i].ok() ? Status::Ok() : models[i].status();
+    }
+  }
+  return Status::Error("global model: no model fitted without the last " +
+                       std::to_string(truncation) + " points");
+}
+
+}  // namespace streamlens::analysis::forecast

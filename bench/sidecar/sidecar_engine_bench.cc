@@ -1,5 +1,6 @@
 // bench_sidecar_engine --series N [--days D] [--workers W] [--analyses anomaly,forecast]
 //                      [--forecast-model M] [--infer-cycles K]
+// (`likelihood` among the analyses turns on anomaly.likelihood: the NAB detector per series)
 //
 // Runs the sidecar engine in process against a synthetic in-memory remote_read::Source
 // (N series at 1-minute resolution with a daily cycle and noise): one fit cycle over D days of
@@ -105,7 +106,9 @@ int main(int argc, char** argv) {
       "    selector: kafka_consumergroup_lag_sum\n    step: 1m\n    fit_window: " +
       std::to_string(days) + "d\n    fit_every: 1d\n    infer_every: 1m\n";
   if (analyses.find("anomaly") != std::string::npos) {
-    yaml += "    anomaly: {seasonal_periods: [1d]}\n";
+    yaml += analyses.find("likelihood") != std::string::npos
+                ? "    anomaly: {seasonal_periods: [1d], likelihood: true}\n"
+                : "    anomaly: {seasonal_periods: [1d]}\n";
   }
   if (analyses.find("forecast") != std::string::npos) {
     yaml += "    forecast: {model: " + model +

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +40,8 @@ struct DenseSeries {
 struct AnomalyPoint {
   int64_t t_ms = 0;
   double y = 0, yhat = 0, yhat_lower = 0, yhat_upper = 0, score = 0;
+  // anomaly.likelihood: the NAB detector's output for this point in [0, 1]; NaN when off.
+  double likelihood = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct HorizonForecast {

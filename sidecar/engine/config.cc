@@ -205,7 +205,7 @@ class Parser {
     if (n.IsNull()) return;
     CheckKeys(n, p,
               {"enabled", "seasonal_periods", "period", "direction", "min_dev_abs", "min_dev_rel",
-               "band_sigmas", "warmup", "persistence", "lag_like", "score_history"});
+               "band_sigmas", "warmup", "persistence", "lag_like", "score_history", "likelihood"});
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
       std::string q = Join(p, key);
@@ -266,6 +266,7 @@ class Parser {
         }
       }
       if (key == "score_history") a->score_history = static_cast<int>(Int(v, q, 0, 10000));
+      if (key == "likelihood") a->likelihood = Bool(v, q);
     }
     if (a->min_dev_abs < 0 || a->min_dev_rel < 0) Fail(n, p, "min_dev_* must be >= 0");
   }

@@ -65,6 +65,11 @@ struct AnomalyConfig {
   double burst_recovery_slack = 1.5;
   int burst_memory = 14;
   int score_history = 60;  // points of score history kept per series for the JSON API
+  // Also run the NAB detector (analysis/anomaly/detectors.h, `backtest`'s default spec) per
+  // series on the same points, with seasonal_periods as its periods (none: it searches the data),
+  // published as streamlens_anomaly_likelihood in [0, 1]. Opt-in: ~0.37 MB of state per series
+  // (daily period at 1-minute steps; docs/sidecar-config.md).
+  bool likelihood = false;
 };
 
 struct ThresholdConfig {

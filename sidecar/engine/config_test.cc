@@ -185,6 +185,29 @@ jobs:
   EXPECT_EQ(r.window, std::chrono::minutes(20));
 }
 
+TEST(ConfigTest, AnomalyLikelihoodIsOptInAndABoolean) {
+  auto parse = [](const std::string& anomaly) {
+    return ParseConfig(
+        "sources: [{url: 'http://p/api/v1/read'}]\njobs:\n  - name: a\n"
+        "    selector: x\n    anomaly: " +
+            anomaly + "\n",
+        "s.yaml", "");
+  };
+  auto off = parse("{}");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_FALSE(off->jobs[0].anomaly.likelihood);
+  auto on = parse("{likelihood: true, seasonal_periods: [1d, 7d]}");
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  EXPECT_TRUE(on->jobs[0].anomaly.likelihood);
+  EXPECT_EQ(on->jobs[0].anomaly.seasonal_periods.size(), 2u);
+  auto bad = parse("{likelihood: sometimes}");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("s.yaml:5:27: jobs[0].anomaly.likelihood: expected true "
+                                        "or false"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST(ConfigTest, ClusterAnalysisErrorsNameLineAndKey) {
   auto err = [](const std::string& jobs) {
     auto c = ParseConfig("sources: [{url: 'http://p/api/v1/read'}]\njobs:\n" + jobs, "s.yaml", "");

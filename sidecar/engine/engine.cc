@@ -45,6 +45,7 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     o << static_cast<int>(a.direction) << "," << a.min_dev_abs << "," << a.min_dev_rel << ","
       << a.band_sigmas << "," << a.warmup.count() << "," << a.persistence_k << ","
       << a.persistence_n << "," << a.lag_like;
+    if (a.likelihood) o << ",likelihood";  // absent when off: older fingerprints stay valid
     if (a.lag_like) {
       o << "," << a.burst_phase_tolerance.count() << "," << a.burst_min_occurrences << ","
         << a.burst_recovery_slack << "," << a.burst_memory;

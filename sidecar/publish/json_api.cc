@@ -100,6 +100,11 @@ HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequ
       Key(&o, k);
       AppendJsonNumber(&o, v);
     }
+    if (std::isfinite(s.anomaly.likelihood)) {  // anomaly.likelihood only
+      o += ",";
+      Key(&o, "likelihood");
+      AppendJsonNumber(&o, s.anomaly.likelihood);
+    }
     o += ",";
     Key(&o, "anomalous");
     o += s.anomaly.score > 1 ? "true" : "false";

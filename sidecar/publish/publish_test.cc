@@ -185,6 +185,32 @@ TEST(PublishTest, AnomaliesJsonSortedByScoreWithEvidence) {
   EXPECT_NE(r.body.find("min_score: expected a number"), std::string::npos);
 }
 
+// anomaly.likelihood: the NAB detector's value is published when set (finite) and absent
+// otherwise, in /metrics and in the anomalies JSON.
+TEST(PublishTest, AnomalyLikelihoodPublishedOnlyWhenSet) {
+  auto snap = Snapshot();
+  auto job = std::make_shared<JobResults>(*snap->jobs[0]);
+  job->series[0].anomaly.likelihood = 0.75;
+  snap->jobs[0] = job;
+  ResultsCollector c([snap] { return snap; }, [] { return Status(); });
+  const std::string text = c.Text();
+  EXPECT_NE(text.find("# TYPE streamlens_anomaly_likelihood gauge"), std::string::npos) << text;
+  EXPECT_NE(text.find("streamlens_anomaly_likelihood{consumergroup=\"pay\",topic=\"orders\","
+                      "for=\"lag\",model=\"stl\"} 0.75"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("streamlens_anomaly_likelihood{consumergroup=\"audit\""), std::string::npos);
+  HttpRequest req;
+  HttpResponse r = HandleAnomalies(*snap, req);
+  EXPECT_NE(r.body.find("\"score\":2.5,\"likelihood\":0.75,\"anomalous\":true"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(r.body.find("\"likelihood\":null"), std::string::npos);
+  // Without it (the default), no family at all.
+  auto plain = Snapshot();
+  ResultsCollector c2([plain] { return plain; }, [] { return Status(); });
+  EXPECT_EQ(c2.Text().find("streamlens_anomaly_likelihood"), std::string::npos);
+}
+
 TEST(PublishTest, ForecastsJson) {
   auto snap = Snapshot();
   HttpRequest req;

@@ -272,8 +272,14 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
   }
   level_lik_.Init(spec.long_window, spec.short_window, spec.tail_quantile, spec.tail_mix,
                   spec.tail_min_exceed);
-  var_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
-  knn_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  // The optional channels' memories are allocated only when the channel is on (a detector per
+  // series in the daemon: 16 KB each otherwise).
+  if (spec.var_weight > 0) {
+    var_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  }
+  if (spec.knn_weight > 0) {
+    knn_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
+  }
   slow_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
   if (spec.slow_weight > 0) {
     CausalScorerParams sp = spec.scorer;
@@ -290,8 +296,8 @@ StreamingDetector::StreamingDetector(const DetectorSpec& spec, CausalScorer leve
     }
   }
   next_probe_ = std::max(spec.auto_period_probe, 0);
-  shift_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
   if (spec.shift_weight > 0) {
+    shift_lik_.Init(spec.long_window, 1, spec.tail_quantile, spec.tail_mix, spec.tail_min_exceed);
     shift_ring_.assign(
         static_cast<size_t>(std::max(spec.shift_history, 10) + std::max(spec.shift_window, 1)),
         0.0);

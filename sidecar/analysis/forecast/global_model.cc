@@ -235,11 +235,14 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
     }
     count += static_cast<long>(seg.size());
     if (count < min_windows) {
-      by_k[k] =
-          Status::Error("global model: " + std::to_string(count) +
-                        " training windows without the last " + std::to_string(by_trunc[k]) +
-                        " points of each series, need at least " + std::to_string(min_windows) +
-                        " (" + std::to_string(p.min_windows_per_feature) + " per coefficient)");
+      by_k[k] = Status::Error(
+          "global model: " + std::to_string(count) + " training windows" +
+          (by_trunc[k] > 0
+               ? " without the last " + std::to_string(by_trunc[k]) + " points of each series"
+               : std::string()) +
+          ", need at least " + std::to_string(min_windows) + " (" +
+          std::to_string(p.min_windows_per_feature) + " per coefficient; a window is " +
+          std::to_string(L) + " values plus " + std::to_string(H) + " targets)");
       continue;
     }
     Eigen::MatrixXd a = gram.selfadjointView<Eigen::Lower>();

@@ -528,6 +528,11 @@ Result<std::vector<GlobalModelSet>> FitPooledModels(std::span<const std::span<co
         gp.lags = std::max(1, static_cast<int>(std::lround(raw / unit))) * unit;
         gp.level_window = std::min(gp.level_window, gp.lags);
       }
+      if (gp.deseasonalize && gp.periods.empty()) {
+        gp.periods = {params.season};
+        gp.periods.insert(gp.periods.end(), params.extra_seasons.begin(),
+                          params.extra_seasons.end());
+      }
       Result<std::vector<Result<GlobalModel>>> fit = FitGlobalModels(series, truncations, gp);
       if (!fit.ok()) {
         errors[i] = fit.status();

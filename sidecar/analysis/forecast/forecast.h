@@ -41,7 +41,7 @@ struct AutoTrace {
 };
 
 // Default pooled models (ParseGlobalModels syntax, global_model.h).
-inline constexpr char kDefaultGlobalModels[] = "logstd:2,log:2,log:1,logstd:1";
+inline constexpr char kDefaultGlobalModels[] = "logstd:2,log:2,log:1,logstd:1,dslog:1";
 
 struct ForecastParams {
   int horizon = 48;  // steps ahead, >= 1
@@ -65,8 +65,9 @@ struct ForecastParams {
   std::span<const GlobalModelSet> global;
   // Settings of the pooled models FitPooledModels fits, one set each (horizon and levels are
   // taken from above). Default: four ridge models with lags = 2 and 1 longest periods, each with
-  // log and log-standardised windows (336 and 168 lags for hourly data with a weekly period);
-  // the first is what kGlobal uses.
+  // log and log-standardised windows (336 and 168 lags for hourly data with a weekly period),
+  // and a fifth with 1 longest period of lags on the deseasonalised series (dslog); the first is
+  // what kGlobal uses.
   std::vector<GlobalModelParams> global_models = DefaultGlobalModels();
   static std::vector<GlobalModelParams> DefaultGlobalModels();
 };

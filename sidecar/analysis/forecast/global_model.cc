@@ -28,6 +28,10 @@ Status ValidateParams(const GlobalModelParams& p) {
   if (!(p.ridge >= 0.0)) return bad("ridge must be >= 0, got " + std::to_string(p.ridge));
   if (p.min_windows_per_feature < 1) return bad("min_windows_per_feature must be >= 1");
   if (p.max_residual_windows < 1) return bad("max_residual_windows must be >= 1");
+  if (p.deseasonalize && p.normalization != GlobalNormalization::kLog &&
+      p.normalization != GlobalNormalization::kLogStandardize) {
+    return bad("deseasonalize needs the log or logstd normalisation");
+  }
   for (double l : p.levels) {
     if (!(l > 0.0 && l < 1.0)) {
       return bad("interval level must be in (0, 1), got " + std::to_string(l));
@@ -117,7 +121,72 @@ double DenormalizeValue(double z, double a, double b, GlobalNormalization normal
   return UsesLog(normalization) ? std::exp(v) : v;
 }
 
+std::vector<double> SeasonalLogProfile(std::span<const double> y, std::span<const int> periods) {
+  int shortest = 0, longest = 0;
+  for (int q : periods) {
+    if (q < 2) continue;
+    if (shortest == 0 || q < shortest) shortest = q;
+    longest = std::max(longest, q);
+  }
+  const int n = static_cast<int>(y.size());
+  if (shortest == 0 || n < 2 * shortest) return {};
+  for (double v : y) {
+    if (!(v > 0.0) || !std::isfinite(v)) return {};
+  }
+  const int P = longest % shortest == 0 ? longest : shortest;
+  std::vector<double> z(n);
+  for (int i = 0; i < n; ++i) z[i] = std::log(y[i]);
+  // Phase of index i relative to the end: (i - n) mod period.
+  auto phase = [n](int i, int period) { return ((i - n) % period + period) % period; };
+  auto centred_profile = [&](const std::vector<double>& v, int period, int max_cycles) {
+    const int k = std::min(max_cycles, n / period);
+    std::vector<double> prof(period, 0.0);
+    for (int i = n - k * period; i < n; ++i) prof[phase(i, period)] += v[i] / k;
+    const double mean = std::accumulate(prof.begin(), prof.end(), 0.0) / period;
+    for (double& x : prof) x -= mean;
+    return prof;
+  };
+  const std::vector<double> first = centred_profile(z, shortest, 12);
+  std::vector<double> out(P);
+  for (int j = 0; j < P; ++j) out[j] = first[j % shortest];
+  if (P > shortest && n >= 2 * P) {
+    for (int i = 0; i < n; ++i) z[i] -= first[phase(i, shortest)];
+    const std::vector<double> second = centred_profile(z, P, 4);
+    for (int j = 0; j < P; ++j) out[j] += 0.7 * second[j];
+  }
+  return out;
+}
+
 Result<Forecast> GlobalModel::Predict(std::span<const double> history) const {
+  if (!params_.deseasonalize) return PredictWindow(history);
+  const std::vector<double> prof = SeasonalLogProfile(history, params_.periods);
+  if (prof.empty()) {
+    return Status::Error(
+        "deseasonalised global model: the history must be positive and hold two cycles of the "
+        "shortest period");
+  }
+  const int n = static_cast<int>(history.size());
+  const int P = static_cast<int>(prof.size());
+  std::vector<double> adjusted(n);
+  for (int i = 0; i < n; ++i) {
+    adjusted[i] = history[i] * std::exp(-prof[((i - n) % P + P) % P]);
+  }
+  Result<Forecast> f = PredictWindow(adjusted);
+  if (!f.ok()) return f;
+  Forecast& fc = f.value();
+  for (size_t k = 0; k < fc.mean.size(); ++k) {
+    const double factor = std::exp(prof[k % P]);  // index n + k has phase k mod P
+    fc.mean[k] *= factor;
+    fc.sd[k] *= factor;
+    for (PredictionInterval& pi : fc.intervals) {
+      pi.lower[k] *= factor;
+      pi.upper[k] *= factor;
+    }
+  }
+  return f;
+}
+
+Result<Forecast> GlobalModel::PredictWindow(std::span<const double> history) const {
   const GlobalModelParams& p = params_;
   if (static_cast<int>(history.size()) < p.lags) {
     return Status::Error("global model needs at least " + std::to_string(p.lags) +
@@ -174,6 +243,40 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
   for (int t : truncations) {
     if (t < 0)
       return Status::Error("global model: truncation must be >= 0, got " + std::to_string(t));
+  }
+  if (params.deseasonalize) {
+    // One fit per truncation on the truncated series, each divided by its own seasonal profile.
+    GlobalModelParams plain = params;
+    plain.deseasonalize = false;
+    std::vector<Result<GlobalModel>> out;
+    std::vector<std::vector<double>> adjusted(series.size());
+    for (int t : truncations) {
+      for (size_t i = 0; i < series.size(); ++i) {
+        adjusted[i].clear();
+        const int n = static_cast<int>(series[i].size()) - t;
+        if (n < params.lags + params.horizon) continue;
+        std::span<const double> y = series[i].first(n);
+        const std::vector<double> prof = SeasonalLogProfile(y, params.periods);
+        if (prof.empty()) continue;
+        const int P = static_cast<int>(prof.size());
+        adjusted[i].resize(n);
+        for (int j = 0; j < n; ++j) adjusted[i][j] = y[j] * std::exp(-prof[((j - n) % P + P) % P]);
+      }
+      std::vector<std::span<const double>> spans(adjusted.begin(), adjusted.end());
+      const int zero = 0;
+      Result<std::vector<Result<GlobalModel>>> fit =
+          FitGlobalModels(spans, std::span<const int>(&zero, 1), plain);
+      if (!fit.ok()) return fit.status();
+      Result<GlobalModel> m = std::move(fit.value()[0]);
+      if (m.ok()) {
+        m.value().params_ = params;
+      } else if (t > 0) {
+        m = Status::Error(m.status().message() + " (without the last " + std::to_string(t) +
+                          " points of each series)");
+      }
+      out.push_back(std::move(m));
+    }
+    return out;
   }
   const GlobalModelParams& p = params;
   const int L = p.lags, H = p.horizon, P = L + 1;
@@ -305,7 +408,7 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
 }
 
 namespace {
-constexpr const char* kNormNames[] = {"none", "ratio", "log", "standardize", "logstd"};
+constexpr const char* kNormNames[] = {"none", "ratio", "log", "standardize", "logstd", "dslog"};
 constexpr GlobalNormalization kNorms[] = {
     GlobalNormalization::kNone, GlobalNormalization::kRatio, GlobalNormalization::kLog,
     GlobalNormalization::kStandardize, GlobalNormalization::kLogStandardize};
@@ -319,9 +422,10 @@ Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec
     if (comma == std::string::npos) comma = spec.size();
     const std::string item = spec.substr(pos, comma - pos);
     pos = comma + 1;
-    const std::string err = "pooled model \"" + item +
-                            "\": expected NORM:CYCLES[:RIDGE] with NORM "
-                            "ratio|log|logstd|standardize|none, CYCLES in (0, 100], RIDGE >= 0";
+    const std::string err =
+        "pooled model \"" + item +
+        "\": expected NORM:CYCLES[:RIDGE] with NORM "
+        "ratio|log|logstd|standardize|none|dslog, CYCLES in (0, 100], RIDGE >= 0";
     std::vector<std::string> f;
     size_t q = 0;
     while (q <= item.size()) {
@@ -334,9 +438,10 @@ Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec
     GlobalModelParams g;
     g.lags = 0;
     int k = 0;
-    while (k < 5 && f[0] != kNormNames[k]) ++k;
-    if (k == 5) return Status::Error(err);
-    g.normalization = kNorms[k];
+    while (k < 6 && f[0] != kNormNames[k]) ++k;
+    if (k == 6) return Status::Error(err);
+    g.deseasonalize = k == 5;
+    g.normalization = k == 5 ? GlobalNormalization::kLog : kNorms[k];
     char* end = nullptr;
     const double cycles = std::strtod(f[1].c_str(), &end);
     if (f[1].empty() || *end != '\0' || !(cycles > 0.0 && cycles <= 100.0)) {
@@ -357,6 +462,7 @@ std::string GlobalModelsSpec(const std::vector<GlobalModelParams>& models) {
   for (const GlobalModelParams& g : models) {
     int k = 0;
     while (k < 4 && kNorms[k] != g.normalization) ++k;
+    if (g.deseasonalize && g.normalization == GlobalNormalization::kLog) k = 5;
     char buf[64];
     std::snprintf(buf, sizeof(buf), ":%g:%g", g.lag_cycles, g.ridge);
     out += (out.empty() ? "" : ",") + std::string(kNormNames[k]) + buf;

@@ -62,7 +62,24 @@ struct GlobalModelParams {
   std::vector<double> levels = {0.8, 0.95};  // interval coverages, each in (0, 1)
   // In-sample residuals used for the interval quantiles (evenly subsampled windows).
   int max_residual_windows = 10000;
+  // Deseasonalised variant ("dslog" in ParseGlobalModels; needs kLog or kLogStandardize): every
+  // series (every truncated copy when fitting per truncation) is divided by its multiplicative
+  // seasonal profile over `periods` (SeasonalLogProfile) before the windows are taken, and
+  // Predict multiplies the profile back onto the forecast. The profile of a truncated series only
+  // uses that series' points, so each truncation is a separate fit (no nested Gram matrices):
+  // about (truncations) times the cost of a plain model. Series with a value <= 0 are left out.
+  bool deseasonalize = false;
+  std::vector<int> periods;  // seasonal periods (FitPooledModels fills them from ForecastParams)
 };
+
+// Multiplicative seasonal profile of a positive series, in log units: entry j is the seasonal
+// log figure of every point i with (i - n) mod P == j, P = the longest of `periods` that is a
+// multiple of the shortest (P = the shortest otherwise). Estimated as the centred mean log
+// profile of the shortest period over its last up to 12 whole cycles, plus, when P is longer and
+// the series holds two of its cycles, 0.7 x the centred mean profile of what remains over the last
+// up to 4 cycles of P. Empty when a value is <= 0 or not finite, no period is >= 2, or the series
+// is shorter than two cycles of the shortest period.
+std::vector<double> SeasonalLogProfile(std::span<const double> y, std::span<const int> periods);
 
 class GlobalModel {
  public:
@@ -78,6 +95,8 @@ class GlobalModel {
   int windows() const { return windows_; }  // training windows used
 
  private:
+  // Predict on (already deseasonalised) values.
+  Result<Forecast> PredictWindow(std::span<const double> history) const;
   friend Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
       std::span<const std::span<const double>>, std::span<const int>, const GlobalModelParams&);
   GlobalModelParams params_;
@@ -104,7 +123,8 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
     std::span<const std::span<const double>> series, std::span<const int> truncations,
     const GlobalModelParams& params);
 
-// Parses "NORM:CYCLES[:RIDGE],..." (NORM = ratio|log|logstd|standardize|none, CYCLES in (0, 100]
+// Parses "NORM:CYCLES[:RIDGE],..." (NORM = ratio|log|logstd|standardize|none, or dslog = log
+// with deseasonalize set; CYCLES in (0, 100]
 // sets lag_cycles with lags = 0, RIDGE >= 0) into one GlobalModelParams per item, other fields at
 // their defaults. Errors name the offending item.
 Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec);

@@ -23,20 +23,11 @@ set to the default pool and to the trace's GLOBAL list (exactly, as forecast.cc 
 same way). Needs numpy (Debian python3-numpy: run with /usr/bin/python3).
 """
 import argparse
-import csv
 import json
 
 import numpy as np
 
-
-def read_m4(path):
-    out = {}
-    with open(path, newline="") as f:
-        for i, row in enumerate(csv.reader(f)):
-            if i == 0 or not row:
-                continue
-            out[row[0]] = [float(v) for v in row[1:] if v not in ("", "NA")]
-    return out
+from auto_rules import read_m4
 
 
 def scale(x, m):

@@ -4,7 +4,7 @@
 //
 // Usage: auto_trace INPUT.csv OUTPUT.jsonl [HOLDOUT=48] [HORIZON=48] [SEASON=24]
 //        [EXTRA_SEASON=168] [THREADS=2] [MAX_SERIES=0] [ORIGINS=3] [ORIGIN_STEP=0]
-//        [GLOBAL=kDefaultGlobalModels, i.e. logstd:2,log:2,log:1,logstd:1,dslog:1]
+//        [GLOBAL=kDefaultGlobalModels, i.e. logstd:2,log:2,log:1,logstd:1,dslog:1,dslogstd:2]
 // ORIGINS and ORIGIN_STEP set ForecastParams::auto_origins / auto_origin_step. GLOBAL lists the
 // pooled models fitted across all series first (FitPooledModels) and offered as candidates
 // "global", "global2", ... (forecast.h's ParseGlobalModels syntax NORM:CYCLES[:RIDGE], default

@@ -216,8 +216,8 @@ int RunForecast(int argc, const char* const* argv) {
   flags.String("global-models", &global_models,
                "Pooled models (--model global uses the first; auto offers each as a candidate; "
                "\"none\" = no pooled candidate): NORM:CYCLES[:RIDGE],... with NORM "
-               "ratio|log|logstd|standardize|none|dslog (log on the series divided by its "
-               "daily/weekly profile), lags = CYCLES x the longest period.");
+               "ratio|log|logstd|standardize|none|dslog|dslogstd (log / logstd on the series "
+               "divided by its daily/weekly profile), lags = CYCLES x the longest period.");
   flags.Int("global-stride", &global_stride, "Pooled models: use every N-th training origin.");
   Status st = flags.Parse(argc, argv, 1);
   if (flags.help_requested()) {

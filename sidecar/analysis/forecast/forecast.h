@@ -41,7 +41,7 @@ struct AutoTrace {
 };
 
 // Default pooled models (ParseGlobalModels syntax, global_model.h).
-inline constexpr char kDefaultGlobalModels[] = "logstd:2,log:2,log:1,logstd:1,dslog:1";
+inline constexpr char kDefaultGlobalModels[] = "logstd:2,log:2,log:1,logstd:1,dslog:1,dslogstd:2";
 
 struct ForecastParams {
   int horizon = 48;  // steps ahead, >= 1

@@ -408,7 +408,8 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
 }
 
 namespace {
-constexpr const char* kNormNames[] = {"none", "ratio", "log", "standardize", "logstd", "dslog"};
+constexpr const char* kNormNames[] = {"none",   "ratio", "log",     "standardize",
+                                      "logstd", "dslog", "dslogstd"};
 constexpr GlobalNormalization kNorms[] = {
     GlobalNormalization::kNone, GlobalNormalization::kRatio, GlobalNormalization::kLog,
     GlobalNormalization::kStandardize, GlobalNormalization::kLogStandardize};
@@ -425,7 +426,7 @@ Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec
     const std::string err =
         "pooled model \"" + item +
         "\": expected NORM:CYCLES[:RIDGE] with NORM "
-        "ratio|log|logstd|standardize|none|dslog, CYCLES in (0, 100], RIDGE >= 0";
+        "ratio|log|logstd|standardize|none|dslog|dslogstd, CYCLES in (0, 100], RIDGE >= 0";
     std::vector<std::string> f;
     size_t q = 0;
     while (q <= item.size()) {
@@ -438,10 +439,12 @@ Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec
     GlobalModelParams g;
     g.lags = 0;
     int k = 0;
-    while (k < 6 && f[0] != kNormNames[k]) ++k;
-    if (k == 6) return Status::Error(err);
-    g.deseasonalize = k == 5;
-    g.normalization = k == 5 ? GlobalNormalization::kLog : kNorms[k];
+    while (k < 7 && f[0] != kNormNames[k]) ++k;
+    if (k == 7) return Status::Error(err);
+    g.deseasonalize = k >= 5;
+    g.normalization = k == 5   ? GlobalNormalization::kLog
+                      : k == 6 ? GlobalNormalization::kLogStandardize
+                               : kNorms[k];
     char* end = nullptr;
     const double cycles = std::strtod(f[1].c_str(), &end);
     if (f[1].empty() || *end != '\0' || !(cycles > 0.0 && cycles <= 100.0)) {
@@ -462,7 +465,7 @@ std::string GlobalModelsSpec(const std::vector<GlobalModelParams>& models) {
   for (const GlobalModelParams& g : models) {
     int k = 0;
     while (k < 4 && kNorms[k] != g.normalization) ++k;
-    if (g.deseasonalize && g.normalization == GlobalNormalization::kLog) k = 5;
+    if (g.deseasonalize) k = g.normalization == GlobalNormalization::kLog ? 5 : 6;
     char buf[64];
     std::snprintf(buf, sizeof(buf), ":%g:%g", g.lag_cycles, g.ridge);
     out += (out.empty() ? "" : ",") + std::string(kNormNames[k]) + buf;

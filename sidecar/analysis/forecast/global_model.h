@@ -62,7 +62,8 @@ struct GlobalModelParams {
   std::vector<double> levels = {0.8, 0.95};  // interval coverages, each in (0, 1)
   // In-sample residuals used for the interval quantiles (evenly subsampled windows).
   int max_residual_windows = 10000;
-  // Deseasonalised variant ("dslog" in ParseGlobalModels; needs kLog or kLogStandardize): every
+  // Deseasonalised variant ("dslog" / "dslogstd" in ParseGlobalModels, i.e. kLog /
+  // kLogStandardize; needs one of them): every
   // series (every truncated copy when fitting per truncation) is divided by its multiplicative
   // seasonal profile over `periods` (SeasonalLogProfile) before the windows are taken, and
   // Predict multiplies the profile back onto the forecast. The profile of a truncated series only
@@ -123,8 +124,8 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
     std::span<const std::span<const double>> series, std::span<const int> truncations,
     const GlobalModelParams& params);
 
-// Parses "NORM:CYCLES[:RIDGE],..." (NORM = ratio|log|logstd|standardize|none, or dslog = log
-// with deseasonalize set; CYCLES in (0, 100]
+// Parses "NORM:CYCLES[:RIDGE],..." (NORM = ratio|log|logstd|standardize|none, or dslog = log and
+// dslogstd = logstd with deseasonalize set; CYCLES in (0, 100]
 // sets lag_cycles with lags = 0, RIDGE >= 0) into one GlobalModelParams per item, other fields at
 // their defaults. Errors name the offending item.
 Result<std::vector<GlobalModelParams>> ParseGlobalModels(const std::string& spec);

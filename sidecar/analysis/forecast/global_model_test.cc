@@ -311,13 +311,22 @@ TEST(GlobalModel, BadInputIsReported) {
 TEST(GlobalModel, ParsesModelLists) {
   auto d = ParseGlobalModels(kDefaultGlobalModels);
   ASSERT_TRUE(d.ok());
-  ASSERT_EQ(d->size(), 5u);
+  ASSERT_EQ(d->size(), 6u);
   EXPECT_EQ((*d)[0].normalization, GlobalNormalization::kLogStandardize);
   EXPECT_FALSE((*d)[0].deseasonalize);
   EXPECT_EQ((*d)[4].normalization, GlobalNormalization::kLog);
   EXPECT_TRUE((*d)[4].deseasonalize);
   EXPECT_EQ((*d)[4].lag_cycles, 1);
   EXPECT_EQ(GlobalModelsSpec({(*d)[4]}), "dslog:1:0.001");
+  EXPECT_EQ((*d)[5].normalization, GlobalNormalization::kLogStandardize);
+  EXPECT_TRUE((*d)[5].deseasonalize);
+  EXPECT_EQ((*d)[5].lag_cycles, 2);
+  EXPECT_EQ(GlobalModelsSpec({(*d)[5]}), "dslogstd:2:0.001");
+  EXPECT_EQ(GlobalModelsSpec({(*d)[1]}), "log:2:0.001");
+  auto bad = ParseGlobalModels("log:2,dslogx:1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("\"dslogx:1\""), std::string::npos)
+      << bad.status().message();
   EXPECT_EQ((*d)[0].lag_cycles, 2);
   EXPECT_EQ((*d)[0].lags, 0);
   EXPECT_EQ((*d)[2].normalization, GlobalNormalization::kLog);
@@ -395,62 +404,65 @@ TEST(GlobalModel, SeasonalLogProfileRecoversMultiplicativeSeasonality) {
 TEST(GlobalModel, DeseasonalizedModelForecastsTheSeasonalShapeWithoutLeaks) {
   std::vector<std::vector<double>> data;
   for (unsigned s = 0; s < 12; ++s) data.push_back(SimulateSeasonal(700, 20.0 + 15.0 * s, 300 + s));
-  auto parsed = ParseGlobalModels("dslog:1");
-  ASSERT_TRUE(parsed.ok());
-  GlobalModelParams p = (*parsed)[0];
-  p.lags = 48;
-  p.horizon = 24;
-  p.periods = {24};
-  const std::vector<int> trunc = {0, 24};
-  auto fit = FitGlobalModels(Spans(data), trunc, p);
-  ASSERT_TRUE(fit.ok()) << fit.status().message();
-  ASSERT_TRUE((*fit)[0].ok()) << (*fit)[0].status().message();
-  ASSERT_TRUE((*fit)[1].ok()) << (*fit)[1].status().message();
-  // The forecast follows the seasonal shape: one-day-ahead mean within 10% of the noise-free
-  // seasonal value times the series' recent level.
-  auto f = (*fit)[0]->Predict(data[3]);
-  ASSERT_TRUE(f.ok()) << f.status().message();
-  ASSERT_EQ(f->mean.size(), 24u);
-  const double level = 20.0 + 15.0 * 3;
-  double peak = 0.0, trough = 1e300;
-  for (int k = 0; k < 24; ++k) {
-    const double shape = 1.0 + 0.4 * std::sin(2.0 * M_PI * (700 + k) / 24.0);
-    EXPECT_NEAR(f->mean[k] / (level * shape), 1.0, 0.1) << k;
-    peak = std::max(peak, f->mean[k]);
-    trough = std::min(trough, f->mean[k]);
-    ASSERT_EQ(f->intervals.size(), 2u);
-    EXPECT_LT(f->intervals[1].lower[k], f->mean[k]);
-    EXPECT_GT(f->intervals[1].upper[k], f->mean[k]);
+  for (const char* spec : {"dslog:1", "dslogstd:1"}) {
+    SCOPED_TRACE(spec);
+    auto parsed = ParseGlobalModels(spec);
+    ASSERT_TRUE(parsed.ok());
+    GlobalModelParams p = (*parsed)[0];
+    p.lags = 48;
+    p.horizon = 24;
+    p.periods = {24};
+    const std::vector<int> trunc = {0, 24};
+    auto fit = FitGlobalModels(Spans(data), trunc, p);
+    ASSERT_TRUE(fit.ok()) << fit.status().message();
+    ASSERT_TRUE((*fit)[0].ok()) << (*fit)[0].status().message();
+    ASSERT_TRUE((*fit)[1].ok()) << (*fit)[1].status().message();
+    // The forecast follows the seasonal shape: one-day-ahead mean within 10% of the noise-free
+    // seasonal value times the series' recent level.
+    auto f = (*fit)[0]->Predict(data[3]);
+    ASSERT_TRUE(f.ok()) << f.status().message();
+    ASSERT_EQ(f->mean.size(), 24u);
+    const double level = 20.0 + 15.0 * 3;
+    double peak = 0.0, trough = 1e300;
+    for (int k = 0; k < 24; ++k) {
+      const double shape = 1.0 + 0.4 * std::sin(2.0 * M_PI * (700 + k) / 24.0);
+      EXPECT_NEAR(f->mean[k] / (level * shape), 1.0, 0.1) << k;
+      peak = std::max(peak, f->mean[k]);
+      trough = std::min(trough, f->mean[k]);
+      ASSERT_EQ(f->intervals.size(), 2u);
+      EXPECT_LT(f->intervals[1].lower[k], f->mean[k]);
+      EXPECT_GT(f->intervals[1].upper[k], f->mean[k]);
+    }
+    EXPECT_GT(peak / trough, 2.0);  // (1.4 / 0.6 = 2.33 without noise)
+    // Model 24 is fitted only on the truncated series (their own profiles included): changing the
+    // last 24 points of every series changes model 0 but not model 24.
+    std::vector<std::vector<double>> changed = data;
+    for (auto& s : changed) {
+      for (size_t t = s.size() - 24; t < s.size(); ++t) s[t] *= 3.0;
+    }
+    auto fit2 = FitGlobalModels(Spans(changed), trunc, p);
+    ASSERT_TRUE(fit2.ok());
+    ASSERT_TRUE((*fit2)[1].ok());
+    const std::span<const double> past = std::span<const double>(data[3]).first(676);
+    auto a = (*fit)[1]->Predict(past);
+    auto b = (*fit2)[1]->Predict(past);
+    ASSERT_TRUE(a.ok() && b.ok());
+    for (int k = 0; k < 24; ++k) EXPECT_DOUBLE_EQ(a->mean[k], b->mean[k]) << k;
+    auto c = (*fit2)[0]->Predict(data[3]);
+    ASSERT_TRUE(c.ok());
+    EXPECT_NE(c->mean[0], f->mean[0]);
+    // A non-positive history cannot be deseasonalised; deseasonalize needs a log normalisation.
+    std::vector<double> neg = data[3];
+    neg[600] = -1.0;
+    auto e = (*fit)[0]->Predict(neg);
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(e.status().message().find("positive"), std::string::npos);
+    GlobalModelParams ratio = p;
+    ratio.normalization = GlobalNormalization::kRatio;
+    auto r = FitGlobalModels(Spans(data), trunc, ratio);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("deseasonalize"), std::string::npos);
   }
-  EXPECT_GT(peak / trough, 2.0);  // (1.4 / 0.6 = 2.33 without noise)
-  // Model 24 is fitted only on the truncated series (their own profiles included): changing the
-  // last 24 points of every series changes model 0 but not model 24.
-  std::vector<std::vector<double>> changed = data;
-  for (auto& s : changed) {
-    for (size_t t = s.size() - 24; t < s.size(); ++t) s[t] *= 3.0;
-  }
-  auto fit2 = FitGlobalModels(Spans(changed), trunc, p);
-  ASSERT_TRUE(fit2.ok());
-  ASSERT_TRUE((*fit2)[1].ok());
-  const std::span<const double> past = std::span<const double>(data[3]).first(676);
-  auto a = (*fit)[1]->Predict(past);
-  auto b = (*fit2)[1]->Predict(past);
-  ASSERT_TRUE(a.ok() && b.ok());
-  for (int k = 0; k < 24; ++k) EXPECT_DOUBLE_EQ(a->mean[k], b->mean[k]) << k;
-  auto c = (*fit2)[0]->Predict(data[3]);
-  ASSERT_TRUE(c.ok());
-  EXPECT_NE(c->mean[0], f->mean[0]);
-  // A non-positive history cannot be deseasonalised; deseasonalize needs a log normalisation.
-  std::vector<double> neg = data[3];
-  neg[600] = -1.0;
-  auto e = (*fit)[0]->Predict(neg);
-  ASSERT_FALSE(e.ok());
-  EXPECT_NE(e.status().message().find("positive"), std::string::npos);
-  GlobalModelParams ratio = p;
-  ratio.normalization = GlobalNormalization::kRatio;
-  auto r = FitGlobalModels(Spans(data), trunc, ratio);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("deseasonalize"), std::string::npos);
 }
 
 TEST(GlobalModel, BatchEntryPoint) {

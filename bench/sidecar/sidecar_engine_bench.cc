@@ -1,5 +1,5 @@
 // bench_sidecar_engine --series N [--days D] [--workers W] [--analyses anomaly,forecast]
-//                      [--forecast-model M] [--infer-cycles K]
+//                      [--forecast-model M] [--forecast-pooled true|false] [--infer-cycles K]
 // (`likelihood` among the analyses turns on anomaly.likelihood: the NAB detector per series)
 //
 // Runs the sidecar engine in process against a synthetic in-memory remote_read::Source
@@ -81,7 +81,7 @@ double RssBytes() {
 
 int main(int argc, char** argv) {
   int series = 1000, days = 7, workers = 0, infer_cycles = 3;
-  std::string analyses = "anomaly,forecast", model = "auto";
+  std::string analyses = "anomaly,forecast", model = "auto", pooled = "true";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--series") {
@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
       analyses = v;
     } else if (k == "--forecast-model") {
       model = v;
+    } else if (k == "--forecast-pooled") {
+      pooled = v;
     } else if (k == "--infer-cycles") {
       infer_cycles = std::atoi(v.c_str());
     } else {
@@ -111,7 +113,7 @@ int main(int argc, char** argv) {
                 : "    anomaly: {seasonal_periods: [1d]}\n";
   }
   if (analyses.find("forecast") != std::string::npos) {
-    yaml += "    forecast: {model: " + model +
+    yaml += "    forecast: {model: " + model + ", pooled: " + pooled +
             ", season: 1d, step: 1h, horizons: [1h, 6h, 24h], thresholds: [5000]}\n";
   }
   auto cfg = engine::ParseConfig(yaml, "bench", "");
@@ -161,10 +163,11 @@ int main(int argc, char** argv) {
   }
   st = eng.GetStatus().jobs[0];
   auto snap = eng.Results();
-  size_t with_anomaly = 0, with_forecast = 0;
+  size_t with_anomaly = 0, with_forecast = 0, with_pooled = 0;
   for (const auto& s : snap->jobs[0]->series) {
     with_anomaly += s.has_anomaly;
     with_forecast += s.has_forecast;
+    with_pooled += s.forecast_model.find("global") != std::string::npos;
   }
   // What a /metrics scrape costs the daemon: the first scrape after a cycle renders and
   // compresses the job's results once; later scrapes of the same results reuse the pieces and
@@ -200,12 +203,13 @@ int main(int argc, char** argv) {
       "infer_cycle: wall_s=%.3f cpu_s=%.3f (mean of %d, 1 new point per series)\n"
       "memory: engine_state_bytes_per_series=%.0f rss_after_fit_minus_before_per_series=%.0f "
       "rss_mb=%.0f\n"
-      "results: series_with_anomaly=%zu series_with_forecast=%zu\n",
+      "results: series_with_anomaly=%zu series_with_forecast=%zu "
+      "series_with_pooled_candidate=%zu\n",
       series, days, analyses.c_str(), model.c_str(), workers, fit_wall, fit_cpu,
       static_cast<unsigned long long>(fit_samples), static_cast<double>(fit_samples) / fit_wall,
       static_cast<unsigned long long>(st.fits), static_cast<unsigned long long>(st.fit_failures),
       infer_wall / infer_cycles, infer_cpu / infer_cycles, infer_cycles,
       static_cast<double>(st.state_bytes) / series, (rss1 - rss0) / series, RssBytes() / 1e6,
-      with_anomaly, with_forecast);
+      with_anomaly, with_forecast, with_pooled);
   return 0;
 }

@@ -92,6 +92,13 @@ class SeriesModel {
   virtual void LearnFromHistory(const DenseSeries& history) { (void)history; }
 };
 
+// What an analysis fits once across the series of a job (e.g. pooled forecast models) and
+// hands to every per-series fit of the same cycle. Opaque to the engine; immutable once made.
+class SharedFit {
+ public:
+  virtual ~SharedFit() = default;
+};
+
 // One kind of per-series analysis for one job (parameters already bound).
 class SeriesAnalysis {
  public:
@@ -102,6 +109,30 @@ class SeriesAnalysis {
   // Fits on `history`; `out` receives what the fit itself produces (e.g. a forecast).
   virtual Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& history,
                                                    SeriesOutput* out) const = 0;
+  // Job-level fit (optional). When SharesFit() is true, the engine, in every scheduled fit cycle
+  // in which at least two series are refitted, passes each of those series' history (exactly
+  // what Fit receives) to Condense on the worker threads, hands the condensed forms (empty ones
+  // dropped) to FitShared once, and fits every series of that cycle with FitWith(history,
+  // shared). Series fitted outside scheduled cycles (new series) and a failed FitShared get
+  // shared = nullptr. FitShared may use up to `threads` threads.
+  virtual bool SharesFit() const { return false; }
+  virtual std::vector<double> Condense(const DenseSeries& history) const {
+    (void)history;
+    return {};
+  }
+  virtual Result<std::shared_ptr<const SharedFit>> FitShared(
+      std::vector<std::vector<double>> condensed, int threads) const {
+    (void)condensed;
+    (void)threads;
+    return std::shared_ptr<const SharedFit>();
+  }
+  // Fit with the cycle's shared fit (nullptr: none). Default: Fit.
+  virtual Result<std::unique_ptr<SeriesModel>> FitWith(const DenseSeries& history,
+                                                       const SharedFit* shared,
+                                                       SeriesOutput* out) const {
+    (void)shared;
+    return Fit(history, out);
+  }
   // Restores a model saved by SeriesModel::Save; an error (e.g. a different version) means
   // the engine refits.
   virtual Result<std::unique_ptr<SeriesModel>> Load(std::string_view bytes) const = 0;

@@ -275,8 +275,8 @@ class Parser {
     f->enabled = true;
     if (!n.IsNull()) {
       CheckKeys(n, p,
-                {"enabled", "model", "horizons", "season", "levels", "thresholds", "fit_history",
-                 "step"});
+                {"enabled", "model", "horizons", "season", "extra_seasons", "pooled", "levels",
+                 "thresholds", "fit_history", "step"});
       for (const auto& kv : n) {
         std::string key = kv.first.Scalar();
         std::string q = Join(p, key);
@@ -293,6 +293,8 @@ class Parser {
         }
         if (key == "horizons") f->horizons = DurList(v, q);
         if (key == "season") f->season = Dur(v, q, true);
+        if (key == "extra_seasons") f->extra_seasons = DurList(v, q);
+        if (key == "pooled") f->pooled = Bool(v, q);
         if (key == "fit_history") f->fit_history = Dur(v, q);
         if (key == "step") f->step = Dur(v, q);
         if (key == "levels") {
@@ -709,6 +711,13 @@ class Parser {
       }
       if (j.forecast.season.count() % j.forecast.step.count() != 0) {
         Fail(n, Join(path, "forecast.season"), "must be a multiple of forecast.step");
+      }
+      for (Duration e : j.forecast.extra_seasons) {
+        if (e.count() % j.forecast.step.count() != 0 || e < 2 * j.forecast.step) {
+          Fail(n, Join(path, "forecast.extra_seasons"),
+               "each period must be a multiple of forecast.step and at least 2 steps, got " +
+                   FormatDuration(e));
+        }
       }
       for (Duration h : j.forecast.horizons) {
         if (h < j.forecast.step) {

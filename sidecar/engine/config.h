@@ -80,9 +80,15 @@ struct ThresholdConfig {
 
 struct ForecastConfig {
   bool enabled = false;
-  std::string model = "auto";          // auto|ets|arima|theta|prophet|snaive
-  std::vector<Duration> horizons;      // each published as horizon="1h" ...
-  Duration season{0};                  // 0: none
+  std::string model = "auto";      // auto|ets|arima|theta|prophet|snaive
+  std::vector<Duration> horizons;  // each published as horizon="1h" ...
+  Duration season{0};              // 0: none
+  // Further seasonal periods (e.g. 7d next to a 1d season), each a multiple of step; a period is
+  // used only when the history holds at least two of it.
+  std::vector<Duration> extra_seasons;
+  // model auto: pooled candidates (ridge models fitted across the series of the job that are
+  // refitted in the same scheduled fit cycle, sidecar/analysis/forecast/global_model.h).
+  bool pooled = true;
   std::vector<double> levels{80, 95};  // interval levels; the widest is published as _lower/_upper
   std::vector<ThresholdConfig> thresholds;  // time-to-threshold and breach probability
   Duration fit_history{0};                  // history handed to the model (0: the job's fit_window)

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -605,30 +606,93 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       static_cast<size_t>(std::max<int64_t>(1, cfg.infer_every.count() / step));
   std::mutex err_mu;
   std::string first_error;
+  // The points a work item consumes this cycle: aligned to the job's grid, without the points an
+  // earlier cycle consumed (a refit consumes all history again), transformed. Returns false when
+  // there is nothing to consume; *raw_last is then set if the series had points but the
+  // transform left none.
+  auto cycle_grid = [&](const Work& item, int64_t* start, std::vector<double>* grid,
+                        std::optional<double>* raw_last) -> bool {
+    const SeriesState& st = *item.state;
+    int64_t first_t = item.refit ? grid_start : std::max(grid_start, st.last_t);
+    if (!AlignToGrid(set.timestamps(item.index), set.values(item.index), first_t, end_grid, step,
+                     cfg.lookback.count(), start, grid)) {
+      return false;
+    }
+    if (!item.refit && st.last_t != kNever && *start <= st.last_t) {
+      size_t skip = static_cast<size_t>((st.last_t - *start) / step + 1);
+      if (skip >= grid->size()) return false;
+      grid->erase(grid->begin(), grid->begin() + static_cast<ptrdiff_t>(skip));
+      *start += static_cast<int64_t>(skip) * step;
+    }
+    *raw_last = grid->back();
+    double prev = std::numeric_limits<double>::quiet_NaN();
+    if (!item.refit && st.last_t != kNever && *start == st.last_t + step) prev = st.last_raw;
+    ApplyTransform(cfg.transform, prev, step, start, grid);
+    return !grid->empty();
+  };
+  // A refit fits on all but the last few of its n points and scores those, so results appear
+  // right away. Returns the number of points fitted on, 0 when n is too short for an analysis.
+  auto fit_length = [&](size_t n) -> size_t {
+    for (const auto& a : job.analyses) {
+      if (n < a->MinHistory()) return 0;
+    }
+    size_t tail = std::min(infer_points, n / 10);
+    for (const auto& a : job.analyses) {
+      if (n - tail < a->MinHistory()) tail = 0;
+    }
+    return n - tail;
+  };
+  // Job-level fits (pooled forecast models) of a scheduled fit cycle, one per analysis that
+  // shares its fit: from the histories the series' own fits below will see.
+  std::vector<std::shared_ptr<const SharedFit>> shared(job.analyses.size());
+  if (fit_due) {
+    std::vector<size_t> sharing;
+    for (size_t a = 0; a < job.analyses.size(); ++a) {
+      if (job.analyses[a]->SharesFit()) sharing.push_back(a);
+    }
+    std::vector<size_t> refits;
+    for (size_t w = 0; w < work.size(); ++w) {
+      if (work[w].refit) refits.push_back(w);
+    }
+    if (!sharing.empty() && refits.size() >= 2) {
+      std::vector<std::vector<std::vector<double>>> condensed(
+          sharing.size(), std::vector<std::vector<double>>(refits.size()));
+      pool_.ParallelFor(refits.size(), [&](size_t r) {
+        int64_t start = 0;
+        std::vector<double> grid;
+        std::optional<double> raw_last;
+        if (!cycle_grid(work[refits[r]], &start, &grid, &raw_last)) return;
+        const size_t fit_n = fit_length(grid.size());
+        if (fit_n == 0) return;
+        DenseSeries hist{start, step, std::span<const double>(grid.data(), fit_n)};
+        for (size_t k = 0; k < sharing.size(); ++k) {
+          condensed[k][r] = job.analyses[sharing[k]]->Condense(hist);
+        }
+      });
+      for (size_t k = 0; k < sharing.size(); ++k) {
+        auto& c = condensed[k];
+        c.erase(std::remove_if(c.begin(), c.end(), [](const auto& v) { return v.empty(); }),
+                c.end());
+        if (c.size() < 2) continue;
+        auto f = job.analyses[sharing[k]]->FitShared(
+            std::move(c), static_cast<int>(std::max<size_t>(1, pool_.size())));
+        if (f.ok()) {
+          shared[sharing[k]] = std::move(*f);
+        } else if (first_error.empty()) {
+          first_error = std::string(job.analyses[sharing[k]]->kind()) +
+                        " job-level fit: " + f.status().message();
+        }
+      }
+    }
+  }
   pool_.ParallelFor(work.size(), [&](size_t w) {
     const Work& item = work[w];
     SeriesState& st = *item.state;
-    auto ts = set.timestamps(item.index);
-    auto vs = set.values(item.index);
     int64_t start = 0;
     std::vector<double> grid;
-    int64_t first_t = item.refit ? grid_start : std::max(grid_start, st.last_t);
-    if (!AlignToGrid(ts, vs, first_t, end_grid, step, cfg.lookback.count(), &start, &grid)) {
-      return;
-    }
-    // Keep only points after the last one consumed (a refit consumes all history again).
-    if (!item.refit && st.last_t != kNever && start <= st.last_t) {
-      size_t skip = static_cast<size_t>((st.last_t - start) / step + 1);
-      if (skip >= grid.size()) return;
-      grid.erase(grid.begin(), grid.begin() + static_cast<ptrdiff_t>(skip));
-      start += static_cast<int64_t>(skip) * step;
-    }
-    double raw_last = grid.back();
-    double prev = std::numeric_limits<double>::quiet_NaN();
-    if (!item.refit && st.last_t != kNever && start == st.last_t + step) prev = st.last_raw;
-    ApplyTransform(cfg.transform, prev, step, &start, &grid);
-    if (grid.empty()) {
-      st.last_raw = raw_last;
+    std::optional<double> raw_last;
+    if (!cycle_grid(item, &start, &grid, &raw_last)) {
+      if (raw_last) st.last_raw = *raw_last;
       return;
     }
     const int64_t last_t = start + static_cast<int64_t>(grid.size() - 1) * step;
@@ -636,25 +700,15 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
     if (item.refit) {
       std::vector<std::unique_ptr<SeriesModel>> models;
       size_t n = grid.size();
-      bool ok = true;
-      for (const auto& a : job.analyses) {
-        if (n < a->MinHistory()) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) {
+      const size_t fit_n = fit_length(n);
+      if (fit_n == 0) {
         fit_failures.fetch_add(1);
         return;
       }
-      // Fit on all but the last few points and score those, so results appear right away.
-      size_t tail = std::min(infer_points, n / 10);
-      for (const auto& a : job.analyses) {
-        if (n - tail < a->MinHistory()) tail = 0;
-      }
-      DenseSeries hist{start, step, std::span<const double>(grid.data(), n - tail)};
-      for (const auto& a : job.analyses) {
-        auto m = a->Fit(hist, &out);
+      const size_t tail = n - fit_n;
+      DenseSeries hist{start, step, std::span<const double>(grid.data(), fit_n)};
+      for (size_t a = 0; a < job.analyses.size(); ++a) {
+        auto m = job.analyses[a]->FitWith(hist, shared[a].get(), &out);
         if (!m.ok()) {
           fit_failures.fetch_add(1);
           std::lock_guard<std::mutex> l(err_mu);
@@ -688,7 +742,7 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       }
     }
     st.last_t = last_t;
-    st.last_raw = raw_last;
+    st.last_raw = *raw_last;
     st.last_value = grid.back();
     // Fold the outputs into the state.
     const size_t keep = static_cast<size_t>(std::max(0, cfg.anomaly.score_history));

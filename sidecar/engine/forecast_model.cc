@@ -5,6 +5,14 @@
 // distance. Forecasts are recomputed at every refit (fit_every); between refits the published
 // forecast keeps its origin, and time-to-threshold is reported from the origin (the publisher
 // subtracts the time elapsed since). The model keeps no history between fits.
+//
+// forecast.extra_seasons adds further periods (e.g. weekly next to daily); each is used once the
+// history holds two of it. With model auto and forecast.pooled (the default), every scheduled fit
+// cycle first fits the pooled candidates (global_model.h) across the bucketed histories of all
+// series refitted in it (the job's series on this shard), exactly as the offline `forecast`
+// command does across its input, and each series' auto then validates them with its own
+// candidates. Series fitted between scheduled cycles (new series) have no pooled candidates
+// until the next one.
 #include <algorithm>
 #include <cmath>
 
@@ -45,6 +53,9 @@ class ForecastAnalysis final : public SeriesAnalysis {
     Duration longest{0};
     for (Duration h : cfg_.horizons) longest = std::max(longest, h);
     horizon_ = static_cast<int>(std::max<int64_t>(1, longest.count() / cfg_.step.count()));
+    for (Duration e : cfg_.extra_seasons) {
+      extra_seasons_.push_back(static_cast<int>(e.count() / cfg_.step.count()));
+    }
     history_ = cfg_.fit_history.count() > 0
                    ? static_cast<size_t>(cfg_.fit_history.count() / job_step_)
                    : static_cast<size_t>(job.fit_window.count() / job_step_);
@@ -55,23 +66,30 @@ class ForecastAnalysis final : public SeriesAnalysis {
   }
 
   Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& h, SeriesOutput* out) const override {
-    std::span<const double> v = h.values;
-    if (v.size() > history_) v = v.subspan(v.size() - history_);
-    size_t nb = v.size() / bucket_;
-    if (nb < 8) return Status::Error("forecast: too little history");
-    std::vector<double> y(nb);
-    size_t off = v.size() - nb * bucket_;
-    for (size_t b = 0; b < nb; ++b) {
-      double s = 0;
-      for (size_t k = 0; k < bucket_; ++k) s += v[off + b * bucket_ + k];
-      y[b] = s / static_cast<double>(bucket_);
-    }
-    fc::ForecastParams p;
-    p.horizon = horizon_;
-    p.season = season_ > 1 && nb >= static_cast<size_t>(2 * season_) ? season_ : 1;
-    p.model = kind_;
-    p.levels.clear();
-    for (double l : cfg_.levels) p.levels.push_back(l / 100.0);
+    return FitWith(h, nullptr, out);
+  }
+
+  // Pooled candidates for `auto`: fitted across the job's series refitted in one scheduled cycle.
+  bool SharesFit() const override { return kind_ == fc::ModelKind::kAuto && cfg_.pooled; }
+  std::vector<double> Condense(const DenseSeries& h) const override { return Buckets(h); }
+  Result<std::shared_ptr<const SharedFit>> FitShared(std::vector<std::vector<double>> condensed,
+                                                     int threads) const override {
+    size_t longest = 0;
+    for (const auto& y : condensed) longest = std::max(longest, y.size());
+    std::vector<std::span<const double>> spans(condensed.begin(), condensed.end());
+    auto sets = fc::FitPooledModels(spans, Params(longest), threads);
+    if (!sets.ok()) return sets.status().WithContext("pooled forecast models");
+    auto pooled = std::make_shared<PooledFit>();
+    pooled->sets = std::move(*sets);  // coefficients and residual quantiles only
+    return std::shared_ptr<const SharedFit>(std::move(pooled));
+  }
+
+  Result<std::unique_ptr<SeriesModel>> FitWith(const DenseSeries& h, const SharedFit* shared,
+                                               SeriesOutput* out) const override {
+    std::vector<double> y = Buckets(h);
+    if (y.size() < 8) return Status::Error("forecast: too little history");
+    fc::ForecastParams p = Params(y.size());
+    if (const auto* pooled = dynamic_cast<const PooledFit*>(shared)) p.global = pooled->sets;
     auto f = fc::ForecastSeries(y, p);
     if (!f.ok()) return f.status();
     const fc::Forecast& r = *f;
@@ -134,11 +152,47 @@ class ForecastAnalysis final : public SeriesAnalysis {
   }
 
  private:
+  struct PooledFit final : SharedFit {
+    std::vector<fc::GlobalModelSet> sets;
+  };
+
+  // The history (at most fit_history) averaged into buckets of forecast.step, aligned to the
+  // last point.
+  std::vector<double> Buckets(const DenseSeries& h) const {
+    std::span<const double> v = h.values;
+    if (v.size() > history_) v = v.subspan(v.size() - history_);
+    const size_t nb = v.size() / bucket_;
+    std::vector<double> y(nb);
+    const size_t off = v.size() - nb * bucket_;
+    for (size_t b = 0; b < nb; ++b) {
+      double s = 0;
+      for (size_t k = 0; k < bucket_; ++k) s += v[off + b * bucket_ + k];
+      y[b] = s / static_cast<double>(bucket_);
+    }
+    return y;
+  }
+
+  // Model parameters for a bucketed history of nb points: a period is used only when the
+  // history holds two of it.
+  fc::ForecastParams Params(size_t nb) const {
+    fc::ForecastParams p;
+    p.horizon = horizon_;
+    p.season = season_ > 1 && nb >= static_cast<size_t>(2 * season_) ? season_ : 1;
+    for (int e : extra_seasons_) {
+      if (e != p.season && nb >= static_cast<size_t>(2 * e)) p.extra_seasons.push_back(e);
+    }
+    p.model = kind_;
+    p.levels.clear();
+    for (double l : cfg_.levels) p.levels.push_back(l / 100.0);
+    return p;
+  }
+
   ForecastConfig cfg_;
   int64_t job_step_;
   fc::ModelKind kind_;
   size_t bucket_ = 1;
   int season_ = 1;
+  std::vector<int> extra_seasons_;
   int horizon_ = 1;
   size_t history_ = 0;
 };

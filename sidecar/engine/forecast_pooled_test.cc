@@ -1,0 +1,196 @@
+// The daemon's forecast runs the offline command's code: a job with model auto publishes, for
+// every series, exactly what ForecastBatch (the `forecast` command's entry point: pooled models
+// fitted across all input series, then auto per series) computes on the same histories, with the
+// job's daily and extra (2-day) periods. With forecast.pooled off it publishes exactly
+// ForecastSeries without pooled candidates. Both through the real engine, a fake source and the
+// default analysis factory.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <random>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sidecar/analysis/forecast/forecast.h"
+#include "sidecar/engine/analysis_factory.h"
+#include "sidecar/engine/engine.h"
+
+namespace streamlens::engine {
+namespace {
+
+namespace fc = analysis::forecast;
+
+constexpr int64_t kStep = 15 * 60000;  // the job's step and forecast.step
+constexpr int64_t kDay = 24 * 60 * 60000;
+constexpr int64_t kT0 = 1'700'000'000'000 / kDay * kDay;  // a day boundary: "now"
+constexpr int kSeries = 8;
+constexpr int kFitPoints = 8 * 96;  // fit_window 8d at 15m
+
+// Positive series with a daily and a 2-day cycle, a per-series level and trend, and noise.
+double Value(int k, int64_t t) {
+  const int64_t i = t / kStep;
+  std::mt19937 rng(static_cast<uint32_t>(i * 2654435761u + static_cast<uint32_t>(k) * 40503u));
+  std::normal_distribution<double> g(0, 2.0 + k % 3);
+  const double day = 2 * M_PI * static_cast<double>(i % 96) / 96;
+  const double two_days = 2 * M_PI * static_cast<double>(i % 192) / 192;
+  return 100 + 15 * k + (10 + k) * std::sin(day + 0.3 * k) + 6 * std::cos(two_days) +
+         0.01 * k * static_cast<double>(i % 10000) + g(rng);
+}
+
+class Source : public remote_read::Source {
+ public:
+  Result<remote_read::SeriesSet> Fetch(const std::vector<remote_read::Matcher>&, int64_t start,
+                                       int64_t end, remote_read::FetchStats*) override {
+    remote_read::SeriesSetBuilder b;
+    for (int k = 0; k < kSeries; ++k) {
+      if (!b.BeginSeries({{"__name__", "load"}, {"host", "h" + std::to_string(k)}}).ok()) {
+        return Status::Error("builder");
+      }
+      for (int64_t t = (start + kStep - 1) / kStep * kStep; t <= end; t += kStep) {
+        b.Append(t, Value(k, t));
+      }
+    }
+    return b.Finish();
+  }
+  std::string Describe() const override { return "synthetic"; }
+};
+
+// Runs one fit cycle of a forecast job and returns its series results by host label.
+std::map<std::string, SeriesResult> RunJob(const std::string& forecast) {
+  std::map<std::string, SeriesResult> out;
+  auto cfg = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\n"
+      "jobs:\n  - name: load\n    selector: load\n    step: 15m\n    fit_window: 8d\n"
+      "    fit_every: 1h\n    infer_every: 15m\n    forecast: " +
+          forecast + "\n",
+      "t.yaml", "");
+  EXPECT_TRUE(cfg.ok()) << cfg.status().message();
+  if (!cfg.ok()) return out;
+  std::ostringstream log;
+  EngineOptions o;
+  o.workers = 2;
+  o.clock = [] { return kT0; };
+  auto src = std::make_shared<Source>();
+  Engine engine(
+      o,
+      [src](const SourceConfig&) -> Result<std::shared_ptr<HistorySource>> {
+        return std::shared_ptr<HistorySource>(src);
+      },
+      MakeDefaultAnalysisFactory(), Logger(&log, LogLevel::kInfo, LogFormat::kLogfmt));
+  EXPECT_TRUE(engine.Apply(std::make_shared<EngineConfig>(*cfg)).ok());
+  Status s = engine.RunOnce("load");
+  EXPECT_TRUE(s.ok()) << s.message() << "\n" << log.str();
+  auto snap = engine.Results();
+  EXPECT_EQ(snap->jobs.size(), 1u);
+  if (snap->jobs.size() != 1) return out;
+  for (const SeriesResult& r : snap->jobs[0]->series) {
+    for (const auto& [name, value] : r.labels) {
+      if (name == "host") out[value] = r;
+    }
+  }
+  EXPECT_EQ(out.size(), static_cast<size_t>(kSeries)) << log.str();
+  return out;
+}
+
+// The history the engine fits on: the fit window's grid points up to `now`, minus the one point
+// it scores right after the fit (infer_every = one step).
+std::vector<std::vector<double>> Histories() {
+  std::vector<std::vector<double>> h(kSeries);
+  const int64_t first = kT0 - static_cast<int64_t>(kFitPoints - 1) * kStep;
+  for (int k = 0; k < kSeries; ++k) {
+    for (int i = 0; i < kFitPoints - 1; ++i) h[k].push_back(Value(k, first + i * kStep));
+  }
+  return h;
+}
+
+fc::ForecastParams Params() {
+  fc::ForecastParams p;
+  p.horizon = 24;  // the longest horizon, 6h, at 15m
+  p.season = 96;
+  p.extra_seasons = {192};
+  p.model = fc::ModelKind::kAuto;
+  p.levels = {0.8, 0.95};
+  return p;
+}
+
+constexpr char kForecast[] =
+    "{model: auto, step: 15m, season: 1d, extra_seasons: [2d], "
+    "horizons: [1h, 6h]";
+
+TEST(ForecastPooledTest, DaemonPublishesWhatTheOfflineBatchComputes) {
+  auto results = RunJob(std::string(kForecast) + "}");
+  const auto hist = Histories();
+  // In the engine's order (the source's series sorted by labels: h0, h1, h10, h11, h2, ...):
+  // the pooled fit sums over series in input order, and the comparison is bit for bit.
+  std::vector<std::string> hosts;
+  for (int k = 0; k < kSeries; ++k) hosts.push_back("h" + std::to_string(k));
+  std::sort(hosts.begin(), hosts.end());
+  std::vector<std::span<const double>> spans;
+  for (const std::string& host : hosts) spans.emplace_back(hist[std::stoi(host.substr(1))]);
+  fc::BatchOptions bo;
+  bo.threads = 2;
+  auto want = fc::ForecastBatch(spans, Params(), bo);
+  ASSERT_TRUE(want.ok()) << want.status().message();
+  int pooled_used = 0;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const std::string& host = hosts[i];
+    ASSERT_TRUE(results.count(host)) << host;
+    const SeriesResult& r = results[host];
+    const Result<fc::Forecast>& f = (*want)[i];
+    ASSERT_TRUE(f.ok()) << f.status().message();
+    ASSERT_TRUE(r.has_forecast) << host;
+    EXPECT_EQ(r.forecast_model, f->model) << host;
+    if (f->model.find("global") != std::string::npos) ++pooled_used;
+    ASSERT_EQ(r.forecast.horizons.size(), 2u);
+    EXPECT_EQ(r.forecast.horizons[0].yhat, f->mean[3]) << host;  // 1h = 4 steps
+    EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[23]) << host;
+    EXPECT_EQ(r.forecast.horizons[1].yhat_upper, f->intervals[1].upper[23]) << host;
+    EXPECT_EQ(r.forecast.horizons[1].yhat_lower, f->intervals[1].lower[23]) << host;
+  }
+  // The pooled candidates took part: not a comparison of two runs without them.
+  EXPECT_GT(pooled_used, 0);
+}
+
+TEST(ForecastPooledTest, PooledOffPublishesPerSeriesAuto) {
+  auto results = RunJob(std::string(kForecast) + ", pooled: false}");
+  const auto hist = Histories();
+  for (int k = 0; k < kSeries; ++k) {
+    const std::string host = "h" + std::to_string(k);
+    ASSERT_TRUE(results.count(host)) << host;
+    const SeriesResult& r = results[host];
+    auto f = fc::ForecastSeries(hist[k], Params());
+    ASSERT_TRUE(f.ok()) << f.status().message();
+    EXPECT_EQ(r.forecast_model, f->model) << host;
+    EXPECT_EQ(r.forecast_model.find("global"), std::string::npos) << host;
+    ASSERT_EQ(r.forecast.horizons.size(), 2u);
+    EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[23]) << host;
+  }
+}
+
+TEST(ForecastPooledTest, ExtraSeasonsMustBeWholeSteps) {
+  auto bad = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\n"
+      "jobs:\n  - name: load\n    selector: load\n    forecast: {step: 15m, season: 1d, "
+      "extra_seasons: [100m]}\n",
+      "t.yaml", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("forecast.extra_seasons"), std::string::npos)
+      << bad.status().message();
+  auto good = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\n"
+      "jobs:\n  - name: load\n    selector: load\n    forecast: {season: 1d, extra_seasons: [7d], "
+      "pooled: false}\n",
+      "t.yaml", "");
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  ASSERT_EQ(good->jobs[0].forecast.extra_seasons.size(), 1u);
+  EXPECT_EQ(good->jobs[0].forecast.extra_seasons[0], std::chrono::hours(24 * 7));
+  EXPECT_FALSE(good->jobs[0].forecast.pooled);
+}
+
+}  // namespace
+}  // namespace streamlens::engine

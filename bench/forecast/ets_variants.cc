@@ -6,14 +6,17 @@
 //   SKIP: series to skip first (e.g. 200 to fit series 201..); DETAIL: a file that receives, per
 //   series, the selected model, AICc, log-likelihood, parameters and initial states (one
 //   tab-separated "id key value" line each, the layout of bench/forecast/r_ets_detail.R).
-//   VARIANT: options joined by '+': default | usual (R's "usual" bounds only, no admissibility
-//            check) | search-init (search the initial level/trend of seasonal models too, as R;
-//            "usual+search-init" is the default before 2026-11-26) | fixed-init (R's starting
-//            level/trend for every model) | seasonal-states (also search the m-1
-//            initial seasonal states, as R) | r-init (seasonal start from the first 3 periods, as
-//            R before forecast 8.x) | r-alpha (alpha starts at 0.2/m for every model, as R) |
-//            r-all (the last three) | spec=CODE (fit one model, e.g. spec=MAdN) | evals=N
-//            (Nelder-Mead budget per model) | top=K (seasonal-state search for the K best
+//   VARIANT: options joined by '+': default (R's method, EtsOptimizer::kR) | maxit=N (its
+//            evaluation budget per model, R: 2000) | boxed (the bounded optimiser that was the
+//            default until 2026-11-26 15:00, EtsOptimizer::kBoxed; search-init, fixed-init,
+//            seasonal-states, r-init, r-alpha, r-all, top=K and evals=N select it) | usual
+//            (R's "usual" bounds only, no admissibility check) | search-init (search the initial
+//            level/trend of seasonal models too, as R; "usual+search-init" is the default before
+//            2026-11-26) | fixed-init (R's starting level/trend for every model) | seasonal-states
+//            (also search the m-1 initial seasonal states, as R) | r-init (seasonal start from the
+//            first 3 periods, as R before forecast 8.x) | r-alpha (alpha starts at 0.2/m for every
+//            model, as R) | r-all (the last three) | spec=CODE (fit one model, e.g. spec=MAdN) |
+//            evals=N (Nelder-Mead budget per model) | top=K (seasonal-state search for the K best
 //            seasonal candidates only)
 #include <chrono>
 #include <cstdio>
@@ -48,19 +51,29 @@ int main(int argc, char** argv) {
     std::string opt;
     while (std::getline(vs, opt, '+')) {
       if (opt == "default") {
+      } else if (opt == "boxed") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
+      } else if (opt.rfind("maxit=", 0) == 0) {
+        p.r_max_iterations = std::atoi(opt.c_str() + 6);
       } else if (opt == "seasonal-states") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.optimize_seasonal_states = true;
       } else if (opt == "r-init") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.initial_figure_cycles = 3;
       } else if (opt == "r-alpha") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.r_alpha_start = true;
       } else if (opt == "r-all") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.optimize_seasonal_states = true;
         p.initial_figure_cycles = 3;
         p.r_alpha_start = true;
       } else if (opt == "search-init") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.level_trend_search = fc::EtsStateSearch::kAll;
       } else if (opt == "fixed-init") {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.level_trend_search = fc::EtsStateSearch::kNone;
       } else if (opt == "usual") {
         p.bounds = fc::EtsBounds::kUsual;
@@ -72,9 +85,11 @@ int main(int argc, char** argv) {
         }
         p.spec = *spec;
       } else if (opt.rfind("top=", 0) == 0) {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.optimize_seasonal_states = true;
         p.seasonal_states_candidates = std::atoi(opt.c_str() + 4);
       } else if (opt.rfind("evals=", 0) == 0) {
+        p.optimizer = fc::EtsOptimizer::kBoxed;
         p.max_evaluations = std::atoi(opt.c_str() + 6);
       } else {
         std::cerr << "error: unknown VARIANT option \"" << opt << "\" (see the usage)\n";

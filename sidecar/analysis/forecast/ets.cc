@@ -7,6 +7,7 @@
 #include <random>
 
 #include "sidecar/analysis/forecast/nelder_mead.h"
+#include "sidecar/analysis/forecast/nelder_mead_nash.h"
 #include "sidecar/analysis/forecast/seasonality.h"
 #include "sidecar/analysis/forecast/stats_util.h"
 
@@ -26,56 +27,96 @@ bool HasSeason(const EtsSpec& s) { return s.season != EtsSeason::kNone; }
 
 // The recursions on a circular seasonal buffer: buf[idx] is the oldest seasonal state (the one
 // applied at the next step). Returns the criterion; l, b, buf and idx are left at the end state.
-double Recurse(const double* y, int n, const EtsSpec& spec, int m, const EtsSmoothing& p, double& l,
-               double& b, double* buf, int& idx, double* residuals, double* sse_out) {
-  const bool trend = HasTrend(spec);
-  const double phi = IsDamped(spec) ? p.phi : 1.0;
+// Instantiated per model shape so that the hot loop has no branches on the spec.
+template <bool trend, bool mult_error, EtsSeason season>
+double RecurseT(const double* y, int n, double phi, int m, const EtsSmoothing& p, double& l,
+                double& b, double* buf, int& idx, double* residuals, double* sse_out) {
   const double beta_over_alpha = p.beta / p.alpha;
-  const bool mult_error = spec.error == EtsError::kMultiplicative;
-  double sse = 0.0, sum_log = 0.0;
+  // sum log|f| as the log of running products (one log per ~40 steps instead of one per step,
+  // the difference to R's sum of logs is a few ulps of the likelihood).
+  double sse = 0.0, sum_log = 0.0, prod = 1.0;
   for (int t = 0; t < n; ++t) {
-    const double phib = trend ? phi * b : 0.0;
+    const double phib = trend ? phi * b : 0.0;  // phi = 1 without damping, as R
     const double q = l + phib;
     double sv = 0.0, f = q, adjusted = y[t];
-    switch (spec.season) {
-      case EtsSeason::kNone:
-        break;
-      case EtsSeason::kAdditive:
-        sv = buf[idx];
-        f = q + sv;
-        adjusted = y[t] - sv;
-        break;
-      case EtsSeason::kMultiplicative:
-        sv = buf[idx];
-        f = q * sv;
-        if (std::abs(sv) < kTol || std::abs(q) < kTol) return kInf;
-        adjusted = y[t] / sv;
-        break;
+    if constexpr (season == EtsSeason::kAdditive) {
+      sv = buf[idx];
+      f = q + sv;
+      adjusted = y[t] - sv;
+    } else if constexpr (season == EtsSeason::kMultiplicative) {
+      sv = buf[idx];
+      f = q * sv;
+      if (std::abs(sv) < kTol || std::abs(q) < kTol) return kInf;
+      adjusted = y[t] / sv;
     }
     double e;
-    if (mult_error) {
+    if constexpr (mult_error) {
       if (std::abs(f) < kTol) return kInf;
       e = (y[t] - f) / f;
-      sum_log += std::log(std::abs(f));
+      const double af = std::abs(f);
+      if (af < 1e100 && af > 1e-100) {
+        prod *= af;
+        if (!(prod < 1e200 && prod > 1e-200)) {
+          sum_log += std::log(prod);
+          prod = 1.0;
+        }
+      } else {
+        sum_log += std::log(af);
+      }
     } else {
       e = y[t] - f;
     }
     sse += e * e;
     if (residuals) residuals[t] = e;
     const double lnew = q + p.alpha * (adjusted - q);
-    if (trend) b = phib + beta_over_alpha * ((lnew - l) - phib);
-    if (spec.season == EtsSeason::kAdditive) {
+    if constexpr (trend) b = phib + beta_over_alpha * ((lnew - l) - phib);
+    if constexpr (season == EtsSeason::kAdditive) {
       buf[idx] = sv + p.gamma * ((y[t] - q) - sv);
-    } else if (spec.season == EtsSeason::kMultiplicative) {
+    } else if constexpr (season == EtsSeason::kMultiplicative) {
       buf[idx] = sv + p.gamma * (y[t] / q - sv);
     }
     l = lnew;
-    if (++idx == m) idx = 0;
+    if constexpr (season != EtsSeason::kNone) {
+      if (++idx == m) idx = 0;
+    }
   }
+  sum_log += std::log(prod);
   if (sse_out) *sse_out = sse;
   if (!(sse > 0.0)) return sse == 0.0 ? -kInf : kInf;
   const double lik = n * std::log(sse) + (mult_error ? 2.0 * sum_log : 0.0);
   return std::isfinite(lik) || lik == -kInf ? lik : kInf;
+}
+
+template <bool trend, bool mult_error>
+double RecurseS(const double* y, int n, const EtsSpec& spec, double phi, int m,
+                const EtsSmoothing& p, double& l, double& b, double* buf, int& idx,
+                double* residuals, double* sse_out) {
+  switch (spec.season) {
+    case EtsSeason::kNone:
+      return RecurseT<trend, mult_error, EtsSeason::kNone>(y, n, phi, m, p, l, b, buf, idx,
+                                                           residuals, sse_out);
+    case EtsSeason::kAdditive:
+      return RecurseT<trend, mult_error, EtsSeason::kAdditive>(y, n, phi, m, p, l, b, buf, idx,
+                                                               residuals, sse_out);
+    case EtsSeason::kMultiplicative:
+      break;
+  }
+  return RecurseT<trend, mult_error, EtsSeason::kMultiplicative>(y, n, phi, m, p, l, b, buf, idx,
+                                                                 residuals, sse_out);
+}
+
+// The recursions of `spec` with parameters p from the state (l, b, buf[idx] the oldest seasonal
+// state); returns R's criterion and leaves l, b, buf and idx at the end state.
+double Recurse(const double* y, int n, const EtsSpec& spec, int m, const EtsSmoothing& p, double& l,
+               double& b, double* buf, int& idx, double* residuals, double* sse_out) {
+  const double phi = IsDamped(spec) ? p.phi : 1.0;
+  const bool mult = spec.error == EtsError::kMultiplicative;
+  if (HasTrend(spec)) {
+    return mult ? RecurseS<true, true>(y, n, spec, phi, m, p, l, b, buf, idx, residuals, sse_out)
+                : RecurseS<true, false>(y, n, spec, phi, m, p, l, b, buf, idx, residuals, sse_out);
+  }
+  return mult ? RecurseS<false, true>(y, n, spec, phi, m, p, l, b, buf, idx, residuals, sse_out)
+              : RecurseS<false, false>(y, n, spec, phi, m, p, l, b, buf, idx, residuals, sse_out);
 }
 
 void ToBuffer(const EtsState& s, int m, double* buf) {
@@ -194,8 +235,8 @@ bool IsConstant(std::span<const double> y) {
   return std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
 }
 
-Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
-                        const EtsParams& params) {
+Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int m,
+                             const EtsParams& params) {
   const int n = static_cast<int>(y.size());
   const int period = HasSeason(spec) ? m : 1;
   EtsModel model;
@@ -324,6 +365,168 @@ Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
   model.aicc = model.aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
   model.sigma2 = sse / (n - (np - 1.0));  // R: SSE / (n - length(par))
   return model;
+}
+
+// R's forecast:::etsmodel: R's starting values (initparam, initstate), then one Nelder-Mead
+// (R's optim algorithm, MinimizeNelderMeadNash) over the smoothing parameters and every free
+// initial state (level, trend, m - 1 seasonal states) with R's target function: R's box and
+// admissibility checks (check_params), the last seasonal state closing the sum, multiplicative
+// seasonal states >= 0, the likelihood floored at -1e10.
+Result<EtsModel> FitOneR(std::span<const double> y, const EtsSpec& spec, int m,
+                         const EtsParams& params) {
+  const int n = static_cast<int>(y.size());
+  const int period = HasSeason(spec) ? m : 1;
+  EtsModel model;
+  model.spec = spec;
+  model.period = period;
+  model.n = n;
+  model.num_params = CountParams(spec, period);
+  if (model.num_params - 1 >= n - 1) {
+    return Status::Error(spec.Name() + ": " + std::to_string(model.num_params) +
+                         " parameters need more than " + std::to_string(n) + " observations");
+  }
+  const bool trend = HasTrend(spec), damped = IsDamped(spec), season = HasSeason(spec);
+  const bool mult_season = spec.season == EtsSeason::kMultiplicative;
+  // forecast:::initparam with the default bounds (m = 1 for non-seasonal models, as R).
+  const double alpha0 = kLower + 0.2 * (kUpper - kLower) / period;
+  std::vector<double> x0;
+  x0.push_back(alpha0);
+  if (trend) {
+    double beta0 = kLower + 0.1 * (std::min(kUpper, alpha0) - kLower);
+    if (beta0 < 0.0 || beta0 > alpha0) beta0 = alpha0 - 0.001;
+    x0.push_back(beta0);
+  }
+  if (season) {
+    const double up = std::min(kUpper, 1.0 - alpha0);
+    double gamma0 = kLower + 0.05 * (up - kLower);
+    if (gamma0 < 0.0 || gamma0 > 1.0 - alpha0) gamma0 = 1.0 - alpha0 - 0.001;
+    x0.push_back(gamma0);
+  }
+  if (damped) x0.push_back(kPhiLower + 0.99 * (kPhiUpper - kPhiLower));
+  const int n_smooth = static_cast<int>(x0.size());
+  const EtsState init = EtsInitialState(y, spec, period, 0);
+  x0.push_back(init.level);
+  if (trend) x0.push_back(init.trend);
+  if (season) {
+    for (int j = 0; j < period - 1; ++j) x0.push_back(init.season[j]);
+  }
+  std::vector<double> buf(period), scratch(2 * (static_cast<size_t>(period) + 2));
+  // Decodes x into parameters and the circular seasonal buffer (oldest state first); false when
+  // R's target function rejects the point.
+  auto decode = [&](std::span<const double> x, EtsSmoothing& p, double& l, double& b) {
+    int i = 0;
+    p.alpha = x[i++];
+    p.beta = trend ? x[i++] : 0.0;
+    p.gamma = season ? x[i++] : 0.0;
+    p.phi = damped ? x[i++] : 1.0;
+    // R's check_params (bounds "both" by default, "usual" without the admissibility test).
+    if (p.alpha < kLower || p.alpha > kUpper) return false;
+    if (trend && (p.beta < kLower || p.beta > p.alpha || p.beta > kUpper)) return false;
+    if (damped && (p.phi < kPhiLower || p.phi > kPhiUpper)) return false;
+    if (season && (p.gamma < kLower || p.gamma > 1.0 - p.alpha || p.gamma > kUpper)) return false;
+    if (params.bounds == EtsBounds::kBoth && !Admissible(spec, period, p, scratch.data())) {
+      return false;
+    }
+    l = x[n_smooth];
+    b = trend ? x[n_smooth + 1] : 0.0;
+    if (season) {
+      const int k = n_smooth + (trend ? 2 : 1);
+      double sum = 0.0;
+      for (int j = 0; j < period - 1; ++j) {
+        buf[period - 1 - j] = x[k + j];
+        sum += x[k + j];
+      }
+      buf[0] = (mult_season ? period : 0.0) - sum;
+      if (mult_season) {
+        for (int j = 0; j < period; ++j) {
+          if (buf[j] < 0.0) return false;
+        }
+      }
+    }
+    return true;
+  };
+  auto objective = [&](std::span<const double> x) {
+    EtsSmoothing p;
+    double l, b;
+    if (!decode(x, p, l, b)) return kInf;
+    int idx = 0;
+    const double lik =
+        Recurse(y.data(), n, spec, period, p, l, b, buf.data(), idx, nullptr, nullptr);
+    return std::max(lik, -1e10);
+  };
+  NashNelderMeadParams nm;
+  nm.max_iterations = params.r_max_iterations;
+  const NashNelderMeadResult best = MinimizeNelderMeadNash(objective, x0, nm);
+  double l0 = 0.0, b0 = 0.0;
+  if (!best.finite_start || !(best.value < 1e35) || !decode(best.x, model.par, l0, b0)) {
+    return Status::Error(spec.Name() +
+                         ": R's starting values give no finite likelihood (the recursions "
+                         "diverge or leave R's admissible region)");
+  }
+  model.initial = init;
+  model.initial.level = l0;
+  model.initial.trend = b0;
+  if (season) {
+    for (int j = 0; j < period; ++j) model.initial.season[j] = buf[period - 1 - j];
+  }
+  double l = l0, b = b0, sse = 0.0;
+  int idx = 0;
+  model.lik = Recurse(y.data(), n, spec, period, model.par, l, b, buf.data(), idx, nullptr, &sse);
+  model.final_state = FromBuffer(l, b, buf.data(), idx, period, season);
+  const double np = model.num_params;
+  model.loglik = -0.5 * model.lik;
+  model.aic = model.lik + 2.0 * np;
+  model.bic = model.lik + std::log(static_cast<double>(n)) * np;
+  model.aicc = model.aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
+  model.sigma2 = sse / (n - (np - 1.0));
+  return model;
+}
+
+Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
+                        const EtsParams& params) {
+  return params.optimizer == EtsOptimizer::kR ? FitOneR(y, spec, m, params)
+                                              : FitOneBoxed(y, spec, m, params);
+}
+
+// R's forecast mean for ETS(M,N,M), (M,A,M), (M,Ad,M) (forecast:::class3, Hyndman et al. 2008,
+// ch. 6): the expectation of (l + b) s under multiplicative errors, not the point forecast. With
+// M_h the outer product of the (level, trend) part and the seasonal part of the state,
+//   mu_h = sum of M_h's last column,  M_{h+1} = F1 M_h F2' + sigma2 G1 M_h G2',
+// F1 = [[1, 1], [0, phi]], G1 = [[alpha, alpha], [beta, beta]] (1 and alpha without trend), F2
+// the seasonal rotation and G2 = gamma at (1, m). Two differences to l + phi_h b: R's F1 damps
+// the trend one step later, and from h = m + 1 on the sigma2 term adds the covariance of level
+// and seasonal errors.
+void Class3Mean(const EtsModel& model, std::span<double> mean) {
+  const EtsSpec& spec = model.spec;
+  const int m = model.period;
+  const bool trend = HasTrend(spec);
+  const double phi = IsDamped(spec) ? model.par.phi : 1.0;
+  const double alpha = model.par.alpha, beta = model.par.beta, gamma = model.par.gamma;
+  const double sigma2 = model.sigma2;
+  const EtsState& st = model.final_state;
+  // Columns in R's state order s1 (most recent) .. sm (applied next); rows level, trend.
+  std::vector<double> ml(m), mb(m, 0.0), nl(m), nb(m, 0.0);
+  for (int j = 0; j < m; ++j) {
+    ml[j] = st.level * st.season[j];
+    if (trend) mb[j] = st.trend * st.season[j];
+  }
+  for (size_t h = 0; h < mean.size(); ++h) {
+    mean[h] = ml[m - 1] + (trend ? mb[m - 1] : 0.0);
+    const double cl = ml[m - 1], cb = mb[m - 1];
+    // F1 applied to the columns rotated right by one (F2'), then sigma2 G1 (gamma c) into
+    // column 1.
+    for (int j = m - 1; j >= 1; --j) {
+      nl[j] = ml[j - 1] + (trend ? mb[j - 1] : 0.0);
+      if (trend) nb[j] = phi * mb[j - 1];
+    }
+    nl[0] = cl + (trend ? cb : 0.0);
+    if (trend) nb[0] = phi * cb;
+    const double g = sigma2 * gamma * (cl + (trend ? cb : 0.0));
+    nl[0] += alpha * g;
+    if (trend) nb[0] += beta * g;
+    std::swap(ml, nl);
+    std::swap(mb, nb);
+  }
 }
 
 }  // namespace
@@ -567,6 +770,9 @@ Forecast ForecastEts(const EtsModel& model, int horizon, std::span<const double>
       f = spec.season == EtsSeason::kAdditive ? f + sv : f * sv;
     }
     fc.mean[h - 1] = f;
+  }
+  if (spec.error == EtsError::kMultiplicative && spec.season == EtsSeason::kMultiplicative) {
+    Class3Mean(model, fc.mean);
   }
   fc.sd.assign(horizon, 0.0);
   if (spec.error == EtsError::kAdditive) {

@@ -1,16 +1,18 @@
 // Exponential smoothing state-space models (ETS) in the innovations form of Hyndman et al.
 // (2008), as implemented by R's forecast::ets: error A/M, trend N/A/Ad, seasonality N/A/M.
 //
-// Fitting maximises R's likelihood criterion lik = n log(SSE) (+ 2 sum log|yhat| for
-// multiplicative errors) with a bounded Nelder-Mead over the smoothing parameters, under R's
-// default bounds ("both": the usual box 1e-4 <= beta <= alpha <= 0.9999, gamma <= 1 - alpha,
-// 0.8 <= phi <= 0.98, and the admissible region, EtsAdmissible). Non-seasonal models also search
-// the initial level/trend, as R. Unlike R, seasonal models keep all their initial states at R's
-// starting values (EtsInitialState: whole-series decomposition figure, regression for
-// level/trend), which makes a fit O(n * evaluations) independent of the period and avoids
-// initial trends that act as a one-step bias and extrapolate as steep drifts (see
-// EtsParams::level_trend_search). They still count as parameters in the AICc, so model
-// selection penalises them as R does.
+// Fitting minimises R's criterion lik = n log(SSE) (+ 2 sum log|yhat| for multiplicative
+// errors). By default (EtsOptimizer::kR) it runs R's method step for step: R's starting values
+// (forecast:::initparam, EtsInitialState = forecast:::initstate), then one Nelder-Mead with R's
+// optim algorithm (MinimizeNelderMeadNash, maxit 2000) over the smoothing parameters and every
+// free initial state (level, trend, m - 1 seasonal states), rejecting points outside R's default
+// bounds ("both": the box 1e-4 <= beta <= alpha <= 0.9999, gamma <= 1 - alpha,
+// 0.8 <= phi <= 0.98, and the admissible region, EtsAdmissible). On M4 Hourly this reproduces
+// R's fits (same model on every compared series, forecasts equal to R's printed precision);
+// see docs/forecasting.md. EtsOptimizer::kBoxed is the earlier, differently-behaved optimiser
+// (scaled box coordinates, seasonal initial states fixed at R's start).
+// Point forecasts are R's: the state-space recursion, except ETS(M,*,M), whose mean is R's
+// class-3 expectation (forecast:::class3).
 // Model selection (EtsParams::spec unset) picks the lowest AICc over the family R searches by
 // default: additive-error models with N/A seasonality and multiplicative-error models with any
 // seasonality (multiplicative only for strictly positive data), trends N, A and Ad.
@@ -97,34 +99,46 @@ bool EtsAdmissible(const EtsSpec& spec, int period, const EtsSmoothing& par);
 
 enum class EtsStateSearch { kNonSeasonal, kAll, kNone };
 
+// How a model's parameters are estimated.
+//  kR: R's forecast::ets method: R's starting values, then one Nelder-Mead with R's optim
+//      algorithm (MinimizeNelderMeadNash: R's step, tolerance and budget) over the smoothing
+//      parameters and all free initial states (level, trend, m - 1 seasonal states) under R's
+//      checks, so that a fit follows R's path.
+//  kBoxed: the bounded Nelder-Mead of nelder_mead.h over unit-box coordinates with a restart
+//      (the method before 2026-11-26 15:00); the switches marked "kBoxed only" apply to it.
+enum class EtsOptimizer { kR, kBoxed };
+
 struct EtsParams {
   int period = 1;               // seasonal period in samples; 1 = non-seasonal
   std::optional<EtsSpec> spec;  // unset: choose by AICc over the family
   bool allow_multiplicative = true;
   bool allow_damped = true;
   bool allow_trend = true;
-  int max_evaluations = 600;  // Nelder-Mead budget per candidate model
+  EtsOptimizer optimizer = EtsOptimizer::kR;
+  int r_max_iterations = 2000;  // kR: R's maxit (objective evaluations per candidate model)
+  int max_evaluations = 600;    // kBoxed only: Nelder-Mead budget per candidate model
   // kBoth (default, as R): parameter sets outside the admissible region are rejected during the
-  // search. kUsual accepts every point of the box (the behaviour before 2026-11-26).
+  // search. kUsual accepts every point of the box (R's bounds = "usual"). Both optimisers.
   EtsBounds bounds = EtsBounds::kBoth;
-  // Also search the m - 1 free initial seasonal states, as R does (budget + 100 evaluations per
-  // state). Off by default: see docs/forecasting.md for what it changes on M4 Hourly.
+  // kBoxed only: also search the m - 1 free initial seasonal states (budget + 100 evaluations
+  // per state) in a second stage. Off by default.
   bool optimize_seasonal_states = false;
-  // Which models get their initial level and trend searched (R: all). kNonSeasonal (default)
+  // kBoxed only: which models get their initial level and trend searched. kNonSeasonal (default)
   // keeps R's starting values (EtsInitialState) for seasonal models: with alpha near 1 and beta
   // at its lower bound, the likelihood of a seasonal model on skewed hourly data is maximised by
   // an initial trend that acts as a one-step bias and extrapolates as a steep drift (R's
   // optimiser, in practice, leaves these states near their start). See docs/forecasting.md.
   EtsStateSearch level_trend_search = EtsStateSearch::kNonSeasonal;
-  // With optimize_seasonal_states and model selection: 0 searches the seasonal states of every
-  // seasonal candidate; k > 0 first fits every candidate with the states fixed, then refits only
-  // the k seasonal candidates with the lowest AICc with the states searched (the others cannot
-  // usually overtake them), which costs about k / 12 of the full search on hourly data.
+  // kBoxed only, with optimize_seasonal_states and model selection: 0 searches the seasonal states
+  // of every seasonal candidate; k > 0 first fits every candidate with the states fixed, then
+  // refits only the k seasonal candidates with the lowest AICc with the states searched (the others
+  // cannot usually overtake them), which costs about k / 12 of the full search on hourly data.
   int seasonal_states_candidates = 0;
-  // Seasonal starting figure from the first N periods (R: 3); 0 = the whole series.
+  // kBoxed only: seasonal starting figure from the first N periods (R before forecast 8.x: 3);
+  // 0 = the whole series (R 8.20).
   int initial_figure_cycles = 0;
-  // Start alpha at 0.2 / period for every model, as R does (false: 0.2 / period for seasonal
-  // models and 0.2 for the others).
+  // kBoxed only: start alpha at 0.2 / period for every model (false: 0.2 / period for seasonal
+  // models and 0.2 for the others, as R's initparam).
   bool r_alpha_start = false;
 };
 
@@ -141,7 +155,8 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params);
 EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int period,
                          int figure_cycles = 0);
 
-// Point forecasts for steps 1..horizon and prediction intervals at `levels` (each in (0,1)).
+// Point forecasts for steps 1..horizon (R's means: for ETS(M,*,M) the class-3 expectation) and
+// prediction intervals at `levels` (each in (0,1)).
 // Additive-error models use the analytic variance of Hyndman et al. (2008) class 1; M-error models
 // simulate 1000 sample paths with a fixed seed (deterministic) and take empirical quantiles.
 Forecast ForecastEts(const EtsModel& model, int horizon, std::span<const double> levels);

@@ -28,6 +28,7 @@ Status ValidateParams(const GlobalModelParams& p) {
   if (!(p.ridge >= 0.0)) return bad("ridge must be >= 0, got " + std::to_string(p.ridge));
   if (p.min_windows_per_feature < 1) return bad("min_windows_per_feature must be >= 1");
   if (p.max_residual_windows < 1) return bad("max_residual_windows must be >= 1");
+  if (p.interval_scale_origins < 0) return bad("interval_scale_origins must be >= 0");
   if (p.deseasonalize && p.normalization != GlobalNormalization::kLog &&
       p.normalization != GlobalNormalization::kLogStandardize) {
     return bad("deseasonalize needs the log or logstd normalisation");
@@ -101,6 +102,38 @@ void FillRow(std::span<const double> ts, const Window& w, const GlobalModelParam
   x[p.lags] = 1.0;
   if (y == nullptr) return;
   for (int k = 0; k < p.horizon; ++k) y[k] = (ts[w.t + 1 + k] - w.a) * inv;
+}
+
+// Values at the end of a series that OwnErrorScale reads.
+int ScaleSpan(const GlobalModelParams& p) {
+  return p.lags + p.horizon + (p.interval_scale_origins - 1) * std::max(1, p.horizon / 2);
+}
+
+// Mean absolute normalised error of `coef`'s forecasts from the last interval_scale_origins
+// windows of the transformed series `ts` whose targets lie inside it (origins horizon / 2
+// apart); 0 when there is none.
+double OwnErrorScale(std::span<const double> ts, const Eigen::MatrixXd& coef,
+                     const GlobalModelParams& p) {
+  const int len = static_cast<int>(ts.size());
+  const int step = std::max(1, p.horizon / 2);
+  Eigen::VectorXd x(p.lags + 1);
+  double sum = 0.0;
+  long count = 0;
+  for (int j = 0; j < p.interval_scale_origins; ++j) {
+    const int t = len - 1 - p.horizon - j * step;  // the window's last feature value
+    if (t < p.lags - 1) break;
+    Window w{0, t, 0.0, 1.0};
+    if (!LevelOfTransformed(ts.subspan(t - p.lags + 1, p.lags), p, &w.a, &w.b)) continue;
+    FillRow(ts, w, p, x.data(), nullptr);
+    const Eigen::VectorXd z = coef.transpose() * x;
+    for (int k = 0; k < p.horizon; ++k) {
+      const double e = (ts[t + 1 + k] - w.a) / w.b - z[k];
+      if (!std::isfinite(e)) continue;
+      sum += std::abs(e);
+      ++count;
+    }
+  }
+  return count > 0 ? sum / static_cast<double>(count) : 0.0;
 }
 
 }  // namespace
@@ -207,6 +240,7 @@ Result<Forecast> GlobalModel::PredictWindow(std::span<const double> history) con
   Eigen::VectorXd x(p.lags + 1);
   FillRow(tv, w, p, x.data(), nullptr);
   const Eigen::VectorXd z = coef_.transpose() * x;
+  const double scale = SeriesIntervalScale(history);
   Forecast fc;
   fc.model = "global";
   fc.mean.resize(p.horizon);
@@ -219,8 +253,8 @@ Result<Forecast> GlobalModel::PredictWindow(std::span<const double> history) con
     PredictionInterval pi{p.levels[l], std::vector<double>(p.horizon),
                           std::vector<double>(p.horizon)};
     for (int k = 0; k < p.horizon; ++k) {
-      pi.lower[k] = DenormalizeValue(z[k] + q_lower_[l][k], w.a, w.b, p.normalization);
-      pi.upper[k] = DenormalizeValue(z[k] + q_upper_[l][k], w.a, w.b, p.normalization);
+      pi.lower[k] = DenormalizeValue(z[k] + scale * q_lower_[l][k], w.a, w.b, p.normalization);
+      pi.upper[k] = DenormalizeValue(z[k] + scale * q_upper_[l][k], w.a, w.b, p.normalization);
     }
     fc.intervals.push_back(std::move(pi));
     if (p.levels[l] > p.levels[widest]) widest = l;
@@ -232,6 +266,18 @@ Result<Forecast> GlobalModel::PredictWindow(std::span<const double> history) con
     }
   }
   return fc;
+}
+
+double GlobalModel::SeriesIntervalScale(std::span<const double> history) const {
+  const GlobalModelParams& p = params_;
+  if (p.interval_scale_origins <= 0) return 1.0;
+  const int n = static_cast<int>(history.size());
+  const int len = std::min(n, ScaleSpan(p));
+  std::vector<double> tt(len);
+  for (int i = 0; i < len; ++i) tt[i] = Transform(history[n - len + i], p.normalization);
+  const double s = OwnErrorScale(tt, coef_, p);
+  if (!(s > 0.0)) return typical_scale_;
+  return std::clamp(s, 0.1 * typical_scale_, 10.0 * typical_scale_);
 }
 
 Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
@@ -364,23 +410,48 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
       by_k[k] = Status::Error("global model: non-finite coefficients");
       continue;
     }
-    // Interval quantiles from in-sample residuals of an even subsample of the training windows.
+    // Per-series error scales (interval_scale_origins), each from the series' points that model
+    // k may see; series without a usable window get none (0) and leave the residual sample.
+    std::vector<double> scale(series.size(), 1.0);
+    if (p.interval_scale_origins > 0) {
+      std::vector<double> positive;
+      for (size_t i = 0; i < series.size(); ++i) {
+        const int n = static_cast<int>(tseries[i].size()) - by_trunc[k];
+        scale[i] = n > 0 ? OwnErrorScale(std::span<const double>(tseries[i])
+                                             .subspan(std::max(0, n - ScaleSpan(p)),
+                                                      std::min(n, ScaleSpan(p))),
+                                         m.coef_, p)
+                         : 0.0;
+        if (scale[i] > 0.0) positive.push_back(scale[i]);
+      }
+      if (positive.empty()) {
+        by_k[k] = Status::Error("global model: no series has a window to scale its intervals");
+        continue;
+      }
+      std::nth_element(positive.begin(), positive.begin() + positive.size() / 2, positive.end());
+      m.typical_scale_ = positive[positive.size() / 2];
+    }
+    // Interval quantiles from in-sample residuals of an even subsample of the training windows,
+    // each divided by its series' scale.
     const long stride =
         std::max<long>(1, (count + p.max_residual_windows - 1) / p.max_residual_windows);
     std::vector<std::vector<double>> res(H);
+    std::vector<double> row_scale(kBlock);
     long idx = 0;
     int rows = 0;
     auto flush = [&]() {
       if (rows == 0) return;
       const RowMatrix e = yb.topRows(rows) - xb.topRows(rows) * m.coef_;
       for (int r = 0; r < rows; ++r) {
-        for (int h = 0; h < H; ++h) res[h].push_back(e(r, h));
+        for (int h = 0; h < H; ++h) res[h].push_back(e(r, h) / row_scale[r]);
       }
       rows = 0;
     };
     for (int j = 0; j <= k; ++j) {
       for (const Window& w : segments[j]) {
         if (idx++ % stride != 0) continue;
+        if (!(scale[w.series] > 0.0)) continue;
+        row_scale[rows] = scale[w.series];
         FillRow(tseries[w.series], w, p, &xb(rows, 0), &yb(rows, 0));
         if (++rows == kBlock) flush();
       }

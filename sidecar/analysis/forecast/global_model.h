@@ -62,6 +62,15 @@ struct GlobalModelParams {
   std::vector<double> levels = {0.8, 0.95};  // interval coverages, each in (0, 1)
   // In-sample residuals used for the interval quantiles (evenly subsampled windows).
   int max_residual_windows = 10000;
+  // Per-series interval scale. A series' error scale is the mean absolute normalised error (all
+  // horizon steps) of the model's forecasts from the series' own last `interval_scale_origins`
+  // windows whose targets all lie inside its history (origins horizon / 2 apart). The interval
+  // quantiles are then quantiles of in-sample residuals divided by their series' scale, and
+  // Predict multiplies them by the scale of the history it is given (clamped to [0.1, 10] x the
+  // median scale of the training series; that median when the history has no such window).
+  // 0 = quantiles of the raw pooled residuals, the same for every series. Point forecasts are
+  // not affected.
+  int interval_scale_origins = 8;
   // Deseasonalised variant ("dslog" / "dslogstd" in ParseGlobalModels, i.e. kLog /
   // kLogStandardize; needs one of them): every
   // series (every truncated copy when fitting per truncation) is divided by its multiplicative
@@ -98,12 +107,16 @@ class GlobalModel {
  private:
   // Predict on (already deseasonalised) values.
   Result<Forecast> PredictWindow(std::span<const double> history) const;
+  // The factor the interval quantiles are multiplied by for `history` (already
+  // deseasonalised): 1 when interval_scale_origins is 0.
+  double SeriesIntervalScale(std::span<const double> history) const;
   friend Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
       std::span<const std::span<const double>>, std::span<const int>, const GlobalModelParams&);
   GlobalModelParams params_;
   Eigen::MatrixXd coef_;
   // [level][h]: lower / upper normalised-residual quantiles.
   std::vector<std::vector<double>> q_lower_, q_upper_;
+  double typical_scale_ = 1.0;  // median error scale of the training series (see params)
   int windows_ = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <span>
@@ -463,6 +464,76 @@ TEST(GlobalModel, DeseasonalizedModelForecastsTheSeasonalShapeWithoutLeaks) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("deseasonalize"), std::string::npos);
   }
+}
+
+// 95% interval coverage of model `m` on series[first..first+count) from every origin in
+// [from, to) (history = the points before the origin, scored on the next horizon points).
+double Coverage95(const GlobalModel& m, const std::vector<std::vector<double>>& series,
+                  size_t first, size_t count, int from, int to) {
+  long inside = 0, total = 0;
+  for (size_t i = first; i < first + count; ++i) {
+    for (int o = from; o < to; ++o) {
+      auto f = m.Predict(std::span<const double>(series[i]).first(o));
+      EXPECT_TRUE(f.ok()) << f.status().message();
+      if (!f.ok()) return 0.0;
+      const PredictionInterval& pi = f->intervals[1];
+      EXPECT_DOUBLE_EQ(pi.level, 0.95);
+      for (int k = 0; k < m.params().horizon; ++k) {
+        const double v = series[i][o + k];
+        inside += v >= pi.lower[k] && v <= pi.upper[k];
+        ++total;
+      }
+    }
+  }
+  return static_cast<double>(inside) / static_cast<double>(total);
+}
+
+TEST(GlobalModel, IntervalsScaleWithEachSeriesOwnErrors) {
+  // Ten calm (noise sd 0.2) and ten noisy (sd 2) AR(2) series: pooled residual quantiles are too
+  // wide for the calm ones and too narrow for the noisy ones; per-series scaling fixes both.
+  std::vector<std::vector<double>> data;
+  for (unsigned s = 0; s < 20; ++s) {
+    data.push_back(SimulateAr2(1700, 1.0, 0.5, 0.3, s < 10 ? 0.2 : 2.0, 500 + s));
+  }
+  GlobalModelParams p;
+  p.horizon = 6;
+  p.lags = 4;
+  p.level_window = 1;
+  p.normalization = GlobalNormalization::kNone;
+  // Fitted on the first 1500 points of each series; coverage measured on the last 200.
+  const std::vector<int> trunc = {200};
+  auto scaled = FitGlobalModels(Spans(data), trunc, p);
+  ASSERT_TRUE(scaled.ok() && (*scaled)[0].ok());
+  p.interval_scale_origins = 0;
+  auto pooled = FitGlobalModels(Spans(data), trunc, p);
+  ASSERT_TRUE(pooled.ok() && (*pooled)[0].ok());
+  // Same point forecasts either way.
+  auto a = (*scaled)[0]->Predict(data[12]);
+  auto b = (*pooled)[0]->Predict(data[12]);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int k = 0; k < 6; ++k) EXPECT_DOUBLE_EQ(a->mean[k], b->mean[k]);
+  const double pooled_calm = Coverage95(*(*pooled)[0], data, 0, 10, 1500, 1694);
+  const double pooled_noisy = Coverage95(*(*pooled)[0], data, 10, 10, 1500, 1694);
+  const double scaled_calm = Coverage95(*(*scaled)[0], data, 0, 10, 1500, 1694);
+  const double scaled_noisy = Coverage95(*(*scaled)[0], data, 10, 10, 1500, 1694);
+  std::printf("coverage95 pooled calm %.3f noisy %.3f; scaled calm %.3f noisy %.3f\n", pooled_calm,
+              pooled_noisy, scaled_calm, scaled_noisy);
+  EXPECT_GT(pooled_calm, 0.995);
+  EXPECT_LT(pooled_noisy, 0.92);
+  EXPECT_NEAR(scaled_calm, 0.95, 0.035);
+  EXPECT_NEAR(scaled_noisy, 0.95, 0.035);
+  // A history too short for any scaling window gets the median training scale: between the two.
+  const std::span<const double> short_calm = std::span<const double>(data[0]).first(9);
+  auto c = (*scaled)[0]->Predict(short_calm);
+  auto d = (*scaled)[0]->Predict(std::span<const double>(data[0]).first(1500));
+  ASSERT_TRUE(c.ok() && d.ok());
+  EXPECT_GT(c->intervals[1].upper[0] - c->intervals[1].lower[0],
+            2.0 * (d->intervals[1].upper[0] - d->intervals[1].lower[0]));
+  GlobalModelParams bad = p;
+  bad.interval_scale_origins = -1;
+  auto e = FitGlobalModels(Spans(data), trunc, bad);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("interval_scale_origins"), std::string::npos);
 }
 
 TEST(GlobalModel, BatchEntryPoint) {

@@ -183,6 +183,8 @@ TEST(GlobalModel, TruncatedModelDoesNotSeeTheLastPoints) {
   for (int h = 0; h < 24; ++h) {
     EXPECT_NEAR(fa->mean[h], fb->mean[h], 1e-9 * fb->mean[h]);
     EXPECT_NEAR(fa->intervals[0].lower[h], fb->intervals[0].lower[h], 1e-9 * fb->mean[h]);
+    // The per-series interval scales of model 48 only use the points it may see, too.
+    EXPECT_NEAR(fa->intervals[1].upper[h], fb->intervals[1].upper[h], 1e-9 * fb->mean[h]);
   }
 }
 
@@ -448,7 +450,11 @@ TEST(GlobalModel, DeseasonalizedModelForecastsTheSeasonalShapeWithoutLeaks) {
     auto a = (*fit)[1]->Predict(past);
     auto b = (*fit2)[1]->Predict(past);
     ASSERT_TRUE(a.ok() && b.ok());
-    for (int k = 0; k < 24; ++k) EXPECT_DOUBLE_EQ(a->mean[k], b->mean[k]) << k;
+    for (int k = 0; k < 24; ++k) {
+      EXPECT_DOUBLE_EQ(a->mean[k], b->mean[k]) << k;
+      EXPECT_DOUBLE_EQ(a->intervals[1].lower[k], b->intervals[1].lower[k]) << k;
+      EXPECT_DOUBLE_EQ(a->intervals[1].upper[k], b->intervals[1].upper[k]) << k;
+    }
     auto c = (*fit2)[0]->Predict(data[3]);
     ASSERT_TRUE(c.ok());
     EXPECT_NE(c->mean[0], f->mean[0]);

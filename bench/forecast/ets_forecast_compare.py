@@ -63,7 +63,7 @@ def main():
         if r[0] < 0:
             print(f"  {r[2]:6} {r[0]:+8.3f} {r[1]:+8.3f} {r[3]:8.3f} {r[4]:8.3f} {r[7]:.2g}")
     print("B loses most:")
-    for r in reversed(rows[-args.top:]):
+    for r in reversed(rows[len(rows) - args.top:]):
         if r[0] > 0:
             print(f"  {r[2]:6} {r[0]:+8.3f} {r[1]:+8.3f} {r[3]:8.3f} {r[4]:8.3f} {r[7]:.2g}")
 

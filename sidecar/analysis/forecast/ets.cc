@@ -235,19 +235,29 @@ bool IsConstant(std::span<const double> y) {
   return std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
 }
 
-Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int m,
-                             const EtsParams& params) {
+// The model's specification, period (1 without a seasonal component), length and parameter
+// count. Error: too few observations for that many parameters.
+Result<EtsModel> NewEtsModel(std::span<const double> y, const EtsSpec& spec, int m) {
   const int n = static_cast<int>(y.size());
-  const int period = HasSeason(spec) ? m : 1;
   EtsModel model;
   model.spec = spec;
-  model.period = period;
+  model.period = HasSeason(spec) ? m : 1;
   model.n = n;
-  model.num_params = CountParams(spec, period);
+  model.num_params = CountParams(spec, model.period);
   if (model.num_params - 1 >= n - 1) {
     return Status::Error(spec.Name() + ": " + std::to_string(model.num_params) +
                          " parameters need more than " + std::to_string(n) + " observations");
   }
+  return model;
+}
+
+Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int m,
+                             const EtsParams& params) {
+  Result<EtsModel> header = NewEtsModel(y, spec, m);
+  if (!header.ok()) return header.status();
+  EtsModel model = std::move(*header);
+  const int n = model.n;
+  const int period = model.period;
   const EtsState init = EtsInitialState(y, spec, period, params.initial_figure_cycles);
   const bool search_states =
       params.level_trend_search == EtsStateSearch::kAll ||
@@ -374,17 +384,11 @@ Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int
 // seasonal states >= 0, the likelihood floored at -1e10.
 Result<EtsModel> FitOneR(std::span<const double> y, const EtsSpec& spec, int m,
                          const EtsParams& params) {
-  const int n = static_cast<int>(y.size());
-  const int period = HasSeason(spec) ? m : 1;
-  EtsModel model;
-  model.spec = spec;
-  model.period = period;
-  model.n = n;
-  model.num_params = CountParams(spec, period);
-  if (model.num_params - 1 >= n - 1) {
-    return Status::Error(spec.Name() + ": " + std::to_string(model.num_params) +
-                         " parameters need more than " + std::to_string(n) + " observations");
-  }
+  Result<EtsModel> header = NewEtsModel(y, spec, m);
+  if (!header.ok()) return header.status();
+  EtsModel model = std::move(*header);
+  const int n = model.n;
+  const int period = model.period;
   const bool trend = HasTrend(spec), damped = IsDamped(spec), season = HasSeason(spec);
   const bool mult_season = spec.season == EtsSeason::kMultiplicative;
   // forecast:::initparam with the default bounds (m = 1 for non-seasonal models, as R).

@@ -13,12 +13,11 @@ over the rest), optionally one per horizon bucket; and blends of the per-series 
 with those global weights. --pool lists the pooled candidates taken (default: the six of the
 default pool, global..global6 in a trace made with the default GLOBAL argument).
 """
-import argparse
 
 import numpy as np
 
-from auto_rule_variants import greedy, load, smape, vscore
-from auto_rules import read_m4
+from auto_rule_variants import greedy, load_traced, smape, vscore
+from auto_rules import trace_arg_parser
 
 
 def global_greedy(series, names, steps, cols=None):
@@ -53,18 +52,12 @@ def weights_for(s, counts):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--trace", required=True)
-    ap.add_argument("--holdout", type=int, default=48)
-    ap.add_argument("--horizon", type=int, default=0)
-    ap.add_argument("--season", type=int, default=24)
+    ap = trace_arg_parser()
     ap.add_argument("--pool", default="global,global2,global3,global4,global5,global6")
     ap.add_argument("--steps", type=int, default=16)
     args = ap.parse_args()
-    h = args.horizon or args.holdout
     pool = set(args.pool.split(","))
-    series = load(args.trace, read_m4(args.train), args.holdout, h, args.season)
+    h, series = load_traced(args)
     # Keep only the pool's pooled candidates.
     for s in series:
         keep = [i for i, c in enumerate(s["names"]) if not c.startswith("global") or c in pool]

@@ -12,26 +12,19 @@ breaking, see auto_rule_variants.py), scored as sMAPE / MASE on the held-out poi
 rule never looks at. A pool equal to the trace's whole GLOBAL list reproduces the CLI's `auto`
 with that --global-models. Needs numpy (run with /usr/bin/python3).
 """
-import argparse
 
 import numpy as np
 
-from auto_rule_variants import greedy, load, smape
-from auto_rules import read_m4
+from auto_rule_variants import greedy, load_traced, smape
+from auto_rules import trace_arg_parser
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--trace", required=True)
-    ap.add_argument("--holdout", type=int, default=48)
-    ap.add_argument("--horizon", type=int, default=0)
-    ap.add_argument("--season", type=int, default=24)
+    ap = trace_arg_parser()
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--pools", required=True)
     args = ap.parse_args()
-    h = args.horizon or args.holdout
-    series = load(args.trace, read_m4(args.train), args.holdout, h, args.season)
+    h, series = load_traced(args)
     print(f"series={len(series)}")
     for item in args.pools.split(";"):
         name, _, members = item.partition("=")

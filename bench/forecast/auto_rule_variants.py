@@ -22,12 +22,11 @@ Rows "greedy8 default pool" and "greedy8 all" reproduce the CLI's `auto` with --
 set to the default pool and to the trace's GLOBAL list (exactly, as forecast.cc breaks ties the
 same way). Needs numpy (Debian python3-numpy: run with /usr/bin/python3).
 """
-import argparse
 import json
 
 import numpy as np
 
-from auto_rules import read_m4
+from auto_rules import read_m4, trace_arg_parser
 
 
 def scale(x, m):
@@ -41,6 +40,12 @@ def smape(a, f):
     d = np.abs(a) + np.abs(f)
     e = np.abs(a - f)
     return np.mean(np.where(d > 0, 200 * e / np.where(d > 0, d, 1), 0.0), axis=-1)
+
+
+def load_traced(args):
+    """(horizon, series) for the parsed trace_arg_parser() arguments."""
+    h = args.horizon or args.holdout
+    return h, load(args.trace, read_m4(args.train), args.holdout, h, args.season)
 
 
 def load(path, train, hold, h, m):
@@ -112,16 +117,10 @@ def bagged(s, steps, allowed):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--trace", required=True)
-    ap.add_argument("--holdout", type=int, default=48)
-    ap.add_argument("--horizon", type=int, default=0)
-    ap.add_argument("--season", type=int, default=24)
+    ap = trace_arg_parser()
     ap.add_argument("--base", default="global,global2,global3,global4")
     args = ap.parse_args()
-    h = args.horizon or args.holdout
-    series = load(args.trace, read_m4(args.train), args.holdout, h, args.season)
+    h, series = load_traced(args)
     base = set(args.base.split(","))
     is_pooled = lambda c: c.startswith("global")
 

@@ -19,6 +19,18 @@ import json
 import math
 
 
+def trace_arg_parser():
+    """The arguments of every script that scores a forecast_auto_trace dump: --train (M4 file),
+    --trace (JSON lines), --holdout, --horizon (0: the holdout), --season."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--trace", required=True)
+    ap.add_argument("--holdout", type=int, default=48)
+    ap.add_argument("--horizon", type=int, default=0)
+    ap.add_argument("--season", type=int, default=24)
+    return ap
+
+
 def read_m4(path):
     out = {}
     with open(path, newline="") as f:
@@ -70,12 +82,7 @@ def median_of(vs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--train", required=True)
-    ap.add_argument("--trace", required=True)
-    ap.add_argument("--holdout", type=int, default=48)
-    ap.add_argument("--horizon", type=int, default=0)
-    ap.add_argument("--season", type=int, default=24)
+    ap = trace_arg_parser()
     ap.add_argument("--pools", default="",
                     help="only score the 8-step greedy rule, once per candidate pool: "
                          "'|'-separated lists of comma-separated candidate names to leave out "

@@ -251,6 +251,18 @@ Result<EtsModel> NewEtsModel(std::span<const double> y, const EtsSpec& spec, int
   return model;
 }
 
+// Log-likelihood, AIC, BIC, AICc and sigma^2 of a fitted model from its -2 log-likelihood term
+// (model->lik), parameter count, length and sum of squared errors, as R's etsmodel.
+void SetCriteria(double sse, EtsModel* model) {
+  const double np = model->num_params;
+  const double n = model->n;
+  model->loglik = -0.5 * model->lik;
+  model->aic = model->lik + 2.0 * np;
+  model->bic = model->lik + std::log(n) * np;
+  model->aicc = model->aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
+  model->sigma2 = sse / (n - (np - 1.0));  // R: SSE / (n - length(par))
+}
+
 Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int m,
                              const EtsParams& params) {
   Result<EtsModel> header = NewEtsModel(y, spec, m);
@@ -368,12 +380,7 @@ Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int
   int idx = 0;
   model.lik = Recurse(y.data(), n, spec, period, model.par, l, b, buf.data(), idx, nullptr, &sse);
   model.final_state = FromBuffer(l, b, buf.data(), idx, period, lay.season);
-  const double np = model.num_params;
-  model.loglik = -0.5 * model.lik;
-  model.aic = model.lik + 2.0 * np;
-  model.bic = model.lik + std::log(static_cast<double>(n)) * np;
-  model.aicc = model.aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
-  model.sigma2 = sse / (n - (np - 1.0));  // R: SSE / (n - length(par))
+  SetCriteria(sse, &model);
   return model;
 }
 
@@ -477,12 +484,7 @@ Result<EtsModel> FitOneR(std::span<const double> y, const EtsSpec& spec, int m,
   int idx = 0;
   model.lik = Recurse(y.data(), n, spec, period, model.par, l, b, buf.data(), idx, nullptr, &sse);
   model.final_state = FromBuffer(l, b, buf.data(), idx, period, season);
-  const double np = model.num_params;
-  model.loglik = -0.5 * model.lik;
-  model.aic = model.lik + 2.0 * np;
-  model.bic = model.lik + std::log(static_cast<double>(n)) * np;
-  model.aicc = model.aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
-  model.sigma2 = sse / (n - (np - 1.0));
+  SetCriteria(sse, &model);
   return model;
 }
 

@@ -1,14 +1,8 @@
 #include "sidecar/engine/engine.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <set>
@@ -17,15 +11,12 @@
 
 #include "sidecar/engine/cluster_analysis.h"
 #include "sidecar/engine/grid.h"
-#include "sidecar/engine/state_io.h"
+#include "sidecar/engine/persistence.h"
+#include "sidecar/engine/series_state.h"
 #include "sidecar/remote_read/matcher.h"
 
 namespace streamlens::engine {
 namespace {
-
-constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
-constexpr char kStateMagic[] = "SLSTATE";
-constexpr uint32_t kStateVersion = 1;
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -106,45 +97,6 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     for (const auto& [t, m] : pl.topic_min_isr) o << t << "=" << m << ",";
   }
   return o.str();
-}
-
-std::string SanitizeFileName(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-' || c == '.';
-    out.push_back(ok ? c : '_');
-  }
-  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
-  return out;
-}
-
-Status WriteFileAtomic(const std::string& path, const std::string& data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Error(tmp + ": cannot create state file: " + std::strerror(errno));
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::Error(tmp + ": write failed: " + err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::Error(tmp + ": fsync/close failed: " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Status::Error(path + ": rename failed: " + err);
-  }
-  return Status::Ok();
 }
 
 bool Finite(double v) { return std::isfinite(v); }
@@ -234,27 +186,6 @@ class EngineFetcher final : public ClusterFetcher {
 
 }  // namespace
 
-// Per-series state kept between cycles.
-struct SeriesState {
-  LabelPairs input_labels;  // full input label set, sorted by name (with __name__)
-  std::string key;          // canonical series text
-  int64_t last_t = kNever;  // last grid point consumed
-  double last_raw = std::numeric_limits<double>::quiet_NaN();    // raw grid value at last_t
-  double last_value = std::numeric_limits<double>::quiet_NaN();  // transformed value at last_t
-  int64_t last_seen_ms = 0;
-  bool fitted = false;
-  bool restored = false;
-  std::vector<std::unique_ptr<SeriesModel>> models;  // parallel to Job::analyses
-  bool has_anomaly = false;
-  AnomalyPoint anomaly;
-  std::vector<std::pair<int64_t, float>> score_history;
-  bool has_forecast = false;
-  SeriesForecast forecast;
-  std::string anomaly_model;
-  std::string forecast_model;
-  bool touched = false;  // present in this cycle's fetch
-};
-
 // The labels a series' results are published with: its input labels without __name__
 // (kept as `metric` when the job's selector matches several names), reserved output label names
 // prefixed with exported_, and the job's static labels. Sorted by name.
@@ -308,7 +239,7 @@ struct Engine::Job {
     ClusterOutput out;
   };
   std::vector<ClusterState> cluster_state;
-  std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
+  SeriesMap series;
   mutable std::mutex stats_mu;
   JobStats stats;
   bool failing = false;  // guarded by stats_mu
@@ -1033,177 +964,29 @@ Status Engine::SaveAll() {
   return first;
 }
 
-// State file layout (little endian): magic "SLSTATE\0", u32 version, str fingerprint,
-// i64 next_fit_ms, i64 last_end_ms, u64 series count, then per series: str key, u32 label count,
-// (str name, str value)*, i64 last_t, f64 last_raw, i64 last_seen_ms, u32 model count,
-// (str kind, str bytes)*, u8 has_anomaly, 5 x f64 + i64 anomaly point, u64 history count,
-// (i64 t, f64 score)*, u8 has_forecast, forecast, str anomaly_model, str forecast_model.
 Status Engine::SaveJob(Job& job) {
   if (options_.storage_path.empty()) return Status::Ok();
-  ::mkdir(options_.storage_path.c_str(), 0755);
-  std::string data;
-  data.append(kStateMagic, sizeof kStateMagic);
-  StateWriter w(&data);
-  w.U32(kStateVersion);
-  w.Str(job.fingerprint);
-  w.I64(job.next_fit_ms);
-  w.I64(job.last_end_ms);
-  uint64_t n = 0;
-  for (const auto& [k, st] : job.series) n += st->fitted ? 1 : 0;
-  w.U64(n);
-  std::string blob;
-  for (const auto& [k, st] : job.series) {
-    if (!st->fitted) continue;
-    w.Str(st->key);
-    w.U32(static_cast<uint32_t>(st->input_labels.size()));
-    for (const auto& [ln, lv] : st->input_labels) {
-      w.Str(ln);
-      w.Str(lv);
-    }
-    w.I64(st->last_t);
-    w.F64(st->last_raw);
-    w.I64(st->last_seen_ms);
-    w.U32(static_cast<uint32_t>(st->models.size()));
-    for (size_t a = 0; a < st->models.size(); ++a) {
-      w.Str(job.analyses[a]->kind());
-      blob.clear();
-      st->models[a]->Save(&blob);
-      w.Str(blob);
-    }
-    w.U8(st->has_anomaly);
-    const AnomalyPoint& p = st->anomaly;
-    w.I64(p.t_ms);
-    w.F64(p.y);
-    w.F64(p.yhat);
-    w.F64(p.yhat_lower);
-    w.F64(p.yhat_upper);
-    w.F64(p.score);
-    w.U64(st->score_history.size());
-    for (const auto& [t, s] : st->score_history) {
-      w.I64(t);
-      w.F64(s);
-    }
-    w.U8(st->has_forecast);
-    const SeriesForecast& f = st->forecast;
-    w.I64(f.origin_ms);
-    w.U64(f.horizons.size());
-    for (const auto& h : f.horizons) {
-      w.Str(h.horizon);
-      w.I64(h.horizon_ms);
-      w.F64(h.yhat);
-      w.F64(h.yhat_lower);
-      w.F64(h.yhat_upper);
-    }
-    w.U64(f.thresholds.size());
-    for (const auto& t : f.thresholds) {
-      w.Str(t.threshold);
-      w.F64(t.value);
-      w.U8(t.crosses);
-      w.F64(t.seconds);
-      w.F64s(t.probability);
-    }
-    w.Str(st->anomaly_model);
-    w.Str(st->forecast_model);
-  }
-  std::string path = options_.storage_path + "/" + SanitizeFileName(job.name) + ".state";
-  return WriteFileAtomic(path, data);
+  return WriteFileAtomic(
+      StateFilePath(options_.storage_path, job.name),
+      EncodeJobState(job.fingerprint, job.next_fit_ms, job.last_end_ms, job.series, job.analyses));
 }
 
 void Engine::LoadJob(Job& job) {
   if (options_.storage_path.empty()) return;
-  std::string path = options_.storage_path + "/" + SanitizeFileName(job.name) + ".state";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string data = ss.str();
+  const std::string path = StateFilePath(options_.storage_path, job.name);
   auto fail = [&](const std::string& why) {
     logger_.Warn("ignoring saved state, the job will refit",
                  {{"job", job.name}, {"file", path}, {"reason", why}});
   };
-  if (data.size() < sizeof kStateMagic ||
-      std::memcmp(data.data(), kStateMagic, sizeof kStateMagic) != 0) {
-    return fail("not a streamlens state file");
-  }
-  StateReader r(std::string_view(data).substr(sizeof kStateMagic));
-  uint32_t version;
-  std::string fp;
-  int64_t next_fit, last_end;
-  uint64_t n;
-  if (!r.U32(&version) || version != kStateVersion) return fail("unsupported version");
-  if (!r.Str(&fp) || !r.I64(&next_fit) || !r.I64(&last_end) || !r.U64(&n)) {
-    return fail("truncated header");
-  }
-  if (fp != job.fingerprint) return fail("the job's analysis config changed");
-  std::unordered_map<std::string, std::unique_ptr<SeriesState>> series;
-  for (uint64_t i = 0; i < n; ++i) {
-    auto st = std::make_unique<SeriesState>();
-    uint32_t nl;
-    if (!r.Str(&st->key) || !r.U32(&nl)) return fail("truncated series");
-    for (uint32_t l = 0; l < nl; ++l) {
-      std::string a, b;
-      if (!r.Str(&a) || !r.Str(&b)) return fail("truncated labels");
-      st->input_labels.emplace_back(std::move(a), std::move(b));
-    }
-    uint32_t nm;
-    if (!r.I64(&st->last_t) || !r.F64(&st->last_raw) || !r.I64(&st->last_seen_ms) || !r.U32(&nm) ||
-        nm != job.analyses.size()) {
-      return fail("truncated or mismatched series state");
-    }
-    for (uint32_t a = 0; a < nm; ++a) {
-      std::string kind, blob;
-      if (!r.Str(&kind) || !r.Str(&blob)) return fail("truncated model");
-      if (kind != job.analyses[a]->kind()) return fail("analysis order changed");
-      auto m = job.analyses[a]->Load(blob);
-      if (!m.ok()) return fail(m.status().message());
-      st->models.push_back(std::move(*m));
-    }
-    uint8_t ha, hf;
-    uint64_t nh, nhz, nt;
-    AnomalyPoint& p = st->anomaly;
-    if (!r.U8(&ha) || !r.I64(&p.t_ms) || !r.F64(&p.y) || !r.F64(&p.yhat) || !r.F64(&p.yhat_lower) ||
-        !r.F64(&p.yhat_upper) || !r.F64(&p.score) || !r.U64(&nh)) {
-      return fail("truncated anomaly state");
-    }
-    st->has_anomaly = ha != 0;
-    for (uint64_t h = 0; h < nh; ++h) {
-      int64_t t;
-      double s;
-      if (!r.I64(&t) || !r.F64(&s)) return fail("truncated score history");
-      st->score_history.emplace_back(t, static_cast<float>(s));
-    }
-    SeriesForecast& f = st->forecast;
-    if (!r.U8(&hf) || !r.I64(&f.origin_ms) || !r.U64(&nhz)) return fail("truncated forecast");
-    st->has_forecast = hf != 0;
-    for (uint64_t h = 0; h < nhz; ++h) {
-      HorizonForecast hz;
-      if (!r.Str(&hz.horizon) || !r.I64(&hz.horizon_ms) || !r.F64(&hz.yhat) ||
-          !r.F64(&hz.yhat_lower) || !r.F64(&hz.yhat_upper)) {
-        return fail("truncated forecast");
-      }
-      f.horizons.push_back(std::move(hz));
-    }
-    if (!r.U64(&nt)) return fail("truncated thresholds");
-    for (uint64_t t = 0; t < nt; ++t) {
-      ThresholdForecast th;
-      uint8_t c;
-      if (!r.Str(&th.threshold) || !r.F64(&th.value) || !r.U8(&c) || !r.F64(&th.seconds) ||
-          !r.F64s(&th.probability)) {
-        return fail("truncated thresholds");
-      }
-      th.crosses = c != 0;
-      f.thresholds.push_back(std::move(th));
-    }
-    if (!r.Str(&st->anomaly_model) || !r.Str(&st->forecast_model)) return fail("truncated");
-    st->fitted = true;
-    st->restored = true;
-    std::string k = st->key;
-    series.emplace(std::move(k), std::move(st));
-  }
-  if (!r.done()) return fail("trailing bytes");
-  job.series = std::move(series);
-  job.next_fit_ms = next_fit;
-  job.last_end_ms = last_end;
+  auto data = ReadStateFile(path);
+  if (!data.ok()) return fail(data.status().message());
+  if (!data->has_value()) return;
+  auto restored = DecodeJobState(**data, job.fingerprint, job.analyses);
+  if (!restored.ok()) return fail(restored.status().message());
+  const size_t n = restored->series.size();
+  job.series = std::move(restored->series);
+  job.next_fit_ms = restored->next_fit_ms;
+  job.last_end_ms = restored->last_end_ms;
   std::lock_guard<std::mutex> sl(job.stats_mu);
   job.stats.series_restored += n;
   job.stats.series_tracked = job.series.size();

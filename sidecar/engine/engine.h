@@ -12,10 +12,9 @@
 // last grid point and the bounded score history survive between cycles; fetched history is freed
 // at the end of the cycle.
 //
-// Persistence (--storage.path): after every fit and on Stop(), each job's series states are
-// written to <storage>/<job>.state (versioned binary, written to a temp file and renamed); on
-// start and on reload they are loaded back when the job's analysis config is unchanged, so a
-// restart resumes without refitting.
+// Persistence (--storage.path, persistence.h): after every fit and on Stop(), each job's series
+// states are written to <storage>/<job>.state; on start and on reload they are loaded back when
+// the job's analysis config is unchanged, so a restart resumes without refitting.
 //
 // Thread-safety: all public methods are thread-safe.
 #pragma once

@@ -22,7 +22,7 @@
 #include "sidecar/analysis/anomaly/detectors.h"
 #include "sidecar/engine/analysis_factory.h"
 #include "sidecar/engine/engine.h"
-#include "sidecar/engine/state_io.h"
+#include "common/binary_io.h"
 
 namespace streamlens::engine {
 namespace {

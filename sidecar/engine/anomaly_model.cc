@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "sidecar/engine/analysis_factory.h"
-#include "sidecar/engine/state_io.h"
+#include "common/binary_io.h"
 
 #ifdef STREAMLENS_HAVE_ANALYSIS_ANOMALY
 #include "sidecar/analysis/anomaly/alert_filter.h"

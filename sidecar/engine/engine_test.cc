@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "sidecar/engine/state_io.h"
+#include "common/binary_io.h"
 
 namespace streamlens::engine {
 namespace {

@@ -17,7 +17,7 @@
 #include <cmath>
 
 #include "sidecar/engine/analysis_factory.h"
-#include "sidecar/engine/state_io.h"
+#include "common/binary_io.h"
 
 #ifdef STREAMLENS_HAVE_ANALYSIS_FORECAST
 #include "sidecar/analysis/forecast/forecast.h"

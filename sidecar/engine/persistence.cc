@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "sidecar/engine/state_io.h"
+#include "common/binary_io.h"
 
 namespace streamlens::engine {
 namespace {

@@ -1,5 +1,8 @@
-// Little-endian binary writer/reader for the engine's state files and the models' Save/Load.
-// The reader never reads past its buffer: every getter reports failure instead. Not thread-safe.
+// Little-endian binary writer/reader for state that is saved and loaded back: the sidecar's state
+// files, the models' Save/Load and the analysis library's serialised detectors. Pure (bytes in a
+// string, no I/O). The reader never reads past its buffer: every getter reports failure instead,
+// and a length prefix larger than the bytes left is a failure, never an allocation. Not
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace streamlens::engine {
+namespace streamlens {
 
 class StateWriter {
  public:
@@ -25,6 +28,14 @@ class StateWriter {
   void F64s(const std::vector<double>& v) {
     U64(v.size());
     if (!v.empty()) Raw(v.data(), v.size() * 8);
+  }
+  void F32s(const std::vector<float>& v) {
+    U64(v.size());
+    if (!v.empty()) Raw(v.data(), v.size() * 4);
+  }
+  void U16s(const std::vector<uint16_t>& v) {
+    U64(v.size());
+    if (!v.empty()) Raw(v.data(), v.size() * 2);
   }
 
  private:
@@ -53,9 +64,18 @@ class StateReader {
     v->resize(n);
     return n == 0 || Raw(v->data(), n * 8);
   }
+  bool F32s(std::vector<float>* v) { return Array(v); }
+  bool U16s(std::vector<uint16_t>* v) { return Array(v); }
   bool done() const { return pos_ == in_.size(); }
 
  private:
+  template <typename T>
+  bool Array(std::vector<T>* v) {
+    uint64_t n;
+    if (!U64(&n) || n > (in_.size() - pos_) / sizeof(T)) return false;
+    v->resize(n);
+    return n == 0 || Raw(v->data(), n * sizeof(T));
+  }
   bool Raw(void* p, size_t n) {
     if (n > in_.size() - pos_) return false;
     std::memcpy(p, in_.data() + pos_, n);
@@ -66,4 +86,4 @@ class StateReader {
   size_t pos_ = 0;
 };
 
-}  // namespace streamlens::engine
+}  // namespace streamlens

@@ -100,6 +100,49 @@ void AppendExposition(std::span<const prometheus::MetricFamily> families, std::s
   }
 }
 
+void AppendWithLabels(std::string_view text,
+                      std::span<const std::pair<std::string, std::string>> labels,
+                      std::string* out) {
+  std::string rendered;
+  for (const auto& [name, value] : labels) {
+    if (!rendered.empty()) rendered.push_back(',');
+    rendered.append(name).append("=\"");
+    AppendEscaped(value, true, &rendered);
+    rendered.push_back('"');
+  }
+  if (rendered.empty()) {
+    out->append(text);
+    return;
+  }
+  size_t samples = 0;
+  for (char ch : text) samples += ch == '\n';
+  out->reserve(out->size() + text.size() + samples * (rendered.size() + 3));
+  while (!text.empty()) {
+    const size_t eol = text.find('\n');
+    const std::string_view line =
+        text.substr(0, eol == std::string_view::npos ? text.size() : eol + 1);
+    text.remove_prefix(line.size());
+    if (line.empty() || line[0] == '#' || line[0] == '\n') {
+      out->append(line);
+      continue;
+    }
+    const size_t name_end = line.find_first_of("{ ");
+    if (name_end == std::string_view::npos) {
+      out->append(line);
+      continue;
+    }
+    out->append(line.substr(0, name_end)).push_back('{');
+    out->append(rendered);
+    if (line[name_end] == '{') {
+      if (line.size() > name_end + 1 && line[name_end + 1] != '}') out->push_back(',');
+      out->append(line.substr(name_end + 1));
+    } else {
+      out->push_back('}');
+      out->append(line.substr(name_end));
+    }
+  }
+}
+
 TextFamily::TextFamily(std::string name, std::string help, prometheus::MetricType type)
     : name_(std::move(name)), help_(std::move(help)), type_(type) {}
 

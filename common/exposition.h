@@ -21,6 +21,13 @@ namespace streamlens {
 
 void AppendExposition(std::span<const prometheus::MetricFamily> families, std::string* out);
 
+// Appends exposition `text` to `out` with the given labels added to every sample (first in the
+// label set), e.g. a `cluster` target label set by an exporter option. Comment lines are copied
+// as they are. Label values are escaped. Pure, thread-safe; one pass over the text.
+void AppendWithLabels(std::string_view text,
+                      std::span<const std::pair<std::string, std::string>> labels,
+                      std::string* out);
+
 // One gauge, counter or untyped family written straight to exposition text as samples are added,
 // for collectors with 100k+ series: no MetricFamily/ClientMetric objects and no heap allocation
 // per sample (the body string grows geometrically). Output is byte-identical to

@@ -85,6 +85,32 @@ TEST(TextFamilyTest, EmptyFamilyWritesNothingAndCounterType) {
   EXPECT_EQ(out, "# HELP c_total C.\n# TYPE c_total counter\nc_total{a=\"1\"} 3\n");
 }
 
+TEST(AppendWithLabelsTest, AddsTheLabelToEverySampleAndKeepsComments) {
+  const std::string text =
+      "# HELP a Help.\n# TYPE a gauge\na 1\na{x=\"1\"} 2\n"
+      "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_sum 4\nh_count 3\n";
+  const std::vector<std::pair<std::string, std::string>> labels = {{"cluster", "eu \"1\""}};
+  std::string out = "prefix\n";
+  AppendWithLabels(text, labels, &out);
+  EXPECT_EQ(out,
+            "prefix\n# HELP a Help.\n# TYPE a gauge\na{cluster=\"eu \\\"1\\\"\"} 1\n"
+            "a{cluster=\"eu \\\"1\\\"\",x=\"1\"} 2\n# TYPE h histogram\n"
+            "h_bucket{cluster=\"eu \\\"1\\\"\",le=\"+Inf\"} 3\n"
+            "h_sum{cluster=\"eu \\\"1\\\"\"} 4\nh_count{cluster=\"eu \\\"1\\\"\"} 3\n");
+  std::string same;
+  AppendWithLabels(text, {}, &same);
+  EXPECT_EQ(same, text);
+  // Parses back with the label on every sample.
+  std::string plain;
+  AppendWithLabels("# TYPE b gauge\nb 5\n",
+                   std::vector<std::pair<std::string, std::string>>{{"cluster", "c1"}}, &plain);
+  auto fams = ParseExpositionForTest(plain);
+  ASSERT_EQ(fams.size(), 1u);
+  ASSERT_EQ(fams[0].metric.size(), 1u);
+  ASSERT_EQ(fams[0].metric[0].label.size(), 1u);
+  EXPECT_EQ(fams[0].metric[0].label[0].value, "c1");
+}
+
 TEST(ParseExpositionForTest, RoundTripsLabelsValuesAndTypes) {
   TextFamily t("g", "G.", prometheus::MetricType::Gauge);
   t.Add({{"a", "x\"y\\z\nw"}, {"b", ""}}, 0.25);

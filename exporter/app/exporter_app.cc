@@ -33,6 +33,11 @@ ExporterApp::ExporterApp(ExporterConfig config, Logger logger)
 
 ExporterApp::~ExporterApp() { Stop(); }
 
+std::vector<std::pair<std::string, std::string>> ExporterApp::TargetLabels() const {
+  if (config_.kafka.cluster_name.empty()) return {};
+  return {{"cluster", config_.kafka.cluster_name}};
+}
+
 Result<std::shared_ptr<CollectionScheduler>> ExporterApp::Build() const {
   if (config_.collect_interval < std::chrono::milliseconds(100)) {
     return Status::Error("--collect.interval: expected at least 100ms, got " +
@@ -44,7 +49,8 @@ Result<std::shared_ptr<CollectionScheduler>> ExporterApp::Build() const {
   }
   auto scheduler = std::make_shared<CollectionScheduler>(
       SchedulerOptions{.interval = config_.collect_interval,
-                       .gzip_level = static_cast<int>(config_.gzip_level)},
+                       .gzip_level = static_cast<int>(config_.gzip_level),
+                       .target_labels = TargetLabels()},
       logger_);
   int collectors = 0;
   if (config_.collector_kafka) {

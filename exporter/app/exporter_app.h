@@ -72,6 +72,8 @@ class ExporterApp {
  private:
   ExporterApp(ExporterConfig config, Logger logger);
   Result<std::shared_ptr<CollectionScheduler>> Build() const;
+  // `cluster` from --kafka.cluster-name, or none.
+  std::vector<std::pair<std::string, std::string>> TargetLabels() const;
 
   ExporterConfig config_;
   Logger logger_;

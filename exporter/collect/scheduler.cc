@@ -87,6 +87,11 @@ bool CollectionScheduler::RunCollector(Entry* e) {
   const double now = NowSeconds();
   const Logger log = logger_.With({{"collector", e->name}});
 
+  if (status.ok() && !options_.target_labels.empty()) {
+    auto labelled = std::make_shared<std::string>();
+    AppendWithLabels(*rendered, options_.target_labels, labelled.get());
+    rendered = std::move(labelled);
+  }
   if (status.ok()) {
     // Trimmed to size when it wastes much (the snapshot lives for a whole interval); collectors
     // that size their output exactly skip the copy.
@@ -238,6 +243,7 @@ std::string CollectionScheduler::SelfMetricsText() const {
                                   prometheus::MetricType::Gauge,
                                   {}};
       prometheus::ClientMetric u;
+      for (const auto& [name, value] : options_.target_labels) u.label.push_back({name, value});
       u.gauge.value = e->last_ok ? 1 : 0;
       up.metric.push_back(u);
       fams.push_back(std::move(up));

@@ -47,6 +47,10 @@ struct SchedulerOptions {
   // zlib level (1-9) of the per-snapshot gzip segment served to clients that accept gzip;
   // 0: no gzip (always plain text). 1 compresses 10 MB of exposition in ~0.1 s to ~4%.
   int gzip_level = 1;
+  // Labels added to every sample of every collector's snapshot and to the "up" gauges (e.g.
+  // cluster="prod-eu", from --kafka.cluster-name); the scheduler's own self-metrics stay as
+  // they are. Empty: none.
+  std::vector<std::pair<std::string, std::string>> target_labels;
 };
 
 struct CollectorOptions {

@@ -40,6 +40,21 @@ std::string Text(const CollectionScheduler& s) {
   return out;
 }
 
+TEST(CollectionSchedulerTest, TargetLabelsGoOnSnapshotsAndUpButNotSelfMetrics) {
+  std::ostringstream log;
+  CollectionScheduler s({.interval = 30s, .target_labels = {{"cluster", "prod-eu"}}},
+                        Logger(&log, LogLevel::kInfo, LogFormat::kLogfmt));
+  std::atomic<bool> fail{false};
+  std::atomic<int> calls{0};
+  s.Add(std::make_unique<FakeCollector>("a", &fail, &calls), {"a_up", "A reachable."});
+  EXPECT_TRUE(s.CollectOnce());
+  const std::string t = Text(s);
+  EXPECT_NE(t.find("a_value{cluster=\"prod-eu\"} 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("a_up{cluster=\"prod-eu\"} 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("streamlens_exporter_collect_success{collector=\"a\"} 1"), std::string::npos)
+      << t;
+}
+
 TEST(CollectionSchedulerTest, PublishesSnapshotWithSelfMetricsAndHelpNote) {
   std::ostringstream log;
   CollectionScheduler s({.interval = 30s}, Logger(&log, LogLevel::kInfo, LogFormat::kLogfmt));

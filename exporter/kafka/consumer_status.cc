@@ -24,6 +24,10 @@ std::string_view ConsumerStatusName(ConsumerStatus status) {
   return "NOTFOUND";
 }
 
+ConsumerStatus GroupStatus(ConsumerStatus worst_partition) {
+  return worst_partition > ConsumerStatus::kWarn ? ConsumerStatus::kErr : worst_partition;
+}
+
 ConsumerStatus EvaluateCommits(std::span<const CommitEntry> w, double now,
                                std::optional<bool> consumer_alive, const StatusParams& params) {
   if (w.empty()) return ConsumerStatus::kNotFound;

@@ -18,7 +18,8 @@
 //   WARN   at least two commits and the lag never decreased from one commit to the next.
 //   OK     otherwise.
 // Codes are Burrow's: NOTFOUND=0 OK=1 WARN=2 ERR=3 STOP=4 STALL=5 REWIND=6. A group's status is
-// its worst partition's (highest code).
+// Burrow's: ERR when any partition is STOP, STALL or REWIND, else its worst partition's (OK or
+// WARN); see GroupStatus().
 //
 // Pure code, no clock or I/O: callers pass times in seconds. Not thread-safe (value types).
 #pragma once
@@ -60,6 +61,10 @@ struct StatusParams {
 // An empty window is kNotFound.
 ConsumerStatus EvaluateCommits(std::span<const CommitEntry> window, double now,
                                std::optional<bool> consumer_alive, const StatusParams& params);
+
+// Burrow's group status from the group's worst (highest-coded) partition status: STOP, STALL and
+// REWIND make the group ERR; NOTFOUND, OK and WARN carry over.
+ConsumerStatus GroupStatus(ConsumerStatus worst_partition);
 
 // The window for one partition: records commits as described above. Bounded (ring of N).
 class CommitWindow {

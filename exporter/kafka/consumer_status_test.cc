@@ -11,6 +11,15 @@ StatusParams Params(double min_stop = 0) {
   return p;
 }
 
+TEST(ConsumerStatusTest, GroupIsErrWhenAnyPartitionStopsStallsOrRewinds) {
+  EXPECT_EQ(GroupStatus(ConsumerStatus::kNotFound), ConsumerStatus::kNotFound);
+  EXPECT_EQ(GroupStatus(ConsumerStatus::kOk), ConsumerStatus::kOk);
+  EXPECT_EQ(GroupStatus(ConsumerStatus::kWarn), ConsumerStatus::kWarn);
+  EXPECT_EQ(GroupStatus(ConsumerStatus::kStop), ConsumerStatus::kErr);
+  EXPECT_EQ(GroupStatus(ConsumerStatus::kStall), ConsumerStatus::kErr);
+  EXPECT_EQ(GroupStatus(ConsumerStatus::kRewind), ConsumerStatus::kErr);
+}
+
 TEST(ConsumerStatusTest, EmptyWindowIsNotFound) {
   EXPECT_EQ(EvaluateCommits({}, 0, std::nullopt, Params()), ConsumerStatus::kNotFound);
 }

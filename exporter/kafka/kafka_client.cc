@@ -15,6 +15,17 @@ namespace {
 
 std::string Err(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
 
+// `text` with every occurrence of `value` replaced (values of 4+ characters: shorter ones are
+// not secrets and would garble the message).
+std::string Redact(std::string text, const std::string& value) {
+  if (value.size() < 4) return text;
+  for (size_t at = text.find(value); at != std::string::npos; at = text.find(value, at)) {
+    text.replace(at, value.size(), "<redacted>");
+    at += 10;
+  }
+  return text;
+}
+
 struct ListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const {
     if (l) rd_kafka_topic_partition_list_destroy(l);
@@ -97,20 +108,26 @@ Result<std::unique_ptr<KafkaClient>> KafkaClient::Create(
   handle->logger = std::make_unique<Logger>(logger.With({{"component", "librdkafka"}}));
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
+  std::string keys;
   for (const auto& [k, v] : config) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      // Never echo the value: it may be a password.
-      return Status::Error("kafka configuration \"" + k + "\": " + errstr);
+      // librdkafka's message may quote the value, which may be a secret.
+      return Status::Error("kafka configuration \"" + k + "\": " + Redact(errstr, v));
     }
+    keys += (keys.empty() ? "" : ",") + k;
   }
+  // Property names only: values may be secrets.
+  logger.Debug("kafka client configuration", {{"properties", keys}});
   rd_kafka_conf_set_opaque(conf, handle->logger.get());
   rd_kafka_conf_set_log_cb(conf, LogCallback);
   rd_kafka_conf_set_error_cb(conf, ErrorCallback);
   handle->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
   if (handle->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return Status::Error(std::string("creating the Kafka client: ") + errstr);
+    std::string msg = errstr;
+    for (const auto& [k, v] : config) msg = Redact(msg, v);
+    return Status::Error("creating the Kafka client: " + msg);
   }
   return std::unique_ptr<KafkaClient>(new KafkaClient(std::move(handle), std::move(logger)));
 }
@@ -330,6 +347,62 @@ Result<std::vector<GroupDescription>> KafkaClient::DescribeGroups(
     out.push_back(std::move(g));
   }
   return out;
+}
+
+struct PendingTopicConfigs::Impl {
+  Queue queue;
+};
+
+PendingTopicConfigs::PendingTopicConfigs(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PendingTopicConfigs::~PendingTopicConfigs() = default;
+
+std::optional<Result<std::vector<TopicConfigEntries>>> PendingTopicConfigs::Poll() {
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(impl_->queue.get(), 0);
+  if (ev == nullptr) return std::nullopt;
+  std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> guard(ev, rd_kafka_event_destroy);
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Error(std::string("DescribeConfigs failed: ") + rd_kafka_event_error_string(ev));
+  }
+  const auto* res = rd_kafka_event_DescribeConfigs_result(ev);
+  if (res == nullptr) return Status::Error("DescribeConfigs: unexpected reply event");
+  size_t cnt = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      rd_kafka_DescribeConfigs_result_resources(res, &cnt);
+  std::vector<TopicConfigEntries> out;
+  out.reserve(cnt);
+  for (size_t i = 0; i < cnt; ++i) {
+    TopicConfigEntries t;
+    t.topic = rd_kafka_ConfigResource_name(resources[i]);
+    if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* msg = rd_kafka_ConfigResource_error_string(resources[i]);
+      t.error = msg ? msg : Err(rd_kafka_ConfigResource_error(resources[i]));
+    }
+    size_t n = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[i], &n);
+    for (size_t k = 0; k < n; ++k) {
+      const char* v = rd_kafka_ConfigEntry_value(entries[k]);
+      t.entries.push_back({rd_kafka_ConfigEntry_name(entries[k]),
+                           v ? std::optional<std::string>(v) : std::nullopt});
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::unique_ptr<PendingTopicConfigs> KafkaClient::DescribeTopicConfigs(
+    const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  auto impl = std::make_unique<PendingTopicConfigs::Impl>();
+  impl->queue.reset(rd_kafka_queue_new(h_->rk));
+  std::vector<rd_kafka_ConfigResource_t*> resources;
+  resources.reserve(topics.size());
+  for (const auto& t : topics) {
+    resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+  }
+  AdminOptions opts = MakeAdminOptions(h_->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout);
+  rd_kafka_DescribeConfigs(h_->rk, resources.data(), resources.size(), opts.get(),
+                           impl->queue.get());
+  rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
+  return std::make_unique<PendingTopicConfigs>(std::move(impl));
 }
 
 std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(

@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/status.h"
+#include "exporter/kafka/topic_config.h"
 
 namespace streamlens::exporter::kafka {
 
@@ -74,6 +75,23 @@ struct GroupOffsets {
   std::vector<CommittedOffset> offsets;  // committed partitions only
 };
 
+// A DescribeConfigs request for topics in flight (see KafkaClient::DescribeTopicConfigs). Owned by
+// the caller; destroying it abandons the request (librdkafka drops the late reply). Poll() from
+// one thread at a time.
+class PendingTopicConfigs {
+ public:
+  struct Impl;
+  explicit PendingTopicConfigs(std::unique_ptr<Impl> impl);
+  ~PendingTopicConfigs();
+  // The reply once it has arrived, without blocking: nullopt while in flight; an error when the
+  // whole request failed (timeout, no controller, unsupported by the broker); otherwise one
+  // entry per topic (per-topic errors inside).
+  std::optional<Result<std::vector<TopicConfigEntries>>> Poll();
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 class KafkaClient {
  public:
   // Creates the handle from librdkafka configuration pairs (see ToRdkafkaConfig). Connecting is
@@ -104,6 +122,11 @@ class KafkaClient {
   // described are absent from the result. Error when the whole request failed.
   Result<std::vector<GroupDescription>> DescribeGroups(const std::vector<std::string>& groups,
                                                        std::chrono::milliseconds timeout);
+
+  // Starts one DescribeConfigs request for the topics' configurations (effective values,
+  // including broker defaults) and returns at once; the reply is collected with Poll().
+  std::unique_ptr<PendingTopicConfigs> DescribeTopicConfigs(const std::vector<std::string>& topics,
+                                                            std::chrono::milliseconds timeout);
 
   // Committed offsets of each group through ListConsumerGroupOffsets, all groups in flight at
   // once. `partitions[i]` lists the partitions to ask group i about; nullopt asks for all of

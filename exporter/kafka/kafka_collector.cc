@@ -6,24 +6,16 @@
 #include <set>
 #include <sstream>
 
-#include "common/exposition.h"
-
 namespace streamlens::exporter::kafka {
 
 namespace {
-
-using prometheus::MetricType;
 
 double WallSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-TextFamily Gauge(std::string name, std::string help) {
-  return TextFamily(std::move(name), std::move(help), MetricType::Gauge);
-}
-
-TextFamily Untyped(std::string name, std::string help) {
-  return TextFamily(std::move(name), std::move(help), MetricType::Untyped);
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 std::vector<std::string> SplitGroups(const std::vector<std::string>& in) {
@@ -40,9 +32,9 @@ std::vector<std::string> SplitGroups(const std::vector<std::string>& in) {
   return out;
 }
 
-constexpr ConsumerStatus kAllStatuses[] = {ConsumerStatus::kOk,    ConsumerStatus::kWarn,
-                                           ConsumerStatus::kErr,   ConsumerStatus::kStop,
-                                           ConsumerStatus::kStall, ConsumerStatus::kRewind};
+// Burrow's group statuses (a group is never STOP, STALL or REWIND itself).
+constexpr ConsumerStatus kGroupStatuses[] = {ConsumerStatus::kOk, ConsumerStatus::kWarn,
+                                             ConsumerStatus::kErr};
 
 }  // namespace
 
@@ -187,92 +179,96 @@ std::vector<GroupOffsets> KafkaCollector::FetchGroupOffsets(
   return res;
 }
 
+struct KafkaCollector::Cycle {
+  ClusterMetadata md;
+  double now = 0;
+  std::vector<const TopicInfo*> topics;  // selected, in metadata order
+  std::vector<TopicPartitions> tps;      // same order
+  std::unordered_map<std::string_view, size_t> topic_index;
+  std::vector<std::vector<Watermarks>> wm;  // wm[i][j]: topics[i]->partitions[j]
+  size_t wm_failed = 0;
+  std::vector<std::string> groups;
+  std::vector<GroupDescription> described;
+  std::vector<GroupOffsets> offsets;
+  double metadata_seconds = 0, watermarks_seconds = 0, groups_seconds = 0;
+};
+
 Status KafkaCollector::CollectText(std::string_view help_suffix, std::string* out) {
   ++cycle_;
+  Cycle c;
+  STREAMLENS_RETURN_IF_ERROR(Gather(&c));
+  const auto tb = std::chrono::steady_clock::now();
+  KafkaFamilies f;
+  RenderCluster(c, &f);
+  RenderTopicConfigs(c, &f);
+  const size_t group_errors = RenderGroups(c, &f);
+  Evict(c.groups);
+
+  f.wm_errors.Add({}, static_cast<double>(c.wm_failed));
+  f.grp_errors.Add({}, static_cast<double>(group_errors));
+  f.phases.Add({{"phase", "metadata"}}, c.metadata_seconds);
+  f.phases.Add({{"phase", "watermarks"}}, c.watermarks_seconds);
+  f.phases.Add({{"phase", "groups"}}, c.groups_seconds);
+  f.phases.Add({{"phase", "build"}}, SecondsSince(tb));
+  f.listing.Add({}, listing_ok_.value_or(false) ? 1 : 0);
+  f.MoveTo(help_suffix, out);
+  return Status::Ok();
+}
+
+// Metadata, then the watermarks (in the background) alongside group discovery and committed
+// offsets.
+Status KafkaCollector::Gather(Cycle* c) {
   const auto t0 = std::chrono::steady_clock::now();
-  auto since = [](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-  };
   const auto timeout = options_.kafka.timeout;
   auto md_or = client_->FetchMetadata(timeout);
   if (!md_or.ok()) return md_or.status();
-  const ClusterMetadata& md = *md_or;
-  const double now = options_.clock();
-  const double metadata_seconds = since(t0);
-
-  // Selected topics and their partitions.
-  std::vector<const TopicInfo*> topics;
-  std::vector<TopicPartitions> tps;
-  for (const auto& t : md.topics) {
+  c->md = std::move(*md_or);
+  c->now = options_.clock();
+  c->metadata_seconds = SecondsSince(t0);
+  for (const auto& t : c->md.topics) {
     if (!TopicSelected(t.name)) continue;
-    topics.push_back(&t);
+    c->topic_index[t.name] = c->topics.size();
+    c->topics.push_back(&t);
     TopicPartitions tp{t.name, {}};
     tp.partitions.reserve(t.partitions.size());
     for (const auto& p : t.partitions) tp.partitions.push_back(p.id);
-    tps.push_back(std::move(tp));
+    c->tps.push_back(std::move(tp));
   }
-
-  std::vector<std::vector<Watermarks>> wm;
-  double watermarks_seconds = 0;
   auto wm_future = std::async(std::launch::async, [&] {
     const auto t = std::chrono::steady_clock::now();
-    const size_t failed = client_->FetchWatermarks(md, tps, timeout, &wm);
-    watermarks_seconds = since(t);
-    return failed;
+    c->wm_failed = client_->FetchWatermarks(c->md, c->tps, timeout, &c->wm);
+    c->watermarks_seconds = SecondsSince(t);
   });
   const auto tg = std::chrono::steady_clock::now();
-  std::vector<GroupDescription> described;
-  const std::vector<std::string> groups = DiscoverGroups(&described);
-  std::vector<GroupOffsets> offsets = FetchGroupOffsets(groups, tps);
-  const double groups_seconds = since(tg);
-  const size_t wm_failed = wm_future.get();
-  const auto tb = std::chrono::steady_clock::now();
+  c->groups = DiscoverGroups(&c->described);
+  c->offsets = FetchGroupOffsets(c->groups, c->tps);
+  c->groups_seconds = SecondsSince(tg);
+  wm_future.get();
+  return Status::Ok();
+}
 
-  // Topic-level state and families.
-  std::unordered_map<std::string_view, size_t> topic_index;
-  for (size_t i = 0; i < topics.size(); ++i) topic_index[topics[i]->name] = i;
-
-  TextFamily brokers = Gauge("kafka_brokers", "Number of Brokers in the Kafka Cluster.");
-  TextFamily broker_info = Gauge("kafka_broker_info", "Information about the Kafka Broker.");
-  brokers.Add({}, static_cast<double>(md.brokers.size()));
-  for (const auto& b : md.brokers) {
-    broker_info.Add(
+// Brokers, partitions, offsets and replica placement; feeds the watermark history.
+void KafkaCollector::RenderCluster(const Cycle& c, KafkaFamilies* f) {
+  f->brokers.Add({}, static_cast<double>(c.md.brokers.size()));
+  for (const auto& b : c.md.brokers) {
+    f->broker_info.Add(
         {{"address", b.host + ":" + std::to_string(b.port)}, {"id", std::to_string(b.id)}}, 1);
   }
-  TextFamily partitions = Gauge("kafka_topic_partitions", "Number of partitions for this Topic");
-  TextFamily current = Gauge("kafka_topic_partition_current_offset",
-                             "Current Offset of a Broker at Topic/Partition");
-  TextFamily oldest =
-      Gauge("kafka_topic_partition_oldest_offset", "Oldest Offset of a Broker at Topic/Partition");
-  TextFamily leader =
-      Gauge("kafka_topic_partition_leader", "Leader Broker ID of this Topic/Partition");
-  TextFamily replicas =
-      Gauge("kafka_topic_partition_replicas", "Number of Replicas for this Topic/Partition");
-  TextFamily isr = Gauge("kafka_topic_partition_in_sync_replica",
-                         "Number of In-Sync Replicas for this Topic/Partition");
-  TextFamily preferred = Gauge("kafka_topic_partition_leader_is_preferred",
-                               "1 if Topic/Partition is using the Preferred Broker");
-  TextFamily under = Gauge("kafka_topic_partition_under_replicated_partition",
-                           "1 if Topic/Partition is under Replicated");
-  TextFamily replica_info =
-      Gauge("kafka_topic_partition_replica_info",
-            "Replica placement: one series per replica with its broker, role (leader|follower) "
-            "and whether it is in sync (value 1).");
   size_t nparts = 0;
-  for (const auto* t : topics) nparts += t->partitions.size();
-  // ~70 bytes per partition series, ~90 per replica series: one allocation per family.
-  for (auto* f : {&current, &oldest, &leader, &replicas, &isr, &preferred, &under}) {
-    f->Reserve(nparts * 72);
-  }
-  replica_info.Reserve(nparts * 3 * 96);
-
-  for (size_t i = 0; i < topics.size(); ++i) {
-    const TopicInfo& t = *topics[i];
-    partitions.Add({{"topic", t.name}}, static_cast<double>(t.partitions.size()));
+  for (const auto* t : c.topics) nparts += t->partitions.size();
+  f->ReservePartitions(nparts);
+  for (size_t i = 0; i < c.topics.size(); ++i) {
+    const TopicInfo& t = *c.topics[i];
+    f->partitions.Add({{"topic", t.name}}, static_cast<double>(t.partitions.size()));
     TopicState& ts = topics_[t.name];
     ts.seen_cycle = cycle_;
     int32_t max_id = -1;
-    for (const auto& p : t.partitions) max_id = std::max(max_id, p.id);
+    size_t rf = 0;
+    for (const auto& p : t.partitions) {
+      max_id = std::max(max_id, p.id);
+      rf = std::max(rf, p.replicas.size());
+    }
+    f->replication_factor.Add({{"topic", t.name}}, static_cast<double>(rf));
     if (ts.history.size() < static_cast<size_t>(max_id + 1)) {
       ts.history.resize(max_id + 1,
                         OffsetHistory(static_cast<size_t>(options_.kafka.offset_history)));
@@ -280,75 +276,87 @@ Status KafkaCollector::CollectText(std::string_view help_suffix, std::string* ou
     for (size_t j = 0; j < t.partitions.size(); ++j) {
       const PartitionInfo& p = t.partitions[j];
       const std::string pid = std::to_string(p.id);
-      const Watermarks& w = wm[i][j];
+      const Watermarks& w = c.wm[i][j];
+      const TextFamily::Labels tp = {{"partition", pid}, {"topic", t.name}};
       if (w.high >= 0) {
-        current.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(w.high));
-        oldest.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(w.low));
-        ts.history[p.id].Add(w.high, now);
+        f->current.Add(tp, static_cast<double>(w.high));
+        f->oldest.Add(tp, static_cast<double>(w.low));
+        ts.history[p.id].Add(w.high, c.now);
       }
-      leader.Add({{"partition", pid}, {"topic", t.name}}, p.leader);
-      replicas.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(p.replicas.size()));
-      isr.Add({{"partition", pid}, {"topic", t.name}}, static_cast<double>(p.isr.size()));
-      preferred.Add({{"partition", pid}, {"topic", t.name}},
-                    !p.replicas.empty() && p.replicas[0] == p.leader ? 1 : 0);
-      under.Add({{"partition", pid}, {"topic", t.name}}, p.isr.size() < p.replicas.size() ? 1 : 0);
+      f->leader.Add(tp, p.leader);
+      f->replicas.Add(tp, static_cast<double>(p.replicas.size()));
+      f->isr.Add(tp, static_cast<double>(p.isr.size()));
+      f->preferred.Add(tp, !p.replicas.empty() && p.replicas[0] == p.leader ? 1 : 0);
+      f->under.Add(tp, p.isr.size() < p.replicas.size() ? 1 : 0);
       for (int32_t r : p.replicas) {
         const bool in_sync = std::find(p.isr.begin(), p.isr.end(), r) != p.isr.end();
-        replica_info.Add({{"broker", std::to_string(r)},
-                          {"in_sync", in_sync ? "true" : "false"},
-                          {"partition", pid},
-                          {"role", r == p.leader ? "leader" : "follower"},
-                          {"topic", t.name}},
-                         1);
+        f->replica_info.Add({{"broker", std::to_string(r)},
+                             {"in_sync", in_sync ? "true" : "false"},
+                             {"partition", pid},
+                             {"role", r == p.leader ? "leader" : "follower"},
+                             {"topic", t.name}},
+                            1);
       }
     }
   }
+}
 
-  // Group families.
-  TextFamily g_current = Gauge("kafka_consumergroup_current_offset",
-                               "Current Offset of a ConsumerGroup at Topic/Partition");
-  // kafka_exporter's two *_sum names are kept for its dashboards; they are exposed untyped
-  // because promtool's lint reserves the _sum suffix of typed non-summary metrics.
-  TextFamily g_current_sum =
-      Untyped("kafka_consumergroup_current_offset_sum",
-              "Current Offset of a ConsumerGroup at Topic for all partitions");
-  TextFamily g_lag = Gauge("kafka_consumergroup_lag",
-                           "Current Approximate Lag of a ConsumerGroup at Topic/Partition "
-                           "(max(0, high watermark - committed offset))");
-  TextFamily g_lag_sum =
-      Untyped("kafka_consumergroup_lag_sum",
-              "Current Approximate Lag of a ConsumerGroup at Topic for all partitions");
-  TextFamily g_uncommitted =
-      Gauge("kafka_consumergroup_uncommitted_partitions",
-            "Partitions of a topic the group consumes that have no committed offset (no lag series "
-            "is exported for them).");
-  TextFamily g_members =
-      Gauge("kafka_consumergroup_members", "Amount of members in a consumer group");
-  TextFamily g_lag_seconds =
-      Gauge("streamlens_consumergroup_lag_seconds",
-            "Estimated age of the oldest unconsumed message: now minus the time the high watermark "
-            "passed the committed offset, interpolated over the exporter's watermark history.");
-  TextFamily g_max_lag_seconds =
-      Gauge("streamlens_consumergroup_max_lag_seconds",
-            "Largest streamlens_consumergroup_lag_seconds over a topic's "
-            "partitions.");
-  TextFamily g_status = Gauge("streamlens_consumergroup_status",
-                              "Burrow-style partition lag health: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR, "
-                              "4 STOP, 5 STALL, 6 REWIND.");
-  TextFamily g_group_status = Gauge("streamlens_consumergroup_group_status",
-                                    "Burrow-style group lag health: its worst partition's code "
-                                    "(1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND).");
-  TextFamily g_status_info = Gauge("streamlens_consumergroup_status_info",
-                                   "Group lag health as a state set: 1 for the current status.");
-
-  std::unordered_map<std::string_view, const GroupDescription*> desc_by_name;
-  for (const auto& d : described) {
-    desc_by_name[d.name] = &d;
-    g_members.Add({{"consumergroup", d.name}}, d.members);
+// Takes a DescribeConfigs reply that has arrived, starts the next request when due, and renders
+// the last good configurations of the selected topics.
+void KafkaCollector::RenderTopicConfigs(const Cycle& c, KafkaFamilies* f) {
+  const double refresh = std::chrono::duration<double>(options_.kafka.topic_config_refresh).count();
+  if (refresh <= 0) return;
+  if (configs_pending_) {
+    if (auto reply = configs_pending_->Poll()) {
+      configs_pending_.reset();
+      const bool ok = reply->ok();
+      if (!configs_ok_.has_value() || *configs_ok_ != ok) {
+        if (ok) {
+          logger_.Info("reading topic configurations works");
+        } else {
+          logger_.Warn("reading topic configurations failed; retrying every --topic.config-refresh",
+                       {{"err", reply->status().message()}});
+        }
+      }
+      configs_ok_ = ok;
+      if (ok) {
+        topic_configs_.clear();
+        for (const auto& t : **reply) {
+          if (t.error.empty()) topic_configs_[t.topic] = DecodeTopicConfig(t.entries);
+        }
+      }
+    }
   }
+  if (!configs_pending_ && c.now >= configs_due_ && !c.topics.empty()) {
+    std::vector<std::string> names;
+    for (const auto* t : c.topics) names.push_back(t->name);
+    configs_pending_ = client_->DescribeTopicConfigs(names, options_.kafka.timeout);
+    configs_due_ = c.now + refresh;
+  }
+  if (configs_ok_.has_value()) f->configs_ok.Add({}, *configs_ok_ ? 1 : 0);
+  for (const auto* t : c.topics) {
+    auto it = topic_configs_.find(t->name);
+    if (it == topic_configs_.end()) continue;
+    const TopicConfig& tc = it->second;
+    const TextFamily::Labels l = {{"topic", t->name}};
+    if (tc.min_insync_replicas) f->min_isr.Add(l, *tc.min_insync_replicas);
+    if (tc.retention_seconds) f->retention_seconds.Add(l, *tc.retention_seconds);
+    if (tc.retention_bytes) f->retention_bytes.Add(l, *tc.retention_bytes);
+    if (!tc.cleanup_policy.empty()) {
+      f->cleanup_policy.Add({{"policy", tc.cleanup_policy}, {"topic", t->name}}, 1);
+    }
+  }
+}
 
+// Committed offsets, lag, lag seconds and lag health of every group.
+size_t KafkaCollector::RenderGroups(const Cycle& c, KafkaFamilies* f) {
+  std::unordered_map<std::string_view, const GroupDescription*> desc_by_name;
+  for (const auto& d : c.described) {
+    desc_by_name[d.name] = &d;
+    f->g_members.Add({{"consumergroup", d.name}}, d.members);
+  }
   size_t group_errors = 0;
-  for (const GroupOffsets& go : offsets) {
+  for (const GroupOffsets& go : c.offsets) {
     if (!go.status.ok()) {
       ++group_errors;
       logger_.Debug("group offsets failed",
@@ -358,15 +366,15 @@ Status KafkaCollector::CollectText(std::string_view help_suffix, std::string* ou
     const GroupDescription* desc = nullptr;
     if (auto it = desc_by_name.find(go.group); it != desc_by_name.end()) desc = it->second;
     // Committed offsets per topic index: (partition position j, offset).
-    std::vector<std::vector<std::pair<size_t, int64_t>>> per_topic(topics.size());
-    std::vector<bool> consumed(topics.size(), false);
+    std::vector<std::vector<std::pair<size_t, int64_t>>> per_topic(c.topics.size());
+    std::vector<bool> consumed(c.topics.size(), false);
     for (const auto& o : go.offsets) {
-      auto it = topic_index.find(o.topic);
-      if (it == topic_index.end()) continue;
+      auto it = c.topic_index.find(o.topic);
+      if (it == c.topic_index.end()) continue;
       const size_t ti = it->second;
       consumed[ti] = consumed[ti] || o.offset >= 0;
       if (o.offset < 0) continue;
-      const auto& parts = topics[ti]->partitions;
+      const auto& parts = c.topics[ti]->partitions;
       auto pit = std::lower_bound(parts.begin(), parts.end(), o.partition,
                                   [](const PartitionInfo& p, int32_t id) { return p.id < id; });
       if (pit == parts.end() || pit->id != o.partition) continue;
@@ -374,124 +382,94 @@ Status KafkaCollector::CollectText(std::string_view help_suffix, std::string* ou
     }
     if (desc) {
       for (const auto& at : desc->assigned_topics) {
-        if (auto it = topic_index.find(at); it != topic_index.end()) consumed[it->second] = true;
+        if (auto it = c.topic_index.find(at); it != c.topic_index.end())
+          consumed[it->second] = true;
       }
     }
-    auto& gstate = groups_[go.group];
-    ConsumerStatus group_status = ConsumerStatus::kNotFound;
-    for (size_t ti = 0; ti < topics.size(); ++ti) {
+    ConsumerStatus worst = ConsumerStatus::kNotFound;
+    for (size_t ti = 0; ti < c.topics.size(); ++ti) {
       if (!consumed[ti]) continue;
-      const TopicInfo& t = *topics[ti];
-      auto& list = per_topic[ti];
-      std::sort(list.begin(), list.end());
-      list.erase(std::unique(list.begin(), list.end(),
-                             [](const auto& a, const auto& b) { return a.first == b.first; }),
-                 list.end());
-      g_uncommitted.Add({{"consumergroup", go.group}, {"topic", t.name}},
-                        static_cast<double>(t.partitions.size() - list.size()));
-      if (list.empty()) continue;
-      GroupTopicState& gts = gstate[t.name];
-      gts.seen_cycle = cycle_;
-      TopicState& ts = topics_[t.name];
       std::optional<bool> alive;
       if (desc) {
-        alive = desc->members > 0 && std::binary_search(desc->assigned_topics.begin(),
-                                                        desc->assigned_topics.end(), t.name);
+        alive = desc->members > 0 &&
+                std::binary_search(desc->assigned_topics.begin(), desc->assigned_topics.end(),
+                                   c.topics[ti]->name);
       }
-      double offset_sum = 0, lag_sum = 0, max_lag_seconds = -1;
-      bool any_lag = false;
-      for (const auto& [j, committed] : list) {
-        const PartitionInfo& p = t.partitions[j];
-        const std::string pid = std::to_string(p.id);
-        g_current.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-                      static_cast<double>(committed));
-        offset_sum += static_cast<double>(committed);
-        const Watermarks& w = wm[ti][j];
-        if (w.high < 0) continue;  // leader unreachable: offset known, lag not
-        const int64_t lag = std::max<int64_t>(0, w.high - committed);
-        any_lag = true;
-        lag_sum += static_cast<double>(lag);
-        g_lag.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-                  static_cast<double>(lag));
-        const double ls = lag == 0 ? 0.0 : ts.history[p.id].LagSeconds(committed, now);
-        if (ls >= 0) {
-          g_lag_seconds.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-                            ls);
-          max_lag_seconds = std::max(max_lag_seconds, ls);
-        }
-        if (gts.windows.size() <= static_cast<size_t>(p.id)) gts.windows.resize(p.id + 1);
-        auto& win = gts.windows[p.id];
-        if (!win) win.emplace(static_cast<size_t>(options_.kafka.lag_window));
-        win->Observe(committed, w.high, now);
-        const ConsumerStatus st = win->Evaluate(now, alive, status_params_);
-        g_status.Add({{"consumergroup", go.group}, {"partition", pid}, {"topic", t.name}},
-                     static_cast<int>(st));
-        group_status = std::max(group_status, st);
-      }
-      g_current_sum.Add({{"consumergroup", go.group}, {"topic", t.name}}, offset_sum);
-      if (any_lag) g_lag_sum.Add({{"consumergroup", go.group}, {"topic", t.name}}, lag_sum);
-      if (max_lag_seconds >= 0) {
-        g_max_lag_seconds.Add({{"consumergroup", go.group}, {"topic", t.name}}, max_lag_seconds);
-      }
+      RenderGroupTopic(c, go.group, ti, per_topic[ti], alive, f, &worst);
     }
+    const ConsumerStatus group_status = GroupStatus(worst);
     if (group_status != ConsumerStatus::kNotFound) {
-      g_group_status.Add({{"consumergroup", go.group}}, static_cast<int>(group_status));
-      for (ConsumerStatus s : kAllStatuses) {
-        g_status_info.Add(
+      f->g_group_status.Add({{"consumergroup", go.group}}, static_cast<int>(group_status));
+      for (ConsumerStatus s : kGroupStatuses) {
+        f->g_status_info.Add(
             {{"consumergroup", go.group}, {"status", std::string(ConsumerStatusName(s))}},
             s == group_status ? 1 : 0);
       }
     }
   }
+  return group_errors;
+}
 
-  // Evict state of topics and group partitions no longer seen.
+// One group's series for one topic; `committed` holds (partition position, offset) pairs.
+// Raises `worst` to the worst partition status seen.
+void KafkaCollector::RenderGroupTopic(const Cycle& c, const std::string& group, size_t ti,
+                                      std::vector<std::pair<size_t, int64_t>>& committed,
+                                      std::optional<bool> alive, KafkaFamilies* f,
+                                      ConsumerStatus* worst) {
+  const TopicInfo& t = *c.topics[ti];
+  std::sort(committed.begin(), committed.end());
+  committed.erase(std::unique(committed.begin(), committed.end(),
+                              [](const auto& a, const auto& b) { return a.first == b.first; }),
+                  committed.end());
+  f->g_uncommitted.Add({{"consumergroup", group}, {"topic", t.name}},
+                       static_cast<double>(t.partitions.size() - committed.size()));
+  if (committed.empty()) return;
+  GroupTopicState& gts = groups_[group][t.name];
+  gts.seen_cycle = cycle_;
+  TopicState& ts = topics_[t.name];
+  double offset_sum = 0, lag_sum = 0, max_lag_seconds = -1;
+  bool any_lag = false;
+  for (const auto& [j, offset] : committed) {
+    const PartitionInfo& p = t.partitions[j];
+    const std::string pid = std::to_string(p.id);
+    const TextFamily::Labels gtp = {
+        {"consumergroup", group}, {"partition", pid}, {"topic", t.name}};
+    f->g_current.Add(gtp, static_cast<double>(offset));
+    offset_sum += static_cast<double>(offset);
+    const Watermarks& w = c.wm[ti][j];
+    if (w.high < 0) continue;  // leader unreachable: offset known, lag not
+    const int64_t lag = std::max<int64_t>(0, w.high - offset);
+    any_lag = true;
+    lag_sum += static_cast<double>(lag);
+    f->g_lag.Add(gtp, static_cast<double>(lag));
+    const double ls = lag == 0 ? 0.0 : ts.history[p.id].LagSeconds(offset, c.now);
+    if (ls >= 0) {
+      f->g_lag_seconds.Add(gtp, ls);
+      max_lag_seconds = std::max(max_lag_seconds, ls);
+    }
+    if (gts.windows.size() <= static_cast<size_t>(p.id)) gts.windows.resize(p.id + 1);
+    auto& win = gts.windows[p.id];
+    if (!win) win.emplace(static_cast<size_t>(options_.kafka.lag_window));
+    win->Observe(offset, w.high, c.now);
+    const ConsumerStatus st = win->Evaluate(c.now, alive, status_params_);
+    f->g_status.Add(gtp, static_cast<int>(st));
+    *worst = std::max(*worst, st);
+  }
+  const TextFamily::Labels gt = {{"consumergroup", group}, {"topic", t.name}};
+  f->g_current_sum.Add(gt, offset_sum);
+  if (any_lag) f->g_lag_sum.Add(gt, lag_sum);
+  if (max_lag_seconds >= 0) f->g_max_lag_seconds.Add(gt, max_lag_seconds);
+}
+
+// Drops the state of topics and group partitions no longer seen.
+void KafkaCollector::Evict(const std::vector<std::string>& live_groups) {
   std::erase_if(topics_, [&](const auto& kv) { return kv.second.seen_cycle != cycle_; });
   for (auto& [g, m] : groups_) {
     std::erase_if(m, [&](const auto& kv) { return kv.second.seen_cycle + 10 < cycle_; });
   }
   std::erase_if(groups_, [](const auto& kv) { return kv.second.empty(); });
-  {
-    std::set<std::string_view> live(groups.begin(), groups.end());
-    std::erase_if(group_cache_, [&](const auto& kv) { return !live.count(kv.first); });
-  }
-
-  TextFamily wm_errors = Gauge("streamlens_exporter_kafka_unreadable_partitions",
-                               "Partitions whose watermarks could not be read in the last "
-                               "collection (leader down or slow).");
-  wm_errors.Add({}, static_cast<double>(wm_failed));
-  TextFamily grp_errors = Gauge("streamlens_exporter_kafka_unreadable_groups",
-                                "Consumer groups whose committed offsets could not be read in "
-                                "the last collection.");
-  grp_errors.Add({}, static_cast<double>(group_errors));
-  TextFamily phases = Gauge("streamlens_exporter_kafka_phase_duration_seconds",
-                            "Duration of each phase of the last Kafka collection (watermarks run "
-                            "concurrently with the group phase).");
-  phases.Add({{"phase", "metadata"}}, metadata_seconds);
-  phases.Add({{"phase", "watermarks"}}, watermarks_seconds);
-  phases.Add({{"phase", "groups"}}, groups_seconds);
-  phases.Add({{"phase", "build"}}, since(tb));
-  TextFamily listing = Gauge("streamlens_exporter_kafka_group_listing_supported",
-                             "1 if the cluster lists consumer groups, 0 if the exporter relies "
-                             "on --group.list.");
-  listing.Add({}, listing_ok_.value_or(false) ? 1 : 0);
-
-  const std::initializer_list<TextFamily*> families = {
-      &brokers,        &broker_info,   &partitions,        &current,
-      &oldest,         &leader,        &replicas,          &isr,
-      &preferred,      &under,         &replica_info,      &g_current,
-      &g_current_sum,  &g_lag,         &g_lag_sum,         &g_uncommitted,
-      &g_members,      &g_lag_seconds, &g_max_lag_seconds, &g_status,
-      &g_group_status, &g_status_info, &wm_errors,         &grp_errors,
-      &phases,         &listing};
-  // One allocation of the exact output size: appending 13 MB with geometric growth would peak at
-  // ~3x the text.
-  size_t bound = out->size();
-  for (const auto* f : families) bound += f->BoundSize(help_suffix);
-  out->reserve(bound);
-  for (auto* f : families) {
-    f->MoveTo(help_suffix, out);
-  }
-  return Status::Ok();
+  std::set<std::string_view> live(live_groups.begin(), live_groups.end());
+  std::erase_if(group_cache_, [&](const auto& kv) { return !live.count(kv.first); });
 }
 
 }  // namespace streamlens::exporter::kafka

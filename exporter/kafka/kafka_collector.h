@@ -16,6 +16,10 @@
 // group every kFullScanEvery cycles, at a per-group phase), so a group that starts consuming a
 // further topic is seen within kFullScanEvery cycles and no cycle pays for all groups' scans.
 //
+// Topic configurations (min.insync.replicas, retention, cleanup policy) come from a DescribeConfigs
+// request started every --topic.config-refresh and collected without blocking: a cycle publishes
+// the last reply it has (a broker or mock that never answers costs no cycle time).
+//
 // State kept between collections (bounded, evicted when topics/groups disappear): the
 // high-watermark history per partition (lag seconds, see offset_history.h) and the commit
 // window per group partition (lag health, see consumer_status.h).
@@ -35,6 +39,7 @@
 #include "exporter/collect/collector.h"
 #include "exporter/kafka/consumer_status.h"
 #include "exporter/kafka/kafka_client.h"
+#include "exporter/kafka/kafka_families.h"
 #include "exporter/kafka/kafka_options.h"
 #include "exporter/kafka/offset_history.h"
 
@@ -78,6 +83,17 @@ class KafkaCollector : public Collector {
     int cycles_since_full = 0;
   };
   enum class AllOffsetsMode { kUnknown, kSupported, kUnsupported };
+  struct Cycle;  // one collection's inputs (kafka_collector.cc)
+
+  // Phases of one collection, in order.
+  Status Gather(Cycle* c);
+  void RenderCluster(const Cycle& c, KafkaFamilies* f);
+  void RenderTopicConfigs(const Cycle& c, KafkaFamilies* f);
+  size_t RenderGroups(const Cycle& c, KafkaFamilies* f);  // returns unreadable groups
+  void RenderGroupTopic(const Cycle& c, const std::string& group, size_t topic,
+                        std::vector<std::pair<size_t, int64_t>>& committed,
+                        std::optional<bool> alive, KafkaFamilies* f, ConsumerStatus* worst);
+  void Evict(const std::vector<std::string>& live_groups);
 
   KafkaCollector(KafkaCollectorOptions options, std::unique_ptr<KafkaClient> client, Logger logger);
   bool TopicSelected(const std::string& topic);
@@ -101,6 +117,11 @@ class KafkaCollector : public Collector {
   AllOffsetsMode all_offsets_ = AllOffsetsMode::kUnknown;
   std::optional<bool> listing_ok_;  // for logging once per state change
   std::optional<bool> describing_ok_;
+  // Topic configurations: the request in flight, the last good reply and when to ask again.
+  std::unique_ptr<PendingTopicConfigs> configs_pending_;
+  std::unordered_map<std::string, TopicConfig> topic_configs_;
+  std::optional<bool> configs_ok_;
+  double configs_due_ = 0;
 };
 
 }  // namespace streamlens::exporter::kafka

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "common/parse_exposition_for_test.h"
 #include "exporter/loadgen/kafka_driver.h"
@@ -198,7 +200,7 @@ TEST_F(KafkaCollectorTest, LagSecondsInterpolatesOverWatermarkHistory) {
   EXPECT_EQ(*Value(f, "streamlens_consumergroup_lag_seconds", l), 0.0);
 }
 
-TEST_F(KafkaCollectorTest, StatusTransitionsOkWarnStopRewindOk) {
+TEST_F(KafkaCollectorTest, StatusTransitionsOkWarnStopRewindOkAndGroupErr) {
   ASSERT_TRUE(cluster_->CreateTopic("jobs", 1, 1).ok());
   auto committer = Committer("worker");
   auto c = MakeCollector({"worker"}, /*window=*/3, /*min_stop=*/0);
@@ -209,7 +211,13 @@ TEST_F(KafkaCollectorTest, StatusTransitionsOkWarnStopRewindOk) {
     now_ += 10;
     auto f = Collect(*c);
     auto v = Value(f, "streamlens_consumergroup_status", l);
-    EXPECT_EQ(Value(f, "streamlens_consumergroup_group_status", {{"consumergroup", "worker"}}), v);
+    // Burrow's group status: STOP, STALL and REWIND partitions make the group ERR (3).
+    const double group = v.value_or(-1) >= 4 ? 3 : v.value_or(-1);
+    EXPECT_EQ(Value(f, "streamlens_consumergroup_group_status", {{"consumergroup", "worker"}}),
+              group);
+    EXPECT_EQ(Value(f, "streamlens_consumergroup_status_info",
+                    {{"consumergroup", "worker"}, {"status", group == 3 ? "ERR" : "OK"}}),
+              group == 3 || group == 1 ? 1 : 0);
     return v.value_or(-1);
   };
   EXPECT_EQ(step(10, 10), 1);  // at the head: OK
@@ -219,13 +227,18 @@ TEST_F(KafkaCollectorTest, StatusTransitionsOkWarnStopRewindOk) {
   EXPECT_EQ(step(10, -1), 2);  // no commit for 10 s, window span 20 s: still WARN
   EXPECT_EQ(step(10, -1), 2);  // silent 20 s, not > 20 s
   EXPECT_EQ(step(10, -1), 4);  // silent 30 s > 20 s: STOP
+  // The group is in Burrow's ERR, the state KafkaConsumerGroupError alerts on; its state set
+  // has exactly Burrow's three group states.
   auto f = Collect(*c);
   EXPECT_EQ(Value(f, "streamlens_consumergroup_status_info",
-                  {{"consumergroup", "worker"}, {"status", "STOP"}}),
+                  {{"consumergroup", "worker"}, {"status", "ERR"}}),
             1);
   EXPECT_EQ(Value(f, "streamlens_consumergroup_status_info",
                   {{"consumergroup", "worker"}, {"status", "OK"}}),
             0);
+  EXPECT_FALSE(Value(f, "streamlens_consumergroup_status_info",
+                     {{"consumergroup", "worker"}, {"status", "STOP"}}));
+  EXPECT_EQ(Count(f, "streamlens_consumergroup_status_info"), 3u);
   EXPECT_EQ(step(0, 5), 6);   // offset went back from 25 to 5: REWIND
   EXPECT_EQ(step(0, 80), 1);  // recovered and at the head (80): OK
 }
@@ -282,6 +295,79 @@ TEST_F(KafkaCollectorTest, TopicAndGroupFilters) {
             2);
   EXPECT_FALSE(Value(f, "kafka_consumergroup_lag",
                      {{"consumergroup", "g-out"}, {"topic", "keep.a"}, {"partition", "0"}}));
+}
+
+TEST_F(KafkaCollectorTest, ConfigPassthroughReachesLibrdkafkaAndSecretsStayOutOfLogs) {
+  ASSERT_TRUE(cluster_->CreateTopic("t", 1, 1).ok());
+  const std::string secret_file = ::testing::TempDir() + "/sasl_password";
+  { std::ofstream(secret_file) << "hunter2-s3cret\n"; }
+  std::ostringstream log;
+  const Logger debug(&log, LogLevel::kDebug, LogFormat::kLogfmt);
+  auto options = [&] {
+    KafkaCollectorOptions o;
+    o.kafka.servers = {cluster_->bootstrap()};
+    o.kafka.timeout = std::chrono::milliseconds(1500);
+    o.kafka.topic_config_refresh = std::chrono::milliseconds(0);
+    return o;
+  };
+  // Plaintext properties pass through and the collection works.
+  auto plain = options();
+  plain.kafka.config = {"topic.metadata.refresh.interval.ms=1000", "client.rack=r1"};
+  auto ok = KafkaCollector::Create(std::move(plain), debug);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  std::string text;
+  EXPECT_TRUE((*ok)->CollectText("", &text).ok());
+  EXPECT_NE(log.str().find("client.rack"), std::string::npos) << log.str();
+  // A SASL mechanism reaches librdkafka: the mock implements no SaslHandshake, so nothing can be
+  // read, and the password from the file appears nowhere.
+  auto sasl = options();
+  sasl.kafka.config = {"security.protocol=sasl_plaintext", "sasl.mechanisms=PLAIN",
+                       "sasl.username=exporter"};
+  sasl.kafka.config_secrets = {"sasl.password=" + secret_file};
+  auto failing = KafkaCollector::Create(std::move(sasl), debug);
+  ASSERT_TRUE(failing.ok()) << failing.status().message();
+  text.clear();
+  Status s = (*failing)->CollectText("", &text);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.message().find("hunter2"), std::string::npos) << s.message();
+  // librdkafka quotes invalid values in its errors; the exporter redacts them.
+  auto bad = options();
+  bad.kafka.config = {"security.protocol=hunter2-s3cret"};
+  auto refused = KafkaCollector::Create(std::move(bad), debug);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("security.protocol"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("<redacted>"), std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(refused.status().message().find("hunter2"), std::string::npos);
+  (*failing).reset();
+  EXPECT_EQ(log.str().find("hunter2"), std::string::npos) << log.str();
+}
+
+TEST_F(KafkaCollectorTest, TopicConfigsTheMockCannotAnswerAreReportedNotBlocking) {
+  ASSERT_TRUE(cluster_->CreateTopic("orders", 2, 3).ok());
+  KafkaCollectorOptions o;
+  o.kafka.servers = {cluster_->bootstrap()};
+  o.kafka.timeout = std::chrono::milliseconds(1000);
+  o.kafka.topic_config_refresh = std::chrono::seconds(60);
+  o.clock = [this] { return now_; };
+  auto c = KafkaCollector::Create(std::move(o), Logger(&log_, LogLevel::kInfo, LogFormat::kLogfmt));
+  ASSERT_TRUE(c.ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto f = Collect(**c);
+  // DescribeConfigs is in flight; the cycle does not wait for it.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+  EXPECT_FALSE(Value(f, "streamlens_exporter_kafka_topic_configs_supported", {}));
+  EXPECT_EQ(Value(f, "kafka_topic_replication_factor", {{"topic", "orders"}}), 3);
+  bool reported = false;
+  for (int i = 0; i < 30 && !reported; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    f = Collect(**c);
+    reported = Value(f, "streamlens_exporter_kafka_topic_configs_supported", {}).has_value();
+  }
+  ASSERT_TRUE(reported);
+  EXPECT_EQ(Value(f, "streamlens_exporter_kafka_topic_configs_supported", {}), 0);
+  EXPECT_EQ(Count(f, "kafka_topic_config_min_insync_replicas"), 0u);
+  EXPECT_NE(log_.str().find("reading topic configurations failed"), std::string::npos);
 }
 
 TEST(KafkaCollectorErrorTest, UnreachableClusterFailsCollectWithAMessage) {

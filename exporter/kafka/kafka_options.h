@@ -1,9 +1,12 @@
 // KafkaOptions: how the exporter connects to Kafka and what it collects, bound to --kafka.*,
 // --topic.*, --group.* and --lag.* flags.
 //
-// Connection settings are translated into librdkafka configuration by ToRdkafkaConfig(); the SASL
-// password is read from --kafka.sasl.password-file at that point and never logged or shown in
-// errors. Plain value type.
+// Connection settings are translated into librdkafka configuration by ToRdkafkaConfig(), in this
+// order (a later source overrides an earlier one for the same property): the exporter's fixed
+// settings, the shortcut flags (--kafka.server, --kafka.sasl.*, --kafka.tls.*), the properties of
+// --kafka.config-file, --kafka.config KEY=VALUE, and --kafka.config-secret KEY=FILE (the value is
+// the file's content). Files are read at that point; values never appear in logs or errors
+// (errors name the property, the flag and the file). Plain value type.
 #pragma once
 
 #include <chrono>
@@ -21,7 +24,11 @@ struct KafkaOptions {
   std::vector<std::string> servers{"localhost:9092"};
   std::string client_id = "streamlens-exporter";
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
-  // SASL: mechanism empty = none; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.
+  // Any librdkafka property: KEY=VALUE pairs, a properties file, KEY=FILE secrets.
+  std::vector<std::string> config;
+  std::string config_file;
+  std::vector<std::string> config_secrets;
+  // SASL: mechanism empty = none; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI, OAUTHBEARER.
   std::string sasl_mechanism;
   std::string sasl_username;
   std::string sasl_password_file;
@@ -31,6 +38,11 @@ struct KafkaOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   bool tls_insecure_skip_verify = false;
+
+  // Value of a `cluster` label on every Kafka family the exporter serves; empty: no label.
+  std::string cluster_name;
+  // How often topic configurations are read (DescribeConfigs); 0: never.
+  std::chrono::milliseconds topic_config_refresh{std::chrono::minutes(5)};
 
   // Filters (regular expressions, searched anywhere in the name like kafka_exporter's).
   std::string topic_filter = ".*";
@@ -52,8 +64,9 @@ void RegisterKafkaFlags(FlagSet& flags, KafkaOptions* values);
 // Validates the options (regexes compile, mechanism known, files readable, window sizes > 0).
 Status ValidateKafkaOptions(const KafkaOptions& options);
 
-// librdkafka configuration pairs (security.protocol, sasl.*, ssl.*, bootstrap.servers, ...).
-// Reads the password file; the error names the file but never contains its content.
+// librdkafka configuration pairs (security.protocol, sasl.*, ssl.*, bootstrap.servers, ...) in
+// the order described above, duplicates resolved (the last source wins). Reads the files; errors
+// name the flag, the file and the property, never a value.
 Result<std::vector<std::pair<std::string, std::string>>> ToRdkafkaConfig(
     const KafkaOptions& options);
 

@@ -200,7 +200,7 @@ def main():
             gstatus = "OK" if worst < 60 else ("WARN" if worst < 600 else "ERR")
             out.add("streamlens_consumergroup_group_status", lbl(f'consumergroup="{g}"'), ts,
                     {"OK": 1, "WARN": 2, "ERR": 3}[gstatus])
-            for s in ("OK", "WARN", "ERR", "STOP", "STALL", "REWIND"):
+            for s in ("OK", "WARN", "ERR"):
                 out.add("streamlens_consumergroup_status_info", lbl(f'consumergroup="{g}",status="{s}"'),
                         ts, 1 if s == gstatus else 0)
         # --- topics and partitions ---

@@ -110,9 +110,18 @@ faults:
     std::this_thread::sleep_for(1s);
     ready |= HttpGet(port, "/-/ready").first == 200;
     text = Scrape(port);
+    // Worst partition status of group lg-i (topic t(i % 2), 3 partitions).
     auto g = [&](const std::string& group) {
-      return Sample(text, "streamlens_consumergroup_group_status", {{"consumergroup", group}})
-          .value_or(-1);
+      const std::string topic = "t" + std::to_string((group.back() - '0') % 2);
+      double worst = -1;
+      for (int p = 0; p < 3; ++p) {
+        worst = std::max(worst, Sample(text, "streamlens_consumergroup_status",
+                                       {{"consumergroup", group},
+                                        {"topic", topic},
+                                        {"partition", std::to_string(p)}})
+                                    .value_or(-1));
+      }
+      return worst;
     };
     stop |= g("lg-1") == 4;
     warn |= g("lg-3") == 2;
@@ -128,9 +137,12 @@ faults:
   EXPECT_TRUE(ok_after_rewind) << "rewound consumer never recovered to OK\n" << text;
   EXPECT_TRUE(healthy_ok) << "healthy consumer never reported OK\n" << text;
   EXPECT_LE(healthy_worst, 2) << "healthy consumer reported ERR/STOP/STALL/REWIND\n" << text;
+  // Burrow's group status: the stopped group is ERR, the healthy one is not.
   EXPECT_EQ(Sample(text, "streamlens_consumergroup_status_info",
-                   {{"consumergroup", "lg-1"}, {"status", "STOP"}}),
+                   {{"consumergroup", "lg-1"}, {"status", "ERR"}}),
             1);
+  EXPECT_EQ(Sample(text, "streamlens_consumergroup_group_status", {{"consumergroup", "lg-1"}}), 3);
+  EXPECT_LE(Sample(text, "streamlens_consumergroup_group_status", {{"consumergroup", "lg-0"}}), 2);
 
   // Exact lag within one snapshot: the stopped group is at 0, so its lag is the head offset.
   for (int p = 0; p < 3; ++p) {
@@ -213,6 +225,40 @@ faults:
   EXPECT_TRUE(recovered) << "partitions of broker 2 never came back";
   EXPECT_TRUE(exporter->running());
   EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
+}
+
+TEST(ExporterLoadgenTest, ClusterNameLabelsEveryKafkaFamily) {
+  Cluster c = StartLoadgen({"--brokers=2", "--topics=1", "--partitions-per-topic=2", "--groups=1",
+                            "--rate=20", "--tick=200ms"},
+                           "loadgen-cluster");
+  const int port = FreePort();
+  auto exporter = StartExporter(port,
+                                {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
+                                 "--collect.interval=1s", "--kafka.timeout=2s",
+                                 "--kafka.cluster-name=eu-1"},
+                                "exporter-cluster");
+  std::string text;
+  for (int i = 0; i < 20 && !Sample(text, "kafka_brokers", {{"cluster", "eu-1"}}); ++i) {
+    std::this_thread::sleep_for(500ms);
+    text = Scrape(port);
+  }
+  EXPECT_EQ(Sample(text, "kafka_brokers", {{"cluster", "eu-1"}}), 2);
+  EXPECT_EQ(Sample(text, "kafka_up", {{"cluster", "eu-1"}}), 1);
+  // Every sample except the exporter's own and the process metrics carries the label.
+  std::istringstream lines(text);
+  size_t labelled = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#' || line.rfind("streamlens_exporter_collect", 0) == 0 ||
+        line.rfind("streamlens_exporter_last_collect", 0) == 0 || line.rfind("process_", 0) == 0 ||
+        line.rfind("streamlens_build_info", 0) == 0) {
+      continue;
+    }
+    EXPECT_NE(line.find("cluster=\"eu-1\""), std::string::npos) << line;
+    ++labelled;
+  }
+  EXPECT_GT(labelled, 20u);
+  auto [rc, out] = RunShell("promtool check metrics < " + WriteFile("cluster.txt", text));
+  EXPECT_EQ(out, "") << out;
 }
 
 TEST(ExporterLoadgenTest, UnreachableClusterIsNotReadyAndReportsKafkaUpZero) {

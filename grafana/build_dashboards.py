@@ -143,11 +143,22 @@ def cluster_overview():
     d.panel("table", "Consumer group status", [
         ("max by (consumergroup, status) (streamlens_consumergroup_status_info == 1)", ""),
         ("max by (consumergroup) (streamlens_consumergroup_group_status)", "")],
-        w=8, description="Burrow's evaluation: OK, WARN, ERR, STOP, STALL, REWIND.")
+        w=8, description="Burrow's group evaluation: OK, WARN, or ERR when a partition is STOP, STALL or REWIND.")
     d.panel("timeseries", "Lag per group and topic", [("consumergroup_topic:kafka_consumergroup_lag:sum", "{{consumergroup}} / {{topic}}")],
             w=8, unit="short")
     d.panel("timeseries", "Lag in seconds (worst partition)",
             [("consumergroup_topic:streamlens_consumergroup_lag_seconds:max", "{{consumergroup}} / {{topic}}")], w=8, unit="s")
+    d.row("Topics")
+    d.panel("table", "Topic configuration", [
+        ("max by (topic) (kafka_topic_replication_factor)", "", {"format": "table"}),
+        ("max by (topic) (kafka_topic_config_min_insync_replicas)", "", {"format": "table"}),
+        ("max by (topic) (kafka_topic_config_retention_seconds)", "", {"format": "table"}),
+        ("max by (topic) (kafka_topic_config_retention_bytes)", "", {"format": "table"}),
+        ("max by (topic, policy) (kafka_topic_config_cleanup_policy_info)", "", {"format": "table"})],
+        w=24, h=7, description="Replication factor (metadata) and DescribeConfigs values: min.insync.replicas, "
+                               "retention.ms in seconds and retention.bytes (+Inf: no limit), cleanup.policy. "
+                               "Empty where the cluster refuses DescribeConfigs "
+                               "(streamlens_exporter_kafka_topic_configs_supported 0).")
     return d
 
 
@@ -305,6 +316,12 @@ def self_monitoring():
     d.panel("timeseries", "Collection success and failures", [
         ("streamlens_exporter_collect_success", "success {{collector}}"),
         ("increase(streamlens_exporter_collect_failures_total[$__rate_interval])", "failures {{collector}}")], w=8, min_=0)
+    d.panel("stat", "Kafka APIs the cluster answers", [
+        ("streamlens_exporter_kafka_group_listing_supported", "list groups {{instance}}"),
+        ("streamlens_exporter_kafka_topic_configs_supported", "topic configs {{instance}}")], w=8, h=4,
+        thresholds=[(None, "orange"), (1, "green")],
+        description="0: the cluster refuses ListConsumerGroups (the exporter relies on --group.list) or "
+                    "DescribeConfigs (no kafka_topic_config_* families): ACLs, old brokers, the mock cluster.")
     d.row("streamlens-sidecar")
     d.panel("timeseries", "Runs and failures per job", [
         ("sum by (for) (rate(streamlens_sidecar_job_runs_total[$__rate_interval]))", "runs {{for}}"),

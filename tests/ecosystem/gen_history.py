@@ -209,6 +209,11 @@ def main():
             out.add("kafka_broker_info", lbl(f'id="{b}",address="127.0.0.1:{9091 + b}"'), ts, 1)
         for tp in TOPICS:
             out.add("kafka_topic_partitions", lbl(f'topic="{tp}"'), ts, PARTITIONS)
+            out.add("kafka_topic_replication_factor", lbl(f'topic="{tp}"'), ts, len(BROKERS))
+            out.add("kafka_topic_config_min_insync_replicas", lbl(f'topic="{tp}"'), ts, 2)
+            out.add("kafka_topic_config_retention_seconds", lbl(f'topic="{tp}"'), ts, 604800)
+            out.add("kafka_topic_config_retention_bytes", lbl(f'topic="{tp}"'), ts, 1e11)
+            out.add("kafka_topic_config_cleanup_policy_info", lbl(f'topic="{tp}",policy="delete"'), ts, 1)
             for p in range(PARTITIONS):
                 pl = f'topic="{tp}",partition="{p}"'
                 reps = replicas_of(tp, p)
@@ -272,6 +277,8 @@ def main():
         # --- exporter self-metrics ---
         out.add("up", lbl(), ts, 1)
         out.add("kafka_up", lbl(), ts, 1)
+        out.add("streamlens_exporter_kafka_group_listing_supported", lbl(), ts, 1)
+        out.add("streamlens_exporter_kafka_topic_configs_supported", lbl(), ts, 1)
         for c, d in (("kafka", 0.12), ("jolokia", 0.05)):
             cl = f'collector="{c}"'
             out.add("streamlens_exporter_last_collect_timestamp_seconds", lbl(cl), ts, t - 5)

@@ -4,6 +4,7 @@
 
 #include "common/build_info.h"
 #include "exporter/kafka/kafka_collector.h"
+#include "exporter/probe/end_to_end_probe.h"
 
 namespace streamlens::exporter {
 
@@ -23,6 +24,7 @@ void RegisterExporterFlags(FlagSet& flags, ExporterConfig* c) {
       "served to scrapers that send Accept-Encoding: gzip (Prometheus does); 0 serves plain "
       "text only.");
   kafka::RegisterKafkaFlags(flags, &c->kafka);
+  probe::RegisterProbeFlags(flags, &c->probe);
 #if STREAMLENS_HAVE_JOLOKIA
   jolokia::RegisterJolokiaFlags(flags, &c->jolokia);
 #endif
@@ -63,6 +65,13 @@ Result<std::shared_ptr<CollectionScheduler>> ExporterApp::Build() const {
         std::move(*k),
         {"kafka_up", "1 if the last collection could read the Kafka cluster's metadata."});
     ++collectors;
+  }
+  if (config_.probe.enabled) {
+    auto kc = kafka::ToRdkafkaConfig(config_.kafka);
+    if (!kc.ok()) return kc.status();
+    auto p = probe::EndToEndProbe::Create(config_.probe, *kc, logger_);
+    if (!p.ok()) return p.status();
+    scheduler->Add(std::move(*p));
   }
 #if STREAMLENS_HAVE_JOLOKIA
   if (config_.collector_jolokia && !config_.jolokia.urls.empty()) {

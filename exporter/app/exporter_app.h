@@ -1,6 +1,7 @@
-// ExporterApp: streamlens-exporter's flags and object graph - the collectors (kafka, and jolokia
-// when built in and given --jolokia.url), the collection scheduler that runs them in the
-// background, and their wiring into the daemon's HTTP server.
+// ExporterApp: streamlens-exporter's flags and object graph - the collectors (kafka, the
+// end-to-end probe with --probe.enabled, and jolokia when built in and given --jolokia.url), the
+// collection scheduler that runs them in the background, and their wiring into the daemon's HTTP
+// server.
 //
 // The HTTP server serves the scheduler's last snapshots through a body provider: a scrape gets
 // the pre-rendered snapshot (or its pre-compressed gzip segment) by pointer plus a few KB of
@@ -27,6 +28,7 @@
 #include "common/status.h"
 #include "exporter/collect/scheduler.h"
 #include "exporter/kafka/kafka_options.h"
+#include "exporter/probe/probe_options.h"
 
 #if STREAMLENS_HAVE_JOLOKIA
 #include "exporter/jolokia/jolokia_flags.h"
@@ -44,6 +46,7 @@ struct ExporterConfig {
   bool collector_kafka = true;
   bool collector_jolokia = true;
   kafka::KafkaOptions kafka;
+  probe::ProbeOptions probe;
 #if STREAMLENS_HAVE_JOLOKIA
   jolokia::JolokiaFlags jolokia;
 #endif

@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   flags.Duration("tick", &o.tick, "Production/commit period.");
   flags.String("topic-prefix", &o.topic_prefix, "Topic name prefix.");
   flags.String("group-prefix", &o.group_prefix, "Consumer group name prefix.");
+  flags.String("probe-topic", &o.probe_topic,
+               "Mock only: create this topic for streamlens-exporter's --probe.topic, one "
+               "partition led by each broker.");
   flags.String("scenario", &scenario_file, "Scenario YAML with scheduled faults.");
   flags.String("ground-truth", &ground_truth_file,
                "Where to write the injected faults (kind, labels, start, end) as JSON.");

@@ -75,4 +75,9 @@ Status MockCluster::SetBrokerUp(int broker) {
                "bringing broker " + std::to_string(broker) + " up");
 }
 
+Status MockCluster::SetBrokerRtt(int broker, int rtt_ms) {
+  return Check(rd_kafka_mock_broker_set_rtt(impl_->mc, broker, rtt_ms),
+               "setting the round-trip time of broker " + std::to_string(broker));
+}
+
 }  // namespace streamlens::exporter::loadgen

@@ -31,6 +31,8 @@ class MockCluster {
   Status SetGroupCoordinator(const std::string& group, int broker);
   Status SetBrokerDown(int broker);
   Status SetBrokerUp(int broker);
+  // Delays every response of `broker` by `rtt_ms` (0: back to normal).
+  Status SetBrokerRtt(int broker, int rtt_ms);
 
  private:
   MockCluster() = default;

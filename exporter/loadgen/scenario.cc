@@ -26,6 +26,7 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::kProducerBurst, "producer_burst", false},
     {FaultKind::kDailyBurst, "daily_burst", true},
     {FaultKind::kBrokerDown, "broker_down", false},
+    {FaultKind::kBrokerSlow, "broker_slow", false},
 };
 
 std::string JsonEscape(const std::string& s) {
@@ -72,7 +73,7 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
   if (!faults) return sc;
   if (!faults.IsSequence()) return Status::Error(source + ": `faults` must be a list");
   static const std::set<std::string> kKeys = {"kind",   "group",   "topic", "partition", "broker",
-                                              "factor", "offsets", "start", "duration"};
+                                              "factor", "offsets", "start", "duration",  "rtt"};
   for (size_t i = 0; i < faults.size(); ++i) {
     const YAML::Node f = faults[i];
     const std::string where = source + ": faults[" + std::to_string(i) + "]";
@@ -93,9 +94,10 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
         }
       }
       if (!found) {
-        return Status::Error(where + ".kind: unknown kind \"" + kind +
-                             "\" (expected consumer_stop, consumer_slowdown, consumer_rewind, "
-                             "partition_skew, producer_burst, daily_burst or broker_down)");
+        return Status::Error(
+            where + ".kind: unknown kind \"" + kind +
+            "\" (expected consumer_stop, consumer_slowdown, consumer_rewind, "
+            "partition_skew, producer_burst, daily_burst, broker_down or broker_slow)");
       }
       if (f["group"]) fault.group = f["group"].as<std::string>();
       if (f["topic"]) fault.topic = f["topic"].as<std::string>();
@@ -105,6 +107,11 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
       if (f["offsets"]) fault.offsets = f["offsets"].as<int64_t>();
     } catch (const YAML::Exception& e) {
       return Status::Error(where + ": bad value: " + e.what());
+    }
+    if (f["rtt"]) {
+      auto d = ParseDuration(f["rtt"].as<std::string>());
+      if (!d.ok()) return Status::Error(where + ".rtt: " + d.status().message());
+      fault.rtt = *d;
     }
     for (const char* key : {"start", "duration"}) {
       if (!f[key]) {
@@ -131,7 +138,11 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
         }
         break;
       case FaultKind::kBrokerDown:
+      case FaultKind::kBrokerSlow:
         if (fault.broker < 1) return Status::Error(where + ": `broker` (>= 1) is required");
+        if (fault.kind == FaultKind::kBrokerSlow && fault.rtt.count() <= 0) {
+          return Status::Error(where + ": `rtt` (> 0) is required");
+        }
         break;
       default:
         break;

@@ -13,6 +13,7 @@
 //     - kind: producer_burst       # production x factor; topic optional (all topics)
 //     - kind: daily_burst          # benign burst the consumers catch up on afterwards (factor)
 //     - kind: broker_down          # mock only: rd_kafka_mock_broker_set_down (broker)
+//     - kind: broker_slow          # mock only: every response of `broker` delayed by `rtt`
 //
 // Ground truth JSON: {"start": <unix s>, "faults": [{"kind": ..., "benign": bool,
 //   "labels": {"consumergroup": ..., "topic": ..., "partition": ..., "broker": ...},
@@ -38,6 +39,7 @@ enum class FaultKind {
   kProducerBurst,
   kDailyBurst,
   kBrokerDown,
+  kBrokerSlow,
 };
 
 std::string_view FaultKindName(FaultKind kind);
@@ -52,6 +54,7 @@ struct Fault {
   int64_t offsets = 0;
   std::chrono::milliseconds start{0};
   std::chrono::milliseconds duration{0};
+  std::chrono::milliseconds rtt{0};  // broker_slow
   bool ActiveAt(std::chrono::milliseconds t) const { return t >= start && t < start + duration; }
 };
 

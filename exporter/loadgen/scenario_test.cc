@@ -15,10 +15,11 @@ faults:
   - {kind: producer_burst, factor: 5, start: 2m, duration: 10s}
   - {kind: daily_burst, topic: t2, factor: 3, start: 3m, duration: 1m}
   - {kind: broker_down, broker: 2, start: 4m, duration: 30s}
+  - {kind: broker_slow, broker: 3, rtt: 250ms, start: 5m, duration: 1m}
 )",
                           "test");
   ASSERT_TRUE(sc.ok()) << sc.status().message();
-  ASSERT_EQ(sc->faults.size(), 7u);
+  ASSERT_EQ(sc->faults.size(), 8u);
   EXPECT_EQ(sc->faults[0].kind, FaultKind::kConsumerStop);
   EXPECT_EQ(sc->faults[0].start, std::chrono::seconds(10));
   EXPECT_EQ(sc->faults[0].duration, std::chrono::minutes(1));
@@ -28,6 +29,12 @@ faults:
   EXPECT_EQ(sc->faults[2].offsets, 100);
   EXPECT_EQ(sc->faults[3].partition, 3);
   EXPECT_EQ(sc->faults[6].broker, 2);
+  EXPECT_EQ(sc->faults[7].kind, FaultKind::kBrokerSlow);
+  EXPECT_EQ(sc->faults[7].rtt, std::chrono::milliseconds(250));
+  auto no_rtt = ParseScenario(
+      "faults:\n  - {kind: broker_slow, broker: 1, start: 1s, duration: 1s}\n", "s.yml");
+  ASSERT_FALSE(no_rtt.ok());
+  EXPECT_NE(no_rtt.status().message().find("`rtt`"), std::string::npos);
 }
 
 TEST(ScenarioTest, ErrorsNameFaultAndField) {

@@ -32,7 +32,7 @@ struct Workload::Impl {
     bool commit_failing = false;
   };
   std::vector<Group> groups;
-  std::vector<bool> broker_down_applied;  // per fault index
+  std::vector<bool> broker_down_applied;  // broker faults in force, per fault index
   // Declared last: destroying the producer flushes and runs the delivery hook on `topics`.
   std::unique_ptr<Producer> producer;
 
@@ -48,7 +48,13 @@ struct Workload::Impl {
 Workload::Workload(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Workload::~Workload() = default;
 
-Result<std::unique_ptr<Workload>> Workload::Create(WorkloadOptions o, Logger logger) {
+namespace {
+
+bool IsBrokerFault(FaultKind k) {
+  return k == FaultKind::kBrokerDown || k == FaultKind::kBrokerSlow;
+}
+
+Status ValidateWorkload(const WorkloadOptions& o) {
   if (o.topics < 1 || o.partitions_per_topic < 1 || o.groups < 0 || o.brokers < 1) {
     return Status::Error(
         "--topics, --partitions-per-topic and --brokers must be >= 1, --groups >= 0");
@@ -57,16 +63,38 @@ Result<std::unique_ptr<Workload>> Workload::Create(WorkloadOptions o, Logger log
     return Status::Error("--rate must be >= 0 and --consumer.headroom > 0");
   }
   if (o.tick.count() < 10) return Status::Error("--tick: expected at least 10ms");
+  if (!o.probe_topic.empty() && !o.servers.empty()) {
+    return Status::Error("--probe-topic needs the embedded mock cluster (no --kafka.server)");
+  }
   for (const auto& f : o.scenario.faults) {
-    if (f.kind == FaultKind::kBrokerDown && !o.servers.empty()) {
-      return Status::Error(
-          "scenario: broker_down needs the embedded mock cluster (no --kafka.server)");
+    if (!IsBrokerFault(f.kind)) continue;
+    const std::string kind(FaultKindName(f.kind));
+    if (!o.servers.empty()) {
+      return Status::Error("scenario: " + kind +
+                           " needs the embedded mock cluster (no --kafka.server)");
     }
-    if (f.kind == FaultKind::kBrokerDown && f.broker > o.brokers) {
-      return Status::Error("scenario: broker_down broker " + std::to_string(f.broker) +
+    if (f.broker > o.brokers) {
+      return Status::Error("scenario: " + kind + " broker " + std::to_string(f.broker) +
                            " does not exist (brokers are 1.." + std::to_string(o.brokers) + ")");
     }
   }
+  return Status::Ok();
+}
+
+// The end-to-end probe's topic on the mock: partition i led by broker i + 1, so each broker's
+// latency shows in its own partition.
+Status CreateProbeTopic(MockCluster& mock, const WorkloadOptions& o) {
+  STREAMLENS_RETURN_IF_ERROR(mock.CreateTopic(o.probe_topic, o.brokers, o.replication_factor));
+  for (int b = 1; b <= o.brokers; ++b) {
+    STREAMLENS_RETURN_IF_ERROR(mock.SetLeader(o.probe_topic, b - 1, b));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Workload>> Workload::Create(WorkloadOptions o, Logger logger) {
+  STREAMLENS_RETURN_IF_ERROR(ValidateWorkload(o));
   auto impl = std::make_unique<Impl>();
   impl->options = o;
   impl->logger = logger;
@@ -76,6 +104,7 @@ Result<std::unique_ptr<Workload>> Workload::Create(WorkloadOptions o, Logger log
     if (!mc.ok()) return mc.status();
     impl->mock = std::move(*mc);
     bootstrap = impl->mock->bootstrap();
+    if (!o.probe_topic.empty()) STREAMLENS_RETURN_IF_ERROR(CreateProbeTopic(*impl->mock, o));
   } else {
     for (const auto& s : o.servers) bootstrap += (bootstrap.empty() ? "" : ",") + s;
   }
@@ -180,11 +209,16 @@ void Workload::Tick(std::chrono::milliseconds elapsed, double dt) {
   // Broker faults (mock).
   for (size_t i = 0; i < faults.size(); ++i) {
     const Fault& f = faults[i];
-    if (f.kind != FaultKind::kBrokerDown || !s.mock) continue;
+    if (!IsBrokerFault(f.kind) || !s.mock) continue;
     const bool active = f.ActiveAt(elapsed);
     if (active != s.broker_down_applied[i]) {
-      Status st = active ? s.mock->SetBrokerDown(f.broker) : s.mock->SetBrokerUp(f.broker);
-      s.logger.Info(active ? "broker down" : "broker up", {{"broker", f.broker}, {"ok", st.ok()}});
+      const bool down = f.kind == FaultKind::kBrokerDown;
+      Status st =
+          down ? (active ? s.mock->SetBrokerDown(f.broker) : s.mock->SetBrokerUp(f.broker))
+               : s.mock->SetBrokerRtt(f.broker, active ? static_cast<int>(f.rtt.count()) : 0);
+      s.logger.Info(down ? (active ? "broker down" : "broker up")
+                         : (active ? "broker slow" : "broker fast again"),
+                    {{"broker", f.broker}, {"ok", st.ok()}});
       s.broker_down_applied[i] = active;
     }
   }

@@ -10,7 +10,8 @@
 //    headroom builds lag that is caught up afterwards. Committed offsets never pass the
 //    acknowledged high watermark, so they are exactly what a real consumer could have committed.
 //  - a rewind moves the group back by `offsets` once, at the fault's start.
-//  - broker_down takes a mock broker down for the fault's duration (mock only).
+//  - broker_down takes a mock broker down, broker_slow delays its responses by `rtt`, for the
+//    fault's duration (mock only).
 // Every group commits offset 0 on all its partitions at start, so every partition has a commit.
 //
 // Thread-safety: Run() on one thread; stop it through the flag it polls.
@@ -41,6 +42,8 @@ struct WorkloadOptions {
   std::chrono::milliseconds tick{1000};
   std::string topic_prefix = "loadgen-topic-";
   std::string group_prefix = "loadgen-group-";
+  // Mock only: a topic for the exporter's end-to-end probe, one partition led by each broker.
+  std::string probe_topic;
   Scenario scenario;
 };
 

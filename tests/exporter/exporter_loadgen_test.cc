@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -115,11 +116,11 @@ faults:
       const std::string topic = "t" + std::to_string((group.back() - '0') % 2);
       double worst = -1;
       for (int p = 0; p < 3; ++p) {
-        worst = std::max(worst, Sample(text, "streamlens_consumergroup_status",
-                                       {{"consumergroup", group},
-                                        {"topic", topic},
-                                        {"partition", std::to_string(p)}})
-                                    .value_or(-1));
+        worst = std::max(
+            worst,
+            Sample(text, "streamlens_consumergroup_status",
+                   {{"consumergroup", group}, {"topic", topic}, {"partition", std::to_string(p)}})
+                .value_or(-1));
       }
       return worst;
     };
@@ -227,16 +228,78 @@ faults:
   EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
 }
 
+TEST(ExporterLoadgenTest, ProbeShowsTheSlowedBrokersPartitionsRoundtripRising) {
+  // broker_slow delays every response of broker 2 from 10 s on; the probe topic has partition
+  // p led by broker p + 1.
+  const std::string scenario = WriteFile("slow.yml", R"(
+faults:
+  - {kind: broker_slow, broker: 2, rtt: 300ms, start: 10s, duration: 1h}
+)");
+  Cluster c = StartLoadgen(
+      {"--brokers=3", "--topics=1", "--partitions-per-topic=3", "--groups=1", "--rate=30",
+       "--tick=200ms", "--probe-topic=e2e-probe", "--scenario=" + scenario},
+      "loadgen-probe");
+  const int port = FreePort();
+  auto exporter =
+      StartExporter(port,
+                    {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
+                     "--collect.interval=1s", "--kafka.timeout=3s", "--probe.enabled",
+                     "--probe.topic=e2e-probe", "--probe.interval=200ms", "--probe.timeout=5s"},
+                    "exporter-probe");
+  const auto started = std::chrono::steady_clock::now();
+  auto at = [&](std::chrono::seconds t) { std::this_thread::sleep_until(started + t); };
+  // (sum, count) of each partition's roundtrip histogram in a scrape.
+  auto read = [&](const std::string& text, int partition) {
+    const Labels l = {{"leader", std::to_string(partition + 1)},
+                      {"partition", std::to_string(partition)}};
+    return std::pair<double, double>(
+        Sample(text, "streamlens_end_to_end_roundtrip_latency_seconds_sum", l).value_or(0),
+        Sample(text, "streamlens_end_to_end_roundtrip_latency_seconds_count", l).value_or(0));
+  };
+  auto mean = [&](const std::string& a, const std::string& b, int partition) {
+    auto [s0, n0] = read(a, partition);
+    auto [s1, n1] = read(b, partition);
+    return n1 > n0 ? (s1 - s0) / (n1 - n0) : -1.0;
+  };
+  at(std::chrono::seconds(4));
+  const std::string t4 = Scrape(port);
+  at(std::chrono::seconds(9));
+  const std::string t9 = Scrape(port);
+  at(std::chrono::seconds(13));
+  const std::string t13 = Scrape(port);
+  at(std::chrono::seconds(19));
+  const std::string t19 = Scrape(port);
+  for (int p = 0; p < 3; ++p) {
+    EXPECT_GE(mean(t4, t9, p), 0) << "no roundtrips on partition " << p << "\n" << t9;
+    EXPECT_LT(mean(t4, t9, p), 0.2) << "partition " << p << " before the slowdown";
+  }
+  std::printf("probe mean roundtrip before/after broker 2 slowed: p0 %.4f/%.4f p1 %.4f/%.4f "
+              "p2 %.4f/%.4f s\n",
+              mean(t4, t9, 0), mean(t13, t19, 0), mean(t4, t9, 1), mean(t13, t19, 1),
+              mean(t4, t9, 2), mean(t13, t19, 2));
+  // Broker 2 (partition 1): produce and fetch answers each wait 300 ms.
+  EXPECT_GT(mean(t13, t19, 1), 0.3) << t19;
+  EXPECT_LT(mean(t13, t19, 0), 0.2) << t19;
+  EXPECT_LT(mean(t13, t19, 2), 0.2) << t19;
+  EXPECT_EQ(Sample(t19, "streamlens_end_to_end_messages_lost_total",
+                   {{"leader", "1"}, {"partition", "0"}}),
+            0);
+  EXPECT_GT(Sample(t19, "streamlens_end_to_end_commit_latency_seconds_count", {}).value_or(0), 0);
+  EXPECT_EQ(Sample(t19, "streamlens_exporter_collect_success", {{"collector", "probe"}}), 1);
+  auto [rc, out] = RunShell("promtool check metrics < " + WriteFile("probe.txt", t19));
+  EXPECT_EQ(out, "") << out;
+}
+
 TEST(ExporterLoadgenTest, ClusterNameLabelsEveryKafkaFamily) {
   Cluster c = StartLoadgen({"--brokers=2", "--topics=1", "--partitions-per-topic=2", "--groups=1",
                             "--rate=20", "--tick=200ms"},
                            "loadgen-cluster");
   const int port = FreePort();
-  auto exporter = StartExporter(port,
-                                {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
-                                 "--collect.interval=1s", "--kafka.timeout=2s",
-                                 "--kafka.cluster-name=eu-1"},
-                                "exporter-cluster");
+  auto exporter =
+      StartExporter(port,
+                    {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
+                     "--collect.interval=1s", "--kafka.timeout=2s", "--kafka.cluster-name=eu-1"},
+                    "exporter-cluster");
   std::string text;
   for (int i = 0; i < 20 && !Sample(text, "kafka_brokers", {{"cluster", "eu-1"}}); ++i) {
     std::this_thread::sleep_for(500ms);

@@ -243,6 +243,21 @@ def brokers():
         (f"kafka_server_replicamanager_partitioncount{{{b}}}", "partitions {{broker}}"),
         (f"kafka_server_replicamanager_leadercount{{{b}}}", "leaders {{broker}}")], w=8)
     d.panel("timeseries", "ISR shrinks", [(f"rate(kafka_server_replicamanager_isrshrinks_total{{{b}}}[$__rate_interval])", "broker {{broker}}")], w=8)
+    d.row("End-to-end probe (streamlens-exporter --probe.enabled)")
+    q = "histogram_quantile(0.99, sum by (leader, le) (rate(streamlens_end_to_end_{}_latency_seconds_bucket[$__rate_interval])))"
+    d.panel("timeseries", "Roundtrip p99 per partition leader", [(q.format("roundtrip"), "leader {{leader}}")], w=8, unit="s",
+            description="Produce (acks=all) to the probe topic and read back, by the partition's leader: "
+                        "a slow broker's line rises while the others stay flat.")
+    d.panel("timeseries", "Produce-ack p99 per partition leader", [(q.format("produce"), "leader {{leader}}")], w=8, unit="s")
+    d.panel("timeseries", "Commit latency p99", [
+        ("histogram_quantile(0.99, sum by (le) (rate(streamlens_end_to_end_commit_latency_seconds_bucket[$__rate_interval])))", "commit")],
+        w=8, unit="s")
+    d.panel("timeseries", "Probe messages per leader", [
+        ("sum by (leader) (rate(streamlens_end_to_end_messages_produced_total[$__rate_interval]))", "produced {{leader}}"),
+        ("sum by (leader) (rate(streamlens_end_to_end_messages_received_total[$__rate_interval]))", "received {{leader}}"),
+        ("sum by (leader) (rate(streamlens_end_to_end_messages_lost_total[$__rate_interval]))", "lost {{leader}}"),
+        ("sum by (leader) (rate(streamlens_end_to_end_messages_duplicated_total[$__rate_interval]))", "duplicated {{leader}}")],
+        w=24, unit="short")
     d.row("Analyses (streamlens-sidecar)")
     d.panel("timeseries", "Outlier score among peers (1 = threshold)", [
         (f"streamlens_outlier_score{{{b}}}", "{{broker}} {{for}}")], w=8, min_=0, thresholds=[(None, "green"), (1, "red")])

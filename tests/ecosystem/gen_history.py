@@ -278,6 +278,25 @@ def main():
         out.add("up", lbl(), ts, 1)
         out.add("kafka_up", lbl(), ts, 1)
         out.add("streamlens_exporter_kafka_group_listing_supported", lbl(), ts, 1)
+        # --- end-to-end probe: one partition per leader, one message per second ---
+        sent = t - a.start
+        bounds = ("0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1",
+                  "2.5", "5", "10", "+Inf")
+        for b in BROKERS:
+            pl = f'leader="{b}",partition="{b - 1}"'
+            for fam, at in (("produce", 0.01), ("roundtrip", 0.05)):
+                name = f"streamlens_end_to_end_{fam}_latency_seconds"
+                for le in bounds:
+                    out.add(f"{name}_bucket", lbl(pl, f'le="{le}"'), ts, sent if float(le) >= at else 0)
+                out.add(f"{name}_sum", lbl(pl), ts, sent * at)
+                out.add(f"{name}_count", lbl(pl), ts, sent)
+            for c, v in (("produced", sent), ("received", sent), ("lost", 0), ("duplicated", 0)):
+                out.add(f"streamlens_end_to_end_messages_{c}_total", lbl(pl), ts, v)
+        for le in bounds:
+            out.add("streamlens_end_to_end_commit_latency_seconds_bucket", lbl(f'le="{le}"'), ts,
+                    sent if float(le) >= 0.005 else 0)
+        out.add("streamlens_end_to_end_commit_latency_seconds_sum", lbl(), ts, sent * 0.005)
+        out.add("streamlens_end_to_end_commit_latency_seconds_count", lbl(), ts, sent)
         out.add("streamlens_exporter_kafka_topic_configs_supported", lbl(), ts, 1)
         for c, d in (("kafka", 0.12), ("jolokia", 0.05)):
             cl = f'collector="{c}"'

@@ -405,33 +405,55 @@ std::unique_ptr<PendingTopicConfigs> KafkaClient::DescribeTopicConfigs(
   return std::make_unique<PendingTopicConfigs>(std::move(impl));
 }
 
-std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
-    const std::vector<std::string>& groups,
-    const std::vector<std::optional<std::vector<TopicPartitions>>>& partitions,
-    std::chrono::milliseconds timeout) {
-  std::vector<GroupOffsets> out(groups.size());
-  if (groups.empty()) return out;
-  // One request per group, or per chunk of an explicit list: OffsetFetch handling grows
-  // quadratically with the number of partitions in librdkafka (see offsets_chunk_), so lists
-  // are cut. Requests are described by where their partitions start in the group's list and built
-  // only when submitted, so at most max_in_flight_ partition lists exist at a time (a first full
-  // scan of 100 groups x 10,000 partitions would otherwise hold a million list elements).
-  struct Request {
-    size_t group;
-    size_t topic = 0;  // first partition: (*partitions[group])[topic].partitions[index]
-    size_t index = 0;
-    size_t count = 0;  // partitions in this request
-    bool all = false;  // ask for all partitions (null list)
+namespace {
+
+// Adds one ListConsumerGroupOffsets reply to its group's result; the group's first error wins.
+void TakeOffsetsReply(rd_kafka_event_t* ev, GroupOffsets* g) {
+  auto fail = [&](const std::string& why) {
+    if (g->status.ok())
+      g->status = Status::Error("ListConsumerGroupOffsets(" + g->group + "): " + why);
   };
-  std::vector<Request> requests;
-  for (size_t i = 0; i < groups.size(); ++i) {
-    out[i].group = groups[i];
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fail(rd_kafka_event_error_string(ev));
+    return;
+  }
+  const auto* res = rd_kafka_event_ListConsumerGroupOffsets_result(ev);
+  size_t cnt = 0;
+  const rd_kafka_group_result_t** gres =
+      res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &cnt) : nullptr;
+  if (cnt == 0) {
+    fail("empty reply");
+    return;
+  }
+  if (const rd_kafka_error_t* e = rd_kafka_group_result_error(gres[0])) {
+    fail(rd_kafka_error_string(e));
+    return;
+  }
+  const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(gres[0]);
+  if (parts == nullptr) return;
+  // Only committed partitions are kept: explicit scans ask about every partition of the
+  // cluster and most answers are "none", which would otherwise cost memory per cycle.
+  for (int j = 0; j < parts->cnt; ++j) {
+    const auto& p = parts->elems[j];
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.offset < 0) continue;
+    g->offsets.push_back({p.topic, p.partition, p.offset});
+  }
+}
+
+}  // namespace
+
+// One request per group, or per chunk of offsets_chunk_ partitions of an explicit list.
+std::vector<KafkaClient::OffsetsRequest> KafkaClient::PlanOffsetsRequests(
+    const std::vector<std::optional<std::vector<TopicPartitions>>>& partitions,
+    size_t groups) const {
+  std::vector<OffsetsRequest> requests;
+  for (size_t i = 0; i < groups; ++i) {
     if (i >= partitions.size() || !partitions[i].has_value()) {
       requests.push_back({.group = i, .all = true});
       continue;
     }
     const auto& tps = *partitions[i];
-    Request current{.group = i};
+    OffsetsRequest current{.group = i};
     for (size_t t = 0; t < tps.size(); ++t) {
       for (size_t j = 0; j < tps[t].partitions.size(); ++j) {
         if (current.count == 0) {
@@ -446,7 +468,23 @@ std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
     }
     if (current.count > 0) requests.push_back(current);
   }
-  auto build = [&](const Request& r) -> PartitionList {
+  return requests;
+}
+
+std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
+    const std::vector<std::string>& groups,
+    const std::vector<std::optional<std::vector<TopicPartitions>>>& partitions,
+    std::chrono::milliseconds timeout) {
+  std::vector<GroupOffsets> out(groups.size());
+  if (groups.empty()) return out;
+  // One request per group, or per chunk of an explicit list: OffsetFetch handling grows
+  // quadratically with the number of partitions in librdkafka (see offsets_chunk_), so lists
+  // are cut. Requests are described by where their partitions start in the group's list and built
+  // only when submitted, so at most max_in_flight_ partition lists exist at a time (a first full
+  // scan of 100 groups x 10,000 partitions would otherwise hold a million list elements).
+  for (size_t i = 0; i < groups.size(); ++i) out[i].group = groups[i];
+  const std::vector<OffsetsRequest> requests = PlanOffsetsRequests(partitions, groups.size());
+  auto build = [&](const OffsetsRequest& r) -> PartitionList {
     if (r.all) return nullptr;
     const auto& tps = *partitions[r.group];
     PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(r.count)));
@@ -490,41 +528,7 @@ std::vector<GroupOffsets> KafkaClient::ListGroupOffsets(
     answered[k] = true;
     ++completed;
     if (submitted < requests.size()) submit(submitted++);
-    GroupOffsets& g = out[requests[k].group];
-    const std::string& name = groups[requests[k].group];
-    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (g.status.ok()) {
-        g.status = Status::Error("ListConsumerGroupOffsets(" + name +
-                                 "): " + rd_kafka_event_error_string(ev));
-      }
-      continue;
-    }
-    const auto* res = rd_kafka_event_ListConsumerGroupOffsets_result(ev);
-    size_t cnt = 0;
-    const rd_kafka_group_result_t** gres =
-        res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &cnt) : nullptr;
-    if (cnt == 0) {
-      if (g.status.ok()) {
-        g.status = Status::Error("ListConsumerGroupOffsets(" + name + "): empty reply");
-      }
-      continue;
-    }
-    if (const rd_kafka_error_t* e = rd_kafka_group_result_error(gres[0])) {
-      if (g.status.ok()) {
-        g.status =
-            Status::Error("ListConsumerGroupOffsets(" + name + "): " + rd_kafka_error_string(e));
-      }
-      continue;
-    }
-    const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(gres[0]);
-    if (parts == nullptr) continue;
-    // Only committed partitions are kept: explicit scans ask about every partition of the
-    // cluster and most answers are "none", which would otherwise cost memory per cycle.
-    for (int j = 0; j < parts->cnt; ++j) {
-      const auto& p = parts->elems[j];
-      if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.offset < 0) continue;
-      g.offsets.push_back({p.topic, p.partition, p.offset});
-    }
+    TakeOffsetsReply(ev, &out[requests[k].group]);
   }
   if (completed < requests.size()) {
     std::vector<bool> incomplete(groups.size(), false);

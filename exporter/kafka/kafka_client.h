@@ -145,6 +145,18 @@ class KafkaClient {
   void set_max_in_flight(size_t n) { max_in_flight_ = n < 1 ? 1 : n; }
 
  private:
+  // One ListConsumerGroupOffsets request: all partitions of a group, or `count` partitions of its
+  // explicit list starting at (*partitions[group])[topic].partitions[index].
+  struct OffsetsRequest {
+    size_t group;
+    size_t topic = 0;
+    size_t index = 0;
+    size_t count = 0;
+    bool all = false;  // null list: all partitions
+  };
+  std::vector<OffsetsRequest> PlanOffsetsRequests(
+      const std::vector<std::optional<std::vector<TopicPartitions>>>& partitions,
+      size_t groups) const;
   struct Handle;
   KafkaClient(std::unique_ptr<Handle> handle, Logger logger);
   static constexpr size_t kWatermarkWorkers = 8;

@@ -15,17 +15,6 @@ namespace {
 
 std::string Err(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
 
-// `text` with every occurrence of `value` replaced (values of 4+ characters: shorter ones are
-// not secrets and would garble the message).
-std::string Redact(std::string text, const std::string& value) {
-  if (value.size() < 4) return text;
-  for (size_t at = text.find(value); at != std::string::npos; at = text.find(value, at)) {
-    text.replace(at, value.size(), "<redacted>");
-    at += 10;
-  }
-  return text;
-}
-
 struct ListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const {
     if (l) rd_kafka_topic_partition_list_destroy(l);
@@ -72,26 +61,11 @@ PartitionList ToList(const std::vector<TopicPartitions>& tps) {
   return l;
 }
 
-void LogCallback(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  auto* logger = static_cast<const Logger*>(rd_kafka_opaque(rk));
-  if (logger == nullptr) return;
-  // librdkafka repeats connection errors every retry; the collector reports state changes, so
-  // these stay at debug level.
-  logger->Debug("librdkafka", {{"facility", fac}, {"syslog_level", level}, {"detail", buf}});
-}
-
-void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-  auto* logger = static_cast<const Logger*>(opaque);
-  if (logger == nullptr) return;
-  logger->Debug("librdkafka error",
-                {{"err", Err(static_cast<rd_kafka_resp_err_t>(err))}, {"detail", reason}});
-}
-
 }  // namespace
 
 struct KafkaClient::Handle {
   rd_kafka_t* rk = nullptr;
-  std::unique_ptr<Logger> logger;  // stable address for librdkafka's opaque
+  std::unique_ptr<RdkafkaSetup> setup;  // the handle's opaque: outlives it
   ~Handle() {
     if (rk) rd_kafka_destroy(rk);
   }
@@ -105,30 +79,16 @@ KafkaClient::~KafkaClient() = default;
 Result<std::unique_ptr<KafkaClient>> KafkaClient::Create(
     const std::vector<std::pair<std::string, std::string>>& config, Logger logger) {
   auto handle = std::make_unique<Handle>();
-  handle->logger = std::make_unique<Logger>(logger.With({{"component", "librdkafka"}}));
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  handle->setup = RdkafkaSetup::Create(config, logger.With({{"component", "librdkafka"}}));
+  auto conf = handle->setup->NewConf();
+  if (!conf.ok()) return conf.status();
   char errstr[512];
-  std::string keys;
-  for (const auto& [k, v] : config) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      // librdkafka's message may quote the value, which may be a secret.
-      return Status::Error("kafka configuration \"" + k + "\": " + Redact(errstr, v));
-    }
-    keys += (keys.empty() ? "" : ",") + k;
-  }
-  // Property names only: values may be secrets.
-  logger.Debug("kafka client configuration", {{"properties", keys}});
-  rd_kafka_conf_set_opaque(conf, handle->logger.get());
-  rd_kafka_conf_set_log_cb(conf, LogCallback);
-  rd_kafka_conf_set_error_cb(conf, ErrorCallback);
-  handle->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  handle->rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof(errstr));
   if (handle->rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    std::string msg = errstr;
-    for (const auto& [k, v] : config) msg = Redact(msg, v);
-    return Status::Error("creating the Kafka client: " + msg);
+    rd_kafka_conf_destroy(*conf);
+    return Status::Error("creating the Kafka client: " + handle->setup->Redacted(errstr));
   }
+  handle->setup->Started(handle->rk);
   return std::unique_ptr<KafkaClient>(new KafkaClient(std::move(handle), std::move(logger)));
 }
 

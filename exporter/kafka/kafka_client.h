@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/status.h"
+#include "exporter/kafka/rdkafka_conf.h"
 #include "exporter/kafka/topic_config.h"
 
 namespace streamlens::exporter::kafka {

@@ -15,7 +15,7 @@ void RegisterKafkaFlags(FlagSet& flags, KafkaOptions* v) {
                  "Timeout of each Kafka request round (metadata, offsets, groups).");
   flags.StringList("kafka.config", &v->config,
                    "Any librdkafka property as KEY=VALUE (repeatable), e.g. "
-                   "sasl.kerberos.service.name=kafka; overrides the shortcut flags and "
+                   "sasl.oauthbearer.method=oidc; overrides the shortcut flags and "
                    "--kafka.config-file. Use --kafka.config-secret for secrets.");
   flags.String("kafka.config-file", &v->config_file,
                "File of librdkafka properties, one KEY=VALUE per line (# comments); overrides "

@@ -10,6 +10,8 @@
 #include <random>
 #include <set>
 
+#include "exporter/kafka/rdkafka_conf.h"
+
 namespace streamlens::exporter::probe {
 
 namespace {
@@ -46,6 +48,8 @@ using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, Partition
 }  // namespace
 
 struct EndToEndProbe::Handles {
+  // Each handle's opaque (configuration, logging, OIDC); `user` is the probe.
+  std::unique_ptr<kafka::RdkafkaSetup> producer_setup, consumer_setup;
   rd_kafka_t* producer = nullptr;
   rd_kafka_t* consumer = nullptr;
   rd_kafka_topic_t* topic = nullptr;  // producer's handle, for metadata
@@ -64,22 +68,20 @@ struct EndToEndProbe::Handles {
 };
 
 struct ProbeCallbacks {
+  static EndToEndProbe* Probe(void* opaque) {
+    return static_cast<EndToEndProbe*>(static_cast<kafka::RdkafkaSetup*>(opaque)->user);
+  }
   static void Delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    static_cast<EndToEndProbe*>(opaque)->OnDelivery(reinterpret_cast<uint64_t>(m->_private),
-                                                    m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    Probe(opaque)->OnDelivery(reinterpret_cast<uint64_t>(m->_private),
+                              m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   static void Commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
                      void* opaque) {
-    auto* self = static_cast<EndToEndProbe*>(opaque);
+    EndToEndProbe* self = Probe(opaque);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       self->logger_.Debug("probe offset commit failed", {{"err", rd_kafka_err2str(err)}});
     }
     self->OnCommit(err == RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  static void Log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-    auto* self = static_cast<EndToEndProbe*>(rd_kafka_opaque(rk));
-    self->logger_.Debug("librdkafka",
-                        {{"facility", fac}, {"syslog_level", level}, {"detail", buf}});
   }
 };
 
@@ -127,26 +129,23 @@ Status EndToEndProbe::Open(const std::vector<std::pair<std::string, std::string>
                        {"fetch.wait.max.ms", std::to_string(wait_ms)}});
   h_ = std::make_unique<Handles>();
   for (bool producer : {true, false}) {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    auto& setup = producer ? h_->producer_setup : h_->consumer_setup;
+    setup = kafka::RdkafkaSetup::Create(producer ? pc : cc,
+                                        logger_.With({{"component", "librdkafka"}}));
+    setup->user = this;
+    auto conf = setup->NewConf();
+    if (!conf.ok()) return conf.status().WithContext("probe");
+    if (producer) rd_kafka_conf_set_dr_msg_cb(*conf, ProbeCallbacks::Delivery);
+    if (!producer) rd_kafka_conf_set_offset_commit_cb(*conf, ProbeCallbacks::Commit);
     char errstr[512];
-    for (const auto& [k, v] : producer ? pc : cc) {
-      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) !=
-          RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        return Status::Error("probe: kafka configuration \"" + k + "\" refused");
-      }
-    }
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_log_cb(conf, ProbeCallbacks::Log);
-    if (producer) rd_kafka_conf_set_dr_msg_cb(conf, ProbeCallbacks::Delivery);
-    if (!producer) rd_kafka_conf_set_offset_commit_cb(conf, ProbeCallbacks::Commit);
-    rd_kafka_t* rk = rd_kafka_new(producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, errstr,
+    rd_kafka_t* rk = rd_kafka_new(producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, *conf, errstr,
                                   sizeof(errstr));
     if (rk == nullptr) {
-      rd_kafka_conf_destroy(conf);
+      rd_kafka_conf_destroy(*conf);
       return Status::Error(std::string("probe: creating the Kafka ") +
-                           (producer ? "producer" : "consumer") + " failed");
+                           (producer ? "producer" : "consumer") + ": " + setup->Redacted(errstr));
     }
+    setup->Started(rk);
     (producer ? h_->producer : h_->consumer) = rk;
   }
   // Commit results (and errors) are served by rd_kafka_consumer_poll, not rd_kafka_poll.

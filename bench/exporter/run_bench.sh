@@ -10,6 +10,7 @@
 # issue 3 names), as a ratio. The load average is printed with the numbers.
 #
 # Usage: bench/exporter/run_bench.sh [BUILD_DIR] (default: build)
+#        EXPORTER_ARGS="--kafka.cluster-name=prod" adds exporter flags.
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
@@ -53,7 +54,8 @@ done
 KCAT=$(printf '%s\n' "${KCAT_TIMES[@]}" | sort -n | sed -n 3p)
 
 "$BIN/streamlens-exporter" --web.listen-address=127.0.0.1:$PORT --kafka.server="$BOOT" \
-  --group.list="$GROUPS_LINE" --collect.interval=$INTERVAL --log.level=info 2>"$TMP/exp.err" &
+  --group.list="$GROUPS_LINE" --collect.interval=$INTERVAL --log.level=info ${EXPORTER_ARGS:-} \
+  2>"$TMP/exp.err" &
 EXP_PID=$!
 for i in $(seq 1 600); do
   curl -sf -o /dev/null http://127.0.0.1:$PORT/-/ready && break

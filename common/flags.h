@@ -14,15 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/duration.h"
 #include "common/status.h"
 
 namespace streamlens {
-
-// Parses Go/Prometheus-style durations: "500ms", "30s", "5m", "1h30m", "7d", "2w", "1y".
-// A bare number is rejected (units are required) so "30" is never silently 30 ms.
-Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
-// Formats a duration the way ParseDuration reads it ("1h30m", "500ms", "0s").
-std::string FormatDuration(std::chrono::milliseconds d);
 
 class FlagSet {
  public:

@@ -1,13 +1,12 @@
-// Micro-benchmarks: STL on one week of minute data (10,080 points, period 1440), the causal
-// scorer's per-point cost and its single- vs multi-seasonal refit on three weeks, and DBSCAN on
-// 50,000 x 4 standardised points.
+// Micro-benchmarks: STL on one week of minute data (10,080 points, period 1440), the anomaly
+// detector's priming and per-point cost, and DBSCAN on 50,000 x 4 standardised points.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "sidecar/analysis/anomaly/causal_scorer.h"
+#include "sidecar/analysis/anomaly/detector.h"
 #include "sidecar/analysis/decompose/stl.h"
 #include "sidecar/analysis/outliers/dbscan.h"
 
@@ -45,25 +44,10 @@ void BM_StlWeekWindow7(benchmark::State& state) {
 }
 BENCHMARK(BM_StlWeekWindow7)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-void BM_CausalScorerPerPoint(benchmark::State& state) {
-  const std::vector<double> x = Week(2);
-  CausalScorerParams p;
-  p.period = static_cast<int>(state.range(0));
-  auto s = CausalScorer::Create(p);
-  std::vector<ScoredPoint> out(x.size());
-  for (auto _ : state) {
-    s->Fit(std::span<const double>(x.data(), 5760));
-    s->Update(std::span<const double>(x.data() + 5760, x.size() - 5760),
-              std::span<ScoredPoint>(out.data(), x.size() - 5760));
-  }
-  state.SetItemsProcessed(state.iterations() * (x.size() - 5760));
-}
-BENCHMARK(BM_CausalScorerPerPoint)->Arg(0)->Arg(1440)->Unit(benchmark::kMillisecond);
-
-// Multi-seasonal refit for minute data with daily and weekly cycles: Fit() on three weeks
-// (30,240 points, the default history for extra period 10080) runs one robust periodic MSTL
-// (1440 + 10080); the single-period refit on the same history for comparison (Arg 0).
-void BM_CausalScorerFitThreeWeeks(benchmark::State& state) {
+// The detector the daemon runs, on three weeks of minute data with daily and weekly cycles:
+// priming a new series with seven days (what the daemon's first fit costs), and the amortised
+// cost of one new point afterwards (what each inference cycle costs per series and point).
+std::vector<double> ThreeWeeks() {
   std::mt19937 rng(3);
   std::normal_distribution<double> g(0, 1);
   std::vector<double> x(3 * 10080);
@@ -72,14 +56,31 @@ void BM_CausalScorerFitThreeWeeks(benchmark::State& state) {
     x[i] =
         1000 + 200 * std::sin(2 * M_PI * (i % 1440) / 1440.0) - (weekend ? 300 : 0) + 20 * g(rng);
   }
-  CausalScorerParams p;
-  p.period = 1440;
-  p.fit_window = static_cast<int>(x.size());
-  if (state.range(0) != 0) p.extra_periods = {10080};
-  auto s = CausalScorer::Create(p);
-  for (auto _ : state) s->Fit(x);
+  return x;
 }
-BENCHMARK(BM_CausalScorerFitThreeWeeks)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_DetectorPrimeSevenDays(benchmark::State& state) {
+  const std::vector<double> x = ThreeWeeks();
+  for (auto _ : state) {
+    auto d = Detector::Create(DetectorSpec{});
+    for (size_t i = 0; i < 10080; ++i) (*d)->Next(static_cast<int64_t>(i) * 60'000, x[i]);
+    benchmark::DoNotOptimize((*d)->Serialize().size());
+  }
+}
+BENCHMARK(BM_DetectorPrimeSevenDays)->Unit(benchmark::kMillisecond);
+
+void BM_DetectorPerPoint(benchmark::State& state) {
+  const std::vector<double> x = ThreeWeeks();
+  auto d = Detector::Create(DetectorSpec{});
+  for (size_t i = 0; i < 2 * 10080; ++i) (*d)->Next(static_cast<int64_t>(i) * 60'000, x[i]);
+  size_t i = 2 * 10080;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize((*d)->Next(static_cast<int64_t>(i) * 60'000, x[i % x.size()]));
+    ++i;
+  }
+  state.counters["state_bytes"] = static_cast<double>((*d)->Serialize().size());
+}
+BENCHMARK(BM_DetectorPerPoint);
 
 void BM_Dbscan50k4d(benchmark::State& state) {
   std::mt19937 rng(3);

@@ -2,6 +2,7 @@
 // folder and writes NAB results files OUT/<detector>/<category>/<detector>_<file>.csv.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -10,7 +11,7 @@
 
 #include "common/flags.h"
 #include "common/status.h"
-#include "sidecar/analysis/anomaly/detectors.h"
+#include "sidecar/analysis/anomaly/detector.h"
 #include "sidecar/cli/csv_io.h"
 #include "sidecar/cli/nab_labels.h"
 
@@ -99,13 +100,22 @@ int RunBacktestCommand(int argc, const char* const* argv) {
     }
     const std::vector<double>& values = table->columns[0];
     std::vector<double> scores(values.size());
-    auto det = analysis::StreamingDetector::Create(*spec);
+    auto det = analysis::Detector::Create(*spec);
     if (!det.ok()) {
       std::cerr << "backtest: " << det.status().message() << "\n";
       return 1;
     }
+    std::vector<int64_t> times(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!std::isfinite(table->times[i])) {
+        std::cerr << "backtest: " << path.string() << ": row " << i + 2 << ": timestamp \""
+                  << table->timestamps[i] << "\" is not a time (expected e.g. 2026-01-05 14:00:00)\n";
+        return 1;
+      }
+      times[i] = std::llround(table->times[i] * 1000);
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < values.size(); ++i) scores[i] = (*det)->Next(values[i]);
+    for (size_t i = 0; i < values.size(); ++i) scores[i] = (*det)->Next(times[i], values[i]).nab;
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     total_seconds += secs;
@@ -137,10 +147,11 @@ int RunBacktestCommand(int argc, const char* const* argv) {
       std::cerr << "backtest: " << w.message() << "\n";
       return 1;
     }
-    // Periods the detector found in the data (0 = none; second = the longer multiple, if any).
-    std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f period=%d second_period=%d\n",
-                 key.c_str(), values.size(), secs, (*det)->detected_period(),
-                 (*det)->detected_second_period());
+    // The sampling step and the period of the model in use at the end (0: none).
+    std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f step=%llds period=%llds\n",
+                 key.c_str(), values.size(), secs,
+                 static_cast<long long>((*det)->step_ms() / 1000),
+                 static_cast<long long>((*det)->active_period_ms() / 1000));
   }
   std::fprintf(stderr, "backtest: files=%zu points=%zu seconds=%.3f\n", files.size(), total_points,
                total_seconds);

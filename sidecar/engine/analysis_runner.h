@@ -40,8 +40,8 @@ struct DenseSeries {
 struct AnomalyPoint {
   int64_t t_ms = 0;
   double y = 0, yhat = 0, yhat_lower = 0, yhat_upper = 0, score = 0;
-  // anomaly.likelihood: the NAB detector's output for this point in [0, 1]; NaN when off.
-  double likelihood = std::numeric_limits<double>::quiet_NaN();
+  // The detector has seen less than its warm-up: the score is capped at 1.
+  bool warming_up = false;
 };
 
 struct HorizonForecast {
@@ -83,13 +83,6 @@ class SeriesModel {
   virtual void Save(std::string* out) const = 0;
   // Approximate heap bytes held (for the memory self-metric and the documented bound).
   virtual size_t MemoryBytes() const = 0;
-  // Called on a freshly fitted model with the model it replaces (same analysis): takes over
-  // state that must survive refits (e.g. alert-fatigue memory). Default: nothing.
-  virtual void Inherit(SeriesModel& previous) { (void)previous; }
-  // Called instead of Inherit on a freshly fitted model that has no predecessor (a new series,
-  // or a start without saved state), with the history it was fitted on: learns from that history
-  // what Inherit would otherwise carry over. Default: nothing.
-  virtual void LearnFromHistory(const DenseSeries& history) { (void)history; }
 };
 
 // What an analysis fits once across the series of a job (e.g. pooled forecast models) and
@@ -106,6 +99,10 @@ class SeriesAnalysis {
   virtual std::string_view kind() const = 0;  // "anomaly" | "forecast"
   // Minimum number of history points Fit accepts.
   virtual size_t MinHistory() const = 0;
+  // False for online analyses (the anomaly detector): once a series has a model, scheduled fit
+  // cycles do not refit it; it is handed the cycle's points like in any other cycle and consumes
+  // those after the last it saw.
+  virtual bool RefitsOnSchedule() const { return true; }
   // Fits on `history`; `out` receives what the fit itself produces (e.g. a forecast).
   virtual Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& history,
                                                    SeriesOutput* out) const = 0;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/flags.h"
+#include "sidecar/analysis/anomaly/detector_spec.h"
 #include "sidecar/remote_read/matcher.h"
 
 namespace streamlens::engine {
@@ -203,9 +204,17 @@ class Parser {
   void Anomaly(const YAML::Node& n, const std::string& p, AnomalyConfig* a) const {
     a->enabled = true;
     if (n.IsNull()) return;
+    for (const char* gone : {"band_sigmas", "persistence", "lag_like", "likelihood"}) {
+      if (n.IsMap() && n[gone]) {
+        Fail(n[gone], Join(p, gone),
+             "was removed: the detector measures deviations against the series' own usual "
+             "deviations (sensitivity), ignores excursions shorter than min_duration and knows "
+             "usual bursts from its seasonal envelope (docs/anomaly-detection.md)");
+      }
+    }
     CheckKeys(n, p,
               {"enabled", "seasonal_periods", "period", "direction", "min_dev_abs", "min_dev_rel",
-               "band_sigmas", "warmup", "persistence", "lag_like", "score_history", "likelihood"});
+               "sensitivity", "min_duration", "warmup", "score_history", "detector"});
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
       std::string q = Join(p, key);
@@ -226,47 +235,19 @@ class Parser {
       }
       if (key == "min_dev_abs") a->min_dev_abs = Double(v, q);
       if (key == "min_dev_rel") a->min_dev_rel = Double(v, q);
-      if (key == "band_sigmas") {
-        a->band_sigmas = Double(v, q);
-        if (a->band_sigmas <= 0) Fail(v, q, "expected a positive number");
+      if (key == "sensitivity") {
+        a->sensitivity = Double(v, q);
+        if (a->sensitivity <= 0) Fail(v, q, "expected a positive number");
       }
+      if (key == "min_duration") a->min_duration = Dur(v, q, true);
       if (key == "warmup") a->warmup = Dur(v, q, true);
-      if (key == "persistence") {
-        CheckKeys(v, q, {"k", "n"});
-        if (v["k"]) a->persistence_k = static_cast<int>(Int(v["k"], Join(q, "k"), 1, 1000));
-        if (v["n"]) a->persistence_n = static_cast<int>(Int(v["n"], Join(q, "n"), 1, 1000));
-        if (a->persistence_k > a->persistence_n) Fail(v, q, "expected k <= n");
-      }
-      if (key == "lag_like") {
-        if (v.IsScalar()) {
-          a->lag_like = Bool(v, q);
-          continue;
-        }
-        a->lag_like = true;
-        CheckKeys(v, q,
-                  {"enabled", "phase_tolerance", "min_occurrences", "recovery_slack", "memory"});
-        if (v["enabled"]) a->lag_like = Bool(v["enabled"], Join(q, "enabled"));
-        if (v["phase_tolerance"]) {
-          a->burst_phase_tolerance = Dur(v["phase_tolerance"], Join(q, "phase_tolerance"), true);
-        }
-        if (v["min_occurrences"]) {
-          a->burst_min_occurrences =
-              static_cast<int>(Int(v["min_occurrences"], Join(q, "min_occurrences"), 1, 1000));
-        }
-        if (v["recovery_slack"]) {
-          a->burst_recovery_slack = Double(v["recovery_slack"], Join(q, "recovery_slack"));
-          if (a->burst_recovery_slack < 1) {
-            Fail(v["recovery_slack"], Join(q, "recovery_slack"), "expected a number >= 1");
-          }
-        }
-        if (v["memory"])
-          a->burst_memory = static_cast<int>(Int(v["memory"], Join(q, "memory"), 1, 1000));
-        if (a->burst_memory < a->burst_min_occurrences) {
-          Fail(v, q, "expected memory >= min_occurrences");
-        }
-      }
       if (key == "score_history") a->score_history = static_cast<int>(Int(v, q, 0, 10000));
-      if (key == "likelihood") a->likelihood = Bool(v, q);
+      if (key == "detector") {
+        a->detector = Str(v, q);
+        if (auto spec = analysis::ParseDetectorSpec(a->detector); !spec.ok()) {
+          Fail(v, q, spec.status().message());
+        }
+      }
     }
     if (a->min_dev_abs < 0 || a->min_dev_rel < 0) Fail(n, p, "min_dev_* must be >= 0");
   }

@@ -45,31 +45,24 @@ struct SourceConfig {
 // Detection direction of the anomaly scorer.
 enum class Direction { kBoth, kAbove, kBelow };
 
+// The anomaly analysis: streamlens' detector (analysis/anomaly/detector.h), one per series.
 struct AnomalyConfig {
   bool enabled = false;
-  std::vector<Duration> seasonal_periods;  // empty: no seasonality (trend + level only)
+  // Seasonal periods to consider; empty: the clock's hour, day and week, each used while the data
+  // confirm it (the default).
+  std::vector<Duration> seasonal_periods;
   Direction direction = Direction::kBoth;
-  double min_dev_abs = 0;  // deviations smaller than this score 0
-  double min_dev_rel = 0;  // ... or smaller than this fraction of |yhat|
-  double band_sigmas = 3;  // the band yhat +- band_sigmas * robust spread; score 1 at its edge
-  Duration warmup{0};      // no scores until this much history has been seen
-  int persistence_k = 1;   // score > 1 needs k of the last n points above 1
-  int persistence_n = 1;
-  bool lag_like = false;  // recognise recurring bursts that are caught up in their usual time
-  // lag_like (analysis/anomaly/alert_filter.h RecurringBurstFilter): an episode of scores above
-  // 1 starting within phase_tolerance of where >= min_occurrences of the last `memory` episodes
-  // started (modulo the first seasonal period) is expected while it lasts no longer than
-  // recovery_slack x the longest of them.
-  Duration burst_phase_tolerance{std::chrono::minutes(30)};
-  int burst_min_occurrences = 2;
-  double burst_recovery_slack = 1.5;
-  int burst_memory = 14;
+  double min_dev_abs = 0;  // deviations smaller than this never score above 1
+  double min_dev_rel = 0;  // ... nor smaller than this fraction of |expected|
+  // Anomalous (score > 1) beyond this multiple of the series' usual large deviation (0: the
+  // detector's default).
+  double sensitivity = 0;
+  // Excursions shorter than this are blips and never anomalous.
+  Duration min_duration{std::chrono::minutes(2)};
+  Duration warmup{0};      // scores stay <= 1 until this much has been seen (0: the detector's 1d)
   int score_history = 60;  // points of score history kept per series for the JSON API
-  // Also run the NAB detector (analysis/anomaly/detectors.h, `backtest`'s default spec) per
-  // series on the same points, with seasonal_periods as its periods (none: it searches the data),
-  // published as streamlens_anomaly_likelihood in [0, 1]. Opt-in: ~0.37 MB of state per series
-  // (daily period at 1-minute steps; docs/sidecar-config.md).
-  bool likelihood = false;
+  // Further detector settings as "key=value,..." (detector_spec.h), applied last.
+  std::string detector;
 };
 
 struct ThresholdConfig {

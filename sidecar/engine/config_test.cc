@@ -29,7 +29,9 @@ jobs:
       seasonal_periods: [1d, 7d]
       direction: above
       min_dev_abs: 10
-      persistence: {k: 3, n: 5}
+      sensitivity: 4
+      min_duration: 5m
+      detector: 'levels=2h,cycles=5'
     forecast:
       horizons: [1h, 6h]
       season: 1d
@@ -58,7 +60,9 @@ TEST(ConfigTest, ParsesEveryKnownField) {
   ASSERT_EQ(lag.anomaly.seasonal_periods.size(), 2u);
   EXPECT_EQ(lag.anomaly.seasonal_periods[1], std::chrono::days(7));
   EXPECT_EQ(lag.anomaly.direction, Direction::kAbove);
-  EXPECT_EQ(lag.anomaly.persistence_k, 3);
+  EXPECT_EQ(lag.anomaly.sensitivity, 4);
+  EXPECT_EQ(lag.anomaly.min_duration, std::chrono::minutes(5));
+  EXPECT_EQ(lag.anomaly.detector, "levels=2h,cycles=5");
   ASSERT_EQ(lag.forecast.thresholds.size(), 2u);
   EXPECT_EQ(lag.forecast.thresholds[0].label, "sla");
   EXPECT_EQ(lag.forecast.thresholds[1].label, "600");
@@ -99,8 +103,8 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
       {"jobs: [\n", "x.yaml:2:1: invalid YAML"},
       {"jobs:\n  - {name: a, selector: up, labels: {for: x}, anomaly: {}}\n",
        "jobs[0].labels.for: label name is reserved"},
-      {"jobs:\n  - {name: a, selector: up, anomaly: {persistence: {k: 4, n: 2}}}\n",
-       "expected k <= n"},
+      {"jobs:\n  - {name: a, selector: up, anomaly: {sensitivity: 0}}\n",
+       "jobs[0].anomaly.sensitivity: expected a positive number"},
   };
   for (const auto& c : cases) {
     auto r = ParseConfig(c.yaml, "x.yaml", "");
@@ -139,7 +143,6 @@ TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
     recommendations |= j.recommendations.enabled && j.recommendations.forecast;
   }
   EXPECT_TRUE(rootcause);
-  EXPECT_TRUE(c.jobs[0].anomaly.lag_like);
   EXPECT_TRUE(cpu);
   EXPECT_TRUE(placement);
   EXPECT_TRUE(recommendations);
@@ -185,7 +188,7 @@ jobs:
   EXPECT_EQ(r.window, std::chrono::minutes(20));
 }
 
-TEST(ConfigTest, AnomalyLikelihoodIsOptInAndABoolean) {
+TEST(ConfigTest, AnomalyKeysThatWereRemovedOrMalformedAreNamed) {
   auto parse = [](const std::string& anomaly) {
     return ParseConfig(
         "sources: [{url: 'http://p/api/v1/read'}]\njobs:\n  - name: a\n"
@@ -193,19 +196,21 @@ TEST(ConfigTest, AnomalyLikelihoodIsOptInAndABoolean) {
             anomaly + "\n",
         "s.yaml", "");
   };
-  auto off = parse("{}");
-  ASSERT_TRUE(off.ok()) << off.status().message();
-  EXPECT_FALSE(off->jobs[0].anomaly.likelihood);
-  auto on = parse("{likelihood: true, seasonal_periods: [1d, 7d]}");
-  ASSERT_TRUE(on.ok()) << on.status().message();
-  EXPECT_TRUE(on->jobs[0].anomaly.likelihood);
-  EXPECT_EQ(on->jobs[0].anomaly.seasonal_periods.size(), 2u);
-  auto bad = parse("{likelihood: sometimes}");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("s.yaml:5:27: jobs[0].anomaly.likelihood: expected true "
-                                        "or false"),
+  auto ok = parse("{seasonal_periods: [1d, 7d], detector: 'usual=12h'}");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->jobs[0].anomaly.seasonal_periods.size(), 2u);
+  for (const char* gone : {"likelihood: true", "lag_like: true", "persistence: {k: 3, n: 5}",
+                           "band_sigmas: 3"}) {
+    auto bad = parse(std::string("{") + gone + "}");
+    ASSERT_FALSE(bad.ok()) << gone;
+    EXPECT_NE(bad.status().message().find("was removed"), std::string::npos)
+        << bad.status().message();
+  }
+  auto spec = parse("{detector: 'level=3'}");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("jobs[0].anomaly.detector: detector spec: unknown key"),
             std::string::npos)
-      << bad.status().message();
+      << spec.status().message();
 }
 
 TEST(ConfigTest, ClusterAnalysisErrorsNameLineAndKey) {
@@ -240,7 +245,7 @@ TEST(ConfigTest, ExampleFileInTheRepoIsValid) {
   EXPECT_TRUE(ValidateConfig(*c).ok());
   ASSERT_EQ(c->jobs.size(), 6u);
   EXPECT_EQ(c->jobs[1].forecast.thresholds.at(0).label, "sla");
-  EXPECT_TRUE(c->jobs[0].anomaly.lag_like);
+  EXPECT_EQ(c->jobs[0].anomaly.direction, Direction::kAbove);
   EXPECT_TRUE(c->jobs[0].rootcause.enabled);
   EXPECT_EQ(c->jobs[4].name, "kafka_cluster");
   EXPECT_TRUE(c->jobs[4].cpu_model.enabled);

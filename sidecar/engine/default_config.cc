@@ -24,10 +24,7 @@ JobConfig Base(std::string name, std::string selector) {
 
 void Anomaly(JobConfig* j, Direction d) {
   j->anomaly.enabled = true;
-  j->anomaly.seasonal_periods = {days(1)};
   j->anomaly.direction = d;
-  j->anomaly.persistence_k = 3;
-  j->anomaly.persistence_n = 5;
 }
 
 void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
@@ -62,12 +59,11 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   s.url = source_url;
   c.sources.push_back(s);
 
-  // Consumer lag per group and topic: anomalies (persistence 3 of 5 keeps single-point bursts
-  // from paging) and a forecast.
+  // Consumer lag per group and topic: anomalies (the detector's seasonal envelope knows the usual
+  // daily burst, and excursions shorter than two minutes are blips) and a forecast.
   JobConfig lag = Base("consumer_lag", "kafka_consumergroup_lag_sum");
   Anomaly(&lag, Direction::kAbove);
   lag.anomaly.min_dev_abs = 100;
-  lag.anomaly.lag_like = true;  // the daily batch backlog caught up in its usual time is normal
   Forecast(&lag, {});
   // While a group's lag is anomalous, rank the Kafka default candidates (kafka_candidates.h).
   lag.rootcause.enabled = true;
@@ -77,7 +73,6 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   JobConfig lag_s = Base("consumer_lag_seconds", "streamlens_consumergroup_max_lag_seconds");
   Anomaly(&lag_s, Direction::kAbove);
   lag_s.anomaly.min_dev_abs = 5;
-  lag_s.anomaly.lag_like = true;
   Forecast(&lag_s, {{60, "60"}, {180, "180"}, {600, "600"}});
   c.jobs.push_back(lag_s);
 

@@ -35,13 +35,8 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     o << ",p=";
     for (auto p : a.seasonal_periods) o << p.count() << ",";
     o << static_cast<int>(a.direction) << "," << a.min_dev_abs << "," << a.min_dev_rel << ","
-      << a.band_sigmas << "," << a.warmup.count() << "," << a.persistence_k << ","
-      << a.persistence_n << "," << a.lag_like;
-    if (a.likelihood) o << ",likelihood";  // absent when off: older fingerprints stay valid
-    if (a.lag_like) {
-      o << "," << a.burst_phase_tolerance.count() << "," << a.burst_min_occurrences << ","
-        << a.burst_recovery_slack << "," << a.burst_memory;
-    }
+      << a.sensitivity << "," << a.min_duration.count() << "," << a.warmup.count() << ",d="
+      << a.detector;
   }
   const auto& f = j.forecast;
   o << ";forecast=" << f.enabled;
@@ -638,7 +633,17 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       }
       const size_t tail = n - fit_n;
       DenseSeries hist{start, step, std::span<const double>(grid.data(), fit_n)};
+      DenseSeries rest{start + static_cast<int64_t>(fit_n) * step, step,
+                       std::span<const double>(grid.data() + fit_n, tail)};
+      const DenseSeries all{start, step, std::span<const double>(grid.data(), n)};
+      const bool has_models = st.models.size() == job.analyses.size();
       for (size_t a = 0; a < job.analyses.size(); ++a) {
+        // An online analysis keeps its running model: it consumes the points it has not seen.
+        if (!job.analyses[a]->RefitsOnSchedule() && has_models) {
+          (void)st.models[a]->Update(all, &out);
+          models.push_back(nullptr);  // kept below
+          continue;
+        }
         auto m = job.analyses[a]->FitWith(hist, shared[a].get(), &out);
         if (!m.ok()) {
           fit_failures.fetch_add(1);
@@ -646,18 +651,11 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
           if (first_error.empty()) first_error = st.key + ": " + m.status().message();
           return;
         }
+        if (tail > 0) (void)(*m)->Update(rest, &out);
         models.push_back(std::move(*m));
       }
-      // Alert-fatigue state (persistence window, recurring-burst memory) outlives a refit.
-      if (st.models.size() == models.size()) {
-        for (size_t a = 0; a < models.size(); ++a) models[a]->Inherit(*st.models[a]);
-      } else {
-        for (auto& m : models) m->LearnFromHistory(hist);
-      }
-      if (tail > 0) {
-        DenseSeries rest{start + static_cast<int64_t>(n - tail) * step, step,
-                         std::span<const double>(grid.data() + (n - tail), tail)};
-        for (auto& m : models) (void)m->Update(rest, &out);
+      for (size_t a = 0; a < models.size(); ++a) {
+        if (!models[a]) models[a] = std::move(st.models[a]);
       }
       st.models = std::move(models);
       st.fitted = true;

@@ -100,11 +100,9 @@ HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequ
       Key(&o, k);
       AppendJsonNumber(&o, v);
     }
-    if (std::isfinite(s.anomaly.likelihood)) {  // anomaly.likelihood only
-      o += ",";
-      Key(&o, "likelihood");
-      AppendJsonNumber(&o, s.anomaly.likelihood);
-    }
+    o += ",";
+    Key(&o, "warming_up");
+    o += s.anomaly.warming_up ? "true" : "false";
     o += ",";
     Key(&o, "anomalous");
     o += s.anomaly.score > 1 ? "true" : "false";

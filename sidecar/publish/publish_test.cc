@@ -171,7 +171,8 @@ TEST(PublishTest, AnomaliesJsonSortedByScoreWithEvidence) {
                 0),
             0u)
       << r.body;
-  EXPECT_NE(r.body.find("\"yhat_lower\":50,\"yhat_upper\":150,\"score\":2.5,\"anomalous\":true,"
+  EXPECT_NE(r.body.find("\"yhat_lower\":50,\"yhat_upper\":150,\"score\":2.5,\"warming_up\":false,"
+                        "\"anomalous\":true,"
                         "\"score_history\":[[1700000540,0.5],[1700000600,2.5]]"),
             std::string::npos)
       << r.body;
@@ -185,30 +186,18 @@ TEST(PublishTest, AnomaliesJsonSortedByScoreWithEvidence) {
   EXPECT_NE(r.body.find("min_score: expected a number"), std::string::npos);
 }
 
-// anomaly.likelihood: the NAB detector's value is published when set (finite) and absent
-// otherwise, in /metrics and in the anomalies JSON.
-TEST(PublishTest, AnomalyLikelihoodPublishedOnlyWhenSet) {
+// A series whose detector is still warming up says so in the anomalies JSON.
+TEST(PublishTest, AnomaliesJsonSaysWhetherTheDetectorIsWarmingUp) {
   auto snap = Snapshot();
   auto job = std::make_shared<JobResults>(*snap->jobs[0]);
-  job->series[0].anomaly.likelihood = 0.75;
+  job->series[0].anomaly.warming_up = true;
   snap->jobs[0] = job;
-  ResultsCollector c([snap] { return snap; }, [] { return Status(); });
-  const std::string text = c.Text();
-  EXPECT_NE(text.find("# TYPE streamlens_anomaly_likelihood gauge"), std::string::npos) << text;
-  EXPECT_NE(text.find("streamlens_anomaly_likelihood{consumergroup=\"pay\",topic=\"orders\","
-                      "for=\"lag\",model=\"stl\"} 0.75"),
-            std::string::npos)
-      << text;
-  EXPECT_EQ(text.find("streamlens_anomaly_likelihood{consumergroup=\"audit\""), std::string::npos);
   HttpRequest req;
   HttpResponse r = HandleAnomalies(*snap, req);
-  EXPECT_NE(r.body.find("\"score\":2.5,\"likelihood\":0.75,\"anomalous\":true"), std::string::npos)
+  EXPECT_NE(r.body.find("\"score\":2.5,\"warming_up\":true,\"anomalous\":true"),
+            std::string::npos)
       << r.body;
-  EXPECT_EQ(r.body.find("\"likelihood\":null"), std::string::npos);
-  // Without it (the default), no family at all.
-  auto plain = Snapshot();
-  ResultsCollector c2([plain] { return plain; }, [] { return Status(); });
-  EXPECT_EQ(c2.Text().find("streamlens_anomaly_likelihood"), std::string::npos);
+  EXPECT_NE(r.body.find("\"warming_up\":false"), std::string::npos) << r.body;
 }
 
 TEST(PublishTest, ForecastsJson) {

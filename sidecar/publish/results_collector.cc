@@ -76,9 +76,6 @@ struct CoreFamily {
 constexpr CoreFamily kCore[] = {
     {"streamlens_anomaly_score",
      "Anomaly score of the input series: 0..1 normal, above 1 anomalous."},
-    {"streamlens_anomaly_likelihood",
-     "Output of the NAB detector (what `streamlens-sidecar backtest` scores) for the same point, "
-     "0..1; published with anomaly.likelihood."},
     {"streamlens_y", "Input value the latest anomaly score was computed for."},
     {"streamlens_yhat", "Expected value of the input series."},
     {"streamlens_yhat_lower", "Lower edge of the normal band (score 1 at the edge)."},
@@ -143,16 +140,15 @@ ResultsCollector::JobPieces ResultsCollector::Render(
   std::vector<TextFamily> core;
   core.reserve(kCoreCount);
   for (const auto& c : kCore) core.emplace_back(c.name, "", MetricType::Gauge);
-  TextFamily &score = core[0], &lik = core[1], &y = core[2], &yhat = core[3], &lo = core[4],
-             &hi = core[5], &fc = core[6], &fcl = core[7], &fcu = core[8], &ttt = core[9],
-             &bp = core[10], &out = core[11];
+  TextFamily &score = core[0], &y = core[1], &yhat = core[2], &lo = core[3], &hi = core[4],
+             &fc = core[5], &fcl = core[6], &fcu = core[7], &ttt = core[8], &bp = core[9],
+             &out = core[10];
   std::map<std::string, TextFamily> extra;
   const std::string& name = job->job;
   for (const auto& s : job->series) {
     if (s.has_anomaly) {
       TextFamily::Labels ex = {{"for", name}, {"model", s.anomaly_model}};
       AddFinite(score, s.labels, ex, s.anomaly.score);
-      AddFinite(lik, s.labels, ex, s.anomaly.likelihood);  // NaN (absent) unless enabled
       AddFinite(y, s.labels, ex, s.anomaly.y);
       AddFinite(yhat, s.labels, ex, s.anomaly.yhat);
       AddFinite(lo, s.labels, ex, s.anomaly.yhat_lower);

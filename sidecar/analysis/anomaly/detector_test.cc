@@ -1,0 +1,161 @@
+#include "sidecar/analysis/anomaly/detector.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace streamlens::analysis {
+namespace {
+
+constexpr int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
+
+// A daily cycle with noise at `step`, for `days`; `at` adds to selected points.
+std::vector<double> Daily(int64_t step, int days, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  const size_t n = static_cast<size_t>(days * kDay / step);
+  std::vector<double> x(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double h = static_cast<double>(static_cast<int64_t>(i) * step % kDay) / kHour;
+    x[i] = 1000 + 300 * std::sin(2 * M_PI * h / 24) + 10 * g(rng);
+  }
+  return x;
+}
+
+struct Trace {
+  std::vector<DetectorPoint> points;
+  double max_score_from(size_t i) const {
+    double m = 0;
+    for (size_t k = i; k < points.size(); ++k) m = std::max(m, points[k].score);
+    return m;
+  }
+};
+
+Trace Feed(const DetectorSpec& spec, const std::vector<double>& x, int64_t step) {
+  auto d = Detector::Create(spec);
+  EXPECT_TRUE(d.ok()) << d.status().message();
+  Trace r;
+  for (size_t i = 0; i < x.size(); ++i) {
+    r.points.push_back((*d)->Next(static_cast<int64_t>(i) * step, x[i]));
+  }
+  return r;
+}
+
+TEST(DetectorSpecTest, ParsesFormatsAndNamesBadKeys) {
+  auto s = ParseDetectorSpec("direction=above,min_duration=5m,levels=30m+2h,sensitivity=4");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->direction, Direction::kAbove);
+  EXPECT_EQ(s->min_duration_ms, 5 * kMinute);
+  EXPECT_EQ(s->level_spans_ms, (std::vector<int64_t>{30 * kMinute, 2 * kHour}));
+  EXPECT_EQ(s->sensitivity, 4);
+  auto back = ParseDetectorSpec(FormatDetectorSpec(*s));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(FormatDetectorSpec(*back), FormatDetectorSpec(*s));
+
+  auto bad = ParseDetectorSpec("usual=abc");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("usual"), std::string::npos);
+  auto unknown = ParseDetectorSpec("level=10");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("unknown key \"level\""), std::string::npos);
+  EXPECT_FALSE(ParseDetectorSpec("sensitivity=-1").ok());
+  EXPECT_FALSE(FindDetector("nope").ok());
+  EXPECT_TRUE(FindDetector("streamlens").ok());
+}
+
+TEST(DetectorTest, QuietOnItsOwnPatternAndFindsASustainedShift) {
+  const int64_t step = kMinute;
+  std::vector<double> x = Daily(step, 12, 1);
+  const size_t at = static_cast<size_t>(10 * kDay / step + 6 * kHour / step);
+  for (size_t i = at; i < at + 120; ++i) x[i] += 200;  // two hours 20 sigma up
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  double before = 0;
+  for (size_t i = static_cast<size_t>(kDay / step); i < at; ++i) {
+    before = std::max(before, r.points[i].score);
+  }
+  EXPECT_LE(before, 1.0);
+  double during = 0;
+  size_t first = x.size();
+  for (size_t i = at; i < at + 120; ++i) {
+    during = std::max(during, r.points[i].score);
+    if (r.points[i].score > 1 && first == x.size()) first = i;
+  }
+  EXPECT_GT(during, 1.0);
+  EXPECT_LE(first, at + 5) << "detected " << first - at << " minutes after the start";
+}
+
+TEST(DetectorTest, OneSampleBlipsAreNotAnomalousButLongerExcursionsAre) {
+  const int64_t step = kMinute;
+  std::vector<double> x = Daily(step, 6, 2);
+  const size_t blip = static_cast<size_t>(4 * kDay / step + 3 * kHour / step);
+  x[blip] += 2000;  // 200 sigma, one sample
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  EXPECT_LE(r.points[blip].score, 1.0);
+  EXPECT_LE(r.points[blip + 1].score, 1.0);
+
+  std::vector<double> y = Daily(step, 6, 2);
+  for (size_t i = blip; i < blip + 3; ++i) y[i] += 2000;  // three minutes
+  const Trace r2 = Feed(DetectorSpec{}, y, step);
+  EXPECT_GT(r2.points[blip + 1].score, 1.0);
+}
+
+TEST(DetectorTest, OneSampleIsEnoughWhenTheStepIsLongerThanMinDuration) {
+  const int64_t step = 5 * kMinute;
+  std::vector<double> x = Daily(step, 14, 3);
+  const size_t spike = static_cast<size_t>(10 * kDay / step);
+  x[spike] += 2000;
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  EXPECT_GT(r.points[spike].score, 1.0);
+  EXPECT_GT(r.points[spike].nab, 0.5);
+}
+
+TEST(DetectorTest, GapsAreNeitherScoredNorLearnt) {
+  auto d = Detector::Create(DetectorSpec{});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE((*d)->Next(0, 1).scored);
+  EXPECT_FALSE((*d)->Next(kMinute, std::nan("")).scored);
+  EXPECT_FALSE((*d)->Next(0, 5).scored) << "a timestamp that does not advance is ignored";
+  EXPECT_TRUE((*d)->Next(2 * kMinute, 1).scored);
+}
+
+TEST(DetectorTest, SerializeRestoreContinuesBitForBit) {
+  const int64_t step = kMinute;
+  const std::vector<double> x = Daily(step, 9, 4);
+  auto a = Detector::Create(DetectorSpec{});
+  ASSERT_TRUE(a.ok());
+  const size_t half = x.size() / 2;
+  for (size_t i = 0; i < half; ++i) (*a)->Next(static_cast<int64_t>(i) * step, x[i]);
+  auto b = Detector::Restore(DetectorSpec{}, (*a)->Serialize());
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  for (size_t i = half; i < x.size(); ++i) {
+    const DetectorPoint pa = (*a)->Next(static_cast<int64_t>(i) * step, x[i]);
+    const DetectorPoint pb = (*b)->Next(static_cast<int64_t>(i) * step, x[i]);
+    ASSERT_EQ(pa.score, pb.score) << i;
+    ASSERT_EQ(pa.nab, pb.nab) << i;
+    ASSERT_EQ(pa.yhat_upper, pb.yhat_upper) << i;
+  }
+  EXPECT_EQ((*a)->Serialize(), (*b)->Serialize());
+}
+
+TEST(DetectorTest, RestoreRejectsCorruptOrForeignState) {
+  auto a = Detector::Create(DetectorSpec{});
+  ASSERT_TRUE(a.ok());
+  const std::vector<double> x = Daily(kMinute, 2, 5);
+  for (size_t i = 0; i < x.size(); ++i) (*a)->Next(static_cast<int64_t>(i) * kMinute, x[i]);
+  const std::string state = (*a)->Serialize();
+  EXPECT_FALSE(Detector::Restore(DetectorSpec{}, state.substr(0, state.size() / 2)).ok());
+  DetectorSpec other;
+  other.level_spans_ms = {kHour};
+  EXPECT_FALSE(Detector::Restore(other, state).ok());
+  std::string bad = state;
+  bad[0] ^= 1;  // another state version
+  EXPECT_FALSE(Detector::Restore(DetectorSpec{}, bad).ok());
+  for (size_t cut = 0; cut < state.size(); cut += 97) {
+    EXPECT_FALSE(Detector::Restore(DetectorSpec{}, state.substr(0, cut)).ok()) << cut;
+  }
+}
+
+}  // namespace
+}  // namespace streamlens::analysis

@@ -40,7 +40,8 @@ std::string ModelName(const an::Detector& d, bool warming_up) {
 
 class AnomalyModel final : public SeriesModel {
  public:
-  AnomalyModel(std::unique_ptr<an::Detector> d, int64_t last_t) : det_(std::move(d)), last_t_(last_t) {}
+  AnomalyModel(std::unique_ptr<an::Detector> d, int64_t last_t)
+      : det_(std::move(d)), last_t_(last_t) {}
   std::string model_name() const override { return ModelName(*det_, warming_up_); }
   Status Update(const DenseSeries& p, SeriesOutput* out) override {
     for (size_t i = 0; i < p.values.size(); ++i) {

@@ -6,29 +6,29 @@
 
 namespace streamlens::analysis {
 
-// ---- TailNormalizer ------------------------------------------------------------------------------
+// ---- TailNormalizer
+// ------------------------------------------------------------------------------
 
 TailNormalizer::TailNormalizer(int64_t memory_ms, int64_t mature_ms)
     : mature_ms_(mature_ms), up_(memory_ms), down_(memory_ms) {}
 
-bool TailNormalizer::Mature(double q, const DecayedQuantiles& d) const {
-  // Until the equivalent of 1 / (1 - q) deviations were seen the quantile means nothing.
-  return d.weight() >= 1.0 / (1.0 - q) && first_ms_ >= 0 && last_ms_ - first_ms_ >= mature_ms_;
+bool TailNormalizer::Mature(const TailLevel& q, const DecayedQuantiles& d) const {
+  return d.weight() >= q.min_weight && first_ms_ >= 0 && last_ms_ - first_ms_ >= mature_ms_;
 }
 
-double TailNormalizer::Usual(double q, const DecayedQuantiles& d, double floor) const {
+double TailNormalizer::Usual(const TailLevel& q, const DecayedQuantiles& d, double floor) const {
   if (!Mature(q, d)) return std::numeric_limits<double>::infinity();
-  return std::max(d.Quantile(q), floor);
+  return std::max(d.Quantile(q.q), floor);
 }
 
-void TailNormalizer::Score(double q, double up, double down, double floor,
+void TailNormalizer::Score(const TailLevel& q, double up, double down, double floor,
                            ChannelScore* out) const {
   out->valid = mature(q);
   out->up = up / Usual(q, up_, floor);
   out->down = down / Usual(q, down_, floor);
 }
 
-double TailNormalizer::Edge(double q, bool up, double floor, double multiple) const {
+double TailNormalizer::Edge(const TailLevel& q, bool up, double floor, double multiple) const {
   return multiple * Usual(q, up ? up_ : down_, floor);
 }
 
@@ -50,21 +50,20 @@ bool TailNormalizer::Load(StateReader& r) {
   return r.I64(&first_ms_) && r.I64(&last_ms_) && up_.Load(r) && down_.Load(r);
 }
 
-// ---- ExcursionChannel ----------------------------------------------------------------------------
+// ---- ExcursionChannel
+// ----------------------------------------------------------------------------
 
 ExcursionChannel::ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms)
     : min_duration_ms_(min_duration_ms), tail_(memory_ms) {}
 
-ChannelScore ExcursionChannel::Observe(const PointContext& c, double q) {
+ChannelScore ExcursionChannel::Observe(const PointContext& c, const TailLevel& q) {
   const double up = std::max(0.0, c.y - c.hi) / c.scale_hi;
   const double down = std::max(0.0, c.lo - c.y) / c.scale_lo;
   // The window that must be all outside: [t - (min_duration - step), t], with half a step of
   // slack for irregular sampling. With steps of min_duration or more it is the point itself.
-  const int64_t lower =
-      c.t_ms - std::max<int64_t>(0, min_duration_ms_ - c.step_ms) - c.step_ms / 2;
-  recent_.erase(recent_.begin(),
-                std::find_if(recent_.begin(), recent_.end(),
-                             [&](const Recent& r) { return r.t_ms >= lower; }));
+  const int64_t lower = c.t_ms - std::max<int64_t>(0, min_duration_ms_ - c.step_ms) - c.step_ms / 2;
+  recent_.erase(recent_.begin(), std::find_if(recent_.begin(), recent_.end(),
+                                              [&](const Recent& r) { return r.t_ms >= lower; }));
   if (recent_.size() >= 4096) recent_.erase(recent_.begin());  // bound for pathological steps
   recent_.push_back({c.t_ms, static_cast<float>(up), static_cast<float>(down)});
   observed_ = true;
@@ -81,11 +80,13 @@ ChannelScore ExcursionChannel::Observe(const PointContext& c, double q) {
   return s;
 }
 
-double ExcursionChannel::UpperEdge(const PointContext& c, double q, double multiple) const {
+double ExcursionChannel::UpperEdge(const PointContext& c, const TailLevel& q,
+                                   double multiple) const {
   return c.hi + tail_.Edge(q, true, 1.0, multiple) * c.scale_hi;
 }
 
-double ExcursionChannel::LowerEdge(const PointContext& c, double q, double multiple) const {
+double ExcursionChannel::LowerEdge(const PointContext& c, const TailLevel& q,
+                                   double multiple) const {
   return c.lo - tail_.Edge(q, false, 1.0, multiple) * c.scale_lo;
 }
 
@@ -116,7 +117,8 @@ size_t ExcursionChannel::MemoryBytes() const {
   return sizeof(*this) + tail_.MemoryBytes() + recent_.capacity() * sizeof(Recent);
 }
 
-// ---- LevelChannel --------------------------------------------------------------------------------
+// ---- LevelChannel
+// --------------------------------------------------------------------------------
 
 LevelChannel::LevelChannel(int64_t span_ms, int64_t memory_ms)
     : span_ms_(span_ms),
@@ -139,7 +141,7 @@ int64_t LevelChannel::Add(int64_t t_ms, double y) {
   return (index - kBins) * bin_ms_;
 }
 
-ChannelScore LevelChannel::Score(int model, double expected, double noise, double q) {
+ChannelScore LevelChannel::Score(int model, double expected, double noise, const TailLevel& q) {
   ChannelScore s;
   if (model < 0 || static_cast<size_t>(model) >= models_.size() || !std::isfinite(expected)) {
     return s;

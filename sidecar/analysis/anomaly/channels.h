@@ -32,10 +32,10 @@ struct PointContext {
   int64_t t_ms = 0;
   int64_t step_ms = 0;
   double y = 0;
-  double hi = 0, lo = 0;             // usual envelope at this time
+  double hi = 0, lo = 0;              // usual envelope at this time
   double scale_hi = 0, scale_lo = 0;  // robust scale of deviations above hi / below lo (> 0)
-  double mean = 0;                   // expected mean at this time
-  double noise = 0;                  // the series' robust noise scale (>= 0)
+  double mean = 0;                    // expected mean at this time
+  double noise = 0;                   // the series' robust noise scale (>= 0)
 };
 
 // A channel's verdict on the current point, per direction (up = above expected).
@@ -45,26 +45,33 @@ struct ChannelScore {
   double dev_up = 0, dev_down = 0;  // deviation in the series' units
 };
 
+// Which quantile of the past deviations is the usual large one (q), and how much must have been
+// learnt before it means anything (the equivalent of `min_weight` values).
+struct TailLevel {
+  double q = 0.99;
+  double min_weight = 100;
+};
+
 // The usual large deviation of one channel, per direction.
 class TailNormalizer {
  public:
   // mature_ms: the usual deviation is known only after learning for this long (and from the
-  // equivalent of 1 / (1 - q) values); until then every score is 0.
+  // equivalent of q.min_weight values); until then every score is 0.
   TailNormalizer(int64_t memory_ms, int64_t mature_ms = 0);
   // Deviations (up, down >= 0) in units of the usual large deviation (the quantile q, at least
   // `floor`); 0 until learnt.
-  void Score(double q, double up, double down, double floor, ChannelScore* out) const;
+  void Score(const TailLevel& q, double up, double down, double floor, ChannelScore* out) const;
   // The deviation (one direction) that is `multiple` usual large deviations; infinite until learnt.
-  double Edge(double q, bool up, double floor, double multiple) const;
+  double Edge(const TailLevel& q, bool up, double floor, double multiple) const;
   void Learn(int64_t t_ms, double up, double down);
-  bool mature(double q) const { return Mature(q, up_) && Mature(q, down_); }
+  bool mature(const TailLevel& q) const { return Mature(q, up_) && Mature(q, down_); }
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
   size_t MemoryBytes() const { return up_.MemoryBytes() + down_.MemoryBytes(); }
 
  private:
-  double Usual(double q, const DecayedQuantiles& d, double floor) const;
-  bool Mature(double q, const DecayedQuantiles& d) const;
+  double Usual(const TailLevel& q, const DecayedQuantiles& d, double floor) const;
+  bool Mature(const TailLevel& q, const DecayedQuantiles& d) const;
   int64_t mature_ms_;
   int64_t first_ms_ = -1, last_ms_ = -1;  // first and latest Learn()
   DecayedQuantiles up_, down_;
@@ -73,15 +80,15 @@ class TailNormalizer {
 class ExcursionChannel {
  public:
   ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms);
-  ChannelScore Observe(const PointContext& c, double q);
+  ChannelScore Observe(const PointContext& c, const TailLevel& q);
   // Learns the excursion of the point last observed (nothing if none was observed since).
   void Learn(int64_t t_ms) {
     if (observed_) tail_.Learn(t_ms, last_up_, last_down_);
     observed_ = false;
   }
   // The values at which the current point would have the given rarity (band edges).
-  double UpperEdge(const PointContext& c, double q, double multiple) const;
-  double LowerEdge(const PointContext& c, double q, double multiple) const;
+  double UpperEdge(const PointContext& c, const TailLevel& q, double multiple) const;
+  double LowerEdge(const PointContext& c, const TailLevel& q, double multiple) const;
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
   size_t MemoryBytes() const;
@@ -112,7 +119,7 @@ class LevelChannel {
   int64_t Add(int64_t t_ms, double y);
   // Scores the window's mean against `expected` (model m's expectation of that mean; NaN: m has
   // none) and remembers the deviation for Learn().
-  ChannelScore Score(int model, double expected, double noise, double q);
+  ChannelScore Score(int model, double expected, double noise, const TailLevel& q);
   // Every model scored since the last Learn() learns its deviation.
   void Learn(int64_t t_ms);
   int64_t span_ms() const { return span_ms_; }

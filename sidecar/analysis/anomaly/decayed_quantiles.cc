@@ -103,8 +103,8 @@ bool DecayedQuantiles::Load(StateReader& r) {
   int64_t memory;
   uint8_t started;
   std::vector<float> counts;
-  if (!r.I64(&memory) || !r.I64(&ref_ms_) || !r.I64(&last_ms_) || !r.U8(&started) || !r.F64(&total_) ||
-      !r.F32s(&counts)) {
+  if (!r.I64(&memory) || !r.I64(&ref_ms_) || !r.I64(&last_ms_) || !r.U8(&started) ||
+      !r.F64(&total_) || !r.F32s(&counts)) {
     return false;
   }
   if (memory != memory_ms_ || counts.size() != counts_.size() || !std::isfinite(total_) ||

@@ -50,10 +50,10 @@ class DecayedQuantiles {
   void Rescale(int64_t t_ms);
 
   int64_t memory_ms_;
-  int64_t ref_ms_ = 0;      // weights are relative to exp((t - ref) / memory)
-  int64_t last_ms_ = 0;     // time of the latest value
+  int64_t ref_ms_ = 0;   // weights are relative to exp((t - ref) / memory)
+  int64_t last_ms_ = 0;  // time of the latest value
   bool started_ = false;
-  double total_ = 0;        // sum of counts_, in the same relative units
+  double total_ = 0;           // sum of counts_, in the same relative units
   std::vector<float> counts_;  // [0] = zeros, [1 + k] = log bin k
 };
 

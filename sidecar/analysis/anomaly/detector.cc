@@ -12,7 +12,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kHour = 3'600'000, kDay = 24 * kHour, kWeek = 7 * kDay;
 constexpr int64_t kQuarterHour = 15 * 60'000;
-constexpr int kStepsForModels = 8;    // intervals seen before the step is trusted
+constexpr int kStepsForModels = 8;        // intervals seen before the step is trusted
 constexpr size_t kMaxProfileBins = 1536;  // bins x (cycles + 1) per seasonal profile
 constexpr size_t kMaxLocalPoints = 1024;
 constexpr int kOnsetBins = 48;
@@ -115,15 +115,13 @@ class MedianRing {
 
 }  // namespace
 
-
 namespace {
 
 // Periods considered for a series sampled every `step`: the spec's, or the clock's day and week,
 // each if it spans at least 8 steps. Sorted, distinct.
 std::vector<int64_t> CandidatePeriods(const DetectorSpec& spec, int64_t step) {
   std::vector<int64_t> out;
-  for (int64_t p : spec.periods_ms.empty() ? std::vector<int64_t>{kDay, kWeek}
-                                           : spec.periods_ms) {
+  for (int64_t p : spec.periods_ms.empty() ? std::vector<int64_t>{kDay, kWeek} : spec.periods_ms) {
     if (p >= 8 * std::max<int64_t>(step, 1)) out.push_back(p);
   }
   std::sort(out.begin(), out.end());
@@ -171,15 +169,15 @@ struct Detector::Impl {
   void UpdateInUse();
   bool ModelContext(size_t model, int64_t t, double y, int64_t step_ms, double noise_sigma,
                     PointContext* c) const;
-  double ExcursionScore(int64_t t, double y, int64_t step_ms, double q, double scale,
+  double ExcursionScore(int64_t t, double y, int64_t step_ms, const TailLevel& q, double scale,
                         DetectorPoint* out);
   double ModelWindowMean(size_t model, int64_t start, int64_t end) const;
   double DayTypeRatio(const SeasonalProfile& p, int64_t t) const;
   ChannelScore LevelScore(LevelChannel& l, int64_t t, double y, int64_t step_ms, double noise,
-                          double q);
+                          const TailLevel& q);
   double Combine(const PointContext& c, const ChannelScore& s, double scale) const;
   double Onset(int64_t t, double score);
-  void Learn(int64_t t, double y);
+  void Learn(int64_t t, double y, bool anomalous);
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
 
@@ -217,10 +215,9 @@ void Detector::Impl::BuildModels(int64_t step_ms) {
   models_ready = true;
   build_step_ms = step_ms;
   // Models are compared on the means of the shortest level span (a quarter hour without levels).
-  const int64_t span =
-      spec.level_spans_ms.empty()
-          ? kQuarterHour
-          : *std::min_element(spec.level_spans_ms.begin(), spec.level_spans_ms.end());
+  const int64_t span = spec.level_spans_ms.empty() ? kQuarterHour
+                                                   : *std::min_element(spec.level_spans_ms.begin(),
+                                                                       spec.level_spans_ms.end());
   sel_bin_ms = std::max(span, step_ms);
   flat = MedianRing(static_cast<size_t>(std::max<int64_t>(1, kDay / sel_bin_ms)));
   candidates.clear();
@@ -287,8 +284,8 @@ void Detector::Impl::UpdateInUse() {
 }
 
 // What model m expects of the point at t: for a candidate, its envelope (a day of a type not
-// seen yet: the other days' shape at today's level, widened by the range of the last
-// local_span); for model 0, the median of the last local_span. False when it cannot tell.
+// seen yet: the other days' shape at today's level); for model 0, the median of the last
+// local_span. False when it cannot tell.
 bool Detector::Impl::ModelContext(size_t model, int64_t t, double y, int64_t step_ms,
                                   double noise_sigma, PointContext* c) const {
   c->t_ms = t;
@@ -313,10 +310,6 @@ bool Detector::Impl::ModelContext(size_t model, int64_t t, double y, int64_t ste
       e.mean *= r;
       e.spread_hi *= r;
       e.spread_lo *= r;
-      for (const auto& [lt, v] : local) {
-        e.hi = std::max<double>(e.hi, v);
-        e.lo = std::min<double>(e.lo, v);
-      }
     }
     c->hi = e.hi;
     c->lo = e.lo;
@@ -337,7 +330,7 @@ bool Detector::Impl::ModelContext(size_t model, int64_t t, double y, int64_t ste
 // longest candidate that can), or, while no candidate can, against the median of the last
 // local_span; the two have their own usual excursions (excs[1], excs[0]). The published
 // expectation and band come from the same envelope.
-double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, double q,
+double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, const TailLevel& q,
                                       double scale, DetectorPoint* out) {
   const double noise_sigma = noise.Sigma();
   PointContext c;
@@ -394,7 +387,9 @@ double Detector::Impl::DayTypeRatio(const SeasonalProfile& p, int64_t t) const {
   for (const auto& [lt, v] : local) sum += v;
   const double expected = p.ExpectedWindowMean(t - spec.local_span_ms, t + 1);
   const double r = (sum / static_cast<double>(local.size())) / expected;
-  return std::isfinite(r) && r > 0 ? r : 1;
+  // A new day type differs in level by less than a factor of two (weekends are quieter, not
+  // another series); beyond that the difference is for the channels to judge.
+  return std::isfinite(r) && r > 0 ? std::clamp(r, 0.5, 2.0) : 1;
 }
 
 // The level score of one span: every model scores the window mean (and learns from it later);
@@ -402,7 +397,7 @@ double Detector::Impl::DayTypeRatio(const SeasonalProfile& p, int64_t t) const {
 // learnt their usual deviations (0 if none: a day of a type not seen yet has no level to be
 // compared with).
 ChannelScore Detector::Impl::LevelScore(LevelChannel& l, int64_t t, double y, int64_t step_ms,
-                                        double noise_sigma, double q) {
+                                        double noise_sigma, const TailLevel& q) {
   const int64_t start = l.Add(t, y), end = t + std::max<int64_t>(step_ms, 1);
   std::vector<ChannelScore>& scores = level_scratch;
   scores.assign(in_use.size(), ChannelScore());
@@ -430,8 +425,8 @@ ChannelScore Detector::Impl::LevelScore(LevelChannel& l, int64_t t, double y, in
   return best;
 }
 
-// The largest score (channel score / sensitivity) in the watched direction(s); a deviation below min_abs_dev /
-// min_rel_dev never exceeds 1.
+// The largest score (channel score / sensitivity) in the watched direction(s); a deviation below
+// min_abs_dev / min_rel_dev never exceeds 1.
 double Detector::Impl::Combine(const PointContext& c, const ChannelScore& s, double scale) const {
   const double min_dev = std::max(spec.min_abs_dev, spec.min_rel_dev * std::fabs(c.mean));
   auto cap = [&](double x, double dev) {
@@ -457,8 +452,11 @@ double Detector::Impl::Onset(int64_t t, double score) {
   return score > before ? score / (1 + score) : 0;
 }
 
-void Detector::Impl::Learn(int64_t t, double y) {
-  local.emplace_back(t, static_cast<float>(y));
+// The profiles learn every point (their medians over cycles shrug off one odd cycle); the local
+// window (the recent level) only points that were not anomalous, so it does not follow an
+// incident.
+void Detector::Impl::Learn(int64_t t, double y, bool anomalous) {
+  if (!anomalous) local.emplace_back(t, static_cast<float>(y));
   while (!local.empty() &&
          (local.front().first <= t - spec.local_span_ms || local.size() > kMaxLocalPoints)) {
     local.pop_front();
@@ -485,10 +483,11 @@ DetectorPoint Detector::Impl::Next(int64_t t, double y) {
   const int64_t step_ms = step.Step();
   if (!models_ready && step.count() >= kStepsForModels) BuildModels(step_ms);
   const double scale = spec.sensitivity;
-  // The usual large deviation: the one seen about once per `usual` (in points of this step).
-  const double q = std::clamp(
-      1 - static_cast<double>(std::max<int64_t>(step_ms, 1)) / static_cast<double>(spec.usual_ms),
-      0.5, 1 - 1e-6);
+  // The usual large deviation: the one seen about once per `usual`, known after a day of points.
+  const double step_d = static_cast<double>(std::max<int64_t>(step_ms, 1));
+  TailLevel q;
+  q.q = std::clamp(1 - step_d / static_cast<double>(spec.usual_ms), 0.5, 1 - 1e-6);
+  q.min_weight = std::max(10.0, static_cast<double>(kDay) / step_d);
   out.y = y;
   double score = ExcursionScore(t, y, step_ms, q, scale, &out);
   if (models_ready) {
@@ -509,13 +508,14 @@ DetectorPoint Detector::Impl::Next(int64_t t, double y) {
   }
   out.score = score;
   out.nab = out.warming_up ? 0 : Onset(t, score);
-  Learn(t, y);
+  Learn(t, y, score > 1);
   last_t = t;
   last_y = y;
   return out;
 }
 
-// ---- state ---------------------------------------------------------------------------------------
+// ---- state
+// ---------------------------------------------------------------------------------------
 
 void Detector::Impl::Save(StateWriter& w) const {
   w.U32(kStateVersion);
@@ -606,7 +606,8 @@ bool Detector::Impl::Load(StateReader& r) {
   return r.done();
 }
 
-// ---- Detector ------------------------------------------------------------------------------------
+// ---- Detector
+// ------------------------------------------------------------------------------------
 
 Detector::Detector(const DetectorSpec& spec) : spec_(spec), impl_(std::make_unique<Impl>(spec_)) {}
 Detector::~Detector() = default;

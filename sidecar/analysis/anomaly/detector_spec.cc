@@ -70,23 +70,31 @@ Status Assign(Result<T> r, T* field) {
 }
 
 Key SpanKey(const char* name, int64_t DetectorSpec::*field) {
-  return {name, [field](DetectorSpec& s, std::string_view v) { return Assign(ParseSpan(v), &(s.*field)); },
-          [field](const DetectorSpec& s) { return FormatDuration(milliseconds(s.*field)); }};
+  return {
+      name,
+      [field](DetectorSpec& s, std::string_view v) { return Assign(ParseSpan(v), &(s.*field)); },
+      [field](const DetectorSpec& s) { return FormatDuration(milliseconds(s.*field)); }};
 }
 
 Key NumberKey(const char* name, double DetectorSpec::*field) {
-  return {name, [field](DetectorSpec& s, std::string_view v) { return Assign(ParseNumber(v), &(s.*field)); },
-          [field](const DetectorSpec& s) { return FormatNumber(s.*field); }};
+  return {
+      name,
+      [field](DetectorSpec& s, std::string_view v) { return Assign(ParseNumber(v), &(s.*field)); },
+      [field](const DetectorSpec& s) { return FormatNumber(s.*field); }};
 }
 
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = {
       {"direction",
        [](DetectorSpec& s, std::string_view v) {
-         if (v == "above") s.direction = Direction::kAbove;
-         else if (v == "below") s.direction = Direction::kBelow;
-         else if (v == "both") s.direction = Direction::kBoth;
-         else return Status::Error("\"" + std::string(v) + "\" is not above, below or both");
+         if (v == "above")
+           s.direction = Direction::kAbove;
+         else if (v == "below")
+           s.direction = Direction::kBelow;
+         else if (v == "both")
+           s.direction = Direction::kBoth;
+         else
+           return Status::Error("\"" + std::string(v) + "\" is not above, below or both");
          return Status::Ok();
        },
        [](const DetectorSpec& s) {
@@ -168,8 +176,8 @@ Result<DetectorSpec> ParseDetectorSpec(std::string_view text, DetectorSpec spec)
     if (!found) {
       std::string names;
       for (const Key& k : Keys()) names += (names.empty() ? "" : ", ") + std::string(k.name);
-      return Status::Error("detector spec: unknown key \"" + std::string(key) + "\" (known: " +
-                           names + ")");
+      return Status::Error("detector spec: unknown key \"" + std::string(key) +
+                           "\" (known: " + names + ")");
     }
     Status st = found->set(spec, value);
     if (!st.ok()) return st.WithContext("detector spec: " + std::string(key));
@@ -181,7 +189,8 @@ Result<DetectorSpec> ParseDetectorSpec(std::string_view text, DetectorSpec spec)
 
 std::string FormatDetectorSpec(const DetectorSpec& spec) {
   std::string out;
-  for (const Key& k : Keys()) out += (out.empty() ? "" : ",") + std::string(k.name) + "=" + k.get(spec);
+  for (const Key& k : Keys())
+    out += (out.empty() ? "" : ",") + std::string(k.name) + "=" + k.get(spec);
   return out;
 }
 

@@ -42,7 +42,7 @@ SeasonalProfile::SeasonalProfile(int64_t period_ms, int64_t bin_ms, int cycles, 
 uint8_t SeasonalProfile::TypeOfCycle(int64_t cycle) const {
   if (!day_types_) return 0;
   const int64_t day = cycle + origin_ms_ / period_ms_;  // days since 1970-01-01, a Thursday
-  const int64_t dow = ((day + 3) % 7 + 7) % 7;             // Monday = 0
+  const int64_t dow = ((day + 3) % 7 + 7) % 7;          // Monday = 0
   return dow >= 5 ? 1 : 0;
 }
 
@@ -56,7 +56,8 @@ bool SeasonalProfile::OtherDayType(int64_t t_ms) const {
 }
 
 bool SeasonalProfile::Comparable(int cycles_ago, int64_t t_ms) const {
-  return !day_types_ || type_[static_cast<size_t>(Slot(cycles_ago))] == TypeOfCycle(CycleOf(t_ms)) ||
+  return !day_types_ ||
+         type_[static_cast<size_t>(Slot(cycles_ago))] == TypeOfCycle(CycleOf(t_ms)) ||
          OtherDayType(t_ms);
 }
 
@@ -69,9 +70,7 @@ int SeasonalProfile::BinOf(int64_t t_ms) const {
   return static_cast<int>((phase < 0 ? phase + period_ms_ : phase) / bin_ms_);
 }
 
-int64_t SeasonalProfile::CycleOf(int64_t t_ms) const {
-  return (t_ms - origin_ms_) / period_ms_;
-}
+int64_t SeasonalProfile::CycleOf(int64_t t_ms) const { return (t_ms - origin_ms_) / period_ms_; }
 
 void SeasonalProfile::Advance(int64_t cycle) {
   if (cycle_ < 0) {
@@ -95,8 +94,8 @@ void SeasonalProfile::Add(int64_t t_ms, double y) {
   const int64_t cycle = CycleOf(t_ms);
   if (cycle < cycle_) return;  // out of order: ignored
   if (cycle != cycle_) Advance(cycle);
-  const size_t i = static_cast<size_t>(slot_) * static_cast<size_t>(bins_) +
-                   static_cast<size_t>(BinOf(t_ms));
+  const size_t i =
+      static_cast<size_t>(slot_) * static_cast<size_t>(bins_) + static_cast<size_t>(BinOf(t_ms));
   const float v = static_cast<float>(y);
   if (count_[i] == 0) {
     max_[i] = min_[i] = v;
@@ -161,8 +160,8 @@ double SeasonalProfile::ExpectedMean(int64_t t_ms) const {
   scratch_mean_.clear();
   for (int ago = 1; ago <= complete_; ++ago) {
     if (!Comparable(ago, t_ms)) continue;
-    const size_t i = static_cast<size_t>(Slot(ago)) * static_cast<size_t>(bins_) +
-                     static_cast<size_t>(b);
+    const size_t i =
+        static_cast<size_t>(Slot(ago)) * static_cast<size_t>(bins_) + static_cast<size_t>(b);
     if (count_[i] > 0) scratch_mean_.push_back(sum_[i] / count_[i]);
   }
   return scratch_mean_.empty() ? kNaN : Median(scratch_mean_);

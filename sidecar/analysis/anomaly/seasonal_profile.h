@@ -33,7 +33,7 @@ struct Expectation {
   double lo = std::numeric_limits<double>::quiet_NaN();
   double mean = std::numeric_limits<double>::quiet_NaN();
   double spread_hi = 0, spread_lo = 0;
-  int cycles = 0;  // past cycles that answered
+  int cycles = 0;               // past cycles that answered
   bool other_day_type = false;  // answered from days of the other type (day_types only)
 };
 
@@ -53,8 +53,8 @@ class SeasonalProfile {
   bool OtherDayType(int64_t t_ms) const;
   // Median over past cycles of the mean over [start_ms, end_ms) shifted back by whole periods (at
   // most one period long; with day types, only shifts that keep the type of both its first and
-  // its last day); NaN when no cycle has a value there. A pattern that wanders inside the window (a daily batch a few minutes late) does not
-  // move it.
+  // its last day); NaN when no cycle has a value there. A pattern that wanders inside the window (a
+  // daily batch a few minutes late) does not move it.
   double ExpectedWindowMean(int64_t start_ms, int64_t end_ms) const;
 
   int64_t period_ms() const { return period_ms_; }

@@ -161,9 +161,24 @@ void TextFamily::EndSample(bool had_labels, double value) {
   ++samples_;
 }
 
+void TextFamily::SetConstLabels(std::span<const std::pair<std::string, std::string>> labels) {
+  const_labels_.clear();
+  for (const auto& [name, value] : labels) {
+    if (!const_labels_.empty()) const_labels_.push_back(',');
+    const_labels_.append(name).append("=\"");
+    AppendEscaped(value, true, &const_labels_);
+    const_labels_.push_back('"');
+  }
+}
+
 void TextFamily::Add(Labels labels, double value) {
   body_.append(name_);
   bool first = true;
+  if (!const_labels_.empty()) {
+    body_.push_back('{');
+    body_.append(const_labels_);
+    first = false;
+  }
   for (const auto& [name, v] : labels) {
     AppendLabel(name, v, first);
     first = false;
@@ -175,6 +190,11 @@ void TextFamily::Add(std::span<const std::pair<std::string, std::string>> base, 
                      double value) {
   body_.append(name_);
   bool first = true;
+  if (!const_labels_.empty()) {
+    body_.push_back('{');
+    body_.append(const_labels_);
+    first = false;
+  }
   for (const auto& [name, v] : base) {
     AppendLabel(name, v, first);
     first = false;

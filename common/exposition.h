@@ -41,6 +41,9 @@ class TextFamily {
   void Add(Labels labels, double value);
   // Same, with the labels in two parts: `base` (e.g. an input series' own labels), then `extra`.
   void Add(std::span<const std::pair<std::string, std::string>> base, Labels extra, double value);
+  // Labels written first on every sample added from now on (e.g. a `cluster` target label), so
+  // a collector can apply them while rendering instead of in a second pass (AppendWithLabels).
+  void SetConstLabels(std::span<const std::pair<std::string, std::string>> labels);
   size_t samples() const { return samples_; }
   void Reserve(size_t bytes) { body_.reserve(bytes); }
   // Upper bound of what MoveTo(help_suffix, ...) appends, to size the output once.
@@ -66,6 +69,7 @@ class TextFamily {
   std::string help_;
   prometheus::MetricType type_;
   std::string body_;
+  std::string const_labels_;  // rendered `a="x",b="y"`; empty: none
   size_t samples_ = 0;
 };
 

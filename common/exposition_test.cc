@@ -111,6 +111,24 @@ TEST(AppendWithLabelsTest, AddsTheLabelToEverySampleAndKeepsComments) {
   EXPECT_EQ(fams[0].metric[0].label[0].value, "c1");
 }
 
+TEST(TextFamilyTest, ConstLabelsComeFirstAndMatchAppendWithLabels) {
+  const std::vector<std::pair<std::string, std::string>> cluster = {{"cluster", "eu \"1\""}};
+  TextFamily plain("g", "Help.", prometheus::MetricType::Gauge);
+  plain.Add({}, 1);
+  plain.Add({{"topic", "orders"}}, 2);
+  std::string text;
+  plain.MoveTo("", &text);
+  std::string expected;
+  AppendWithLabels(text, cluster, &expected);
+  TextFamily labelled("g", "Help.", prometheus::MetricType::Gauge);
+  labelled.SetConstLabels(cluster);
+  labelled.Add({}, 1);
+  labelled.Add({{"topic", "orders"}}, 2);
+  std::string got;
+  labelled.MoveTo("", &got);
+  EXPECT_EQ(got, expected);
+}
+
 TEST(ParseExpositionForTest, RoundTripsLabelsValuesAndTypes) {
   TextFamily t("g", "G.", prometheus::MetricType::Gauge);
   t.Add({{"a", "x\"y\\z\nw"}, {"b", ""}}, 0.25);

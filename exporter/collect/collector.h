@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -35,6 +36,13 @@ class Collector {
   // AppendExposition(). Collectors with very many series override it and write text directly
   // (TextFamily), which avoids a heap object per series.
   virtual Status CollectText(std::string_view help_suffix, std::string* out);
+  // Target labels (e.g. cluster="prod") for every sample. A collector that renders them itself
+  // returns true; otherwise (default) the scheduler adds them to its text in a second pass.
+  // Called once, before the first collection.
+  virtual bool ApplyTargetLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
+    (void)labels;
+    return false;
+  }
 };
 
 }  // namespace streamlens::exporter

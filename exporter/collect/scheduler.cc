@@ -40,6 +40,7 @@ struct CollectionScheduler::Entry {
   std::unique_ptr<Collector> collector;
   CollectorOptions options;
   std::string name;
+  bool labels_applied = true;  // the collector renders target_labels itself (or there are none)
   // Published snapshot; replaced atomically, never modified.
   std::atomic<std::shared_ptr<const Snapshot>> snapshot;
   // Self-metrics, guarded by stats_mu.
@@ -64,6 +65,8 @@ CollectionScheduler::~CollectionScheduler() { Stop(); }
 void CollectionScheduler::Add(std::unique_ptr<Collector> collector, CollectorOptions options) {
   auto e = std::make_unique<Entry>();
   e->name = collector->Name();
+  e->labels_applied =
+      options_.target_labels.empty() || collector->ApplyTargetLabels(options_.target_labels);
   e->collector = std::move(collector);
   e->options = std::move(options);
   e->snapshot.store(EmptySnapshot());
@@ -87,7 +90,7 @@ bool CollectionScheduler::RunCollector(Entry* e) {
   const double now = NowSeconds();
   const Logger log = logger_.With({{"collector", e->name}});
 
-  if (status.ok() && !options_.target_labels.empty()) {
+  if (status.ok() && !e->labels_applied) {
     auto labelled = std::make_shared<std::string>();
     AppendWithLabels(*rendered, options_.target_labels, labelled.get());
     rendered = std::move(labelled);

@@ -198,7 +198,7 @@ Status KafkaCollector::CollectText(std::string_view help_suffix, std::string* ou
   Cycle c;
   STREAMLENS_RETURN_IF_ERROR(Gather(&c));
   const auto tb = std::chrono::steady_clock::now();
-  KafkaFamilies f;
+  KafkaFamilies f(target_labels_);
   RenderCluster(c, &f);
   RenderTopicConfigs(c, &f);
   const size_t group_errors = RenderGroups(c, &f);

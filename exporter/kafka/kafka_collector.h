@@ -68,6 +68,11 @@ class KafkaCollector : public Collector {
   // partial failures (a dead leader, a group whose coordinator is down) are reported in
   // streamlens_exporter_kafka_* gauges and the affected series are left out.
   Status CollectText(std::string_view help_suffix, std::string* out) override;
+  // Rendered with every sample (no second pass over 10+ MB of text).
+  bool ApplyTargetLabels(const std::vector<std::pair<std::string, std::string>>& labels) override {
+    target_labels_ = labels;
+    return true;
+  }
 
  private:
   struct GroupTopicState {
@@ -106,6 +111,7 @@ class KafkaCollector : public Collector {
   std::unique_ptr<KafkaClient> client_;
   Logger logger_;
   StatusParams status_params_;
+  std::vector<std::pair<std::string, std::string>> target_labels_;
   std::regex topic_filter_, topic_exclude_, group_filter_, group_exclude_;
   std::unordered_map<std::string, bool> topic_selected_, group_selected_;
   std::vector<std::string> configured_groups_;

@@ -172,6 +172,31 @@ TEST_F(KafkaCollectorTest, ExactOffsetsLagAndMetadata) {
   }
 }
 
+TEST_F(KafkaCollectorTest, TargetLabelsAreRenderedOnEverySample) {
+  ASSERT_TRUE(cluster_->CreateTopic("orders", 2, 1).ok());
+  Produce("orders", 0, 3);
+  ASSERT_TRUE(Committer("billing")->Commit({{"orders", 0, 1}}).ok());
+  auto c = MakeCollector({"billing"});
+  ASSERT_TRUE(c->ApplyTargetLabels({{"cluster", "eu-1"}}));
+  auto f = Collect(*c);
+  size_t samples = 0;
+  for (const auto& fam : f) {
+    for (const auto& m : fam.metric) {
+      size_t clusters = 0;
+      for (const auto& l : m.label) clusters += l.name == "cluster" && l.value == "eu-1";
+      EXPECT_EQ(clusters, 1u) << fam.name;
+      ++samples;
+    }
+  }
+  EXPECT_GT(samples, 20u);
+  EXPECT_EQ(Value(f, "kafka_consumergroup_lag",
+                  {{"cluster", "eu-1"},
+                   {"consumergroup", "billing"},
+                   {"topic", "orders"},
+                   {"partition", "0"}}),
+            2);
+}
+
 TEST_F(KafkaCollectorTest, LagSecondsInterpolatesOverWatermarkHistory) {
   ASSERT_TRUE(cluster_->CreateTopic("clicks", 1, 1).ok());
   auto committer = Committer("reader");

@@ -16,7 +16,7 @@ TextFamily Untyped(std::string name, std::string help) {
 
 }  // namespace
 
-KafkaFamilies::KafkaFamilies()
+KafkaFamilies::KafkaFamilies(const std::vector<std::pair<std::string, std::string>>& target_labels)
     : brokers(Gauge("kafka_brokers", "Number of Brokers in the Kafka Cluster.")),
       broker_info(Gauge("kafka_broker_info", "Information about the Kafka Broker.")),
       partitions(Gauge("kafka_topic_partitions", "Number of partitions for this Topic")),
@@ -95,7 +95,10 @@ KafkaFamilies::KafkaFamilies()
                     "--group.list.")),
       configs_ok(Gauge("streamlens_exporter_kafka_topic_configs_supported",
                        "1 if the last DescribeConfigs of the topics succeeded, 0 if it failed "
-                       "(old broker, ACLs, librdkafka's mock cluster).")) {}
+                       "(old broker, ACLs, librdkafka's mock cluster).")) {
+  if (target_labels.empty()) return;
+  for (auto* f : All()) f->SetConstLabels(target_labels);
+}
 
 std::vector<TextFamily*> KafkaFamilies::All() {
   return {&brokers,         &broker_info,

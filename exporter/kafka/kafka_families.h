@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/exposition.h"
@@ -16,7 +17,8 @@
 namespace streamlens::exporter::kafka {
 
 struct KafkaFamilies {
-  KafkaFamilies();
+  // `target_labels` (e.g. cluster) go first on every sample.
+  explicit KafkaFamilies(const std::vector<std::pair<std::string, std::string>>& target_labels);
 
   // Cluster metadata.
   TextFamily brokers, broker_info, partitions;

@@ -98,6 +98,7 @@ KafkaFamilies::KafkaFamilies(const std::vector<std::pair<std::string, std::strin
                        "(old broker, ACLs, librdkafka's mock cluster).")) {
   if (target_labels.empty()) return;
   for (auto* f : All()) f->SetConstLabels(target_labels);
+  for (const auto& [name, value] : target_labels) label_bytes_ += name.size() + value.size() + 4;
 }
 
 std::vector<TextFamily*> KafkaFamilies::All() {
@@ -122,9 +123,9 @@ std::vector<TextFamily*> KafkaFamilies::All() {
 void KafkaFamilies::ReservePartitions(size_t n) {
   // ~70 bytes per partition series, ~90 per replica series: one allocation per family.
   for (auto* f : {&current, &oldest, &leader, &replicas, &isr, &preferred, &under}) {
-    f->Reserve(n * 72);
+    f->Reserve(n * (72 + label_bytes_));
   }
-  replica_info.Reserve(n * 3 * 96);
+  replica_info.Reserve(n * 3 * (96 + label_bytes_));
 }
 
 void KafkaFamilies::MoveTo(std::string_view help_suffix, std::string* out) {

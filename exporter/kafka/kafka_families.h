@@ -38,6 +38,7 @@ struct KafkaFamilies {
 
  private:
   std::vector<TextFamily*> All();
+  size_t label_bytes_ = 0;  // per sample, for the target labels
 };
 
 }  // namespace streamlens::exporter::kafka

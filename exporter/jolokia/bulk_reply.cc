@@ -17,8 +17,37 @@ using Allocator = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
 using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, Allocator, rapidjson::CrtAllocator>;
 using Value = rapidjson::GenericValue<rapidjson::UTF8<>, Allocator>;
 
-constexpr unsigned kParseFlags =
-    rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag;
+// Iterative parsing: the parser's own stack is on the heap, so no reply can overflow the thread's
+// stack (the recursive parser does at a few hundred thousand nested brackets).
+constexpr unsigned kParseFlags = rapidjson::kParseFullPrecisionFlag |
+                                 rapidjson::kParseNanAndInfFlag | rapidjson::kParseIterativeFlag;
+
+// Deeper than any Jolokia reply (reply/element/value/mbean/attribute/composite levels) by far;
+// a reply nested deeper is refused before a DOM is built for it.
+constexpr int kMaxNesting = 64;
+
+// True when brackets and braces outside strings nest at most `limit` deep. One pass, no memory.
+bool NestingWithin(std::string_view json, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
 
 std::string_view View(const Value& v) {
   return std::string_view(v.GetString(), v.GetStringLength());
@@ -135,6 +164,10 @@ Result<BulkReplyStats> BulkReplyParser::Parse(std::string* body, const JolokiaCo
   // (Grown here, never while a DOM points into it.)
   if (pool_.size() < std::max<size_t>(64 * 1024, next_pool_size_)) {
     pool_.resize(std::max<size_t>(64 * 1024, next_pool_size_));
+  }
+  if (!NestingWithin(*body, kMaxNesting)) {
+    return Status::Error("reply is not valid JSON for Jolokia: nested deeper than " +
+                         std::to_string(kMaxNesting) + " levels");
   }
   Allocator allocator(pool_.data(), pool_.size(), 256 * 1024);
   Document doc(&allocator);

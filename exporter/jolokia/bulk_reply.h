@@ -11,7 +11,8 @@
 //
 // The reply is parsed in place (rapidjson insitu: strings point into the body) into a DOM whose
 // memory pool is kept and reused across cycles, so a steady-state cycle allocates nothing per
-// value. Not thread-safe; one BulkReplyParser per broker.
+// value. Parsing is iterative and a reply nested deeper than 64 levels is refused before parsing,
+// so no reply can exhaust the stack. Not thread-safe; one BulkReplyParser per broker.
 #pragma once
 
 #include <cstddef>

@@ -139,6 +139,12 @@ TEST(BulkReplyTest, RejectsBodiesThatAreNotTheExpectedArray) {
        "reply is not a JSON array of read results: java.lang.Exception : bad request"},
       {R"([{"status":200,"value":{}}])", "reply has 1 results for 5 reads"},
       {std::string(kReply) + " trailing", "reply is not valid JSON"},
+      // 2 MB of '[' crashed the recursive parser (SIGSEGV on the thread's stack).
+      {std::string(2 << 20, '['), "nested deeper than 64 levels"},
+      {"[" + std::string(100, '{') + "\"a\":1" + std::string(100, '}') + "]", "nested deeper"},
+      // Brackets inside strings do not nest.
+      {"[\"" + std::string(100, '[') + "\\\"" + std::string(100, '{') + "\"]",
+       "reply has 1 results for 5 reads"},
   };
   for (const auto& c : cases) {
     Fixture f;

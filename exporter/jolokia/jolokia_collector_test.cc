@@ -63,6 +63,9 @@ class FakeAgents {
     server_.Post("/big", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(1 << 20, ' ') + kGood, "application/json");
     });
+    server_.Post("/deep", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(2 << 20, '['), "application/json");
+    });
     server_.Post("/garbage", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("[{\"status\":200,\"value\":", "application/json");
     });
@@ -153,6 +156,18 @@ TEST(JolokiaCollectorTest, FailingBrokersGetUpZeroAndOthersKeepTheirSeries) {
   const size_t log_size = log.str().size();
   CollectText(c.get());
   EXPECT_EQ(log.str().size(), log_size) << log.str().substr(log_size);
+}
+
+TEST(JolokiaCollectorTest, TwoMegabytesOfOpenBracketsIsUpZeroNotACrash) {
+  FakeAgents agents;
+  std::ostringstream log;
+  ClientOptions options;
+  options.timeout = std::chrono::seconds(10);
+  auto c = Make({{"good", agents.Url("/good")}, {"deep", agents.Url("/deep")}}, options, &log);
+  const std::string text = CollectText(c.get());
+  EXPECT_THAT(text, HasSubstr("jolokia_up{broker=\"deep\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("kafka_server_replicamanager_leadercount{broker=\"good\"} 42\n"));
+  EXPECT_THAT(log.str(), HasSubstr("nested deeper than 64 levels"));
 }
 
 TEST(JolokiaCollectorTest, AllBrokersDownStillReportsUpZero) {

@@ -84,11 +84,25 @@ int AcceptAnyCert(int, X509_STORE_CTX*) { return 1; }
 
 bool SetupTls(SSL_CTX& ctx, const TlsServerConfig& tls, std::string* error) {
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
-  int min = TLS1_2_VERSION;
-  if (tls.min_version == "TLS10") min = TLS1_VERSION;
-  if (tls.min_version == "TLS11") min = TLS1_1_VERSION;
-  if (tls.min_version == "TLS13") min = TLS1_3_VERSION;
-  SSL_CTX_set_min_proto_version(&ctx, min);
+  if (tls.prefer_server_cipher_suites) SSL_CTX_set_options(&ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  auto version = [](const std::string& v) {
+    if (v == "TLS10") return TLS1_VERSION;
+    if (v == "TLS11") return TLS1_1_VERSION;
+    if (v == "TLS13") return TLS1_3_VERSION;
+    return TLS1_2_VERSION;
+  };
+  SSL_CTX_set_min_proto_version(&ctx, version(tls.min_version));
+  SSL_CTX_set_max_proto_version(&ctx, version(tls.max_version));
+  if (!tls.openssl_ciphers.empty() &&
+      SSL_CTX_set_cipher_list(&ctx, tls.openssl_ciphers.c_str()) != 1) {
+    *error = "tls_server_config.cipher_suites: OpenSSL accepts none of " + tls.openssl_ciphers;
+    return false;
+  }
+  if (!tls.openssl_groups.empty() &&
+      SSL_CTX_set1_groups_list(&ctx, tls.openssl_groups.c_str()) != 1) {
+    *error = "tls_server_config.curve_preferences: OpenSSL accepts none of " + tls.openssl_groups;
+    return false;
+  }
   if (SSL_CTX_use_certificate_chain_file(&ctx, tls.cert_file.c_str()) != 1) {
     *error = "tls_server_config.cert_file: cannot load certificate " + tls.cert_file;
     return false;

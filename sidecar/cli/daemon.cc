@@ -166,8 +166,8 @@ int RunDaemon(int argc, const char* const* argv) {
       {"streamlens-sidecar", daemon.listen_address, daemon.telemetry_path, daemon.web_config_file},
       *logger);
   if (!server.ok()) {
-    logger->Error("cannot start", {{"err", server.status().message()}});
-    return 1;
+    logger->Error("invalid web configuration", {{"err", server.status().message()}});
+    return 2;
   }
   // Scrapes are served from the results' prepared pieces; only the self and process metrics
   // are rendered per scrape.

@@ -15,6 +15,9 @@ void RegisterDaemonFlags(FlagSet& flags, DaemonFlags* values) {
   flags.String("web.config.file", &values->web_config_file,
                "Path to a web configuration file (exporter-toolkit format) enabling TLS and/or "
                "basic authentication. Empty: plain HTTP without authentication.");
+  flags.Bool("web.enable-lifecycle", &values->enable_lifecycle,
+             "Enable reloading the configuration through HTTP (POST /-/reload). Off: only SIGHUP "
+             "reloads, and POST /-/reload answers 403, as in Prometheus.");
   flags.String("log.level", &values->log_level,
                "Only log messages with the given severity or above: debug, info, warn, error.");
   flags.String("log.format", &values->log_format, "Output format of log messages: logfmt, json.");

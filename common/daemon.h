@@ -22,10 +22,11 @@ struct DaemonFlags {
   std::string web_config_file;
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  bool enable_lifecycle = false;  // --web.enable-lifecycle
 };
 
-// Registers --web.listen-address, --web.telemetry-path, --web.config.file, --log.level,
-// --log.format.
+// Registers --web.listen-address, --web.telemetry-path, --web.config.file,
+// --web.enable-lifecycle, --log.level, --log.format.
 void RegisterDaemonFlags(FlagSet& flags, DaemonFlags* values);
 // Builds the logger (stderr) from the flags; error names the flag.
 Result<Logger> MakeLogger(const DaemonFlags& values);

@@ -1,84 +1,23 @@
 #include "common/http_server.h"
 
-#include <httplib.h>
-#include <openssl/evp.h>
+#include <netdb.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <prometheus/text_serializer.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <exception>
-#include <map>
-#include <mutex>
 #include <sstream>
 
 namespace streamlens {
 
 namespace {
-
-// Caches successful bcrypt verifications (bcrypt costs ~50 ms by design; a scrape every few
-// seconds must not pay it each time). Keyed by user and a SHA-256 of the password, so the cache
-// never holds a password. Bounded: cleared when it grows past kMaxEntries.
-class AuthCache {
- public:
-  bool Check(const std::string& user, const std::string& password, const std::string& hash) {
-    const std::string key = user + '\0' + Digest(password) + '\0' + hash;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (ok_.count(key)) return true;
-    }
-    if (!VerifyPassword(password, hash)) return false;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (ok_.size() >= kMaxEntries) ok_.clear();
-    ok_[key] = true;
-    return true;
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 1024;
-  static std::string Digest(const std::string& s) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-    return std::string(reinterpret_cast<char*>(md), len);
-  }
-  std::mutex mu_;
-  std::map<std::string, bool> ok_;
-};
-
-AuthCache& SharedAuthCache() {
-  // Per-process cache of verification results (not configuration); safe to share.
-  static AuthCache cache;
-  return cache;
-}
-
-// Standard base64 (RFC 4648) with padding; invalid input decodes to an empty string.
-std::string Base64Decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = value(c);
-    if (v < 0) return std::string();
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
 
 int AcceptAnyCert(int, X509_STORE_CTX*) { return 1; }
 
@@ -189,59 +128,6 @@ std::string HttpRequest::Param(const std::string& name, const std::string& fallb
   return fallback;
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options, Logger logger) {
-  WebConfig web;
-  if (!options.web_config_file.empty()) {
-    auto loaded = WebConfig::Load(options.web_config_file);
-    if (!loaded.ok()) return loaded.status();
-    web = std::move(*loaded);
-  }
-  std::string host;
-  int port = 0;
-  STREAMLENS_RETURN_IF_ERROR(SplitListenAddress(options.listen_address, &host, &port));
-  if (options.telemetry_path.empty() || options.telemetry_path[0] != '/') {
-    return Status::Error("--web.telemetry-path: expected a path starting with /; got \"" +
-                         options.telemetry_path + "\"");
-  }
-  std::unique_ptr<HttpServer> server(new HttpServer(std::move(options), std::move(web), logger));
-  server->host_ = host;
-  server->port_ = port;
-  if (server->web_config_.tls_enabled) {
-    std::string error;
-    const TlsServerConfig tls = server->web_config_.tls;
-    auto ssl = std::make_unique<httplib::SSLServer>(
-        [&tls, &error](SSL_CTX& ctx) { return SetupTls(ctx, tls, &error); });
-    if (!ssl->is_valid()) {
-      return Status::Error("web config " + server->options_.web_config_file + ": " +
-                           (error.empty() ? "cannot set up TLS" : error));
-    }
-    server->server_ = std::move(ssl);
-  } else {
-    server->server_ = std::make_unique<httplib::Server>();
-  }
-  server->Install();
-  return server;
-}
-
-HttpServer::HttpServer(HttpServerOptions options, WebConfig web_config, Logger logger)
-    : options_(std::move(options)), web_config_(std::move(web_config)), logger_(logger) {}
-
-HttpServer::~HttpServer() { Stop(); }
-
-bool HttpServer::tls() const { return web_config_.tls_enabled; }
-
-void HttpServer::AddCollectable(std::weak_ptr<prometheus::Collectable> collectable) {
-  collectables_.push_back(std::move(collectable));
-}
-
-void HttpServer::AddTextProvider(std::function<void(std::string* out)> provider) {
-  text_providers_.push_back(std::move(provider));
-}
-
-void HttpServer::SetMetricsBodyProvider(std::function<SharedBody(bool accepts_gzip)> provider) {
-  body_provider_ = std::move(provider);
-}
-
 bool AcceptsGzip(std::string_view accept_encoding) {
   auto trim = [](std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
@@ -280,65 +166,183 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return false;
 }
 
+namespace {
+
+Result<std::shared_ptr<SSL_CTX>> MakeTlsContext(const TlsServerConfig& tls,
+                                                const std::string& file) {
+  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!ctx) return Status::Error("web config " + file + ": cannot create a TLS context");
+  std::string error;
+  if (!SetupTls(*ctx, tls, &error)) {
+    ERR_clear_error();
+    return Status::Error("web config " + file + ": " + error);
+  }
+  return ctx;
+}
+
+// Binds and listens on host:port (port 0: any free port); returns the socket and the port.
+Result<std::pair<int, int>> Listen(const std::string& host, int port, const std::string& addr) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &res) != 0 || res == nullptr) {
+    return Status::Error("cannot listen on " + addr + ": cannot resolve " + host);
+  }
+  std::string err = "no usable address";
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+      err = std::strerror(errno);
+      ::close(fd);
+      continue;
+    }
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+    const int p = bound.ss_family == AF_INET6
+                      ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                      : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    ::freeaddrinfo(res);
+    return std::make_pair(fd, p);
+  }
+  ::freeaddrinfo(res);
+  return Status::Error("cannot listen on " + addr + " (" + err + ")");
+}
+
+OutgoingResponse Text(int status, const std::string& text) {
+  OutgoingResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  r.body.push_back(std::make_shared<const std::string>(text));
+  return r;
+}
+
+}  // namespace
+
+// Fixed threads running queued tasks; the destructor finishes the queue and joins.
+class HttpServer::HandlerPool {
+ public:
+  explicit HandlerPool(size_t n) {
+    for (size_t i = 0; i < std::max<size_t>(1, n); ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~HandlerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void Submit(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();  // Serve() catches everything
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options, Logger logger) {
+  WebConfig web;
+  if (!options.web_config_file.empty()) {
+    auto loaded = WebConfig::Load(options.web_config_file);
+    if (!loaded.ok()) return loaded.status();
+    web = std::move(*loaded);
+  }
+  std::string host;
+  int port = 0;
+  STREAMLENS_RETURN_IF_ERROR(SplitListenAddress(options.listen_address, &host, &port));
+  if (options.telemetry_path.empty() || options.telemetry_path[0] != '/') {
+    return Status::Error("--web.telemetry-path: expected a path starting with /; got \"" +
+                         options.telemetry_path + "\"");
+  }
+  options.limits.max_body_bytes = options.max_request_body_bytes;
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(options), std::move(web), logger));
+  server->host_ = host;
+  server->port_ = port;
+  if (server->web_config_.tls_enabled) {
+    auto ctx = MakeTlsContext(server->web_config_.tls, server->options_.web_config_file);
+    if (!ctx.ok()) return ctx.status();
+    server->tls_ctx_ = std::move(*ctx);
+  }
+  if (!server->web_config_.basic_auth_users.empty()) {
+    server->auth_ =
+        std::make_unique<BasicAuth>(server->web_config_.basic_auth_users, server->options_.auth);
+  }
+  return server;
+}
+
+HttpServer::HttpServer(HttpServerOptions options, WebConfig web_config, Logger logger)
+    : options_(std::move(options)), web_config_(std::move(web_config)), logger_(logger) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+bool HttpServer::tls() const { return web_config_.tls_enabled; }
+
+void HttpServer::AddCollectable(std::weak_ptr<prometheus::Collectable> collectable) {
+  collectables_.push_back(std::move(collectable));
+}
+
+void HttpServer::AddTextProvider(std::function<void(std::string* out)> provider) {
+  text_providers_.push_back(std::move(provider));
+}
+
+void HttpServer::SetMetricsBodyProvider(std::function<SharedBody(bool accepts_gzip)> provider) {
+  body_provider_ = std::move(provider);
+}
+
 void HttpServer::SetReadyCheck(std::function<bool()> ready) { ready_ = std::move(ready); }
 
 void HttpServer::SetReloadHandler(std::function<Status()> reload) { reload_ = std::move(reload); }
 
-namespace {
-
-HttpRequest ToRequest(const httplib::Request& req) {
-  HttpRequest r;
-  r.method = req.method;
-  r.path = req.path;
-  for (const auto& [k, v] : req.params) r.params.emplace_back(k, v);
-  r.body = req.body;
-  return r;
-}
-
-void Write(const HttpResponse& in, httplib::Response& out) {
-  out.status = in.status;
-  out.set_content(in.body, in.content_type.c_str());
-}
-
-}  // namespace
-
 void HttpServer::HandleGet(const std::string& path, HttpHandler handler,
                            const std::string& description) {
   if (!description.empty()) links_.emplace_back(path, description);
-  server_->Get(path,
-               [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
-                 Write(handler(ToRequest(req)), res);
-               });
+  routes_.emplace_back("GET", path, std::move(handler));
 }
-
-namespace {
-
-// A request without Content-Length or chunked encoding has no body (RFC 9112 section 6.3), but
-// httplib 0.11 would read until the client closes; `curl -X POST` sends exactly such requests.
-// Handlers registered with a content reader decide themselves, so POST bodies are read here.
-std::string ReadBody(const httplib::Request& req, const httplib::ContentReader& reader) {
-  std::string body;
-  if (!req.has_header("Content-Length") &&
-      req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
-    return body;
-  }
-  reader([&body](const char* data, size_t len) {
-    body.append(data, len);
-    return true;
-  });
-  return body;
-}
-
-}  // namespace
 
 void HttpServer::HandlePost(const std::string& path, HttpHandler handler) {
-  server_->Post(path,
-                [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
-                                               const httplib::ContentReader& reader) {
-                  HttpRequest r = ToRequest(req);
-                  r.body = ReadBody(req, reader);
-                  Write(handler(r), res);
-                });
+  routes_.emplace_back("POST", path, std::move(handler));
+}
+
+std::shared_ptr<SSL_CTX> HttpServer::CurrentTls() const {
+  std::lock_guard<std::mutex> lock(tls_mu_);
+  return tls_ctx_;
+}
+
+Status HttpServer::ReloadCertificates() {
+  if (!web_config_.tls_enabled) return Status::Ok();
+  auto ctx = MakeTlsContext(web_config_.tls, options_.web_config_file);
+  if (!ctx.ok()) return ctx.status();
+  std::lock_guard<std::mutex> lock(tls_mu_);
+  tls_ctx_ = std::move(*ctx);
+  return Status::Ok();
 }
 
 std::string HttpServer::RenderMetrics() const {
@@ -355,119 +359,85 @@ std::string HttpServer::RenderMetrics() const {
   return out;
 }
 
-void HttpServer::Install() {
-  server_->set_payload_max_length(options_.max_request_body_bytes);
-  server_->set_read_timeout(std::chrono::seconds(30));
-  server_->set_write_timeout(std::chrono::seconds(30));
-  server_->set_keep_alive_timeout(30);
-
-  if (!web_config_.basic_auth_users.empty()) {
-    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      const auto unauthorized = [&res] {
-        res.status = 401;
-        res.set_header("WWW-Authenticate", "Basic realm=\"streamlens\"");
-        res.set_content("Unauthorized\n", "text/plain");
-        return httplib::Server::HandlerResponse::Handled;
-      };
-      const std::string auth = req.get_header_value("Authorization");
-      if (auth.rfind("Basic ", 0) != 0) return unauthorized();
-      const std::string decoded = Base64Decode(std::string_view(auth).substr(6));
-      const auto colon = decoded.find(':');
-      if (colon == std::string::npos) return unauthorized();
-      const std::string user = decoded.substr(0, colon);
-      const std::string password = decoded.substr(colon + 1);
-      auto it = web_config_.basic_auth_users.find(user);
-      if (it == web_config_.basic_auth_users.end()) {
-        // Spend the same bcrypt time as for a known user, so user names cannot be probed.
-        VerifyPassword(password, web_config_.basic_auth_users.begin()->second);
-        return unauthorized();
-      }
-      if (!SharedAuthCache().Check(user, password, it->second)) return unauthorized();
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
+OutgoingResponse HttpServer::Metrics(const HttpRequest& request) const {
+  constexpr char kType[] = "text/plain; version=0.0.4; charset=utf-8";
+  OutgoingResponse r;
+  r.headers.emplace_back("Content-Type", kType);
+  if (!body_provider_) {
+    r.body.push_back(std::make_shared<const std::string>(RenderMetrics()));
+    return r;
   }
+  std::string accept;
+  for (const auto& [n, v] : request.headers) {
+    if (n == "accept-encoding") accept = v;
+  }
+  SharedBody body = body_provider_(AcceptsGzip(accept));
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  if (!body.content_encoding.empty()) {
+    r.headers.emplace_back("Content-Encoding", body.content_encoding);
+  }
+  // The pieces are written as they are: neither copied nor compressed again.
+  for (auto& p : body.pieces) {
+    if (p) r.body.push_back(std::move(p));
+  }
+  return r;
+}
 
-  server_->set_exception_handler(
-      [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        logger_.Error("request handler failed", {{"path", req.path}, {"err", what}});
-        res.status = 500;
-        res.set_content("internal error: " + what + "\n", "text/plain");
-      });
-
-  server_->Get(options_.telemetry_path,
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 constexpr char kType[] = "text/plain; version=0.0.4; charset=utf-8";
-                 if (!body_provider_) {
-                   res.set_content(RenderMetrics(), kType);
-                   return;
-                 }
-                 auto body = std::make_shared<const SharedBody>(
-                     body_provider_(AcceptsGzip(req.get_header_value("Accept-Encoding"))));
-                 size_t total = 0;
-                 for (const auto& p : body->pieces) total += p ? p->size() : 0;
-                 res.set_header("Vary", "Accept-Encoding");
-                 if (!body->content_encoding.empty())
-                   res.set_header("Content-Encoding", body->content_encoding);
-                 if (total == 0) {
-                   res.set_content("", kType);
-                   return;
-                 }
-                 // A content provider with a known length is written as is: httplib neither buffers
-                 // it nor applies its own compression (which costs ~0.2-0.7 s per 10 MB scrape for
-                 // gzip, minutes for br).
-                 res.set_content_provider(
-                     total, kType, [body](size_t offset, size_t length, httplib::DataSink& sink) {
-                       size_t base = 0;
-                       for (const auto& p : body->pieces) {
-                         const size_t n = p ? p->size() : 0;
-                         if (offset < base + n) {
-                           const size_t skip = offset - base;
-                           return sink.write(p->data() + skip, std::min(n - skip, length));
-                         }
-                         base += n;
-                       }
-                       return false;
-                     });
-               });
-  server_->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("Healthy\n", "text/plain");
-  });
-  server_->Get("/-/ready", [this](const httplib::Request&, httplib::Response& res) {
-    if (!ready_ || ready_()) {
-      res.set_content("Ready\n", "text/plain");
-    } else {
-      res.status = 503;
-      res.set_content("Not ready: no successful contact with the source yet\n", "text/plain");
+OutgoingResponse HttpServer::Route(const HttpRequestHead& head, std::string body) {
+  if (auth_) {
+    switch (auth_->Check(head.Header("authorization"))) {
+      case BasicAuth::Verdict::kAllowed:
+        break;
+      case BasicAuth::Verdict::kBusy: {
+        OutgoingResponse r = Text(429, "Too many concurrent authentication attempts\n");
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
+      case BasicAuth::Verdict::kDenied: {
+        OutgoingResponse r = Text(401, "Unauthorized\n");
+        r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"streamlens\"");
+        return r;
+      }
     }
-  });
-  server_->Post("/-/reload", [this](const httplib::Request& req, httplib::Response& res,
-                                    const httplib::ContentReader& reader) {
-    ReadBody(req, reader);  // drained and ignored
-    if (!reload_) {
-      res.set_content("Nothing to reload\n", "text/plain");
-      return;
+  }
+  HttpRequest req;
+  req.method = head.method == "HEAD" ? "GET" : head.method;
+  req.path = head.path;
+  req.params = head.params;
+  req.headers = head.headers;
+  req.body = std::move(body);
+  const bool get = req.method == "GET";
+  if (get && req.path == options_.telemetry_path) return Metrics(req);
+  if (get && req.path == "/-/healthy") return Text(200, "Healthy\n");
+  if (get && req.path == "/-/ready") {
+    if (!ready_ || ready_()) return Text(200, "Ready\n");
+    return Text(503, "Not ready: no successful contact with the source yet\n");
+  }
+  if (req.path == "/-/reload") {
+    if (req.method != "POST") {
+      OutgoingResponse r = Text(405, "Only POST requests allowed\n");
+      r.headers.emplace_back("Allow", "POST");
+      return r;
     }
+    if (!options_.enable_lifecycle) return Text(403, "Lifecycle API is not enabled.\n");
+    if (!reload_) return Text(200, "Nothing to reload\n");
     Status st = reload_();
-    if (st.ok()) {
-      res.set_content("Reloaded\n", "text/plain");
-    } else {
-      res.status = 500;
-      res.set_content("reload failed: " + st.message() + "\n", "text/plain");
-    }
-  });
-  server_->Get("/-/reload", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "POST");
-    res.set_content("Only POST requests allowed\n", "text/plain");
-  });
-  server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    return st.ok() ? Text(200, "Reloaded\n") : Text(500, "reload failed: " + st.message() + "\n");
+  }
+  bool path_known = false;
+  for (const auto& [method, path, handler] : routes_) {
+    if (path != req.path) continue;
+    path_known = true;
+    if (method != req.method) continue;
+    HttpResponse out = handler(req);
+    OutgoingResponse r;
+    r.status = out.status;
+    r.headers.emplace_back("Content-Type", out.content_type);
+    for (auto& h : out.headers) r.headers.push_back(std::move(h));
+    r.body.push_back(std::make_shared<const std::string>(std::move(out.body)));
+    return r;
+  }
+  if (get && req.path == "/") {
     std::ostringstream html;
     const std::string title = HtmlEscape(options_.program);
     html << "<!DOCTYPE html>\n<html><head><title>" << title << "</title></head><body>\n<h1>"
@@ -477,33 +447,63 @@ void HttpServer::Install() {
     for (const auto& [path, desc] : links_) {
       html << "<li><a href=\"" << HtmlEscape(path) << "\">" << HtmlEscape(desc) << "</a></li>\n";
     }
-    html << "</ul>\n<p>POST /-/reload reloads the configuration.</p>\n</body></html>\n";
-    res.set_content(html.str(), "text/html; charset=utf-8");
-  });
+    html << "</ul>\n";
+    if (options_.enable_lifecycle) html << "<p>POST /-/reload reloads the configuration.</p>\n";
+    html << "</body></html>\n";
+    OutgoingResponse r = Text(200, html.str());
+    r.headers[0].second = "text/html; charset=utf-8";
+    return r;
+  }
+  if (path_known) return Text(405, "Method not allowed\n");
+  return Text(404, "Not found\n");
+}
+
+void HttpServer::Serve(IncomingRequest request) {
+  OutgoingResponse r;
+  try {
+    r = Route(request.head, std::move(request.body));
+  } catch (const std::exception& e) {
+    logger_.Error("request handler failed", {{"path", request.head.path}, {"err", e.what()}});
+    r = Text(500, std::string("internal error: ") + e.what() + "\n");
+  } catch (...) {
+    logger_.Error("request handler failed", {{"path", request.head.path}});
+    r = Text(500, "internal error\n");
+  }
+  r.omit_body = request.head.method == "HEAD";
+  r.close = !request.head.keep_alive;
+  loop_->Respond(request.conn, std::move(r));
 }
 
 Status HttpServer::Start() {
-  if (port_ == 0) {
-    int bound = server_->bind_to_any_port(host_);
-    if (bound <= 0) return Status::Error("cannot listen on " + options_.listen_address);
-    port_ = bound;
-  } else if (!server_->bind_to_port(host_, port_)) {
-    return Status::Error("cannot listen on " + options_.listen_address +
-                         " (address in use or not available)");
-  }
+  auto listening = Listen(host_, port_, options_.listen_address);
+  if (!listening.ok()) return listening.status();
+  port_ = listening->second;
+  pool_ = std::make_unique<HandlerPool>(options_.handler_threads);
+  ConnectionLoop::TlsContext tls;
+  if (web_config_.tls_enabled) tls = [this] { return CurrentTls(); };
+  loop_ = std::make_unique<ConnectionLoop>(
+      listening->first, options_.limits, std::move(tls),
+      [this](IncomingRequest req) {
+        auto shared = std::make_shared<IncomingRequest>(std::move(req));
+        pool_->Submit([this, shared] { Serve(std::move(*shared)); });
+      },
+      web_config_.headers, logger_);
   running_ = true;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] { loop_->Run(); });
   logger_.Info("listening", {{"address", options_.listen_address},
                              {"port", port_},
                              {"tls", web_config_.tls_enabled},
-                             {"basic_auth", !web_config_.basic_auth_users.empty()}});
+                             {"basic_auth", !web_config_.basic_auth_users.empty()},
+                             {"lifecycle", options_.enable_lifecycle}});
   return Status::Ok();
 }
 
 void HttpServer::Stop() {
   if (!running_.exchange(false)) return;
-  server_->stop();
+  loop_->Stop();
   if (thread_.joinable()) thread_.join();
+  pool_.reset();  // finishes queued requests; their responses go nowhere
+  loop_.reset();
 }
 
 }  // namespace streamlens

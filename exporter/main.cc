@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   web.listen_address = config.daemon.listen_address;
   web.telemetry_path = config.daemon.telemetry_path;
   web.web_config_file = config.daemon.web_config_file;
+  web.enable_lifecycle = config.daemon.enable_lifecycle;
   auto server = HttpServer::Create(web, *logger);
   if (!server.ok()) {
     logger->Error("invalid web configuration", {{"err", server.status().message()}});
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
                {{"address", config.daemon.listen_address}, {"port", (*server)->port()}});
   while (signals.Wait() == SignalEvent::kReload) {
     (void)(*app)->Reload();
+    if (Status s = (*server)->ReloadCertificates(); !s.ok()) {
+      logger->Error("reloading TLS certificates failed, keeping the previous ones",
+                    {{"err", s.message()}});
+    }
   }
   logger->Info("shutting down");
   (*server)->Stop();

@@ -2,6 +2,10 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <fstream>
+#include <sstream>
+#include <vector>
+
 #include "common/build_info.h"
 #include "exporter/kafka/kafka_collector.h"
 #include "exporter/probe/end_to_end_probe.h"
@@ -95,6 +99,7 @@ Result<std::unique_ptr<ExporterApp>> ExporterApp::Create(const ExporterConfig& c
   auto s = app->Build();
   if (!s.ok()) return s.status();
   app->scheduler_.store(*s);
+  app->inputs_ = app->InputsFingerprint();
   app->primary_ = config.collector_kafka ? "kafka" : "jolokia";
   app->process_ = MakeProcessCollector();
   return app;
@@ -124,8 +129,41 @@ void ExporterApp::Stop() {
 
 bool ExporterApp::Ready() const { return scheduler_.load()->Succeeded(primary_); }
 
-Status ExporterApp::Reload() {
+Status ExporterApp::Reload() { return reloader_.Run(); }
+
+std::string ExporterApp::InputsFingerprint() const {
+  std::vector<std::string> files = {config_.kafka.sasl_password_file, config_.kafka.tls_ca_file,
+                                    config_.kafka.tls_cert_file, config_.kafka.tls_key_file};
+#if STREAMLENS_HAVE_JOLOKIA
+  for (const auto* f : {&config_.jolokia.password_file, &config_.jolokia.tls_ca_file,
+                        &config_.jolokia.tls_cert_file, &config_.jolokia.tls_key_file,
+                        &config_.jolokia.config_file}) {
+    files.push_back(*f);
+  }
+#endif
+  std::string out;
+  for (const auto& f : files) {
+    out += f + '\0';
+    if (f.empty()) continue;
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      out += "<missing>";
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out += std::to_string(ss.str().size()) + ':' + ss.str();
+  }
+  return out;
+}
+
+Status ExporterApp::ReloadNow() {
   std::lock_guard<std::mutex> lock(reload_mu_);
+  std::string inputs = InputsFingerprint();
+  if (inputs == inputs_) {
+    logger_.Info("reload: no input changed, keeping the running collectors");
+    return Status::Ok();
+  }
   auto s = Build();
   if (!s.ok()) {
     logger_.Error("reload failed; keeping the running collectors", {{"err", s.status().message()}});
@@ -137,6 +175,7 @@ Status ExporterApp::Reload() {
     (*s)->Start();
   }
   scheduler_.store(*s);
+  inputs_ = std::move(inputs);
   logger_.Info("reloaded collectors");
   return Status::Ok();
 }

@@ -7,9 +7,10 @@
 // the pre-rendered snapshot (or its pre-compressed gzip segment) by pointer plus a few KB of
 // self and process metrics rendered on the spot, so it copies nothing of the snapshot. /-/ready
 // turns 200 after the first successful collection of the primary collector (kafka, or jolokia when
-// kafka is disabled). Reload() (SIGHUP, POST /-/reload) rebuilds the collectors - re-reading the
-// SASL/Jolokia password files and the Jolokia rules file - and swaps them in only when that
-// succeeds; the lag history and lag-health windows restart with them.
+// kafka is disabled). Reload() (SIGHUP, POST /-/reload) re-reads the SASL/Jolokia password files,
+// the Jolokia rules file and the TLS files; when one changed it rebuilds the collectors and swaps
+// them in only when that succeeds (the lag history and lag-health windows restart with them);
+// when none changed the running collectors and their snapshot stay.
 //
 // Thread-safety: Create/Attach/Start/Stop from main's thread; Reload() may come from the HTTP
 // server's threads or main's and is serialised internally.
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/coalesced_call.h"
 #include "common/daemon.h"
 #include "common/flags.h"
 #include "common/http_server.h"
@@ -68,6 +70,9 @@ class ExporterApp {
   void Attach(HttpServer& server);
   void Start();
   void Stop();
+  // Re-reads the files the collectors are built from (password files, Jolokia rules, TLS files);
+  // when none changed, keeps the running collectors and their snapshot. Concurrent calls share
+  // one reload (CoalescedCall).
   Status Reload();
   // True after the primary collector's first successful collection.
   bool Ready() const;
@@ -77,6 +82,9 @@ class ExporterApp {
   Result<std::shared_ptr<CollectionScheduler>> Build() const;
   // `cluster` from --kafka.cluster-name, or none.
   std::vector<std::pair<std::string, std::string>> TargetLabels() const;
+  Status ReloadNow();
+  // The contents of every file Build() reads (a missing file reads as a marker).
+  std::string InputsFingerprint() const;
 
   ExporterConfig config_;
   Logger logger_;
@@ -85,6 +93,8 @@ class ExporterApp {
   std::shared_ptr<prometheus::Collectable> process_;
   std::mutex reload_mu_;
   bool started_ = false;
+  std::string inputs_;  // InputsFingerprint() of the running collectors; guarded by reload_mu_
+  CoalescedCall reloader_{[this] { return ReloadNow(); }};
 };
 
 }  // namespace streamlens::exporter

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/build_info.h"
+#include "common/coalesced_call.h"
 #include "common/http_server.h"
 #include "sidecar/cli/commands.h"
 #include "sidecar/engine/config.h"
@@ -146,9 +147,8 @@ int RunDaemon(int argc, const char* const* argv) {
                                                              [eng] { return eng->GetStatus(); },
                                                              static_cast<int>(sf.gzip_level));
   results->SetReloadResult(true, UnixNow());
-  std::mutex reload_mu;
-  auto reload = [&]() -> Status {
-    std::lock_guard<std::mutex> lock(reload_mu);
+  // SIGHUP and POST /-/reload may arrive together: concurrent reloads share one run.
+  CoalescedCall reloader([&]() -> Status {
     auto c = BuildConfig(sf);
     Status st = c.ok() ? eng->Apply(*c) : c.status();
     results->SetReloadResult(st.ok(), UnixNow());
@@ -159,12 +159,16 @@ int RunDaemon(int argc, const char* const* argv) {
       logger->Error("reload failed, keeping the running configuration", {{"err", st.message()}});
     }
     return st;
-  };
+  });
 
   auto process = MakeProcessCollector();
-  auto server = HttpServer::Create(
-      {"streamlens-sidecar", daemon.listen_address, daemon.telemetry_path, daemon.web_config_file},
-      *logger);
+  HttpServerOptions web;
+  web.program = "streamlens-sidecar";
+  web.listen_address = daemon.listen_address;
+  web.telemetry_path = daemon.telemetry_path;
+  web.web_config_file = daemon.web_config_file;
+  web.enable_lifecycle = daemon.enable_lifecycle;
+  auto server = HttpServer::Create(web, *logger);
   if (!server.ok()) {
     logger->Error("invalid web configuration", {{"err", server.status().message()}});
     return 2;
@@ -175,7 +179,7 @@ int RunDaemon(int argc, const char* const* argv) {
     return results->Body(gzip, prometheus::TextSerializer().Serialize(process->Collect()));
   });
   (*server)->SetReadyCheck([eng] { return eng->Ready(); });
-  (*server)->SetReloadHandler(reload);
+  (*server)->SetReloadHandler([&reloader] { return reloader.Run(); });
   publish::RegisterJsonApi(**server, [eng] { return eng->Results(); });
   if (Status st = (*server)->Start(); !st.ok()) {
     logger->Error("cannot start", {{"err", st.message()}});
@@ -191,7 +195,11 @@ int RunDaemon(int argc, const char* const* argv) {
                 {"port", (*server)->port()}});
   while (signals.Wait() != SignalEvent::kShutdown) {
     logger->Info("reload requested (SIGHUP)");
-    (void)reload();
+    (void)reloader.Run();
+    if (Status s = (*server)->ReloadCertificates(); !s.ok()) {
+      logger->Error("reloading TLS certificates failed, keeping the previous ones",
+                    {{"err", s.message()}});
+    }
   }
   logger->Info("shutting down");
   (*server)->Stop();

@@ -90,6 +90,7 @@ std::unique_ptr<HttpServer> StartServer(const std::string& web_config, bool* rea
   opts.program = "test";
   opts.listen_address = "127.0.0.1:0";
   opts.web_config_file = web_config;
+  opts.enable_lifecycle = true;
   auto server = HttpServer::Create(opts, Logger());
   EXPECT_TRUE(server.ok()) << server.status().message();
   if (!server.ok()) return nullptr;
@@ -262,6 +263,117 @@ TEST_P(DaemonTest, UnknownFlagExitsWithCode2NamingIt) {
   CommandResult help = RunCommand({BinPath(GetParam()), "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--web.config.file"), std::string::npos);
+}
+
+// The arguments that start `daemon` against a source that is down.
+std::vector<std::string> DaemonArgs(const std::string& daemon, int port) {
+  const std::string closed = "127.0.0.1:" + std::to_string(FreePort());
+  std::vector<std::string> argv = {BinPath(daemon),
+                                   "--web.listen-address=127.0.0.1:" + std::to_string(port)};
+  if (daemon == "streamlens-exporter") {
+    argv.push_back("--kafka.server=" + closed);
+  } else {
+    argv.push_back("--remote-read.url=http://" + closed + "/api/v1/read");
+  }
+  return argv;
+}
+
+TEST_P(DaemonTest, MalformedWebConfigKeysExit2NamingTheKey) {
+  TempDir dir;
+  // Both aborted the daemons with an uncaught YAML::TypedBadConversion (exit 134).
+  const std::pair<std::string, std::string> cases[] = {
+      {"basic_auth_users: {? [a, b] : x}\n", "key basic_auth_users"},
+      {"tls_server_config:\n  ? {a: 1}\n  : x\n", "key tls_server_config"},
+      {"basic_auth_users:\n  u: $6$salt$hash\n", "basic_auth_users.u: expected a bcrypt hash"},
+  };
+  for (const auto& [yaml, key] : cases) {
+    WriteFile(dir.File("web.yml"), yaml);
+    auto argv = DaemonArgs(GetParam(), FreePort());
+    argv.push_back("--web.config.file=" + dir.File("web.yml"));
+    CommandResult r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 2) << yaml << r.output;
+    EXPECT_NE(r.output.find(key), std::string::npos) << yaml << r.output;
+  }
+}
+
+TEST_P(DaemonTest, HttpReloadOnlyWithEnableLifecycle) {
+  for (bool enabled : {false, true}) {
+    TempDir dir;
+    const int port = FreePort();
+    auto argv = DaemonArgs(GetParam(), port);
+    if (enabled) argv.push_back("--web.enable-lifecycle");
+    Subprocess daemon(argv, dir.File("log"));
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    ASSERT_TRUE(testing::WaitForHttp200(base + "/-/healthy", std::chrono::seconds(20)))
+        << daemon.Log();
+    Curl r = Get(base + "/-/reload", {}, "POST");
+    EXPECT_EQ(r.code, enabled ? 200 : 403) << r.body;
+  }
+}
+
+TEST_P(DaemonTest, SighupRereadsTheTlsCertificates) {
+  TempDir dir, first_dir, second_dir;
+  Pki first(first_dir), second(second_dir);
+  RunCommand({"cp", first.F("server.crt"), dir.File("server.crt")});
+  RunCommand({"cp", first.F("server.key"), dir.File("server.key")});
+  WriteFile(dir.File("web.yml"),
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  const int port = FreePort();
+  auto argv = DaemonArgs(GetParam(), port);
+  argv.push_back("--web.config.file=" + dir.File("web.yml"));
+  Subprocess daemon(argv, dir.File("log"));
+  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/-/healthy";
+  bool up = false;
+  for (int i = 0; i < 200 && !up; ++i) {
+    up = Get(url, {"--cacert", first.F("ca.crt")}).code == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(up) << daemon.Log();
+  EXPECT_EQ(Get(url, {"--cacert", second.F("ca.crt")}).code, 0);
+  RunCommand({"cp", second.F("server.crt"), dir.File("server.crt")});
+  RunCommand({"cp", second.F("server.key"), dir.File("server.key")});
+  daemon.Signal(SIGHUP);
+  bool switched = false;
+  for (int i = 0; i < 100 && !switched; ++i) {
+    switched = Get(url, {"--cacert", second.F("ca.crt")}).code == 200;
+    if (!switched) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(switched) << daemon.Log();
+}
+
+// streamlens_exporter_collect_failures_total{collector="kafka"} in a scrape, or -1.
+double KafkaFailures(const std::string& body) {
+  std::smatch m;
+  static const std::regex re(
+      "streamlens_exporter_collect_failures_total\\{collector=\"kafka\"\\} ([0-9.e+]+)");
+  return std::regex_search(body, m, re) ? std::stod(m[1]) : -1;
+}
+
+TEST(ExporterReloadTest, ReloadThatChangesNothingKeepsTheCollectorsAndTheirSnapshot) {
+  TempDir dir;
+  const int port = FreePort();
+  auto argv = DaemonArgs("streamlens-exporter", port);
+  argv.insert(argv.end(), {"--collect.interval=300ms", "--kafka.timeout=200ms",
+                           "--web.enable-lifecycle", "--log.level=debug"});
+  Subprocess daemon(argv, dir.File("log"));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(testing::WaitForHttp200(base + "/-/healthy", std::chrono::seconds(20)));
+  double before = -1;
+  for (int i = 0; i < 200 && before < 3; ++i) {
+    before = KafkaFailures(Get(base + "/metrics").body);
+    if (before < 3) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(before, 3) << daemon.Log();
+  // Two concurrent reloads over HTTP and one by signal.
+  std::thread other([&] { EXPECT_EQ(Get(base + "/-/reload", {}, "POST").code, 200); });
+  daemon.Signal(SIGHUP);
+  EXPECT_EQ(Get(base + "/-/reload", {}, "POST").code, 200);
+  other.join();
+  EXPECT_GE(KafkaFailures(Get(base + "/metrics").body), before)
+      << "a rebuilt scheduler would have restarted its counters";
+  EXPECT_NE(daemon.Log().find("no input changed, keeping the running collectors"),
+            std::string::npos)
+      << daemon.Log();
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDaemons, DaemonTest,

@@ -211,7 +211,8 @@ TEST_F(SidecarE2E, ScoresForecastsShardsReloadRestart) {
   const int port = FreePort();
 
   // 1. The source is down at start: source_up 0 and not ready; the process keeps running.
-  auto sidecar = StartSidecar(port, cfg, {"--storage.path=" + storage}, "sidecar.log");
+  auto sidecar = StartSidecar(port, cfg, {"--storage.path=" + storage, "--web.enable-lifecycle"},
+                              "sidecar.log");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(WaitFor(
       [&] {

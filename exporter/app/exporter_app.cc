@@ -133,7 +133,12 @@ Status ExporterApp::Reload() { return reloader_.Run(); }
 
 std::string ExporterApp::InputsFingerprint() const {
   std::vector<std::string> files = {config_.kafka.sasl_password_file, config_.kafka.tls_ca_file,
-                                    config_.kafka.tls_cert_file, config_.kafka.tls_key_file};
+                                    config_.kafka.tls_cert_file, config_.kafka.tls_key_file,
+                                    config_.kafka.config_file};
+  for (const auto& secret : config_.kafka.config_secrets) {  // KEY=FILE
+    const size_t eq = secret.find('=');
+    if (eq != std::string::npos) files.push_back(secret.substr(eq + 1));
+  }
 #if STREAMLENS_HAVE_JOLOKIA
   for (const auto* f : {&config_.jolokia.password_file, &config_.jolokia.tls_ca_file,
                         &config_.jolokia.tls_cert_file, &config_.jolokia.tls_key_file,

@@ -8,9 +8,10 @@
 // self and process metrics rendered on the spot, so it copies nothing of the snapshot. /-/ready
 // turns 200 after the first successful collection of the primary collector (kafka, or jolokia when
 // kafka is disabled). Reload() (SIGHUP, POST /-/reload) re-reads the SASL/Jolokia password files,
-// the Jolokia rules file and the TLS files; when one changed it rebuilds the collectors and swaps
-// them in only when that succeeds (the lag history and lag-health windows restart with them);
-// when none changed the running collectors and their snapshot stay.
+// the Jolokia rules file, the librdkafka properties and secret files and the TLS files; when one
+// changed it rebuilds the collectors and swaps them in only when that succeeds (the lag history and
+// lag-health windows restart with them); when none changed the running collectors and their
+// snapshot stay.
 //
 // Thread-safety: Create/Attach/Start/Stop from main's thread; Reload() may come from the HTTP
 // server's threads or main's and is serialised internally.

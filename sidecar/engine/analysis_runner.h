@@ -53,6 +53,7 @@ struct HorizonForecast {
 struct ThresholdForecast {
   std::string threshold;  // label value
   double value = 0;
+  bool breached = false;            // the latest observation is already beyond the threshold
   bool crosses = false;             // false: not expected to cross within the longest horizon
   double seconds = 0;               // expected time from the forecast origin until the crossing
   std::vector<double> probability;  // breach probability within each horizon (same order)

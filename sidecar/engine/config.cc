@@ -257,7 +257,7 @@ class Parser {
     if (!n.IsNull()) {
       CheckKeys(n, p,
                 {"enabled", "model", "horizons", "season", "extra_seasons", "pooled", "levels",
-                 "thresholds", "fit_history", "step"});
+                 "thresholds", "fit_history", "step", "update_window"});
       for (const auto& kv : n) {
         std::string key = kv.first.Scalar();
         std::string q = Join(p, key);
@@ -278,6 +278,7 @@ class Parser {
         if (key == "pooled") f->pooled = Bool(v, q);
         if (key == "fit_history") f->fit_history = Dur(v, q);
         if (key == "step") f->step = Dur(v, q);
+        if (key == "update_window") f->update_window = Dur(v, q);
         if (key == "levels") {
           if (!v.IsSequence()) Fail(v, q, "expected a list of percentages like [80, 95]");
           f->levels.clear();

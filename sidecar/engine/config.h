@@ -88,6 +88,9 @@ struct ForecastConfig {
   // The model's step: the job's grid is averaged into buckets of this size first, so a daily
   // season at 1-minute data becomes 96 points at 15m (0: 15m, or the job step if coarser).
   Duration step{0};
+  // Between refits every new point updates the forecast: the deviations of this last span from
+  // the fitted forecast set its level and, when significant, its trend.
+  Duration update_window{std::chrono::minutes(15)};
 };
 
 struct OutliersConfig {

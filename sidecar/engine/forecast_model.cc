@@ -1,10 +1,13 @@
 // Adapter: the forecast analysis (sidecar/analysis/forecast/) as a SeriesAnalysis.
 //
-// The job's grid is averaged into buckets of forecast.step (aligned to the last point), the
-// model forecasts max(horizons) ahead, and each configured horizon publishes the step at that
-// distance. Forecasts are recomputed at every refit (fit_every); between refits the published
-// forecast keeps its origin, and time-to-threshold is reported from the origin (the publisher
-// subtracts the time elapsed since). The model keeps no history between fits.
+// A refit (fit_every) averages the job's grid into buckets of forecast.step (aligned to the last
+// point; gaps are left out of a bucket's mean and a bucket with no point is bridged linearly for
+// the model), and the model forecasts max(horizons) ahead. Between refits every cycle's new points
+// update that forecast (updating_forecast.h: re-anchored on the observed level and extended along
+// a trend the new points show), and the forecast of each configured horizon, the time to each
+// threshold (searched at the job's step), the breach probability within each horizon and whether
+// the latest observation is already beyond the threshold are recomputed from the latest point, so
+// the time to an SLA breach moves with the data. A refit only re-estimates the model.
 //
 // forecast.extra_seasons adds further periods (e.g. weekly next to daily); each is used once the
 // history holds two of it. With model auto and forecast.pooled (the default), every scheduled fit
@@ -15,44 +18,103 @@
 // until the next one.
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
 
-#include "sidecar/engine/analysis_factory.h"
 #include "common/binary_io.h"
-
-#ifdef STREAMLENS_HAVE_ANALYSIS_FORECAST
 #include "sidecar/analysis/forecast/forecast.h"
 #include "sidecar/analysis/forecast/threshold.h"
+#include "sidecar/analysis/forecast/updating_forecast.h"
+#include "sidecar/engine/analysis_factory.h"
 
 namespace streamlens::engine {
 namespace {
 
 namespace fc = analysis::forecast;
 
+// What a forecast publishes, shared by the analysis and its models.
+struct PublishSpec {
+  std::vector<Duration> horizons;
+  std::vector<ThresholdConfig> thresholds;
+  int64_t resolution_ms = 60'000;  // the job's step: where crossings are searched
+  fc::UpdateParams update;
+};
+
 class ForecastModel final : public SeriesModel {
  public:
-  explicit ForecastModel(std::string name) : name_(std::move(name)) {}
+  ForecastModel(std::string name, fc::UpdatingForecast f, std::shared_ptr<const PublishSpec> pub)
+      : name_(std::move(name)), f_(std::move(f)), pub_(std::move(pub)) {}
   std::string model_name() const override { return name_; }
-  Status Update(const DenseSeries&, SeriesOutput*) override { return Status::Ok(); }
+  // Every new point updates the forecast; the output is recomputed from the latest one.
+  Status Update(const DenseSeries& p, SeriesOutput* out) override {
+    const int64_t before = f_.latest_ms();
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      f_.Observe(p.start_ms + static_cast<int64_t>(i) * p.step_ms, p.values[i]);
+    }
+    if (f_.latest_ms() != before || !out->has_forecast) Publish(out);
+    return Status::Ok();
+  }
+  void Publish(SeriesOutput* out) const {
+    SeriesForecast& sf = out->forecast;
+    sf = SeriesForecast();
+    sf.origin_ms = f_.latest_ms();
+    std::vector<int64_t> horizons;
+    for (Duration hz : pub_->horizons) {
+      const fc::ForecastPoint fp = f_.At(hz.count());
+      HorizonForecast hf;
+      hf.horizon = FormatDuration(hz);
+      hf.horizon_ms = hz.count();
+      hf.yhat = fp.mean;
+      hf.yhat_lower = fp.lower;
+      hf.yhat_upper = fp.upper;
+      sf.horizons.push_back(std::move(hf));
+      horizons.push_back(hz.count());
+    }
+    for (const auto& tc : pub_->thresholds) {
+      const fc::ThresholdAnswer a = f_.Threshold(tc.value, tc.above, pub_->resolution_ms, horizons);
+      ThresholdForecast t;
+      t.threshold = tc.label;
+      t.value = tc.value;
+      t.breached = a.breached;
+      t.crosses = a.crosses;
+      t.seconds = a.seconds;
+      t.probability = a.probability;
+      sf.thresholds.push_back(std::move(t));
+    }
+    out->has_forecast = true;
+  }
   void Save(std::string* out) const override {
     StateWriter w(out);
     w.Str(name_);
+    f_.Save(w);
   }
-  size_t MemoryBytes() const override { return sizeof(*this) + name_.size(); }
+  size_t MemoryBytes() const override { return sizeof(*this) + name_.size() + 64 * 8 * 4; }
 
  private:
   std::string name_;
+  fc::UpdatingForecast f_;
+  std::shared_ptr<const PublishSpec> pub_;
 };
 
 class ForecastAnalysis final : public SeriesAnalysis {
  public:
   ForecastAnalysis(const JobConfig& job, fc::ModelKind kind)
       : cfg_(job.forecast), job_step_(job.step.count()), kind_(kind) {
+    auto pub = std::make_shared<PublishSpec>();
+    pub->horizons = cfg_.horizons;
+    pub->thresholds = cfg_.thresholds;
+    pub->resolution_ms = job_step_;
+    pub->update.window_ms = cfg_.update_window.count();
+    pub_ = std::move(pub);
     bucket_ = static_cast<size_t>(std::max<int64_t>(1, cfg_.step.count() / job_step_));
     season_ =
         cfg_.season.count() > 0 ? static_cast<int>(cfg_.season.count() / cfg_.step.count()) : 1;
     Duration longest{0};
     for (Duration h : cfg_.horizons) longest = std::max(longest, h);
-    horizon_ = static_cast<int>(std::max<int64_t>(1, longest.count() / cfg_.step.count()));
+    // The path reaches the longest horizon from every observation until the next refit.
+    horizon_ =
+        static_cast<int>(std::max<int64_t>(1, longest.count() / cfg_.step.count()) +
+                         (job.fit_every.count() + cfg_.step.count() - 1) / cfg_.step.count());
     for (Duration e : cfg_.extra_seasons) {
       extra_seasons_.push_back(static_cast<int>(e.count() / cfg_.step.count()));
     }
@@ -97,58 +159,34 @@ class ForecastAnalysis final : public SeriesAnalysis {
     for (size_t i = 0; i < r.intervals.size(); ++i) {
       if (r.intervals[i].level > r.intervals[widest].level) widest = i;
     }
-    SeriesForecast& sf = out->forecast;
-    sf = SeriesForecast();
-    sf.origin_ms = h.end_ms();
-    const int64_t fstep = cfg_.step.count();
-    for (Duration hz : cfg_.horizons) {
-      size_t idx = static_cast<size_t>(std::max<int64_t>(1, hz.count() / fstep)) - 1;
-      if (idx >= r.mean.size()) continue;
-      HorizonForecast hf;
-      hf.horizon = FormatDuration(hz);
-      hf.horizon_ms = hz.count();
-      hf.yhat = r.mean[idx];
-      hf.yhat_lower = r.intervals.empty() ? hf.yhat : r.intervals[widest].lower[idx];
-      hf.yhat_upper = r.intervals.empty() ? hf.yhat : r.intervals[widest].upper[idx];
-      sf.horizons.push_back(std::move(hf));
-    }
-    // Time to threshold and breach probability per horizon (threshold.h); "not within the
-    // horizon" stays a state (crosses = false), never a number.
-    const double last = h.values.back();
-    for (const auto& tc : cfg_.thresholds) {
-      ThresholdForecast t;
-      t.threshold = tc.label;
-      t.value = tc.value;
-      fc::ThresholdParams tp;
-      tp.threshold = tc.value;
-      tp.direction = tc.above ? fc::ThresholdDirection::kAbove : fc::ThresholdDirection::kBelow;
-      tp.step_seconds = static_cast<double>(fstep) / 1000.0;
-      auto whole = fc::TimeToThreshold(r, last, tp);
-      if (!whole.ok()) return whole.status().WithContext("time to threshold");
-      if (whole->seconds_to_cross.has_value()) {
-        t.crosses = true;
-        t.seconds = *whole->seconds_to_cross;
-      }
-      for (Duration hz : cfg_.horizons) {
-        size_t upto = std::min<size_t>(r.mean.size(), std::max<int64_t>(1, hz.count() / fstep));
-        fc::Forecast part;
-        part.mean.assign(r.mean.begin(), r.mean.begin() + static_cast<ptrdiff_t>(upto));
-        part.sd.assign(r.sd.begin(),
-                       r.sd.begin() + static_cast<ptrdiff_t>(std::min(upto, r.sd.size())));
-        auto c = fc::TimeToThreshold(part, last, tp);
-        t.probability.push_back(c.ok() ? std::clamp(c->probability_within_horizon, 0.0, 1.0) : 0.0);
-      }
-      sf.thresholds.push_back(std::move(t));
-    }
-    out->has_forecast = true;
-    return std::unique_ptr<SeriesModel>(std::make_unique<ForecastModel>(r.model));
+    fc::ForecastPath path;
+    path.origin_ms = h.end_ms();
+    path.step_ms = cfg_.step.count();
+    path.origin_value = y.back();
+    path.mean = r.mean;
+    path.sd = r.sd.size() == r.mean.size() ? r.sd : std::vector<double>(r.mean.size(), 0.0);
+    path.lower = r.intervals.empty() ? r.mean : r.intervals[widest].lower;
+    path.upper = r.intervals.empty() ? r.mean : r.intervals[widest].upper;
+    path.level = r.intervals.empty() ? 0.95 : r.intervals[widest].level;
+    path.nonnegative =
+        std::all_of(h.values.begin(), h.values.end(), [](double v) { return !(v < 0); });
+    auto uf = fc::UpdatingForecast::Create(std::move(path), pub_->update);
+    if (!uf.ok()) return uf.status();
+    // Right after the fit the published forecast is the model's; the points that follow update it.
+    auto m = std::make_unique<ForecastModel>(r.model, std::move(*uf), pub_);
+    m->Publish(out);
+    return std::unique_ptr<SeriesModel>(std::move(m));
   }
 
   Result<std::unique_ptr<SeriesModel>> Load(std::string_view bytes) const override {
     StateReader r(bytes);
     std::string name;
-    if (!r.Str(&name) || !r.done()) return Status::Error("forecast state: malformed");
-    return std::unique_ptr<SeriesModel>(std::make_unique<ForecastModel>(std::move(name)));
+    if (!r.Str(&name)) return Status::Error("forecast state: malformed");
+    auto f = fc::UpdatingForecast::Load(r, pub_->update);
+    if (!f.ok()) return f.status();
+    if (!r.done()) return Status::Error("forecast state: trailing bytes");
+    return std::unique_ptr<SeriesModel>(
+        std::make_unique<ForecastModel>(std::move(name), std::move(*f), pub_));
   }
 
  private:
@@ -157,18 +195,37 @@ class ForecastAnalysis final : public SeriesAnalysis {
   };
 
   // The history (at most fit_history) averaged into buckets of forecast.step, aligned to the
-  // last point.
+  // last point. Gaps (NaN) are left out of a bucket's mean; a bucket with no point at all is
+  // bridged linearly between its neighbours (leading ones are dropped).
   std::vector<double> Buckets(const DenseSeries& h) const {
     std::span<const double> v = h.values;
     if (v.size() > history_) v = v.subspan(v.size() - history_);
     const size_t nb = v.size() / bucket_;
-    std::vector<double> y(nb);
+    std::vector<double> y(nb, std::numeric_limits<double>::quiet_NaN());
     const size_t off = v.size() - nb * bucket_;
     for (size_t b = 0; b < nb; ++b) {
-      double s = 0;
-      for (size_t k = 0; k < bucket_; ++k) s += v[off + b * bucket_ + k];
-      y[b] = s / static_cast<double>(bucket_);
+      double s = 0, n = 0;
+      for (size_t k = 0; k < bucket_; ++k) {
+        const double x = v[off + b * bucket_ + k];
+        if (std::isfinite(x)) {
+          s += x;
+          n += 1;
+        }
+      }
+      if (n > 0) y[b] = s / n;
     }
+    size_t first = 0;
+    while (first < y.size() && std::isnan(y[first])) ++first;
+    y.erase(y.begin(), y.begin() + static_cast<ptrdiff_t>(first));
+    for (size_t k = 1, prev = 0; k < y.size(); ++k) {
+      if (std::isnan(y[k])) continue;
+      for (size_t m = prev + 1; m < k; ++m) {
+        y[m] = y[prev] +
+               (y[k] - y[prev]) * static_cast<double>(m - prev) / static_cast<double>(k - prev);
+      }
+      prev = k;
+    }
+    while (!y.empty() && std::isnan(y.back())) y.pop_back();
     return y;
   }
 
@@ -188,6 +245,7 @@ class ForecastAnalysis final : public SeriesAnalysis {
   }
 
   ForecastConfig cfg_;
+  std::shared_ptr<const PublishSpec> pub_;
   int64_t job_step_;
   fc::ModelKind kind_;
   size_t bucket_ = 1;
@@ -206,13 +264,3 @@ Result<std::unique_ptr<SeriesAnalysis>> MakeForecastAnalysis(const JobConfig& jo
 }
 
 }  // namespace streamlens::engine
-
-#else
-
-namespace streamlens::engine {
-Result<std::unique_ptr<SeriesAnalysis>> MakeForecastAnalysis(const JobConfig&) {
-  return Status::Error("forecast: the forecasting library is not part of this build");
-}
-}  // namespace streamlens::engine
-
-#endif

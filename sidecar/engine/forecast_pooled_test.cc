@@ -110,7 +110,7 @@ std::vector<std::vector<double>> Histories() {
 
 fc::ForecastParams Params() {
   fc::ForecastParams p;
-  p.horizon = 24;  // the longest horizon, 6h, at 15m
+  p.horizon = 24 + 4;  // the longest horizon, 6h, at 15m, plus fit_every (1h) of updates
   p.season = 96;
   p.extra_seasons = {192};
   p.model = fc::ModelKind::kAuto;
@@ -147,10 +147,12 @@ TEST(ForecastPooledTest, DaemonPublishesWhatTheOfflineBatchComputes) {
     EXPECT_EQ(r.forecast_model, f->model) << host;
     if (f->model.find("global") != std::string::npos) ++pooled_used;
     ASSERT_EQ(r.forecast.horizons.size(), 2u);
-    EXPECT_EQ(r.forecast.horizons[0].yhat, f->mean[3]) << host;  // 1h = 4 steps
-    EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[23]) << host;
-    EXPECT_EQ(r.forecast.horizons[1].yhat_upper, f->intervals[1].upper[23]) << host;
-    EXPECT_EQ(r.forecast.horizons[1].yhat_lower, f->intervals[1].lower[23]) << host;
+    // One point after the fit is too few to update the forecast: it is the model's, bit for bit,
+    // with horizons counted from that point (one step after the fit's last).
+    EXPECT_EQ(r.forecast.horizons[0].yhat, f->mean[4]) << host;  // 1h = 4 steps
+    EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[24]) << host;
+    EXPECT_EQ(r.forecast.horizons[1].yhat_upper, f->intervals[1].upper[24]) << host;
+    EXPECT_EQ(r.forecast.horizons[1].yhat_lower, f->intervals[1].lower[24]) << host;
   }
   // The pooled candidates took part: not a comparison of two runs without them.
   EXPECT_GT(pooled_used, 0);
@@ -168,7 +170,7 @@ TEST(ForecastPooledTest, PooledOffPublishesPerSeriesAuto) {
     EXPECT_EQ(r.forecast_model, f->model) << host;
     EXPECT_EQ(r.forecast_model.find("global"), std::string::npos) << host;
     ASSERT_EQ(r.forecast.horizons.size(), 2u);
-    EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[23]) << host;
+    EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[24]) << host;
   }
 }
 

@@ -184,6 +184,9 @@ HttpResponse HandleForecasts(const engine::ResultsSnapshot& snap, const HttpRequ
         Key(&o, "value");
         AppendJsonNumber(&o, th.value);
         o += ",";
+        Key(&o, "breached");
+        o += th.breached ? "true" : "false";
+        o += ",";
         Key(&o, "crosses");
         o += th.crosses ? "true" : "false";
         o += ",";

@@ -29,8 +29,8 @@ std::shared_ptr<ResultsSnapshot> Snapshot() {
   a.forecast_model = "ets";
   a.forecast.origin_ms = 1'700'000'000'000;
   a.forecast.horizons = {{"1h", 3600000, 200, 150, 250}, {"6h", 21600000, 400, 100, 700}};
-  a.forecast.thresholds = {{"180", 180, true, 3000, {0.4, 0.9}},
-                           {"1000", 1000, false, 0, {0, 0.1}}};
+  a.forecast.thresholds = {{"180", 180, false, true, 3000, {0.4, 0.9}},
+                           {"1000", 1000, false, false, 0, {0, 0.1}}};
   SeriesResult b;
   b.labels = {{"consumergroup", "audit"}, {"topic", "orders"}};
   b.input_series = "kafka_consumergroup_lag_sum{consumergroup=\"audit\",topic=\"orders\"}";
@@ -81,7 +81,13 @@ TEST(PublishTest, RendersOneFamilyPerOutputAndDropsNonFinite) {
   EXPECT_NE(text.find("streamlens_time_to_threshold_seconds{consumergroup=\"pay\",topic=\"orders\","
                       "for=\"lag\",model=\"ets\",threshold=\"180\"} 2400"),
             std::string::npos);
-  EXPECT_EQ(text.find("threshold=\"1000\"} "), std::string::npos);  // never crosses: absent
+  // Never crosses: no time to threshold; not breached.
+  EXPECT_EQ(text.find("streamlens_time_to_threshold_seconds{consumergroup=\"pay\",topic=\"orders\","
+                      "for=\"lag\",model=\"ets\",threshold=\"1000\"}"),
+            std::string::npos);
+  EXPECT_NE(text.find("streamlens_threshold_breached{consumergroup=\"pay\",topic=\"orders\","
+                      "for=\"lag\",model=\"ets\",threshold=\"1000\"} 0"),
+            std::string::npos);
   EXPECT_NE(
       text.find("streamlens_threshold_breach_probability{consumergroup=\"pay\",topic=\"orders\","
                 "for=\"lag\",model=\"ets\",threshold=\"1000\",horizon=\"6h\"} 0.1"),
@@ -205,7 +211,7 @@ TEST(PublishTest, ForecastsJson) {
   HttpRequest req;
   req.params = {{"for", "lag"}};
   HttpResponse r = HandleForecasts(*snap, req);
-  EXPECT_NE(r.body.find("{\"threshold\":\"180\",\"value\":180,\"crosses\":true,"
+  EXPECT_NE(r.body.find("{\"threshold\":\"180\",\"value\":180,\"breached\":false,\"crosses\":true,"
                         "\"time_to_threshold_seconds\":2400,\"breach_probability\":{\"1h\":0."
                         "40000000000000002,\"6h\":0.90000000000000002}}"),
             std::string::npos)

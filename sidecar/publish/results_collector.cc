@@ -88,6 +88,9 @@ constexpr CoreFamily kCore[] = {
      "within the longest horizon."},
     {"streamlens_threshold_breach_probability",
      "Probability that the series crosses the threshold within the horizon."},
+    {"streamlens_threshold_breached",
+     "1 while the latest observation is already beyond the threshold (the breach is happening), "
+     "else 0."},
     {"streamlens_outlier_score",
      "Outlier score of a member among its peers: above 1 means outlier."},
 };
@@ -142,7 +145,7 @@ ResultsCollector::JobPieces ResultsCollector::Render(
   for (const auto& c : kCore) core.emplace_back(c.name, "", MetricType::Gauge);
   TextFamily &score = core[0], &y = core[1], &yhat = core[2], &lo = core[3], &hi = core[4],
              &fc = core[5], &fcl = core[6], &fcu = core[7], &ttt = core[8], &bp = core[9],
-             &out = core[10];
+             &breached = core[10], &out = core[11];
   std::map<std::string, TextFamily> extra;
   const std::string& name = job->job;
   for (const auto& s : job->series) {
@@ -163,6 +166,9 @@ ResultsCollector::JobPieces ResultsCollector::Render(
       AddFinite(fcu, s.labels, ex, h.yhat_upper);
     }
     for (const auto& t : f.thresholds) {
+      AddFinite(breached, s.labels,
+                {{"for", name}, {"model", s.forecast_model}, {"threshold", t.threshold}},
+                t.breached ? 1.0 : 0.0);
       if (t.crosses) {
         double remaining =
             t.seconds - static_cast<double>(job->evaluated_ms - f.origin_ms) / 1000.0;

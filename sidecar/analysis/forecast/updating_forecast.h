@@ -1,0 +1,97 @@
+// UpdatingForecast: a fitted forecast kept current between refits, so the forecast, its bands, the
+// time to a threshold and the breach probability follow every new observation.
+//
+// A refit produces a path (the model's mean, interval and standard deviation per forecast step
+// after its origin). Each new observation is compared with that path; the deviations of the last
+// `window` are fitted with a straight line (ordinary least squares on time). When its slope is
+// significant (more than `min_t` standard errors) the forecast is re-anchored on the line's value
+// at the latest observation and extended along the trend the new observations show but the fit
+// did not (a consumer that stopped an hour after the refit); otherwise, when their mean deviation
+// is significant, it is re-anchored on that level; noise around the path, or fewer than three
+// observations, moves nothing. The uncertainty of the correction adds to the path's:
+//   mean(tau) = path(t_last + tau) + a + b * tau
+//   sd(tau)^2 = path_sd(t_last + tau)^2 + se_a^2 + (tau * se_b)^2
+// Between path steps the path is interpolated linearly (from the last fitted value at the
+// origin); past its last step it stays at that step. A series that was never negative keeps its
+// bands at or above 0. Pure; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/binary_io.h"
+#include "common/status.h"
+
+namespace streamlens::analysis::forecast {
+
+struct ForecastPath {
+  int64_t origin_ms = 0;             // time of the last observation the model was fitted on
+  int64_t step_ms = 1;               // forecast step (> 0)
+  double origin_value = 0;           // the fitted series' value at the origin
+  std::vector<double> mean;          // mean[k]: step k + 1 after the origin
+  std::vector<double> lower, upper;  // the widest interval (same length as mean)
+  std::vector<double> sd;            // Gaussian-equivalent standard deviation per step
+  double level = 0.95;               // the widest interval's level
+  bool nonnegative = false;          // the fitted history was never negative
+};
+
+struct UpdateParams {
+  int64_t window_ms = 15 * 60'000;  // observations that set the correction line
+  double min_t = 2;                 // a slope is used only beyond this many standard errors
+};
+
+struct ForecastPoint {
+  double mean = 0, lower = 0, upper = 0, sd = 0;
+};
+
+struct ThresholdAnswer {
+  bool breached = false;  // the latest observation is already beyond the threshold
+  bool crosses = false;   // the mean crosses within the horizon (true when breached)
+  double seconds = 0;     // from the latest observation to the crossing (0 when breached)
+  // Probability of being beyond the threshold at some time within each requested horizon: the
+  // largest per-time Gaussian probability (exact for perfectly correlated errors, as for lag).
+  std::vector<double> probability;
+};
+
+class UpdatingForecast {
+ public:
+  // Errors name the field: empty path, lengths that differ, step <= 0, window <= 0.
+  static Result<UpdatingForecast> Create(ForecastPath path, UpdateParams params);
+
+  // Learns an observation (NaN, or a time not after the latest, is ignored). Observations at or
+  // before the origin (the fit's last points) set the first correction.
+  void Observe(int64_t t_ms, double y);
+
+  // The forecast tau_ms after the latest observation.
+  ForecastPoint At(int64_t tau_ms) const;
+  // The latest observation (the origin before any).
+  int64_t latest_ms() const;
+  double latest_value() const { return latest_value_; }
+  int64_t horizon_ms() const;  // how far ahead of the latest observation the path reaches
+
+  // Crossing of `value` (above: y >= value; else y <= value) searched every `resolution_ms` up to
+  // the path's horizon, with the breach probability within each of `horizons_ms`.
+  ThresholdAnswer Threshold(double value, bool above, int64_t resolution_ms,
+                            const std::vector<int64_t>& horizons_ms) const;
+
+  void Save(StateWriter& w) const;
+  static Result<UpdatingForecast> Load(StateReader& r, UpdateParams params);
+
+ private:
+  UpdatingForecast(ForecastPath path, UpdateParams params);
+  void Refresh();
+  double PathValue(int64_t t_ms, const std::vector<double>& v, double at_origin) const;
+
+  ForecastPath path_;
+  UpdateParams params_;
+  int64_t latest_ms_;
+  double latest_value_;
+  std::deque<std::pair<int64_t, double>> recent_;  // (t, y - path) within the window
+  // The correction line at the latest observation: a + b * tau, with standard errors.
+  double a_ = 0, b_ = 0, se_a_ = 0, se_b_ = 0;
+};
+
+}  // namespace streamlens::analysis::forecast

@@ -35,8 +35,8 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
     o << ",p=";
     for (auto p : a.seasonal_periods) o << p.count() << ",";
     o << static_cast<int>(a.direction) << "," << a.min_dev_abs << "," << a.min_dev_rel << ","
-      << a.sensitivity << "," << a.min_duration.count() << "," << a.warmup.count() << ",d="
-      << a.detector;
+      << a.sensitivity << "," << a.min_duration.count() << "," << a.warmup.count()
+      << ",d=" << a.detector;
   }
   const auto& f = j.forecast;
   o << ";forecast=" << f.enabled;
@@ -110,8 +110,8 @@ class EngineFetcher final : public ClusterFetcher {
     start_ms = FloorToStep(start_ms, step);
     end_ms = FloorToStep(end_ms, step);
     if (end_ms < start_ms) return Status::Error("cluster fetch: empty range");
-    const int64_t first = start_ms - (transform != Transform::kNone ? step : 0);
-    const int64_t fetch_start = first - std::max(cfg_.lookback.count(), step);
+    // The samples a counter's first grid point needs (its previous sample) are fetched too.
+    const int64_t fetch_start = start_ms - step - std::max(cfg_.lookback.count(), step);
     auto set = source_.Fetch(matchers, fetch_start, end_ms);
     if (!set.ok()) {
       up_(false);
@@ -127,12 +127,9 @@ class EngineFetcher final : public ClusterFetcher {
     std::vector<double> grid;
     for (size_t i = 0; i < set->size(); ++i) {
       int64_t s0 = 0;
-      if (!AlignToGrid(set->timestamps(i), set->values(i), first, end_ms, step,
-                       cfg_.lookback.count(), &s0, &grid)) {
+      if (!GridValues(set->timestamps(i), set->values(i), start_ms, end_ms, step,
+                      cfg_.lookback.count(), transform, &s0, &grid)) {
         continue;
-      }
-      if (transform != Transform::kNone) {
-        ApplyTransform(transform, std::numeric_limits<double>::quiet_NaN(), step, &s0, &grid);
       }
       LabelPairs labels;
       for (const auto& l : set->labels(i)) {
@@ -466,8 +463,8 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
   const bool full = fit_due || job.new_series_pending;
   const int64_t fit_start = end_grid - cfg.fit_window.count() + step;
   int64_t grid_start = full ? fit_start : std::max(fit_start, job.last_end_ms);
-  int64_t fetch_start = grid_start - std::max(cfg.lookback.count(), step);
-  if (cfg.transform != Transform::kNone && full) grid_start -= step;  // one more for the diff
+  // A counter's first grid point needs the sample before it: fetched, not consumed.
+  int64_t fetch_start = grid_start - step - std::max(cfg.lookback.count(), step);
 
   auto t0 = std::chrono::steady_clock::now();
   Result<remote_read::SeriesSet> fetched = remote_read::SeriesSet();
@@ -532,16 +529,14 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       static_cast<size_t>(std::max<int64_t>(1, cfg.infer_every.count() / step));
   std::mutex err_mu;
   std::string first_error;
-  // The points a work item consumes this cycle: aligned to the job's grid, without the points an
-  // earlier cycle consumed (a refit consumes all history again), transformed. Returns false when
-  // there is nothing to consume; *raw_last is then set if the series had points but the
-  // transform left none.
-  auto cycle_grid = [&](const Work& item, int64_t* start, std::vector<double>* grid,
-                        std::optional<double>* raw_last) -> bool {
+  // The points a work item consumes this cycle: the job's grid values (grid.h: gaps stay NaN),
+  // without the points an earlier cycle consumed (a refit consumes all history again). Returns
+  // false when there is nothing to consume.
+  auto cycle_grid = [&](const Work& item, int64_t* start, std::vector<double>* grid) -> bool {
     const SeriesState& st = *item.state;
     int64_t first_t = item.refit ? grid_start : std::max(grid_start, st.last_t);
-    if (!AlignToGrid(set.timestamps(item.index), set.values(item.index), first_t, end_grid, step,
-                     cfg.lookback.count(), start, grid)) {
+    if (!GridValues(set.timestamps(item.index), set.values(item.index), first_t, end_grid, step,
+                    cfg.lookback.count(), cfg.transform, start, grid)) {
       return false;
     }
     if (!item.refit && st.last_t != kNever && *start <= st.last_t) {
@@ -550,10 +545,6 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       grid->erase(grid->begin(), grid->begin() + static_cast<ptrdiff_t>(skip));
       *start += static_cast<int64_t>(skip) * step;
     }
-    *raw_last = grid->back();
-    double prev = std::numeric_limits<double>::quiet_NaN();
-    if (!item.refit && st.last_t != kNever && *start == st.last_t + step) prev = st.last_raw;
-    ApplyTransform(cfg.transform, prev, step, start, grid);
     return !grid->empty();
   };
   // A refit fits on all but the last few of its n points and scores those, so results appear
@@ -586,8 +577,7 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       pool_.ParallelFor(refits.size(), [&](size_t r) {
         int64_t start = 0;
         std::vector<double> grid;
-        std::optional<double> raw_last;
-        if (!cycle_grid(work[refits[r]], &start, &grid, &raw_last)) return;
+        if (!cycle_grid(work[refits[r]], &start, &grid)) return;
         const size_t fit_n = fit_length(grid.size());
         if (fit_n == 0) return;
         DenseSeries hist{start, step, std::span<const double>(grid.data(), fit_n)};
@@ -616,11 +606,7 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
     SeriesState& st = *item.state;
     int64_t start = 0;
     std::vector<double> grid;
-    std::optional<double> raw_last;
-    if (!cycle_grid(item, &start, &grid, &raw_last)) {
-      if (raw_last) st.last_raw = *raw_last;
-      return;
-    }
+    if (!cycle_grid(item, &start, &grid)) return;
     const int64_t last_t = start + static_cast<int64_t>(grid.size() - 1) * step;
     SeriesOutput out;
     if (item.refit) {
@@ -671,7 +657,6 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       }
     }
     st.last_t = last_t;
-    st.last_raw = *raw_last;
     st.last_value = grid.back();
     // Fold the outputs into the state.
     const size_t keep = static_cast<size_t>(std::max(0, cfg.anomaly.score_history));

@@ -158,7 +158,8 @@ TEST(EngineTest, FitsThenUpdatesIncrementallyFetchingOnlyTheNewRange) {
   g_fits = 0;
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 5);
-  EXPECT_EQ(h.source->last_start.load(), kT0 - 3600000 + kMin - 5 * kMin);
+  // The fit window, plus a step (a counter's previous sample) and the lookback.
+  EXPECT_EQ(h.source->last_start.load(), kT0 - 3600000 + kMin - kMin - 5 * kMin);
   const JobResults& r = h.Job();
   ASSERT_EQ(r.series.size(), 5u);
   const SeriesResult& s0 = r.series[0];
@@ -175,7 +176,7 @@ TEST(EngineTest, FitsThenUpdatesIncrementallyFetchingOnlyTheNewRange) {
   h.source->spike_at = kT0 + kMin;
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 5);
-  EXPECT_EQ(h.source->last_start.load(), kT0 - 5 * kMin);
+  EXPECT_EQ(h.source->last_start.load(), kT0 - kMin - 5 * kMin);
   const JobResults& r2 = h.Job();
   EXPECT_EQ(r2.series[0].anomaly.t_ms, kT0 + kMin);
   EXPECT_NEAR(r2.series[0].anomaly.score, 100.5, 0.01);  // mean of 59 alternating points
@@ -233,7 +234,7 @@ TEST(EngineTest, RestartWithStorageResumesWithoutRefit) {
   // Results are published from the restored state right after the first cycle, with no refit.
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 0);
-  EXPECT_EQ(h.source->last_start.load(), kT0 - 5 * kMin);  // resumes from the saved end
+  EXPECT_EQ(h.source->last_start.load(), kT0 - kMin - 5 * kMin);  // resumes from the saved end
   const JobResults& r = h.Job();
   ASSERT_EQ(r.series.size(), 3u);
   EXPECT_EQ(r.series[2].anomaly.t_ms, kT0 + 2 * kMin);

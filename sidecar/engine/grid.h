@@ -1,10 +1,14 @@
-// Grid alignment: raw samples -> the job's regular step grid, and the rate/delta transforms.
+// Grid values: raw samples of one series -> the job's regular step grid, as PromQL would see them.
 //
-// The point at grid time t takes the last sample at or before t and no older than `lookback`
-// (PromQL's instant-vector rule). Grid points without such a sample are gaps; interior gaps are
-// filled by linear interpolation, so the analyses always see a dense series. Counter transforms
-// work on grid values: rate = increase / step_seconds, with counter resets handled as PromQL
-// does (a drop means the counter restarted from 0). Pure functions; thread-safe.
+// Gauges: the point at grid time t takes the last sample at or before t if it is fresh: no older
+// than the series' own sampling interval (1.5 x the median interval between its samples, at least
+// one step, at most `lookback`). Counters (Transform::kRate / kDelta): the point at t is the
+// increase between the sample that is last at t and the one that was last at t - step, both
+// fresh and distinct, summed over the samples between them with counter resets handled as PromQL
+// does (a drop means the counter restarted from 0); rate divides by the time between those two
+// samples. A grid point without such samples is a gap (NaN): never a value carried forward into a
+// rate, never interpolated. A staleness marker (a NaN sample) ends the series until its next
+// sample. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,19 +19,14 @@
 
 namespace streamlens::engine {
 
-// Aligns (ts, vs) onto grid points t = k * step_ms with first_t <= t <= last_t (first_t, last_t
-// multiples of step_ms) and fills interior gaps. NaN samples (staleness markers) are ignored.
-// On return *start_ms is the first grid point that has a value and `out` the dense values from
-// there to the last grid point with a value (trailing missing points are not invented).
-// Returns false when no grid point has a value.
-bool AlignToGrid(std::span<const int64_t> ts, std::span<const double> vs, int64_t first_t,
-                 int64_t last_t, int64_t step_ms, int64_t lookback_ms, int64_t* start_ms,
-                 std::vector<double>* out);
-
-// Applies `transform` in place to dense grid values. `prev` is the grid value before values[0]
-// (NaN if unknown: then the first output point is dropped and *start_ms advanced by one step).
-void ApplyTransform(Transform transform, double prev, int64_t step_ms, int64_t* start_ms,
-                    std::vector<double>* values);
+// Grid values of (ts, vs) (timestamps increasing) at t = first_t, first_t + step, ..., last_t
+// (multiples of step_ms). On return *start_ms is the first grid point with a value and `out` the
+// values from there to the last grid point with a value, NaN for the gaps between (trailing gaps
+// are not returned: the next cycle may still see samples for them). Returns false when no grid
+// point has a value.
+bool GridValues(std::span<const int64_t> ts, std::span<const double> vs, int64_t first_t,
+                int64_t last_t, int64_t step_ms, int64_t lookback_ms, Transform transform,
+                int64_t* start_ms, std::vector<double>* out);
 
 // Rounds down / up to a multiple of step.
 inline int64_t FloorToStep(int64_t t, int64_t step) {

@@ -8,70 +8,121 @@
 namespace streamlens::engine {
 namespace {
 
-TEST(GridTest, TakesLastSampleWithinLookbackAndInterpolatesGaps) {
-  // Samples every 15 s from t=0 to t=600 s except a hole [200 s, 300 s).
+constexpr int64_t kMin = 60'000;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A scrape every minute from 0 to 20 min, except minutes 8, 9 and 10 (an exporter outage).
+struct Scrapes {
   std::vector<int64_t> ts;
   std::vector<double> vs;
-  for (int64_t t = 0; t <= 600000; t += 15000) {
-    if (t >= 200000 && t < 300000) continue;
+  explicit Scrapes(double per_minute) {
+    for (int m = 0; m <= 20; ++m) {
+      if (m >= 8 && m <= 10) continue;
+      ts.push_back(m * kMin + 1500);  // scraped 1.5 s after the minute
+      vs.push_back(1000 + per_minute * m);
+    }
+  }
+};
+
+TEST(GridTest, AGaugeGapIsAGapNotACarriedOrInterpolatedValue) {
+  Scrapes s(10);
+  int64_t start = 0;
+  std::vector<double> out;
+  ASSERT_TRUE(GridValues(s.ts, s.vs, kMin, 20 * kMin, kMin, 5 * kMin, Transform::kNone, &start,
+                         &out));
+  EXPECT_EQ(start, kMin);
+  ASSERT_EQ(out.size(), 20u);
+  // The point at minute m shows the scrape of minute m - 1 (taken 1.5 s after it), fresh for 90 s
+  // (1.5 x the scrape interval): the outage leaves minutes 9, 10 and 11 without a value.
+  EXPECT_DOUBLE_EQ(out[0], 1000);
+  EXPECT_DOUBLE_EQ(out[8 - 1], 1000 + 7 * 10);
+  for (int m = 9; m <= 11; ++m) EXPECT_TRUE(std::isnan(out[m - 1])) << m;
+  EXPECT_DOUBLE_EQ(out[12 - 1], 1000 + 11 * 10);
+}
+
+TEST(GridTest, ACounterWithAThreeMinuteGapHasNoRateInTheGap) {
+  Scrapes s(60);  // 1/s
+  int64_t start = 0;
+  std::vector<double> out;
+  ASSERT_TRUE(GridValues(s.ts, s.vs, 2 * kMin, 20 * kMin, kMin, 5 * kMin, Transform::kRate, &start,
+                         &out));
+  EXPECT_EQ(start, 2 * kMin);
+  for (int m = 2; m <= 20; ++m) {
+    const double v = out[static_cast<size_t>(m - 2)];
+    if (m >= 9 && m <= 12) {
+      // 9, 10, 11 have no fresh sample; at 12 the previous one is not fresh for 11.
+      EXPECT_TRUE(std::isnan(v)) << m;
+    } else {
+      EXPECT_DOUBLE_EQ(v, 1) << m;
+    }
+  }
+}
+
+TEST(GridTest, RateFromRealSamplePairsWithCounterResets) {
+  // Every 15 s; the counter restarts from 0 at 90 s.
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
+  double c = 500;
+  for (int64_t t = 0; t <= 240'000; t += 15'000) {
+    if (t == 90'000) c = 0;
     ts.push_back(t);
-    vs.push_back(static_cast<double>(t) / 1000.0);
+    vs.push_back(c);
+    c += 30;  // 2/s
   }
   int64_t start = 0;
   std::vector<double> out;
-  ASSERT_TRUE(AlignToGrid(ts, vs, 60000, 600000, 60000, 30000, &start, &out));
-  EXPECT_EQ(start, 60000);
-  ASSERT_EQ(out.size(), 10u);
-  EXPECT_DOUBLE_EQ(out[0], 60);
-  EXPECT_DOUBLE_EQ(out[1], 120);
-  EXPECT_DOUBLE_EQ(out[2], 180);
-  // 240 s: last sample 195 s is 45 s old > 30 s lookback -> gap, interpolated 180..300.
-  EXPECT_DOUBLE_EQ(out[3], 240);
-  EXPECT_DOUBLE_EQ(out[4], 300);
-  EXPECT_DOUBLE_EQ(out[9], 600);
+  ASSERT_TRUE(
+      GridValues(ts, vs, kMin, 4 * kMin, kMin, 5 * kMin, Transform::kRate, &start, &out));
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_DOUBLE_EQ(out[0], 2);
+  // Over the reset: 60->75 +30, 75->90 restart at 0 (counts 0), 90->105 +30, 105->120 +30.
+  EXPECT_DOUBLE_EQ(out[1], 1.5);
+  EXPECT_DOUBLE_EQ(out[2], 2);
+  ASSERT_TRUE(
+      GridValues(ts, vs, kMin, 4 * kMin, kMin, 5 * kMin, Transform::kDelta, &start, &out));
+  EXPECT_DOUBLE_EQ(out[0], 120);
 }
 
-TEST(GridTest, StaleMarkerEndsSeries) {
-  std::vector<int64_t> ts = {0, 60000, 90000};
-  std::vector<double> vs = {1, 2, std::numeric_limits<double>::quiet_NaN()};
+TEST(GridTest, AStalenessMarkerEndsTheSeries) {
+  std::vector<int64_t> ts = {0, kMin, kMin + 30'000, 4 * kMin};
+  std::vector<double> vs = {1, 2, kNaN, 5};
   int64_t start = 0;
   std::vector<double> out;
-  ASSERT_TRUE(AlignToGrid(ts, vs, 0, 180000, 60000, 300000, &start, &out));
-  EXPECT_EQ(start, 0);
-  ASSERT_EQ(out.size(), 2u);  // 120 s and 180 s see the marker: no trailing points
+  ASSERT_TRUE(
+      GridValues(ts, vs, 0, 4 * kMin, kMin, 5 * kMin, Transform::kNone, &start, &out));
+  ASSERT_EQ(out.size(), 5u);
   EXPECT_DOUBLE_EQ(out[1], 2);
+  EXPECT_TRUE(std::isnan(out[2]));  // the marker is the last sample
+  EXPECT_TRUE(std::isnan(out[3]));
+  EXPECT_DOUBLE_EQ(out[4], 5);
 }
 
-TEST(GridTest, NothingInRange) {
+TEST(GridTest, TrailingGapsAreLeftForTheNextCycleAndEmptyRangesFail) {
+  std::vector<int64_t> ts = {0, kMin, 2 * kMin};
+  std::vector<double> vs = {1, 2, 3};
   int64_t start = 0;
   std::vector<double> out;
-  std::vector<int64_t> ts = {0};
-  std::vector<double> vs = {1};
-  EXPECT_FALSE(AlignToGrid(ts, vs, 600000, 900000, 60000, 60000, &start, &out));
+  ASSERT_TRUE(
+      GridValues(ts, vs, 0, 10 * kMin, kMin, 5 * kMin, Transform::kNone, &start, &out));
+  EXPECT_EQ(out.size(), 4u);  // 3 min still sees the 2 min sample (fresh for 90 s), 4 min not
+  EXPECT_FALSE(
+      GridValues(ts, vs, 20 * kMin, 30 * kMin, kMin, 5 * kMin, Transform::kNone, &start, &out));
+  EXPECT_FALSE(GridValues({}, {}, 0, kMin, kMin, kMin, Transform::kNone, &start, &out));
 }
 
-TEST(GridTest, RateHandlesCounterReset) {
-  std::vector<double> v = {100, 160, 220, 10, 70};
+TEST(GridTest, FasterScrapesThanTheStepAreFreshForAWholeStep) {
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
+  for (int64_t t = 0; t <= 10 * kMin; t += 15'000) {
+    ts.push_back(t + 7'000);
+    vs.push_back(static_cast<double>(t));
+  }
   int64_t start = 0;
-  ApplyTransform(Transform::kRate, std::numeric_limits<double>::quiet_NaN(), 60000, &start, &v);
-  EXPECT_EQ(start, 60000);
-  ASSERT_EQ(v.size(), 4u);
-  EXPECT_DOUBLE_EQ(v[0], 1);
-  EXPECT_DOUBLE_EQ(v[1], 1);
-  EXPECT_DOUBLE_EQ(v[2], 10.0 / 60);
-  EXPECT_DOUBLE_EQ(v[3], 1);
-  std::vector<double> w = {130};
-  start = 0;
-  ApplyTransform(Transform::kDelta, 100, 60000, &start, &w);
-  EXPECT_DOUBLE_EQ(w[0], 30);
-  EXPECT_EQ(start, 0);
-}
-
-TEST(GridTest, StepRounding) {
-  EXPECT_EQ(FloorToStep(125, 60), 120);
-  EXPECT_EQ(FloorToStep(-5, 60), -60);
-  EXPECT_EQ(CeilToStep(121, 60), 180);
-  EXPECT_EQ(CeilToStep(120, 60), 120);
+  std::vector<double> out;
+  ASSERT_TRUE(
+      GridValues(ts, vs, kMin, 10 * kMin, kMin, 5 * kMin, Transform::kNone, &start, &out));
+  ASSERT_EQ(out.size(), 10u);
+  for (double v : out) EXPECT_FALSE(std::isnan(v));
 }
 
 }  // namespace

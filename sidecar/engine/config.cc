@@ -335,8 +335,8 @@ class Parser {
       if (key == "peer_label") o->peer_label = Str(v, q);
       if (key == "method") {
         o->method = Str(v, q);
-        if (o->method != "robust_z" && o->method != "dbscan") {
-          Fail(v, q, "expected robust_z or dbscan, got \"" + o->method + "\"");
+        if (o->method != "robust_z" && o->method != "dbscan" && o->method != "isolation_forest") {
+          Fail(v, q, "expected robust_z, dbscan or isolation_forest, got \"" + o->method + "\"");
         }
       }
       if (key == "threshold") {

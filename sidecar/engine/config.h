@@ -96,8 +96,10 @@ struct ForecastConfig {
 struct OutliersConfig {
   bool enabled = false;
   std::string peer_label;           // members are the distinct values of this label (e.g. broker)
-  std::string method = "robust_z";  // robust_z | dbscan
-  double threshold = 3.5;           // robust z at which the score is 1
+  std::string method = "robust_z";  // robust_z | dbscan | isolation_forest
+  // Where the score is 1: a robust z (default 3.5) or an isolation-forest score (default 0.6);
+  // 0: the method's default.
+  double threshold = 0;
   double eps = 0;      // dbscan: neighbourhood radius on standardised vectors (0: automatic)
   int min_points = 3;  // dbscan
 };

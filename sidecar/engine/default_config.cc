@@ -27,14 +27,24 @@ void Anomaly(JobConfig* j, Direction d) {
   j->anomaly.direction = d;
 }
 
+// A forecast with the daily season and, once two weeks are stored, the weekly one (each season is
+// used only when the history holds two of it: a new install starts with level and trend models).
 void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
   j->forecast.enabled = true;
   j->forecast.model = "auto";
   j->forecast.horizons = {hours(1), hours(6), hours(24)};
   j->forecast.season = days(1);
+  j->forecast.extra_seasons = {days(7)};
   j->forecast.step = minutes(15);
   j->forecast.thresholds = std::move(thresholds);
   j->fit_every = minutes(15);
+  j->fit_window = days(14);
+}
+
+// Outliers among the brokers at each moment (robust z across peers per metric).
+void PeerOutliers(JobConfig* j) {
+  j->outliers.enabled = true;
+  j->outliers.peer_label = "broker";
 }
 
 }  // namespace
@@ -86,6 +96,23 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   bytes_out.transform = Transform::kRate;
   Anomaly(&bytes_out, Direction::kBoth);
   c.jobs.push_back(bytes_out);
+
+  // Peer outliers among brokers, the first question of an incident ("is one broker different?"):
+  // traffic (bytes in and out, messages in; counters as rates) and state (request handler idle,
+  // partitions and leaders held).
+  JobConfig traffic_peers =
+      Base("broker_traffic_peers",
+           "{__name__=~\"kafka_server_brokertopicmetrics_(bytesin|bytesout|messagesin)_total\","
+           "topic=\"\"}");
+  traffic_peers.transform = Transform::kRate;
+  PeerOutliers(&traffic_peers);
+  c.jobs.push_back(traffic_peers);
+  JobConfig state_peers =
+      Base("broker_state_peers",
+           "{__name__=~\"kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_"
+           "oneminuterate|kafka_server_replicamanager_(partitioncount|leadercount)\"}");
+  PeerOutliers(&state_peers);
+  c.jobs.push_back(state_peers);
 
   // Request handler idle ratio: a saturating broker shows a drop.
   JobConfig idle =

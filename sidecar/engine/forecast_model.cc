@@ -123,9 +123,9 @@ class ForecastAnalysis final : public SeriesAnalysis {
                    : static_cast<size_t>(job.fit_window.count() / job_step_);
   }
   std::string_view kind() const override { return "forecast"; }
-  size_t MinHistory() const override {
-    return bucket_ * static_cast<size_t>(std::max(8, season_ > 1 ? 2 * season_ : 8));
-  }
+  // Eight buckets (two hours at 15m): with less than two seasons of history the models that need
+  // none (level and trend) forecast, so a new install shows forecasts within hours.
+  size_t MinHistory() const override { return bucket_ * 8; }
 
   Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& h, SeriesOutput* out) const override {
     return FitWith(h, nullptr, out);

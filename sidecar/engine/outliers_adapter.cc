@@ -1,9 +1,8 @@
 // Adapter: peer outlier scoring (sidecar/analysis/outliers/peer_outliers.h) for the engine's
 // outliers analysis. Members are rows, metrics columns; every method returns score > 1 = outlier.
-#include "sidecar/engine/analysis_factory.h"
-
-#ifdef STREAMLENS_HAVE_ANALYSIS_OUTLIERS
+// threshold 0 means the method's own default (robust z 3.5, isolation forest score 0.6).
 #include "sidecar/analysis/outliers/peer_outliers.h"
+#include "sidecar/engine/analysis_factory.h"
 
 namespace streamlens::engine {
 
@@ -21,7 +20,10 @@ Result<std::vector<PeerScore>> ScorePeersWithAnalysis(const OutliersConfig& conf
   }
   Result<analysis::PeerScores> r = Status::Error("outliers: unknown method " + config.method);
   if (config.method == "robust_z") {
-    r = analysis::PeerRobustZ(rows, dims, config.threshold);
+    r = analysis::PeerRobustZ(rows, dims, config.threshold > 0 ? config.threshold : 3.5);
+  } else if (config.method == "isolation_forest") {
+    r = analysis::PeerIsolationForest(rows, dims, analysis::IsolationForestParams{},
+                                      config.threshold > 0 ? config.threshold : 0.6);
   } else if (config.method == "dbscan") {
     analysis::DbscanParams p;
     if (config.eps > 0) p.eps = config.eps;
@@ -38,14 +40,3 @@ Result<std::vector<PeerScore>> ScorePeersWithAnalysis(const OutliersConfig& conf
 }
 
 }  // namespace streamlens::engine
-
-#else
-
-namespace streamlens::engine {
-Result<std::vector<PeerScore>> ScorePeersWithAnalysis(const OutliersConfig&,
-                                                      const std::vector<PeerMember>&) {
-  return Status::Error("outliers: the outlier library is not part of this build");
-}
-}  // namespace streamlens::engine
-
-#endif

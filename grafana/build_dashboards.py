@@ -243,6 +243,16 @@ def brokers():
         (f"kafka_server_replicamanager_partitioncount{{{b}}}", "partitions {{broker}}"),
         (f"kafka_server_replicamanager_leadercount{{{b}}}", "leaders {{broker}}")], w=8)
     d.panel("timeseries", "ISR shrinks", [(f"rate(kafka_server_replicamanager_isrshrinks_total{{{b}}}[$__rate_interval])", "broker {{broker}}")], w=8)
+    d.row("Disk")
+    d.panel("timeseries", "Log size on disk", [(f"broker:kafka_log_log_size:sum{{{b}}}", "broker {{broker}}")], w=8,
+            unit="bytes", description="Sum of the kafka.log Log Size MBeans (Jolokia) per broker.")
+    d.panel("timeseries", "Log directories fill", [(f"broker:kafka_log_dir_fill:ratio{{{b}}}", "broker {{broker}}")], w=8,
+            unit="percentunit", min_=0, max_=1,
+            description="Log size / kafka_broker_log_dir_capacity_bytes (provided by the operator).")
+    d.panel("timeseries", "Time until the disk fill threshold (forecast)", [
+        (f'min by (broker, threshold) (streamlens_time_to_threshold_seconds{{for="broker_disk_usage",{b}}})',
+         "broker {{broker}} at {{threshold}}")], w=8, unit="s",
+        description="The sidecar's broker_disk_usage job: when the forecast fill ratio reaches 0.8 and 0.9.")
     d.row("End-to-end probe (streamlens-exporter --probe.enabled)")
     q = "histogram_quantile(0.99, sum by (leader, le) (rate(streamlens_end_to_end_{}_latency_seconds_bucket[$__rate_interval])))"
     d.panel("timeseries", "Roundtrip p99 per partition leader", [(q.format("roundtrip"), "leader {{leader}}")], w=8, unit="s",

@@ -567,6 +567,51 @@ TEST(ClusterTest, PlacementWhatIfAndRebalance) {
   }
 }
 
+// min.insync.replicas from the topic's configuration as streamlens-exporter publishes it: 1 for
+// "orders" (the config says 2), so losing one of two replicas leaves every partition writable;
+// an explicit topic_min_isr still wins over the metric.
+TEST(ClusterTest, PlacementReadsMinIsrFromTopicConfigs) {
+  auto src = Placement();
+  src->Add({{"__name__", "kafka_topic_config_min_insync_replicas"}, {"topic", "orders"}},
+           [](int64_t) { return 1.0; });
+  Rig rig(src);
+  auto under = [&](const std::string& job) {
+    std::map<std::string, double> u;
+    for (const auto* s :
+         Rig::Family(rig.Job(job), "streamlens_broker_failure_under_min_isr_partitions")) {
+      u[Rig::Label(s->labels, "broker")] = s->value;
+    }
+    return u;
+  };
+  ASSERT_TRUE(rig.Apply(R"(jobs:
+  - name: from_topic_configs
+    fit_window: 1h
+    placement: {min_isr: 2, topic_bytes_out: "", rebalance: false, add_broker: false}
+  - name: overridden
+    fit_window: 1h
+    placement: {min_isr: 2, topic_min_isr: {orders: 2}, topic_bytes_out: "", rebalance: false,
+                add_broker: false}
+  - name: metric_off
+    fit_window: 1h
+    placement: {min_isr: 2, min_isr_metric: "", topic_bytes_out: "", rebalance: false,
+                add_broker: false}
+)")
+                  .ok());
+  for (const char* job : {"from_topic_configs", "overridden", "metric_off"}) {
+    ASSERT_TRUE(rig.engine->RunOnce(job).ok()) << job << rig.log.str();
+  }
+  EXPECT_EQ(under("from_topic_configs"),
+            (std::map<std::string, double>{{"1", 0}, {"2", 0}, {"3", 0}}));
+  // The same numbers as with min.insync.replicas 2 everywhere (PlacementWhatIfAndRebalance).
+  EXPECT_EQ(under("overridden"), (std::map<std::string, double>{{"1", 4}, {"2", 5}, {"3", 3}}));
+  EXPECT_EQ(under("metric_off"), (std::map<std::string, double>{{"1", 4}, {"2", 5}, {"3", 3}}));
+  bool source = false;
+  for (const auto& d : rig.Job("from_topic_configs").documents) {
+    source |= d.json.find("\"min_isr_from_topic_configs\":1") != std::string::npos;
+  }
+  EXPECT_TRUE(source);
+}
+
 // Group "billing" on "orders" (4 partitions, 2 members, 60 msg/s per consumer): input 60 msg/s
 // with a 250 msg/s burst of 30 minutes every 2 hours; the group drains the backlog at 120 msg/s.
 struct Backlog {

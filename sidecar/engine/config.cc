@@ -564,7 +564,7 @@ class Parser {
     CheckKeys(n, p,
               {"broker_failure", "add_broker", "rebalance", "replica_info", "broker_info",
                "partition_offset", "topic_bytes_in", "topic_bytes_out", "rate_window", "min_isr",
-               "topic_min_isr", "unclean_leader_election", "max_moves"});
+               "topic_min_isr", "min_isr_metric", "unclean_leader_election", "max_moves"});
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
       std::string q = Join(p, key);
@@ -586,6 +586,7 @@ class Parser {
               static_cast<int>(Int(t.second, Join(q, t.first.Scalar()), 1, 100));
         }
       }
+      if (key == "min_isr_metric") c->min_isr_metric = Selector(v, q, true);
       if (key == "unclean_leader_election") c->unclean_leader_election = Bool(v, q);
       if (key == "max_moves") c->max_moves = static_cast<int>(Int(v, q, 1, 100000));
     }

@@ -186,6 +186,9 @@ struct PlacementConfig {
   Duration rate_window{std::chrono::minutes(10)};  // rates are averaged over this
   int default_min_isr = 1;
   std::map<std::string, int> topic_min_isr;
+  // Per-topic min.insync.replicas published by streamlens-exporter (DescribeConfigs); used for
+  // topics not in topic_min_isr, default_min_isr for the rest. "": not read.
+  std::string min_isr_metric = "kafka_topic_config_min_insync_replicas";
   bool unclean_leader_election = false;
   int max_moves = 100;
   // Load model weights when the job has no cpu_model: Cruise Control's static CPU weights

@@ -133,6 +133,14 @@ TEST(ConfigTest, DefaultConfigIsValidAndCoversExporterMetrics) {
   EXPECT_TRUE(has("kafka_consumergroup_lag_sum"));
   EXPECT_TRUE(has("kafka_server_brokertopicmetrics_bytesin_total"));
   EXPECT_GE(c.jobs.size(), 6u);
+  // Disk usage: forecast of the log directories' fill ratio with time to 0.8 and 0.9.
+  bool disk = false;
+  for (const auto& j : c.jobs) {
+    disk |= j.selector == "broker:kafka_log_dir_fill:ratio" && j.forecast.enabled &&
+            j.forecast.thresholds.size() == 2 && j.forecast.thresholds[0].value == 0.8 &&
+            j.forecast.thresholds[1].value == 0.9;
+  }
+  EXPECT_TRUE(disk);
   // The issue-7 analyses are part of the built-in set.
   bool rootcause = false, cpu = false, placement = false, recommendations = false;
   for (const auto& j : c.jobs) {

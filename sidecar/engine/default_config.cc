@@ -136,6 +136,12 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   Forecast(&cpu, {{0.8, "0.8"}});
   c.jobs.push_back(cpu);
 
+  // Disk: the share of each broker's log directories in use (recording rule over the Log Size
+  // MBeans and the operator's capacity series), forecast to the fill thresholds.
+  JobConfig disk = Base("broker_disk_usage", "broker:kafka_log_dir_fill:ratio");
+  Forecast(&disk, {{0.8, "0.8"}, {0.9, "0.9"}});
+  c.jobs.push_back(disk);
+
   // Whole-cluster models: the broker CPU model (refitted hourly on 7 days) and, with its
   // weights as the load model, what-if broker failure / add broker and the rebalance plan from
   // the replica placement.

@@ -90,6 +90,7 @@ std::string Fingerprint(const JobConfig& j, const ShardSpec& shard) {
       << pl.topic_bytes_in << "," << pl.topic_bytes_out << "," << pl.rate_window.count() << ","
       << pl.default_min_isr << "," << pl.unclean_leader_election << "," << pl.max_moves << ",t=";
     for (const auto& [t, m] : pl.topic_min_isr) o << t << "=" << m << ",";
+    o << ",m=" << pl.min_isr_metric;
   }
   return o.str();
 }

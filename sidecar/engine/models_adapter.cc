@@ -560,12 +560,14 @@ class PlacementAnalysis final : public ClusterAnalysis {
                     std::vector<remote_read::Matcher> offsets,
                     std::vector<remote_read::Matcher> bytes_in,
                     std::vector<remote_read::Matcher> bytes_out,
+                    std::vector<remote_read::Matcher> min_isr,
                     std::shared_ptr<SharedCpuModel> shared)
       : replicas_(std::move(replicas)),
         brokers_(std::move(brokers)),
         offsets_(std::move(offsets)),
         bytes_in_(std::move(bytes_in)),
         bytes_out_(std::move(bytes_out)),
+        min_isr_(std::move(min_isr)),
         shared_(std::move(shared)) {}
   std::string_view kind() const override { return "placement"; }
 
@@ -590,30 +592,7 @@ class PlacementAnalysis final : public ClusterAnalysis {
       json::KeyNum(o, "brokers", static_cast<double>(brokers.size()));
     };
     Status first;
-    if (cfg.broker_failure) {
-      md::WhatIfParams wp;
-      wp.default_min_isr = cfg.default_min_isr;
-      wp.topic_min_isr = cfg.topic_min_isr;
-      wp.unclean_leader_election = cfg.unclean_leader_election;
-      auto all = md::SimulateEachBrokerFailure(parts, brokers, *model, wp);
-      if (!all.ok()) {
-        first = all.status().WithContext("placement: broker failure");
-      } else {
-        for (const md::BrokerFailureResult& r : *all) {
-          const std::string b = std::to_string(r.failed_broker);
-          LabelPairs bl = WithJob({{"broker", b}}, job);
-          out->samples.push_back({"streamlens_broker_failure_offline_partitions", bl,
-                                  static_cast<double>(r.offline.size())});
-          out->samples.push_back({"streamlens_broker_failure_under_min_isr_partitions", bl,
-                                  static_cast<double>(r.under_min_isr.size())});
-          out->samples.push_back(
-              {"streamlens_broker_failure_peak_load_ratio", bl, r.peak_load_after});
-          out->samples.push_back(
-              {"streamlens_broker_failure_data_loss_threat", bl, r.data_loss_threat ? 1.0 : 0.0});
-          out->documents.push_back({"broker_failure", b, FailureJson(r, header)});
-        }
-      }
-    }
+    if (cfg.broker_failure) first = BrokerFailure(in, parts, brokers, *model, header, out);
     md::RebalanceParams rp;
     rp.max_moves = static_cast<size_t>(cfg.max_moves);
     if (cfg.rebalance) {
@@ -680,6 +659,59 @@ class PlacementAnalysis final : public ClusterAnalysis {
   }
 
  private:
+  // What-if each broker fails. min.insync.replicas per topic: the placement config's
+  // topic_min_isr, else the topic's configuration as the exporter publishes it (min_isr_metric),
+  // else the config's min_isr.
+  template <typename Header>
+  Status BrokerFailure(const ClusterInput& in, const std::vector<md::PartitionState>& parts,
+                       const std::vector<md::BrokerInfo>& brokers, const md::BrokerLoadModel& model,
+                       const Header& header, ClusterOutput* out) {
+    const JobConfig& job = *in.job;
+    const PlacementConfig& cfg = job.placement;
+    md::WhatIfParams wp;
+    wp.default_min_isr = cfg.default_min_isr;
+    const size_t from_metric = ReadTopicMinIsr(in, &wp.topic_min_isr);
+    for (const auto& [topic, v] : cfg.topic_min_isr) wp.topic_min_isr[topic] = v;
+    wp.unclean_leader_election = cfg.unclean_leader_election;
+    auto all = md::SimulateEachBrokerFailure(parts, brokers, model, wp);
+    if (!all.ok()) return all.status().WithContext("placement: broker failure");
+    auto with_source = [&](std::string* o) {
+      header(o);
+      json::KeyNum(o, "min_isr_from_topic_configs", static_cast<double>(from_metric));
+    };
+    for (const md::BrokerFailureResult& r : *all) {
+      const std::string b = std::to_string(r.failed_broker);
+      LabelPairs bl = WithJob({{"broker", b}}, job);
+      out->samples.push_back({"streamlens_broker_failure_offline_partitions", bl,
+                              static_cast<double>(r.offline.size())});
+      out->samples.push_back({"streamlens_broker_failure_under_min_isr_partitions", bl,
+                              static_cast<double>(r.under_min_isr.size())});
+      out->samples.push_back({"streamlens_broker_failure_peak_load_ratio", bl, r.peak_load_after});
+      out->samples.push_back(
+          {"streamlens_broker_failure_data_loss_threat", bl, r.data_loss_threat ? 1.0 : 0.0});
+      out->documents.push_back({"broker_failure", b, FailureJson(r, with_source)});
+    }
+    return Status::Ok();
+  }
+
+  // The latest min.insync.replicas per topic from min_isr_metric; returns the topics found.
+  // Missing or unreadable: none (the config's values apply).
+  size_t ReadTopicMinIsr(const ClusterInput& in, std::map<std::string, int>* out) {
+    if (min_isr_.empty()) return 0;
+    const int64_t now = in.end_grid_ms;
+    auto got = in.fetcher->Fetch(min_isr_, Transform::kNone, Aggregation::kNone, {}, now, now);
+    if (!got.ok()) return 0;
+    size_t n = 0;
+    for (const auto& s : got->series) {
+      const std::string topic = LabelValue(s.labels, "topic");
+      const double v = s.values.empty() ? NAN : s.values[0];
+      if (topic.empty() || !std::isfinite(v) || v < 1 || v > 100) continue;
+      (*out)[topic] = static_cast<int>(v);
+      ++n;
+    }
+    return n;
+  }
+
   Status ReadCluster(const ClusterInput& in, std::vector<md::PartitionState>* parts,
                      std::vector<md::BrokerInfo>* brokers) {
     const JobConfig& job = *in.job;
@@ -956,7 +988,7 @@ class PlacementAnalysis final : public ClusterAnalysis {
     *o += p.reassignment_json.empty() ? "{\"version\":1,\"partitions\":[]}" : p.reassignment_json;
   }
 
-  std::vector<remote_read::Matcher> replicas_, brokers_, offsets_, bytes_in_, bytes_out_;
+  std::vector<remote_read::Matcher> replicas_, brokers_, offsets_, bytes_in_, bytes_out_, min_isr_;
   std::shared_ptr<SharedCpuModel> shared_;
 };
 
@@ -1006,11 +1038,13 @@ Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeModelAnalyses(const Jo
     Result<std::vector<remote_read::Matcher>> e = std::vector<remote_read::Matcher>{};
     if (!p.topic_bytes_in.empty()) d = Sel(p.topic_bytes_in, "placement.topic_bytes_in");
     if (!p.topic_bytes_out.empty()) e = Sel(p.topic_bytes_out, "placement.topic_bytes_out");
-    for (const auto* s : {&a, &b, &c, &d, &e}) {
+    Result<std::vector<remote_read::Matcher>> f = std::vector<remote_read::Matcher>{};
+    if (!p.min_isr_metric.empty()) f = Sel(p.min_isr_metric, "placement.min_isr_metric");
+    for (const auto* s : {&a, &b, &c, &d, &e, &f}) {
       if (!s->ok()) return s->status();
     }
     out.push_back(std::make_unique<PlacementAnalysis>(std::move(*a), std::move(*b), std::move(*c),
-                                                      std::move(*d), std::move(*e),
+                                                      std::move(*d), std::move(*e), std::move(*f),
                                                       job.cpu_model.enabled ? shared : nullptr));
   }
   return out;

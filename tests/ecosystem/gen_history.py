@@ -262,7 +262,21 @@ def main():
             cpu = cpu_pred + rnd.gauss(0, 0.01) + (0.35 if active("cpu", str(b), t) else 0.0)
             out.add("java_lang_operatingsystem_processcpuload", lbl(bl), ts, min(1.0, max(0.0, cpu)))
             out.add("jolokia_up", lbl(bl), ts, 1)
+            # Log size on disk (kafka.log Log Size MBeans) of one partition per topic led here,
+            # growing 1 MB a minute, and the operator-provided capacity of its log directories.
+            size = 0.0
+            for k, tp in enumerate(TOPICS):
+                v = 2e9 + 1e9 * k + 1e6 * (t - a.start) / 60
+                size += v
+                out.add("kafka_log_log_size", lbl(bl, f'topic="{tp}",partition="{b - 1}"'), ts, v)
+            out.add("kafka_broker_log_dir_capacity_bytes", lbl(bl), ts, 100e9)
             if a.sidecar:
+                used = size / 100e9
+                fl = f'for="broker_disk_usage",model="ets",{bl}'
+                growth = 3e6 / 100e9  # fill ratio per minute
+                for th in (0.8, 0.9):
+                    out.add("streamlens_time_to_threshold_seconds", lbl(fl, f'threshold="{th:g}"', base=SIDECAR), ts,
+                            (th - used) / growth * 60)
                 out.add("streamlens_broker_cpu_predicted_ratio", lbl(bl, base=SIDECAR), ts, cpu_pred)
                 others = [load[o] for o in BROKERS if o != b]
                 mean_o = sum(others) / len(others)

@@ -493,6 +493,9 @@ TEST_F(SidecarE2E, RootCauseRecommendationAndWhatIfOverKafkaHistory) {
           "role=\"leader\",topic=\"audit\"}",
           1);
       line("kafka_topic_partition_current_offset{partition=\"0\",topic=\"audit\"}", audit);
+      // Topic configurations as streamlens-exporter publishes them (DescribeConfigs).
+      line("kafka_topic_config_min_insync_replicas{topic=\"orders\"}", 1);
+      line("kafka_topic_config_min_insync_replicas{topic=\"audit\"}", 1);
       for (int k = 1; k <= 3; ++k) {
         std::snprintf(buf, sizeof buf, "kafka_broker_info{address=\"b%d:9092\",id=\"%d\"}", k, k);
         line(buf, 1);
@@ -605,6 +608,11 @@ TEST_F(SidecarE2E, RootCauseRecommendationAndWhatIfOverKafkaHistory) {
       << json;
   EXPECT_NE(json.find("\"capacity_learned\":false"), std::string::npos) << json;
 
+  // What-if: min.insync.replicas comes from the topic configs (1), not the job's min_isr (2):
+  // broker 1 leaves each of its three orders partitions one in-sync replica, which is enough.
+  auto under = Lines(metrics, "streamlens_broker_failure_under_min_isr_partitions{broker=\"1\"");
+  ASSERT_EQ(under.size(), 1u) << metrics;
+  EXPECT_EQ(ValueOf(under[0]), 0) << under[0];
   // What-if: audit-0 lives on broker 3 only.
   auto off = Lines(metrics, "streamlens_broker_failure_offline_partitions{broker=\"3\"");
   ASSERT_EQ(off.size(), 1u) << metrics;
@@ -614,6 +622,7 @@ TEST_F(SidecarE2E, RootCauseRecommendationAndWhatIfOverKafkaHistory) {
   EXPECT_EQ(code, 200);
   EXPECT_NE(json.find("\"offline\":[{\"topic\":\"audit\",\"partition\":0}]"), std::string::npos)
       << json;
+  EXPECT_NE(json.find("\"min_isr_from_topic_configs\":2"), std::string::npos) << json;
   Http(base + "/api/v1/whatif/broker-failure?broker=7", "GET", &code);
   EXPECT_EQ(code, 404);
   json = Http(base + "/api/v1/rebalance/plan", "GET", &code);

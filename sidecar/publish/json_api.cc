@@ -117,7 +117,17 @@ HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequ
       AppendJsonNumber(&o, s.score_history[h].second);
       o.push_back(']');
     }
-    o += "]}";
+    o += "]";
+    // The root-cause ranking of this series, when its job ranks causes of anomalous series.
+    for (const auto& d : items[i].job->documents) {
+      if (d.kind == "rootcause" && d.key == s.input_series) {
+        o += ",";
+        Key(&o, "root_cause");
+        o += d.json;
+        break;
+      }
+    }
+    o += "}";
   }
   o += "]}";
   return r;

@@ -192,6 +192,22 @@ TEST(PublishTest, AnomaliesJsonSortedByScoreWithEvidence) {
   EXPECT_NE(r.body.find("min_score: expected a number"), std::string::npos);
 }
 
+// An anomalous series' root-cause ranking is published with its anomaly.
+TEST(PublishTest, AnomaliesJsonCarriesTheSeriesRootCauseRanking) {
+  auto snap = Snapshot();
+  auto job = std::make_shared<JobResults>(*snap->jobs[0]);
+  engine::JsonDocument d;
+  d.kind = "rootcause";
+  d.key = job->series[0].input_series;
+  d.json = "{\"causes\":[{\"rank\":1,\"candidate\":\"request_handler_idle{broker=\\\"3\\\"}\"}]}";
+  job->documents.push_back(d);
+  snap->jobs[0] = job;
+  HttpRequest req;
+  HttpResponse r = HandleAnomalies(*snap, req);
+  EXPECT_NE(r.body.find("\"root_cause\":{\"causes\":[{\"rank\":1"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\"root_cause\""), r.body.rfind("\"root_cause\""));  // only that series
+}
+
 // A series whose detector is still warming up says so in the anomalies JSON.
 TEST(PublishTest, AnomaliesJsonSaysWhetherTheDetectorIsWarmingUp) {
   auto snap = Snapshot();
@@ -200,8 +216,7 @@ TEST(PublishTest, AnomaliesJsonSaysWhetherTheDetectorIsWarmingUp) {
   snap->jobs[0] = job;
   HttpRequest req;
   HttpResponse r = HandleAnomalies(*snap, req);
-  EXPECT_NE(r.body.find("\"score\":2.5,\"warming_up\":true,\"anomalous\":true"),
-            std::string::npos)
+  EXPECT_NE(r.body.find("\"score\":2.5,\"warming_up\":true,\"anomalous\":true"), std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("\"warming_up\":false"), std::string::npos) << r.body;
 }

@@ -406,7 +406,7 @@ Status Engine::RunOnce(const std::string& name) {
   }
   if (!job) return Status::Error("no job named \"" + name + "\"");
   std::lock_guard<std::mutex> cl(job->cycle_mu);
-  Status s = CycleImpl(*job, Now());
+  Status s = GuardedCycle(*job, Now());
   std::lock_guard<std::mutex> sl(job->stats_mu);
   ++job->stats.runs;
   if (!s.ok()) ++job->stats.failures;
@@ -416,7 +416,7 @@ Status Engine::RunOnce(const std::string& name) {
 void Engine::RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok) {
   std::lock_guard<std::mutex> cl(job->cycle_mu);
   if (job->removed) return;
-  Status s = CycleImpl(*job, now_ms);
+  Status s = GuardedCycle(*job, now_ms);
   *ok = s.ok();
   std::lock_guard<std::mutex> sl(job->stats_mu);
   ++job->stats.runs;
@@ -432,6 +432,16 @@ void Engine::RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok)
     logger_.Info("job cycle succeeded again", {{"job", job->name}});
   }
   job->failing = !s.ok();
+}
+
+Status Engine::GuardedCycle(Job& job, int64_t now_ms) {
+  try {
+    return CycleImpl(job, now_ms);
+  } catch (const std::exception& e) {
+    return Status::Error(std::string("cycle aborted by an exception: ") + e.what());
+  } catch (...) {
+    return Status::Error("cycle aborted by an exception of unknown type");
+  }
 }
 
 void Engine::SetSourceUp(const std::string& name, bool up) {
@@ -602,7 +612,7 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       }
     }
   }
-  pool_.ParallelFor(work.size(), [&](size_t w) {
+  const std::vector<IndexError> thrown = pool_.ParallelFor(work.size(), [&](size_t w) {
     const Work& item = work[w];
     SeriesState& st = *item.state;
     int64_t start = 0;
@@ -681,6 +691,11 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
       if (job.analyses[a]->kind() == "forecast") st.forecast_model = st.models[a]->model_name();
     }
   });
+  // A series whose analysis threw (e.g. bad_alloc in a fit) keeps its previous models.
+  for (const IndexError& e : thrown) {
+    if (work[e.index].refit) fit_failures.fetch_add(1);
+    if (first_error.empty()) first_error = work[e.index].state->key + ": " + e.what;
+  }
   if (fits.load() > 0) fit_seconds = Seconds(std::chrono::steady_clock::now() - t0);
 
   // Grace period: forget series not seen for longer than it.

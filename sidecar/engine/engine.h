@@ -81,6 +81,8 @@ class Engine {
   void SchedulerLoop();
   void RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok);
   Status CycleImpl(Job& job, int64_t now_ms);
+  // CycleImpl with any exception turned into the cycle's error (the job retries with backoff).
+  Status GuardedCycle(Job& job, int64_t now_ms);
   Status SaveJob(Job& job);
   void LoadJob(Job& job);
   void PublishJob(Job& job, int64_t now_ms);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <new>
 #include <set>
 #include <thread>
 
@@ -194,6 +195,37 @@ TEST(EngineTest, FitsThenUpdatesIncrementallyFetchingOnlyTheNewRange) {
   EXPECT_EQ(st.fits, 10u);
   EXPECT_EQ(st.series_tracked, 5u);
   EXPECT_GT(st.samples_read, 0u);
+}
+
+// A fit that throws for the series whose history averages 2 (group g2), as a fit running out of
+// memory would.
+class ThrowingAnalysis : public MeanAnalysis {
+ public:
+  Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& h, SeriesOutput* out) const override {
+    double s = 0;
+    for (double v : h.values) s += v;
+    if (std::abs(s / h.values.size() - 2) < 0.4) throw std::bad_alloc();
+    return MeanAnalysis::Fit(h, out);
+  }
+};
+class ThrowingFactory : public MeanFactory {
+ public:
+  Result<std::vector<std::unique_ptr<SeriesAnalysis>>> Make(const JobConfig&) const override {
+    std::vector<std::unique_ptr<SeriesAnalysis>> v;
+    v.push_back(std::make_unique<ThrowingAnalysis>());
+    return v;
+  }
+};
+
+TEST(EngineTest, AnalysisThatThrowsFailsOnlyItsSeries) {
+  Harness h(5, {}, std::make_unique<ThrowingFactory>());
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  const JobResults& r = h.Job();
+  ASSERT_EQ(r.series.size(), 4u);
+  for (const auto& s : r.series) EXPECT_NE(s.input_series, "lag{group=\"g2\"}");
+  EXPECT_EQ(h.Stats().fit_failures, 1u);
+  EXPECT_NE(h.log.str().find("g2"), std::string::npos) << h.log.str();
 }
 
 TEST(EngineTest, TwoShardsCoverEverySeriesExactlyOnce) {

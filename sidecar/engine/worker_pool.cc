@@ -1,6 +1,8 @@
 #include "sidecar/engine/worker_pool.h"
 
+#include <algorithm>
 #include <atomic>
+#include <exception>
 #include <memory>
 
 namespace streamlens::engine {
@@ -43,17 +45,42 @@ void WorkerPool::Run() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
+    try {
+      task();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++uncaught_;
+    }
   }
 }
 
-void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
-  if (n == 0) return;
+size_t WorkerPool::uncaught_exceptions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return uncaught_;
+}
+
+namespace {
+
+std::string Describe(std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return std::string("exception: ") + e.what();
+  } catch (...) {
+    return "exception of unknown type";
+  }
+}
+
+}  // namespace
+
+std::vector<IndexError> WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
+  if (n == 0) return {};
   struct Shared {
     std::atomic<size_t> next{0};
     std::atomic<size_t> done{0};
     std::mutex mu;
     std::condition_variable cv;
+    std::vector<IndexError> errors;  // guarded by mu
   };
   auto shared = std::make_shared<Shared>();
   size_t total = n;
@@ -64,7 +91,13 @@ void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
     for (;;) {
       size_t i = shared->next.fetch_add(1);
       if (i >= total) return;
-      (*f)(i);
+      try {
+        (*f)(i);
+      } catch (...) {
+        std::string what = Describe(std::current_exception());
+        std::lock_guard<std::mutex> lock(shared->mu);
+        shared->errors.push_back({i, std::move(what)});
+      }
       if (shared->done.fetch_add(1) + 1 == total) {
         std::lock_guard<std::mutex> lock(shared->mu);
         shared->cv.notify_all();
@@ -76,6 +109,10 @@ void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
   work();
   std::unique_lock<std::mutex> lock(shared->mu);
   shared->cv.wait(lock, [&] { return shared->done.load() == total; });
+  std::vector<IndexError> errors = std::move(shared->errors);
+  std::sort(errors.begin(), errors.end(),
+            [](const IndexError& a, const IndexError& b) { return a.index < b.index; });
+  return errors;
 }
 
 }  // namespace streamlens::engine

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <new>
+#include <stdexcept>
 #include <vector>
 
 namespace streamlens::engine {
@@ -28,6 +30,31 @@ TEST(WorkerPoolTest, NestedParallelForInsideEveryWorkerDoesNotDeadlock) {
   }
   for (auto& d : done) d.get_future().wait();
   EXPECT_EQ(sum.load(), 4 * 4950);
+}
+
+TEST(WorkerPoolTest, ParallelForReturnsThrowingIndicesAndRunsTheRest) {
+  WorkerPool pool(2);
+  std::vector<std::atomic<int>> hits(50);
+  auto errors = pool.ParallelFor(hits.size(), [&](size_t i) {
+    hits[i].fetch_add(1);
+    if (i == 7) throw std::bad_alloc();
+    if (i == 31) throw 42;
+  });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].index, 7u);
+  EXPECT_NE(errors[0].what.find("bad_alloc"), std::string::npos) << errors[0].what;
+  EXPECT_EQ(errors[1].index, 31u);
+  EXPECT_EQ(errors[1].what, "exception of unknown type");
+}
+
+TEST(WorkerPoolTest, ThrowingTaskIsCountedAndTheWorkerKeepsServing) {
+  WorkerPool pool(1);
+  pool.Submit([] { throw std::runtime_error("boom"); });
+  std::promise<void> ran;
+  pool.Submit([&] { ran.set_value(); });
+  ran.get_future().wait();
+  EXPECT_EQ(pool.uncaught_exceptions(), 1u);
 }
 
 TEST(WorkerPoolTest, ZeroThreadsMeansHardwareConcurrency) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <set>
@@ -265,20 +266,28 @@ Status Engine::Apply(std::shared_ptr<const EngineConfig> config) {
     if (!src.ok()) return src.status().WithContext("source \"" + s.name + "\"");
     sources[s.name] = *src;
   }
+  // One Apply at a time: jobs_ changes only here, so it can be read below without mu_, which
+  // scrapes need (Results()) and which is therefore never held while state files are read.
+  std::lock_guard<std::mutex> apply(apply_mu_);
+  std::vector<std::shared_ptr<Job>> current;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current = jobs_;
+  }
   std::vector<std::shared_ptr<Job>> jobs;
   std::vector<std::shared_ptr<Job>> fresh;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::shared_ptr<Job>, const JobConfig*>> reused;
   for (const auto& jc : config->jobs) {
     std::string fp = Fingerprint(jc, options_.shard);
     const SourceConfig* src = config->FindSource(jc.source);
     std::shared_ptr<Job> reuse;
-    for (const auto& old : jobs_) {
+    for (const auto& old : current) {
       if (old->name == jc.name && old->fingerprint == fp && old->source_name == src->name) {
         reuse = old;
       }
     }
     if (reuse) {
-      reuse->SetCfg(std::make_shared<JobConfig>(jc));
+      reused.emplace_back(reuse, &jc);
       jobs.push_back(reuse);
       continue;
     }
@@ -306,10 +315,16 @@ Status Engine::Apply(std::shared_ptr<const EngineConfig> config) {
     jobs.push_back(job);
     fresh.push_back(job);
   }
-  for (const auto& old : jobs_) {
-    if (std::find(jobs.begin(), jobs.end(), old) == jobs.end()) old->removed = true;
+  {
+    // After this no removed job saves, so the loads below read each name's last complete file.
+    std::lock_guard<std::mutex> save(save_mu_);
+    for (const auto& old : current) {
+      if (std::find(jobs.begin(), jobs.end(), old) == jobs.end()) old->removed = true;
+    }
   }
   for (const auto& job : fresh) LoadJob(*job);
+  for (const auto& [job, jc] : reused) job->SetCfg(std::make_shared<JobConfig>(*jc));
+  std::lock_guard<std::mutex> lock(mu_);
   jobs_ = std::move(jobs);
   sources_ = std::move(sources);
   config_ = std::move(config);
@@ -965,6 +980,9 @@ Status Engine::SaveAll() {
 
 Status Engine::SaveJob(Job& job) {
   if (options_.storage_path.empty()) return Status::Ok();
+  // A job that a reload removed must not overwrite the file of the job that replaced it.
+  std::lock_guard<std::mutex> save(save_mu_);
+  if (job.removed) return Status::Ok();
   return WriteFileAtomic(
       StateFilePath(options_.storage_path, job.name),
       EncodeJobState(job.fingerprint, job.next_fit_ms, job.last_end_ms, job.series, job.analyses));
@@ -980,7 +998,17 @@ void Engine::LoadJob(Job& job) {
   auto data = ReadStateFile(path);
   if (!data.ok()) return fail(data.status().message());
   if (!data->has_value()) return;
-  auto restored = DecodeJobState(**data, job.fingerprint, job.analyses);
+  StateProblem problem = StateProblem::kNone;
+  auto restored = DecodeJobState(**data, job.fingerprint, job.analyses, &problem);
+  if (!restored.ok() && problem == StateProblem::kCorrupt) {
+    // Kept aside for inspection; the job refits and its next save writes a good file.
+    std::rename(path.c_str(), (path + ".corrupt").c_str());
+    logger_.Error("state file is corrupt, the job will refit",
+                  {{"job", job.name}, {"file", path}, {"reason", restored.status().message()}});
+    std::lock_guard<std::mutex> sl(job.stats_mu);
+    ++job.stats.state_corrupt;
+    return;
+  }
   if (!restored.ok()) return fail(restored.status().message());
   const size_t n = restored->series.size();
   job.series = std::move(restored->series);

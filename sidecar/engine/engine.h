@@ -99,6 +99,8 @@ class Engine {
   Logger logger_;
   WorkerPool pool_;
 
+  std::mutex apply_mu_;  // serialises Apply()
+  std::mutex save_mu_;   // a job's removal and its saves exclude each other
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::shared_ptr<const EngineConfig> config_;

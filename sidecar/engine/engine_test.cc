@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/binary_io.h"
+#include "sidecar/engine/persistence.h"
 
 namespace streamlens::engine {
 namespace {
@@ -296,7 +297,119 @@ TEST(EngineTest, CorruptStateFileMeansRefitNotCrash) {
   g_fits = 0;
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 2);
-  EXPECT_NE(h.log.str().find("ignoring saved state"), std::string::npos);
+  EXPECT_NE(h.log.str().find("state file is corrupt"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The state file of a fitted 3-series job.
+std::string FittedStateFile(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  EngineOptions o;
+  o.storage_path = dir;
+  Harness h(3, o);
+  EXPECT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  EXPECT_TRUE(h.engine->RunOnce("lagjob").ok());
+  return ReadAll(dir + "/lagjob.state");
+}
+
+TEST(PersistenceTest, EveryFlippedByteIsDetected) {
+  const std::string dir = ::testing::TempDir() + "/engine_state_flip";
+  const std::string file = FittedStateFile(dir);
+  ASSERT_GT(file.size(), 100u);
+  MeanFactory factory;
+  auto analyses = factory.Make(JobConfig());
+  ASSERT_TRUE(analyses.ok());
+  // Decoded against another fingerprint, the intact file is stale (it checks out otherwise).
+  StateProblem problem;
+  ASSERT_FALSE(DecodeJobState(file, "other", *analyses, &problem).ok());
+  EXPECT_EQ(problem, StateProblem::kStale);
+  for (size_t i = 0; i < file.size(); ++i) {
+    std::string bad = file;
+    bad[i] ^= 0x10;
+    auto r = DecodeJobState(bad, "other", *analyses, &problem);
+    ASSERT_FALSE(r.ok()) << "byte " << i;
+    if (i < 8 || i >= 12) {  // bytes 8..11 are the version: another version is stale
+      EXPECT_EQ(problem, StateProblem::kCorrupt) << "byte " << i << ": " << r.status().message();
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PersistenceTest, OneFlippedByteIsReportedAndTheJobRefits) {
+  const std::string dir = ::testing::TempDir() + "/engine_state_flip_engine";
+  std::string file = FittedStateFile(dir);
+  file[file.size() / 2] ^= 0x01;  // inside some series' state
+  std::ofstream(dir + "/lagjob.state", std::ios::binary) << file;
+  EngineOptions o;
+  o.storage_path = dir;
+  Harness h(3, o);
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  EXPECT_EQ(h.Stats().series_restored, 0u);
+  EXPECT_EQ(h.Stats().state_corrupt, 1u);
+  EXPECT_NE(h.log.str().find("state file is corrupt"), std::string::npos) << h.log.str();
+  EXPECT_NE(h.log.str().find("checksum mismatch"), std::string::npos) << h.log.str();
+  EXPECT_TRUE(std::filesystem::exists(dir + "/lagjob.state.corrupt"));
+  g_fits = 0;
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  EXPECT_EQ(g_fits.load(), 3);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PersistenceTest, ConcurrentWritersNeverShareATemporaryFile) {
+  const std::string dir = ::testing::TempDir() + "/engine_state_writers";
+  std::filesystem::remove_all(dir);
+  const std::string path = dir + "/x.state";
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string data(64 * 1024, static_cast<char>('a' + t));
+      for (int i = 0; i < 20; ++i) {
+        if (!WriteFileAtomic(path, data).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const std::string got = ReadAll(path);
+  ASSERT_EQ(got.size(), 64u * 1024);
+  EXPECT_EQ(got, std::string(got.size(), got[0])) << "a torn mix of two writers";
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u) << "temporary files left behind";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PersistenceTest, AJobRemovedByAReloadDoesNotOverwriteItsReplacementsFile) {
+  const std::string dir = ::testing::TempDir() + "/engine_state_removed";
+  std::filesystem::remove_all(dir);
+  EngineOptions o;
+  o.storage_path = dir;
+  Harness h(3, o);
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  // The old job's next cycle refits and is slow; a reload replaces the job meanwhile.
+  h.now += 2 * 3600000;
+  h.source->delay_ms = 1500;
+  const int calls = h.source->calls.load();
+  std::thread old_cycle([&] { (void)h.engine->RunOnce("lagjob"); });
+  while (h.source->calls.load() == calls) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // it has read the delay
+  h.source->delay_ms = 0;
+  auto changed = Harness::Config();
+  changed->jobs[0].step = std::chrono::minutes(2);  // another fingerprint: a new job
+  ASSERT_TRUE(h.engine->Apply(changed).ok());
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());  // the new job fits and saves
+  old_cycle.join();                               // the removed job's cycle ends after it
+  Harness again(3, o);
+  again.now = h.now.load();
+  ASSERT_TRUE(again.engine->Apply(changed).ok());
+  EXPECT_EQ(again.Stats().series_restored, 3u) << "the file is the new job's";
   std::filesystem::remove_all(dir);
 }
 

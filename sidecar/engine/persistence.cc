@@ -4,16 +4,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include "common/binary_io.h"
+#include "sidecar/remote_read/crc32c.h"
 
 namespace streamlens::engine {
 namespace {
 
 constexpr char kStateMagic[] = "SLSTATE";
-constexpr uint32_t kStateVersion = 1;
+constexpr uint32_t kLegacyVersion = 1;  // payload without length and checksum
+constexpr uint32_t kStateVersion = 2;
+
+// Distinguishes temporary files of concurrent writers within this process.
+std::atomic<uint64_t> g_temp_counter{0};
 
 std::string SanitizeFileName(const std::string& name) {
   std::string out;
@@ -159,10 +165,8 @@ std::string StateFilePath(const std::string& storage_path, const std::string& jo
 
 std::string EncodeJobState(const std::string& fingerprint, int64_t next_fit_ms, int64_t last_end_ms,
                            const SeriesMap& series, const AnalysisList& analyses) {
-  std::string data;
-  data.append(kStateMagic, sizeof kStateMagic);
-  StateWriter w(&data);
-  w.U32(kStateVersion);
+  std::string payload;
+  StateWriter w(&payload);
   w.Str(fingerprint);
   w.I64(next_fit_ms);
   w.I64(last_end_ms);
@@ -172,25 +176,68 @@ std::string EncodeJobState(const std::string& fingerprint, int64_t next_fit_ms, 
   for (const auto& [k, st] : series) {
     if (st->fitted) EncodeSeries(*st, analyses, w);
   }
+  std::string data;
+  data.append(kStateMagic, sizeof kStateMagic);
+  StateWriter h(&data);
+  h.U32(kStateVersion);
+  h.U64(payload.size());
+  h.U32(remote_read::Crc32c(payload));
+  data += payload;
   return data;
 }
 
-Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string& fingerprint,
-                                        const AnalysisList& analyses) {
+namespace {
+
+// The payload of a state file after its header checks out.
+Result<std::string_view> Payload(std::string_view data, StateProblem* problem) {
+  *problem = StateProblem::kCorrupt;
   if (data.size() < sizeof kStateMagic ||
       std::memcmp(data.data(), kStateMagic, sizeof kStateMagic) != 0) {
     return Status::Error("not a streamlens state file");
   }
-  StateReader r(data.substr(sizeof kStateMagic));
+  data.remove_prefix(sizeof kStateMagic);
+  StateReader h(data);
   uint32_t version;
+  if (!h.U32(&version)) return Status::Error("truncated header");
+  if (version == kLegacyVersion) return data.substr(4);
+  if (version != kStateVersion) {
+    // A slightly newer version was written by a newer streamlens; anything else is garbage.
+    if (version > kStateVersion && version < 1000) *problem = StateProblem::kStale;
+    return Status::Error("unsupported version " + std::to_string(version));
+  }
+  uint64_t length;
+  uint32_t crc;
+  if (!h.U64(&length) || !h.U32(&crc)) return Status::Error("truncated header");
+  std::string_view payload = data.substr(4 + 8 + 4);
+  if (payload.size() != length) {
+    return Status::Error("length mismatch: header says " + std::to_string(length) +
+                         " bytes, file has " + std::to_string(payload.size()));
+  }
+  if (remote_read::Crc32c(payload) != crc) return Status::Error("checksum mismatch");
+  *problem = StateProblem::kNone;
+  return payload;
+}
+
+}  // namespace
+
+Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string& fingerprint,
+                                        const AnalysisList& analyses, StateProblem* problem) {
+  StateProblem ignored;
+  if (problem == nullptr) problem = &ignored;
+  auto payload = Payload(data, problem);
+  if (!payload.ok()) return payload.status();
+  *problem = StateProblem::kCorrupt;
+  StateReader r(*payload);
   std::string fp;
   RestoredJobState out;
   uint64_t n;
-  if (!r.U32(&version) || version != kStateVersion) return Status::Error("unsupported version");
   if (!r.Str(&fp) || !r.I64(&out.next_fit_ms) || !r.I64(&out.last_end_ms) || !r.U64(&n)) {
     return Status::Error("truncated header");
   }
-  if (fp != fingerprint) return Status::Error("the job's analysis config changed");
+  if (fp != fingerprint) {
+    *problem = StateProblem::kStale;
+    return Status::Error("the job's analysis config changed");
+  }
   for (uint64_t i = 0; i < n; ++i) {
     auto st = std::make_unique<SeriesState>();
     STREAMLENS_RETURN_IF_ERROR(DecodeSeriesModels(r, analyses, st.get()));
@@ -201,14 +248,19 @@ Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string
     out.series.emplace(std::move(k), std::move(st));
   }
   if (!r.done()) return Status::Error("trailing bytes");
+  *problem = StateProblem::kNone;
   return out;
 }
 
 Status WriteFileAtomic(const std::string& path, const std::string& data) {
   const size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) ::mkdir(path.substr(0, slash).c_str(), 0755);
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  ::mkdir(dir.c_str(), 0755);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(g_temp_counter.fetch_add(1));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Error(tmp + ": cannot create state file: " + std::strerror(errno));
   size_t off = 0;
   while (off < data.size()) {
@@ -231,6 +283,15 @@ Status WriteFileAtomic(const std::string& path, const std::string& data) {
     ::unlink(tmp.c_str());
     return Status::Error(path + ": rename failed: " + err);
   }
+  // The rename is durable only once the directory entry is.
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return Status::Error(dir + ": cannot open directory to fsync: " + std::strerror(errno));
+  const int rc = ::fsync(dfd);
+  const int fsync_errno = errno;
+  ::close(dfd);
+  if (rc != 0)
+    return Status::Error(dir + ": directory fsync failed: " + std::strerror(fsync_errno));
   return Status::Ok();
 }
 

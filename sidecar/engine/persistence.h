@@ -2,15 +2,22 @@
 // encoding and decoding, and crash-safe replacement of the file.
 //
 // One file per job, <storage>/<sanitised job name>.state. Layout (little endian): magic
-// "SLSTATE\0", u32 version, str fingerprint, i64 next_fit_ms, i64 last_end_ms, u64 series count,
-// then per series: str key, u32 label count, (str name, str value)*, i64 last_t, f64 last_raw,
-// i64 last_seen_ms, u32 model count, (str kind, str bytes)*, u8 has_anomaly, i64 t + 5 x f64
-// anomaly point, u64 history count, (i64 t, f64 score)*, u8 has_forecast, forecast,
-// str anomaly_model, str forecast_model. Strings are u64 length + bytes (state_io.h).
+// "SLSTATE\0", u32 version (2), u64 payload length, u32 CRC32C of the payload, payload. The
+// payload: str fingerprint, i64 next_fit_ms, i64 last_end_ms, u64 series count, then per series:
+// str key, u32 label count, (str name, str value)*, i64 last_t, f64 last_raw, i64 last_seen_ms, u32
+// model count, (str kind, str bytes)*, u8 has_anomaly, i64 t + 5 x f64 anomaly point, u64 history
+// count, (i64 t, f64 score)*, u8 has_forecast, forecast, str anomaly_model, str forecast_model.
+// Strings are u64 length + bytes (state_io.h).
+//
+// Version 1 files (the same payload without length and checksum) are still read.
 //
 // Only fitted series are saved. A file whose fingerprint differs from the job's (its analysis
-// config changed) or that does not decode is refused with a reason, and the job refits.
-// Stateless free functions; thread-safe as long as two callers do not write the same job's file.
+// config changed) is stale; one whose checksum, length or contents do not check out is corrupt
+// (a flipped byte, a torn write by something other than WriteFileAtomic). Either is refused with
+// a reason and the job refits. Files are replaced atomically: a uniquely named temporary file in
+// the same directory, fsync, rename, fsync of the directory, so a crash leaves the old or the new
+// file and two writers never share a temporary file.
+// Stateless free functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -43,13 +50,23 @@ std::string StateFilePath(const std::string& storage_path, const std::string& jo
 std::string EncodeJobState(const std::string& fingerprint, int64_t next_fit_ms, int64_t last_end_ms,
                            const SeriesMap& series, const AnalysisList& analyses);
 
-// Decodes a state file written for a job with `fingerprint` and `analyses`. An error names why
-// the file cannot be used (not a state file, other version, changed config, truncated, ...).
-Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string& fingerprint,
-                                        const AnalysisList& analyses);
+// Why a state file could not be used.
+enum class StateProblem {
+  kNone,
+  kStale,    // written for another analysis config or by an unknown version: refit, no alarm
+  kCorrupt,  // not a state file, bad checksum, truncated, undecodable: reported as corrupt
+};
 
-// Writes `data` to `path` so that a reader sees either the old or the new file: a temporary
-// file beside it, fsync, rename. Creates the directory when missing.
+// Decodes a state file written for a job with `fingerprint` and `analyses`. An error names why
+// the file cannot be used (bad checksum, changed config, truncated, ...) and `*problem` (may be
+// null) says whether it is stale or corrupt.
+Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string& fingerprint,
+                                        const AnalysisList& analyses,
+                                        StateProblem* problem = nullptr);
+
+// Writes `data` to `path` so that a reader sees either the old or the new file, also across a
+// crash: a temporary file beside it with a name no other writer uses, fsync, rename, fsync of the
+// directory. Creates the directory when missing.
 Status WriteFileAtomic(const std::string& path, const std::string& data);
 
 // Reads a whole state file. No value when the file does not exist; an error when it exists but

@@ -78,6 +78,7 @@ struct JobStats {
   uint64_t samples_read = 0;
   uint64_t series_dropped = 0;   // series beyond max_series, or gone past the grace period
   uint64_t series_restored = 0;  // series states loaded from --storage.path
+  uint64_t state_corrupt = 0;    // state files found corrupt (checksum, truncation, garbage)
   size_t series_tracked = 0;
   size_t state_bytes = 0;
   double last_fit_seconds = 0;

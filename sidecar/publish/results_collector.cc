@@ -292,6 +292,10 @@ std::string ResultsCollector::SelfMetrics() const {
                      MT::Counter);
   TextFamily restored("streamlens_sidecar_series_restored_total",
                       "Series states restored from --storage.path.", MT::Counter);
+  TextFamily corrupt("streamlens_sidecar_state_corrupt_total",
+                     "State files under --storage.path found corrupt (checksum, truncation) and "
+                     "set aside as <file>.corrupt; the job refitted.",
+                     MT::Counter);
   TextFamily tracked("streamlens_sidecar_job_series", "Series currently tracked by the job.",
                      MT::Gauge);
   TextFamily bytes("streamlens_sidecar_job_state_bytes",
@@ -313,6 +317,7 @@ std::string ResultsCollector::SelfMetrics() const {
     samples.Add(l, static_cast<double>(j.samples_read));
     dropped.Add(l, static_cast<double>(j.series_dropped));
     restored.Add(l, static_cast<double>(j.series_restored));
+    corrupt.Add(l, static_cast<double>(j.state_corrupt));
     tracked.Add(l, static_cast<double>(j.series_tracked));
     bytes.Add(l, static_cast<double>(j.state_bytes));
     if (std::isfinite(j.last_fit_seconds)) fit_s.Add(l, j.last_fit_seconds);
@@ -329,8 +334,9 @@ std::string ResultsCollector::SelfMetrics() const {
                        "Timestamp of the last successful configuration reload.", MT::Gauge);
   reload_ts.Add({}, reload_success_ts_.load());
   std::string text;
-  for (TextFamily* f : {&runs, &fails, &skipped, &fits, &fitf, &proc, &samples, &dropped, &restored,
-                        &tracked, &bytes, &fit_s, &inf_s, &ok_ts, &up, &reload, &reload_ts}) {
+  for (TextFamily* f :
+       {&runs, &fails, &skipped, &fits, &fitf, &proc, &samples, &dropped, &restored, &corrupt,
+        &tracked, &bytes, &fit_s, &inf_s, &ok_ts, &up, &reload, &reload_ts}) {
     f->MoveTo("", &text);
   }
   return text;

@@ -5,12 +5,15 @@
 #include <prometheus/text_serializer.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "common/build_info.h"
+#include "common/cancel_token.h"
 #include "common/coalesced_call.h"
 #include "common/http_server.h"
 #include "sidecar/cli/commands.h"
@@ -31,6 +34,7 @@ struct SidecarFlags {
   int64_t shard_count = 1;
   int64_t shard_index = 0;
   int64_t gzip_level = 1;
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(30)};
 };
 
 // Builds the engine config from the flags: the config file if given (with the flag's URL as the
@@ -69,6 +73,38 @@ Result<std::shared_ptr<const engine::EngineConfig>> BuildConfig(const SidecarFla
       std::make_shared<engine::EngineConfig>(std::move(c)));
 }
 
+// Stops serving and the engine within `timeout`: in-flight fetches are cancelled at once (their
+// sockets shut down), running cycles end, every job's state is saved. If that takes longer (a fit
+// that cannot be interrupted), the process exits with code 1 at the timeout, logging which.
+int ShutDown(HttpServer& server, engine::Engine& eng, CancelToken& cancel,
+             std::chrono::milliseconds timeout, const Logger& logger) {
+  logger.Info("shutting down", {{"timeout", FormatDuration(timeout)}});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, timeout, [&] { return done; })) {
+      logger.Error(
+          "shutdown did not finish within --shutdown.timeout; exiting without saving "
+          "the state of jobs still running",
+          {{"timeout", FormatDuration(timeout)}});
+      std::_Exit(1);
+    }
+  });
+  cancel.Cancel();
+  server.Stop();
+  eng.Stop();  // waits for running cycles (their fetches now fail at once) and saves state
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  logger.Info("state saved, exiting");
+  return 0;
+}
+
 double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -100,6 +136,9 @@ int RunDaemon(int argc, const char* const* argv) {
   flags.Int("shard.count", &sf.shard_count,
             "Number of sidecars sharing the series (hashmod of the label set).");
   flags.Int("shard.index", &sf.shard_index, "This sidecar's shard, 0 <= index < shard.count.");
+  flags.Duration("shutdown.timeout", &sf.shutdown_timeout,
+                 "On SIGTERM/SIGINT: in-flight fetches are cancelled, running cycles end and state "
+                 "is saved within this time, else the process exits with code 1.");
   flags.Int("web.gzip-level", &sf.gzip_level,
             "zlib level (1-9) of the gzip copy of each job's results, compressed once per job "
             "cycle and served to scrapers that send Accept-Encoding: gzip (Prometheus does); 0 "
@@ -136,8 +175,11 @@ int RunDaemon(int argc, const char* const* argv) {
   eo.workers = static_cast<size_t>(sf.workers);
   eo.storage_path = sf.storage_path;
   eo.shard = {static_cast<uint32_t>(sf.shard_count), static_cast<uint32_t>(sf.shard_index)};
-  auto eng = std::make_shared<engine::Engine>(eo, engine::MakeRemoteSource,
-                                              engine::MakeDefaultAnalysisFactory(), *logger);
+  // Cancelled at shutdown: interrupts every source's in-flight fetch.
+  auto cancel = std::make_shared<CancelToken>();
+  auto eng = std::make_shared<engine::Engine>(
+      eo, [cancel](const engine::SourceConfig& c) { return engine::MakeRemoteSource(c, cancel); },
+      engine::MakeDefaultAnalysisFactory(), *logger);
   if (Status st = eng->Apply(*config); !st.ok()) {
     logger->Error("invalid configuration", {{"err", st.message()}});
     return 2;
@@ -201,10 +243,7 @@ int RunDaemon(int argc, const char* const* argv) {
                     {{"err", s.message()}});
     }
   }
-  logger->Info("shutting down");
-  (*server)->Stop();
-  eng->Stop();  // waits for running cycles and saves state
-  return 0;
+  return ShutDown(**server, *eng, *cancel, sf.shutdown_timeout, *logger);
 }
 
 }  // namespace streamlens::sidecar

@@ -151,7 +151,8 @@ class Parser {
   SourceConfig Source(const YAML::Node& n, const std::string& path) const {
     CheckKeys(n, path,
               {"name", "type", "url", "timeout", "basic_auth", "bearer_token_file", "tls_config",
-               "headers", "max_range", "max_samples_per_query"});
+               "headers", "max_range", "max_samples_per_query", "max_series", "max_samples",
+               "max_bytes", "fetch_timeout"});
     SourceConfig s;
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
@@ -189,6 +190,10 @@ class Parser {
       if (key == "max_samples_per_query") {
         s.max_samples_per_query = Int(v, p, 1000, int64_t{1} << 40);
       }
+      if (key == "max_series") s.max_series = Int(v, p, 1, int64_t{1} << 32);
+      if (key == "max_samples") s.max_samples = Int(v, p, 1, int64_t{1} << 40);
+      if (key == "max_bytes") s.max_bytes = Int(v, p, 1024, int64_t{1} << 50);
+      if (key == "fetch_timeout") s.fetch_timeout = Dur(v, p);
     }
     if (s.url.empty()) Fail(n, Join(path, "url"), "missing (the source's endpoint URL)");
     if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {

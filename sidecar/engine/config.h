@@ -40,6 +40,12 @@ struct SourceConfig {
   std::map<std::string, std::string> headers;
   Duration max_range{0};              // 0: the client's default sub-query range
   int64_t max_samples_per_query = 0;  // 0: the client's default
+  // Named limits on one fetch (remote_read/fetch_limits.h): exceeding one stops the fetch with
+  // an error naming it; the job keeps its previous results.
+  int64_t max_series = 1'000'000;
+  int64_t max_samples = 50'000'000;
+  int64_t max_bytes = int64_t{1} << 30;
+  Duration fetch_timeout{std::chrono::minutes(5)};
 };
 
 // Detection direction of the anomaly scorer.

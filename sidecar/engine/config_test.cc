@@ -82,6 +82,24 @@ struct BadCase {
   const char* expect;  // substring of the error
 };
 
+TEST(ConfigTest, SourceFetchLimitsParseWithDefaults) {
+  auto c = ParseConfig(
+      "sources:\n  - url: http://a/api/v1/read\n  - url: http://b/api/v1/read\n"
+      "    max_series: 1000\n    max_samples: 20000\n    max_bytes: 1048576\n"
+      "    fetch_timeout: 30s\njobs: [{name: j, selector: m, anomaly: {}}]\n",
+      "t.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->sources[0].max_series, 1'000'000);
+  EXPECT_EQ(c->sources[0].fetch_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(c->sources[1].max_series, 1000);
+  EXPECT_EQ(c->sources[1].max_samples, 20000);
+  EXPECT_EQ(c->sources[1].max_bytes, 1048576);
+  EXPECT_EQ(c->sources[1].fetch_timeout, std::chrono::seconds(30));
+  auto bad = ParseConfig("sources: [{url: 'http://a', max_series: 0}]\njobs: []\n", "t.yaml", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("max_series"), std::string::npos);
+}
+
 TEST(ConfigTest, ErrorsNameFileLineAndKey) {
   const BadCase cases[] = {
       {"jobs:\n  - name: a\n    selector: up\n    anomaly:\n      direction: up\n",

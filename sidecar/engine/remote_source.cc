@@ -9,7 +9,8 @@
 
 namespace streamlens::engine {
 
-Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& c) {
+Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& c,
+                                                        std::shared_ptr<const CancelToken> cancel) {
   remote_read::ClientOptions o;
   o.timeout = c.timeout;
   o.basic_auth_username = c.basic_auth_username;
@@ -22,6 +23,11 @@ Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& c) {
   for (const auto& [k, v] : c.headers) o.headers.emplace_back(k, v);
   if (c.max_range.count() > 0) o.max_range = c.max_range;
   if (c.max_samples_per_query > 0) o.max_samples_per_query = c.max_samples_per_query;
+  o.limits.max_series = static_cast<size_t>(c.max_series);
+  o.limits.max_samples = static_cast<size_t>(c.max_samples);
+  o.limits.max_bytes = static_cast<uint64_t>(c.max_bytes);
+  o.limits.deadline = c.fetch_timeout;
+  o.cancel = std::move(cancel);
   if (c.type == "remote-read") {
     auto client = remote_read::RemoteReadClient::Create(c.url, o);
     if (!client.ok()) return client.status();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include "common/cancel_token.h"
 #include "common/status.h"
 #include "sidecar/engine/config.h"
 #include "sidecar/remote_read/source.h"
@@ -17,7 +18,9 @@ using SourceFactory =
     std::function<Result<std::shared_ptr<HistorySource>>(const SourceConfig& config)>;
 
 // Builds the remote-read or query-range client for `config` with its auth, TLS, headers,
-// timeout and sub-query limits. Error names the source and the bad option.
-Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& config);
+// timeout, sub-query and fetch limits. `cancel` (may be null) interrupts its fetches at shutdown.
+// Error names the source and the bad option.
+Result<std::shared_ptr<HistorySource>> MakeRemoteSource(
+    const SourceConfig& config, std::shared_ptr<const CancelToken> cancel = nullptr);
 
 }  // namespace streamlens::engine

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <string>
 #include <thread>
 
+#include "sidecar/remote_read/query_json.h"
 #include "sidecar/remote_read/query_range_client.h"
 #include "sidecar/remote_read/remote_read_client.h"
 #include "sidecar/remote_read/test_util.h"
@@ -325,6 +327,153 @@ TEST(QueryRangeClientTest, SurfacesTheServersErrorText) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("HTTP 422"), std::string::npos);
   EXPECT_NE(s.status().message().find("query timed out"), std::string::npos);
+}
+
+// Resident memory of this process in bytes (VmRSS).
+size_t ResidentBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+// Streams `n` series of 120 samples each, one frame per series, generated while writing.
+void ServeManySeries(httplib::Server& s, int n, std::atomic<uint64_t>* bytes_sent) {
+  s.Post("/api/v1/read", [=](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
+        [=](size_t, httplib::DataSink& sink) {
+          for (int k = 0; k < n; ++k) {
+            testing::TestSeries one = testing::MakeSeries(1, 120, 1'000'000, 1000)[0];
+            one.labels[1].second = std::to_string(k);
+            const std::string frame = testing::StreamedBody({one}, 120);
+            if (!sink.write(frame.data(), frame.size())) return false;
+            *bytes_sent += frame.size();
+          }
+          sink.done();
+          return true;
+        });
+  });
+}
+
+TEST(FetchLimitsTest, TwoHundredThousandSeriesAgainstMaxSeries1000StopWhileDecoding) {
+  FakeServer server;
+  std::atomic<uint64_t> sent{0};
+  ServeManySeries(server.server(), 200'000, &sent);
+  ClientOptions o = FastOptions();
+  o.timeout = std::chrono::seconds(30);
+  o.limits.max_series = 1000;
+  auto client = RemoteReadClient::Create(server.url("/api/v1/read"), o);
+  ASSERT_TRUE(client.ok());
+  const size_t baseline = ResidentBytes();
+  std::atomic<bool> done{false};
+  std::atomic<size_t> peak{baseline};
+  std::thread sampler([&] {
+    while (!done) {
+      peak = std::max(peak.load(), ResidentBytes());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  FetchStats stats;
+  auto r = (*client)->Fetch(Sel(), 0, 10'000'000, &stats);
+  done = true;
+  sampler.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("limit max_series (1000) exceeded"), std::string::npos)
+      << r.status().message();
+  EXPECT_LT(peak.load() - baseline, size_t{200} << 20);
+  // It stopped reading: 200,000 frames are ~300 bytes each; it took far fewer.
+  EXPECT_LT(stats.bytes_received, uint64_t{20} << 20) << stats.bytes_received;
+}
+
+TEST(FetchLimitsTest, SamplesAndBytesLimitsAreNamed) {
+  auto series = testing::MakeSeries(20, 1000, 1'000'000, 1000);
+  for (bool streamed : {true, false}) {
+    FakeServer server;
+    std::atomic<int> calls{0};
+    ServeRemoteRead(server.server(), series, streamed, &calls);
+    ClientOptions o = FastOptions();
+    o.limits.max_samples = 5000;
+    auto client = RemoteReadClient::Create(server.url("/api/v1/read"), o);
+    auto r = (*client)->Fetch(Sel(), 0, 10'000'000);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("limit max_samples (5000) exceeded"), std::string::npos)
+        << r.status().message();
+    o.limits = FetchLimits();
+    o.limits.max_bytes = 10'000;
+    auto small = RemoteReadClient::Create(server.url("/api/v1/read"), o);
+    auto b = (*small)->Fetch(Sel(), 0, 10'000'000);
+    ASSERT_FALSE(b.ok());
+    EXPECT_NE(b.status().message().find("limit max_bytes (10000) exceeded"), std::string::npos)
+        << b.status().message();
+  }
+}
+
+// A server that sends one byte every `gap` until the test ends.
+void ServeDrip(httplib::Server& s, std::chrono::milliseconds gap, std::atomic<bool>* stop) {
+  s.Post("/api/v1/read", [=](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
+        [=](size_t, httplib::DataSink& sink) {
+          while (!*stop) {
+            if (!sink.write("\x01", 1)) return false;
+            for (auto t = std::chrono::milliseconds(0); t < gap && !*stop;
+                 t += std::chrono::milliseconds(20)) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+          }
+          return false;
+        });
+  });
+}
+
+TEST(FetchLimitsTest, DeadlineAndCancellationEndAFetchFromADrippingServer) {
+  FakeServer server;
+  std::atomic<bool> stop{false};
+  ServeDrip(server.server(), std::chrono::seconds(10), &stop);
+  ClientOptions o = FastOptions();
+  o.timeout = std::chrono::seconds(60);
+  o.max_retries = 0;
+  o.limits.deadline = std::chrono::milliseconds(1500);
+  auto client = RemoteReadClient::Create(server.url("/api/v1/read"), o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = (*client)->Fetch(Sel(), 0, 10'000'000);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("fetch_timeout"), std::string::npos) << r.status().message();
+  EXPECT_LT(seconds, 8.0) << "the per-read timeout (60 s) and the drip (10 s) did not hold it";
+
+  auto cancel = std::make_shared<CancelToken>();
+  o.limits = FetchLimits();
+  o.cancel = cancel;
+  auto cancellable = RemoteReadClient::Create(server.url("/api/v1/read"), o);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    cancel->Cancel();
+  });
+  t0 = std::chrono::steady_clock::now();
+  auto c = (*cancellable)->Fetch(Sel(), 0, 10'000'000);
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  canceller.join();
+  stop = true;
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("cancelled"), std::string::npos) << c.status().message();
+  EXPECT_LT(seconds, 5.0);
+}
+
+TEST(FetchLimitsTest, QueryJsonStopsAtMaxSeries) {
+  std::string body = R"({"status":"success","data":{"resultType":"matrix","result":[)";
+  for (int k = 0; k < 50; ++k) {
+    body += std::string(k ? "," : "") + R"({"metric":{"__name__":"m","k":")" + std::to_string(k) +
+            R"("},"values":[[1,"1"]]})";
+  }
+  body += "]}}";
+  SeriesSetBuilder b;
+  Status st = DecodeQueryJson(body, 0, 10'000, &b, 10);
+  EXPECT_NE(st.message().find("limit max_series (10) exceeded"), std::string::npos) << st.message();
+  EXPECT_LE(b.num_series(), 11u);
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(const std::string& 
 }
 
 Status HttpTransport::Send(const HttpRequest& request, const std::function<ReplySink*()>& make_sink,
-                           FetchStats* stats) const {
+                           FetchStats* stats, FetchBudget* budget) const {
   httplib::Headers headers;
   headers.emplace("User-Agent", options_.user_agent);
   for (const auto& h : request.headers) headers.emplace(h.first, h.second);
@@ -88,23 +88,13 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
 
   const std::string where =
       request.method + " " + url_ + request.path.substr(0, request.path.find('?'));
+  const CancelToken* cancel = budget != nullptr ? budget->cancel() : nullptr;
   auto backoff = options_.retry_min_backoff;
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<httplib::Client> cli;
-    if (!options_.tls_cert_file.empty()) {
-      cli = std::make_unique<httplib::Client>(scheme_host_port_, options_.tls_cert_file,
-                                              options_.tls_key_file);
-    } else {
-      cli = std::make_unique<httplib::Client>(scheme_host_port_);
-    }
-    auto to = options_.timeout;
-    cli->set_connection_timeout(to);
-    cli->set_read_timeout(to);
-    cli->set_write_timeout(to);
-    cli->set_keep_alive(false);
-    cli->set_decompress(true);
-    if (!options_.tls_ca_file.empty()) cli->set_ca_cert_path(options_.tls_ca_file.c_str());
-    if (options_.tls_insecure_skip_verify) cli->enable_server_certificate_verification(false);
+    if (budget != nullptr) STREAMLENS_RETURN_IF_ERROR(budget->Check().WithContext(where));
+    auto timeout = options_.timeout;
+    if (budget != nullptr) timeout = std::min(timeout, budget->Remaining());
+    std::unique_ptr<httplib::Client> cli = NewClient(timeout);
 
     httplib::Request req;
     req.method = request.method;
@@ -125,6 +115,10 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
     };
     req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
       if (stats) stats->bytes_received += n;
+      if (budget != nullptr) {
+        sink_status = budget->AddBytes(n);
+        if (!sink_status.ok()) return false;
+      }
       if (status == 200) {
         sink_status = sink->Data(std::string_view(data, n));
         return sink_status.ok();
@@ -136,46 +130,17 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
       ++stats->requests;
       if (attempt > 0) ++stats->retries;
     }
+    // Shutdown interrupts the request: stop() shuts its socket down, the blocked read returns.
+    httplib::Client* raw = cli.get();
+    const uint64_t cancel_id = cancel != nullptr ? cancel->OnCancel([raw] { raw->stop(); }) : 0;
     httplib::Result res = cli->send(req);
+    if (cancel != nullptr) cancel->Remove(cancel_id);
     if (!sink_status.ok()) return sink_status.WithContext(where);
-    bool retryable;
+    if (budget != nullptr) STREAMLENS_RETURN_IF_ERROR(budget->Check().WithContext(where));
+    bool retryable = true;
     std::string err;
     if (!res) {
-      err = "request failed: " + httplib::to_string(res.error());
-      const bool tls = url_.rfind("https://", 0) == 0;
-      retryable = true;
-      switch (res.error()) {
-        case httplib::Error::SSLServerVerification:
-          // A configuration problem: retrying cannot fix it.
-          err += " (the server's TLS certificate did not verify against " +
-                 (options_.tls_ca_file.empty() ? std::string("the system CA store")
-                                               : "the CA file " + options_.tls_ca_file) +
-                 ", or its name does not match the URL's host)";
-          retryable = false;
-          break;
-        case httplib::Error::SSLConnection:
-          err += " (TLS handshake failed: protocol/cipher mismatch, or the server is not TLS)";
-          break;
-        case httplib::Error::SSLLoadingCerts:
-          err += " (cannot load the TLS client certificate/key or CA file)";
-          retryable = false;
-          break;
-        case httplib::Error::Read:
-        case httplib::Error::Write:
-          // TLS 1.3 servers reject a missing/unknown client certificate after the handshake,
-          // so that shows up as a failed write or read.
-          if (tls) {
-            err +=
-                " (the server closed the TLS connection: does it require a client certificate?" +
-                std::string(res.error() == httplib::Error::Read ? " or no reply within the timeout)"
-                                                                : ")");
-          } else if (res.error() == httplib::Error::Read) {
-            err += " (no reply within the timeout?)";
-          }
-          break;
-        default:
-          break;
-      }
+      err = ExplainError(res.error(), &retryable);
     } else if (status == 200) {
       return sink->End().WithContext(where);
     } else {
@@ -190,9 +155,68 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
       if (attempt > 0) err += " (after " + std::to_string(attempt + 1) + " attempts)";
       return Status::Error(where + ": " + err);
     }
-    std::this_thread::sleep_for(backoff);
+    if (cancel != nullptr ? cancel->WaitFor(backoff)
+                          : (std::this_thread::sleep_for(backoff), false)) {
+      return Status::Error(where + ": fetch cancelled: shutting down");
+    }
     backoff = std::min(backoff * 2, options_.retry_max_backoff);
   }
+}
+
+std::unique_ptr<httplib::Client> HttpTransport::NewClient(std::chrono::milliseconds timeout) const {
+  std::unique_ptr<httplib::Client> cli;
+  if (!options_.tls_cert_file.empty()) {
+    cli = std::make_unique<httplib::Client>(scheme_host_port_, options_.tls_cert_file,
+                                            options_.tls_key_file);
+  } else {
+    cli = std::make_unique<httplib::Client>(scheme_host_port_);
+  }
+  cli->set_connection_timeout(timeout);
+  cli->set_read_timeout(timeout);
+  cli->set_write_timeout(timeout);
+  cli->set_keep_alive(false);
+  cli->set_decompress(true);
+  if (!options_.tls_ca_file.empty()) cli->set_ca_cert_path(options_.tls_ca_file.c_str());
+  if (options_.tls_insecure_skip_verify) cli->enable_server_certificate_verification(false);
+  return cli;
+}
+
+std::string HttpTransport::ExplainError(httplib::Error error, bool* retryable) const {
+  std::string err = "request failed: " + httplib::to_string(error);
+  const bool tls = url_.rfind("https://", 0) == 0;
+  *retryable = true;
+  switch (error) {
+    case httplib::Error::SSLServerVerification:
+      // A configuration problem: retrying cannot fix it.
+      err += " (the server's TLS certificate did not verify against " +
+             (options_.tls_ca_file.empty() ? std::string("the system CA store")
+                                           : "the CA file " + options_.tls_ca_file) +
+             ", or its name does not match the URL's host)";
+      *retryable = false;
+      break;
+    case httplib::Error::SSLConnection:
+      err += " (TLS handshake failed: protocol/cipher mismatch, or the server is not TLS)";
+      break;
+    case httplib::Error::SSLLoadingCerts:
+      err += " (cannot load the TLS client certificate/key or CA file)";
+      *retryable = false;
+      break;
+    case httplib::Error::Read:
+    case httplib::Error::Write:
+      // TLS 1.3 servers reject a missing/unknown client certificate after the handshake,
+      // so that shows up as a failed write or read.
+      if (tls) {
+        err +=
+            " (the server closed the TLS connection: does it require a client certificate?" +
+            std::string(error == httplib::Error::Read ? " or no reply within the timeout)" : ")");
+      } else if (error == httplib::Error::Read) {
+        err += " (no reply within the timeout?)";
+      }
+      break;
+    default:
+      break;
+  }
+  return err;
 }
 
 }  // namespace streamlens::remote_read

@@ -11,7 +11,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sidecar/remote_read/fetch_limits.h"
 #include "sidecar/remote_read/source.h"
+
+namespace httplib {
+class Client;
+enum class Error;
+}  // namespace httplib
 
 namespace streamlens::remote_read {
 
@@ -46,12 +52,18 @@ class HttpTransport {
   // returns, which must stay valid until Send() returns. Retries connection errors and 5xx
   // per the options; a 4xx (or a 5xx after the last retry) becomes an error quoting the
   // server's reply text.
+  // With a `budget`, every byte received counts against its max_bytes, no attempt outlives its
+  // deadline (the read timeout is cut to what is left) and its CancelToken interrupts a blocked
+  // request and any backoff at once; those errors are not retried.
   Status Send(const HttpRequest& request, const std::function<ReplySink*()>& make_sink,
-              FetchStats* stats) const;
+              FetchStats* stats, FetchBudget* budget = nullptr) const;
 
   const std::string& url() const { return url_; }
 
  private:
+  std::unique_ptr<httplib::Client> NewClient(std::chrono::milliseconds timeout) const;
+  // The message for a failed request and whether retrying may help.
+  std::string ExplainError(httplib::Error error, bool* retryable) const;
   HttpTransport() = default;
   std::string url_;
   std::string scheme_host_port_;

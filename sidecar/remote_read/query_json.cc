@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "sidecar/remote_read/fetch_limits.h"
+
 namespace streamlens::remote_read {
 
 namespace {
@@ -336,7 +338,7 @@ Status ParseSeries(JsonReader& j, int64_t start_ms, int64_t end_ms, SeriesSetBui
 }  // namespace
 
 Status DecodeQueryJson(std::string_view body, int64_t start_ms, int64_t end_ms,
-                       SeriesSetBuilder* out) {
+                       SeriesSetBuilder* out, size_t max_series, size_t max_samples) {
   JsonReader j(body);
   STREAMLENS_RETURN_IF_ERROR(j.Expect('{'));
   std::string key, status, error_type, error, result_type;
@@ -397,6 +399,12 @@ Status DecodeQueryJson(std::string_view body, int64_t start_ms, int64_t end_ms,
   if (j.Eat(']')) return Status::Ok();
   for (;;) {
     STREAMLENS_RETURN_IF_ERROR(ParseSeries(j, start_ms, end_ms, out));
+    if (out->num_series() > max_series) {
+      return LimitExceeded("max_series", max_series, "the reply has more series");
+    }
+    if (out->num_samples() > max_samples) {
+      return LimitExceeded("max_samples", max_samples, "the reply has more samples");
+    }
     if (j.Eat(',')) continue;
     return j.Expect(']');
   }

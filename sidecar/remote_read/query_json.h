@@ -15,8 +15,10 @@
 namespace streamlens::remote_read {
 
 // Keeps samples with start_ms <= t <= end_ms. Malformed JSON gives an error with the byte
-// offset; a non-matrix/vector result is an error naming its type.
+// offset; a non-matrix/vector result is an error naming its type. More than max_series series or
+// max_samples samples stop the decoding with LimitExceeded (fetch_limits.h).
 Status DecodeQueryJson(std::string_view body, int64_t start_ms, int64_t end_ms,
-                       SeriesSetBuilder* out);
+                       SeriesSetBuilder* out, size_t max_series = SIZE_MAX,
+                       size_t max_samples = SIZE_MAX);
 
 }  // namespace streamlens::remote_read

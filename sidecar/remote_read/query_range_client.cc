@@ -85,7 +85,8 @@ std::string QueryRangeClient::Describe() const {
 }
 
 Result<SeriesSet> QueryRangeClient::FetchOne(const std::string& selector, int64_t start_ms,
-                                             int64_t end_ms, FetchStats* stats) {
+                                             int64_t end_ms, FetchStats* stats,
+                                             FetchBudget* budget) {
   HttpRequest req;
   req.method = "POST";
   req.content_type = "application/x-www-form-urlencoded";
@@ -109,14 +110,15 @@ Result<SeriesSet> QueryRangeClient::FetchOne(const std::string& selector, int64_
         sink = std::make_unique<JsonSink>(options_.max_body_bytes);
         return sink.get();
       },
-      stats);
+      stats, budget);
   if (!st.ok()) {
     // The API reports bad queries as 400/422 with a JSON error body; surface its text.
     return st;
   }
   auto t0 = Clock::now();
   SeriesSetBuilder builder;
-  st = DecodeQueryJson(sink->body, start_ms, end_ms, &builder);
+  st = DecodeQueryJson(sink->body, start_ms, end_ms, &builder, options_.limits.max_series,
+                       options_.limits.max_samples);
   sink.reset();
   if (!st.ok()) return st;
   auto out = builder.Finish();
@@ -132,9 +134,10 @@ Result<SeriesSet> QueryRangeClient::Fetch(const std::vector<Matcher>& matchers, 
   std::mutex mu;
   FetchStats total;
   total.response_type = step_ms_ > 0 ? "query_range" : "query";
+  FetchBudget budget(options_.limits, options_.cancel.get());
   auto fetch = [&](const TimeRange& r) -> Result<SeriesSet> {
     FetchStats s;
-    auto out = FetchOne(selector, r.start_ms, r.end_ms, &s);
+    auto out = FetchOne(selector, r.start_ms, r.end_ms, &s, &budget);
     std::lock_guard<std::mutex> lock(mu);
     total.requests += s.requests;
     total.retries += s.retries;
@@ -147,6 +150,7 @@ Result<SeriesSet> QueryRangeClient::Fetch(const std::vector<Matcher>& matchers, 
                     options_.max_concurrency, step_ms_, fetch, &total);
   total.fetch_seconds = Seconds(Clock::now() - t0);
   if (stats) *stats = total;
+  if (out.ok()) out = CheckMergedLimits(std::move(*out), options_.limits);
   if (!out.ok()) return out.status().WithContext(Describe());
   return out;
 }

@@ -35,7 +35,7 @@ class QueryRangeClient final : public Source {
  private:
   QueryRangeClient() = default;
   Result<SeriesSet> FetchOne(const std::string& selector, int64_t start_ms, int64_t end_ms,
-                             FetchStats* stats);
+                             FetchStats* stats, FetchBudget* budget);
 
   std::unique_ptr<HttpTransport> transport_;
   ClientOptions options_;

@@ -137,7 +137,8 @@ std::string RemoteReadClient::EncodeRequest(const std::vector<Matcher>& matchers
 }
 
 Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matchers, int64_t start_ms,
-                                             int64_t end_ms, FetchStats* stats, int depth) {
+                                             int64_t end_ms, FetchStats* stats, int depth,
+                                             FetchBudget* budget) {
   HttpRequest req;
   req.method = "POST";
   req.content_type = "application/x-protobuf";
@@ -149,6 +150,8 @@ Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matcher
   decode.start_ms = start_ms;
   decode.end_ms = end_ms;
   decode.keep_stale_markers = options_.keep_stale_markers;
+  decode.max_series = options_.limits.max_series;
+  decode.max_samples = options_.limits.max_samples;
   std::unique_ptr<ReadSink> sink;
   FetchStats local;
   Status st = transport_->Send(
@@ -157,7 +160,7 @@ Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matcher
         sink = std::make_unique<ReadSink>(decode, options_, type_);
         return sink.get();
       },
-      &local);
+      &local, budget);
   if (stats) {
     stats->requests += local.requests;
     stats->retries += local.retries;
@@ -168,9 +171,9 @@ Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matcher
     if (options_.split_on_sample_limit && IsSampleLimitError(st) && end_ms > start_ms &&
         depth < 20) {
       int64_t mid = start_ms + (end_ms - start_ms) / 2;
-      auto a = FetchOne(matchers, start_ms, mid, stats, depth + 1);
+      auto a = FetchOne(matchers, start_ms, mid, stats, depth + 1, budget);
       if (!a.ok()) return a.status();
-      auto b = FetchOne(matchers, mid + 1, end_ms, stats, depth + 1);
+      auto b = FetchOne(matchers, mid + 1, end_ms, stats, depth + 1, budget);
       if (!b.ok()) return b.status();
       SeriesSetBuilder merged;
       STREAMLENS_RETURN_IF_ERROR(merged.AppendSet(*a));
@@ -192,9 +195,10 @@ Result<SeriesSet> RemoteReadClient::Fetch(const std::vector<Matcher>& matchers, 
   if (matchers.empty()) return Status::Error("remote read needs at least one matcher");
   std::mutex mu;
   FetchStats total;
+  FetchBudget budget(options_.limits, options_.cancel.get());
   auto fetch = [&](const TimeRange& r) -> Result<SeriesSet> {
     FetchStats s;
-    auto out = FetchOne(matchers, r.start_ms, r.end_ms, &s, 0);
+    auto out = FetchOne(matchers, r.start_ms, r.end_ms, &s, 0, &budget);
     std::lock_guard<std::mutex> lock(mu);
     total.requests += s.requests;
     total.retries += s.retries;
@@ -208,6 +212,7 @@ Result<SeriesSet> RemoteReadClient::Fetch(const std::vector<Matcher>& matchers, 
                     options_.max_concurrency, 0, fetch, &total);
   total.fetch_seconds = Seconds(Clock::now() - t0);
   if (stats) *stats = total;
+  if (out.ok()) out = CheckMergedLimits(std::move(*out), options_.limits);
   if (!out.ok()) return out.status().WithContext(Describe());
   return out;
 }

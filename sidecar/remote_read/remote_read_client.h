@@ -44,7 +44,7 @@ class RemoteReadClient final : public Source {
  private:
   RemoteReadClient() = default;
   Result<SeriesSet> FetchOne(const std::vector<Matcher>& matchers, int64_t start_ms, int64_t end_ms,
-                             FetchStats* stats, int depth);
+                             FetchStats* stats, int depth, FetchBudget* budget);
 
   std::unique_ptr<HttpTransport> transport_;
   ClientOptions options_;

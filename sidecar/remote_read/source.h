@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sidecar/remote_read/fetch_limits.h"
 #include "sidecar/remote_read/matcher.h"
 #include "sidecar/remote_read/series_set.h"
 
@@ -65,6 +66,12 @@ struct ClientOptions {
   size_t max_body_bytes = size_t{2} << 30;
   // Keep Prometheus' staleness markers (a special NaN) instead of dropping them as PromQL does.
   bool keep_stale_markers = false;
+
+  // Named limits on one Fetch() (fetch_limits.h): series, samples, bytes, overall deadline.
+  FetchLimits limits;
+  // Cancelled at shutdown: in-flight requests are interrupted (their sockets shut down) and the
+  // fetch fails at once. May be null.
+  std::shared_ptr<const CancelToken> cancel;
 };
 
 // What a Fetch() did; optional out-parameter.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sidecar/remote_read/crc32c.h"
+#include "sidecar/remote_read/fetch_limits.h"
 #include "sidecar/remote_read/xor_chunk.h"
 
 namespace streamlens::remote_read {
@@ -137,6 +138,10 @@ Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, b
   }
   Status st = out->BeginSeries(labels);
   if (!st.ok()) return Status::Error("series " + SeriesText(labels) + ": " + st.message());
+  if (out->num_series() > options.max_series) {
+    return LimitExceeded("max_series", options.max_series,
+                         "the reply has more series (at " + SeriesText(labels) + ")");
+  }
   FieldReader r(msg);
   Field f;
   int rc;
@@ -199,6 +204,9 @@ Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, b
         return Status::Error("series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) +
                              "," + std::to_string(max_t) + "]: " + n.status().message());
       }
+      if (ts.size() > options.max_samples) {
+        return LimitExceeded("max_samples", options.max_samples, "the reply has more samples");
+      }
       if (*n > 0 && ts[before] <= last) {
         return Status::Error("series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) +
                              "," + std::to_string(max_t) +
@@ -222,6 +230,9 @@ Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, b
                              std::to_string(last) + ")");
       }
       out->Append(t, v);
+      if (out->num_samples() > options.max_samples) {
+        return LimitExceeded("max_samples", options.max_samples, "the reply has more samples");
+      }
     }
   }
   if (rc < 0) return Status::Error("series " + SeriesText(labels) + ": " + r.error());

@@ -29,6 +29,10 @@ struct DecodeOptions {
   int64_t start_ms = INT64_MIN;  // keep samples with start_ms <= t <= end_ms
   int64_t end_ms = INT64_MAX;
   bool keep_stale_markers = false;  // PromQL drops Prometheus' stale markers; so do we by default
+  // Named limits on one reply (fetch_limits.h), checked as series and chunks are decoded: the
+  // decoder stops with LimitExceeded("max_series"/"max_samples") before holding more.
+  size_t max_series = SIZE_MAX;
+  size_t max_samples = SIZE_MAX;
 };
 
 // Decodes a ReadResponse holding exactly one QueryResult (we send one query per request).

@@ -309,6 +309,12 @@ def recommendations():
         ("streamlens_recommended_partitions", "", {"format": "table"}),
         ("max by (topic) (kafka_topic_partitions)", "", {"format": "table"})], w=12)
     d.panel("stat", "Proposed leader/replica moves", [("max(streamlens_rebalance_proposed_moves)", "")], w=4)
+    d.panel("stat", "Placement data behind the plans", [
+        ("min(streamlens_placement_data_coverage_ratio)", "partitions complete"),
+        ("min(streamlens_placement_data_freshness_ratio)", "replica series current")], w=4,
+        unit="percentunit", min_=0, max_=1, thresholds=[(None, "red"), (0.995, "green")],
+        description="Below placement.min_coverage (default 99.5%) no plan is published "
+                    "(status insufficient_data).")
     d.panel("table", "Time to lag SLA breach", [
         ("min by (for, consumergroup, topic, threshold) (streamlens_time_to_threshold_seconds)", "")], w=8, unit="s")
     d.row("What if a broker fails")

@@ -483,19 +483,30 @@ TEST(ClusterTest, CpuModelFitsLoadAndScoresUnexplainedCpu) {
 }
 
 // Six partitions of "orders" on brokers 1-3 (RF 2 except orders-5 on broker 3 alone), two hot
-// partitions led by broker 1, min.insync.replicas 2.
-std::shared_ptr<ScenarioSource> Placement() {
+// partitions led by broker 1, min.insync.replicas 2. `missing(i)`: the i-th replica series (of
+// 11) is absent; `stale(i)`: it stopped reporting 8 minutes ago.
+std::shared_ptr<ScenarioSource> Placement(std::function<bool(int)> missing = nullptr,
+                                          std::function<bool(int)> stale = nullptr) {
   auto src = std::make_shared<ScenarioSource>();
   const std::vector<std::vector<int>> replicas = {{1, 2}, {2, 3}, {3, 1}, {1, 2}, {2, 3}, {3}};
+  src->Add({{"__name__", "kafka_topic_partitions"}, {"topic", "orders"}},
+           [](int64_t) { return 6.0; });
+  int series = 0;
   for (int p = 0; p < 6; ++p) {
-    for (size_t i = 0; i < replicas[p].size(); ++i) {
+    src->Add({{"__name__", "kafka_topic_partition_replicas"},
+              {"topic", "orders"},
+              {"partition", std::to_string(p)}},
+             [n = replicas[p].size()](int64_t) { return static_cast<double>(n); });
+    for (size_t i = 0; i < replicas[p].size(); ++i, ++series) {
+      if (missing && missing(series)) continue;
+      const bool old = stale && stale(series);
       src->Add({{"__name__", "kafka_topic_partition_replica_info"},
                 {"topic", "orders"},
                 {"partition", std::to_string(p)},
                 {"broker", std::to_string(replicas[p][i])},
                 {"role", i == 0 ? "leader" : "follower"},
                 {"in_sync", "true"}},
-               [](int64_t) { return 1.0; });
+               [old](int64_t t) { return old && t > kT0 - 8 * kMin ? std::nan("") : 1.0; });
     }
     const double rate = (p == 0 || p == 3) ? 1000 : 100;
     src->Add(
@@ -610,6 +621,57 @@ TEST(ClusterTest, PlacementReadsMinIsrFromTopicConfigs) {
     source |= d.json.find("\"min_isr_from_topic_configs\":1") != std::string::npos;
   }
   EXPECT_TRUE(source);
+}
+
+TEST(ClusterTest, NoPlanFromIncompleteOrStaleReplicaPlacement) {
+  // 10% of the replica series removed (1 of 11: a follower of orders-3), then one stale.
+  for (bool stale : {false, true}) {
+    auto src = stale ? Placement(nullptr, [](int i) { return i == 7; })
+                     : Placement([](int i) { return i == 7; });
+    Rig rig(src);
+    ASSERT_TRUE(rig.Apply(R"(jobs:
+  - name: placement
+    fit_window: 1h
+    placement: {min_isr: 2, topic_bytes_out: ""}
+)")
+                    .ok());
+    ASSERT_TRUE(rig.engine->RunOnce("placement").ok()) << rig.log.str();
+    const JobResults& r = rig.Job("placement");
+    EXPECT_TRUE(Rig::Family(r, "streamlens_rebalance_proposed_moves").empty());
+    EXPECT_TRUE(Rig::Family(r, "streamlens_add_broker_peak_load_ratio").empty());
+    EXPECT_TRUE(Rig::Family(r, "streamlens_broker_failure_offline_partitions").empty());
+    auto coverage = Rig::Family(r, "streamlens_placement_data_coverage_ratio");
+    auto freshness = Rig::Family(r, "streamlens_placement_data_freshness_ratio");
+    ASSERT_EQ(coverage.size(), 1u);
+    ASSERT_EQ(freshness.size(), 1u);
+    if (stale) {
+      EXPECT_NEAR(freshness[0]->value, 10.0 / 11, 1e-9);
+    } else {
+      EXPECT_NEAR(coverage[0]->value, 5.0 / 6, 1e-9);
+      EXPECT_DOUBLE_EQ(freshness[0]->value, 1.0);
+    }
+    std::map<std::string, int> kinds;
+    for (const auto& d : r.documents) {
+      kinds[d.kind]++;
+      EXPECT_NE(d.json.find("\"status\":\"insufficient_data\""), std::string::npos) << d.json;
+      EXPECT_EQ(d.json.find("\"moves\""), std::string::npos) << d.json;
+      EXPECT_NE(d.json.find("no plan from incomplete data"), std::string::npos) << d.json;
+    }
+    EXPECT_EQ(kinds["broker_failure"], 3);
+    EXPECT_EQ(kinds["rebalance_plan"], 1);
+    EXPECT_EQ(kinds["add_broker"], 1);
+  }
+  // The same cluster complete: plans, and their documents say so.
+  Rig rig(Placement());
+  ASSERT_TRUE(
+      rig.Apply("jobs:\n  - name: placement\n    fit_window: 1h\n    placement: {}\n").ok());
+  ASSERT_TRUE(rig.engine->RunOnce("placement").ok()) << rig.log.str();
+  const JobResults& r = rig.Job("placement");
+  EXPECT_EQ(Rig::Family(r, "streamlens_rebalance_proposed_moves").size(), 1u);
+  EXPECT_DOUBLE_EQ(Rig::Family(r, "streamlens_placement_data_coverage_ratio")[0]->value, 1.0);
+  for (const auto& d : r.documents) {
+    EXPECT_NE(d.json.find("\"status\":\"ok\""), std::string::npos) << d.json;
+  }
 }
 
 // Group "billing" on "orders" (4 partitions, 2 members, 60 msg/s per consumer): input 60 msg/s

@@ -569,7 +569,8 @@ class Parser {
     CheckKeys(n, p,
               {"broker_failure", "add_broker", "rebalance", "replica_info", "broker_info",
                "partition_offset", "topic_bytes_in", "topic_bytes_out", "rate_window", "min_isr",
-               "topic_min_isr", "min_isr_metric", "unclean_leader_election", "max_moves"});
+               "topic_min_isr", "min_isr_metric", "unclean_leader_election", "max_moves",
+               "topic_partitions", "partition_replicas", "min_coverage"});
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
       std::string q = Join(p, key);
@@ -594,6 +595,12 @@ class Parser {
       if (key == "min_isr_metric") c->min_isr_metric = Selector(v, q, true);
       if (key == "unclean_leader_election") c->unclean_leader_election = Bool(v, q);
       if (key == "max_moves") c->max_moves = static_cast<int>(Int(v, q, 1, 100000));
+      if (key == "topic_partitions") c->topic_partitions = Selector(v, q, true);
+      if (key == "partition_replicas") c->partition_replicas = Selector(v, q, true);
+      if (key == "min_coverage") {
+        c->min_coverage = Double(v, q);
+        if (!(c->min_coverage >= 0 && c->min_coverage <= 1)) Fail(v, q, "expected 0 to 1");
+      }
     }
   }
 

@@ -197,6 +197,12 @@ struct PlacementConfig {
   std::string min_isr_metric = "kafka_topic_config_min_insync_replicas";
   bool unclean_leader_election = false;
   int max_moves = 100;
+  // Plans only from complete data (analysis/models/data_coverage.h): partition counts and
+  // replica counts the coverage is measured against (empty: not used), and the share of
+  // partitions that must be complete and of replica series that must be current.
+  std::string topic_partitions = "kafka_topic_partitions";
+  std::string partition_replicas = "kafka_topic_partition_replicas";
+  double min_coverage = 0.995;
   // Load model weights when the job has no cpu_model: Cruise Control's static CPU weights
   // (0.7 leader bytes in, 0.15 leader bytes out, 0.15 replication bytes in), normalised so the
   // busiest broker's load today is 1.

@@ -38,6 +38,7 @@
 #ifdef STREAMLENS_HAVE_ANALYSIS_MODELS
 #include "sidecar/analysis/models/consumer_capacity.h"
 #include "sidecar/analysis/models/cpu_model.h"
+#include "sidecar/analysis/models/data_coverage.h"
 #include "sidecar/analysis/models/placement.h"
 #include "sidecar/analysis/models/rebalance_planner.h"
 #include "sidecar/analysis/models/recommendations.h"
@@ -553,21 +554,23 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The parsed selectors of a placement config (empty: not fetched).
+struct PlacementSelectors {
+  std::vector<remote_read::Matcher> replicas, brokers, offsets, bytes_in, bytes_out, min_isr;
+  std::vector<remote_read::Matcher> topic_partitions, partition_replicas;
+};
+
 class PlacementAnalysis final : public ClusterAnalysis {
  public:
-  PlacementAnalysis(std::vector<remote_read::Matcher> replicas,
-                    std::vector<remote_read::Matcher> brokers,
-                    std::vector<remote_read::Matcher> offsets,
-                    std::vector<remote_read::Matcher> bytes_in,
-                    std::vector<remote_read::Matcher> bytes_out,
-                    std::vector<remote_read::Matcher> min_isr,
-                    std::shared_ptr<SharedCpuModel> shared)
-      : replicas_(std::move(replicas)),
-        brokers_(std::move(brokers)),
-        offsets_(std::move(offsets)),
-        bytes_in_(std::move(bytes_in)),
-        bytes_out_(std::move(bytes_out)),
-        min_isr_(std::move(min_isr)),
+  PlacementAnalysis(PlacementSelectors sel, std::shared_ptr<SharedCpuModel> shared)
+      : replicas_(std::move(sel.replicas)),
+        brokers_(std::move(sel.brokers)),
+        offsets_(std::move(sel.offsets)),
+        bytes_in_(std::move(sel.bytes_in)),
+        bytes_out_(std::move(sel.bytes_out)),
+        min_isr_(std::move(sel.min_isr)),
+        topic_partitions_(std::move(sel.topic_partitions)),
+        partition_replicas_(std::move(sel.partition_replicas)),
         shared_(std::move(shared)) {}
   std::string_view kind() const override { return "placement"; }
 
@@ -576,16 +579,26 @@ class PlacementAnalysis final : public ClusterAnalysis {
     const PlacementConfig& cfg = job.placement;
     std::vector<md::PartitionState> parts;
     std::vector<md::BrokerInfo> brokers;
-    STREAMLENS_RETURN_IF_ERROR(ReadCluster(in, &parts, &brokers));
+    md::CoverageInput cover;
+    STREAMLENS_RETURN_IF_ERROR(ReadCluster(in, &parts, &brokers, &cover));
     if (brokers.empty() || parts.empty()) {
       return Status::Error("placement: no replica placement found (" + cfg.replica_info + ")");
+    }
+    const LabelPairs base = WithJob({}, job);
+    const md::DataCoverage coverage = md::AssessCoverage(parts, cover, cfg.min_coverage);
+    out->samples.push_back({"streamlens_placement_data_coverage_ratio", base, coverage.coverage});
+    out->samples.push_back({"streamlens_placement_data_freshness_ratio", base, coverage.freshness});
+    if (!coverage.sufficient) {
+      // No plan from partial data: a missing partition would silently vanish from it.
+      PublishInsufficient(in, brokers, coverage, out);
+      return Status::Ok();
     }
     std::string model_source;
     auto model = LoadModel(parts, brokers, &model_source);
     if (!model.ok()) return model.status();
-    const LabelPairs base = WithJob({}, job);
     auto header = [&](std::string* o) {
       json::KeyStr(o, "for", job.name, true);
+      json::KeyStr(o, "status", "ok");
       json::KeyNum(o, "evaluated", static_cast<double>(in.now_ms) / 1000.0);
       json::KeyStr(o, "load_model", model_source);
       json::KeyNum(o, "partitions", static_cast<double>(parts.size()));
@@ -712,13 +725,76 @@ class PlacementAnalysis final : public ClusterAnalysis {
     return n;
   }
 
+  // One document per enabled plan kind (per broker for broker_failure) saying why there is no
+  // plan; the JSON API serves them in place of the plans.
+  static void PublishInsufficient(const ClusterInput& in,
+                                  const std::vector<md::BrokerInfo>& brokers,
+                                  const md::DataCoverage& c, ClusterOutput* out) {
+    const PlacementConfig& cfg = in.job->placement;
+    auto doc = [&](const char* kind, const std::string& broker) {
+      std::string o = "{";
+      json::KeyStr(&o, "kind", kind, true);
+      json::KeyStr(&o, "for", in.job->name);
+      json::KeyStr(&o, "status", "insufficient_data");
+      json::KeyNum(&o, "evaluated", static_cast<double>(in.now_ms) / 1000.0);
+      if (!broker.empty()) json::KeyNum(&o, "broker", std::stod(broker));
+      json::KeyNum(&o, "coverage", c.coverage);
+      json::KeyNum(&o, "freshness", c.freshness);
+      json::KeyNum(&o, "min_coverage", cfg.min_coverage);
+      json::KeyNum(&o, "expected_partitions", static_cast<double>(c.expected_partitions));
+      json::KeyNum(&o, "complete_partitions", static_cast<double>(c.complete_partitions));
+      json::KeyStr(&o, "reason", "no plan from incomplete data: " + c.reason);
+      o += "}";
+      return o;
+    };
+    if (cfg.broker_failure) {
+      for (const auto& b : brokers) {
+        const std::string id = std::to_string(b.id);
+        out->documents.push_back({"broker_failure", id, doc("broker_failure", id)});
+      }
+    }
+    if (cfg.rebalance) out->documents.push_back({"rebalance_plan", "", doc("rebalance", "")});
+    if (cfg.add_broker) out->documents.push_back({"add_broker", "", doc("add_broker", "")});
+  }
+
+  // Partition and replica counts to measure the placement's coverage against; a selector that
+  // matches nothing leaves its map empty.
+  Status ReadExpected(const ClusterInput& in, md::CoverageInput* cover) {
+    const int64_t now = in.end_grid_ms;
+    for (bool topics : {true, false}) {
+      const auto& sel = topics ? topic_partitions_ : partition_replicas_;
+      if (sel.empty()) continue;
+      auto f = in.fetcher->Fetch(sel, Transform::kNone, Aggregation::kNone, {}, now, now);
+      if (!f.ok()) return f.status().WithContext("placement: expected partitions");
+      for (const auto& s : f->series) {
+        const double v = s.values[0];
+        if (!std::isfinite(v) || v < 0 || v > 1e7) continue;
+        const std::string topic = LabelValue(s.labels, "topic");
+        if (topic.empty()) continue;
+        if (topics) {
+          cover->topic_partitions[topic] = static_cast<int>(v);
+          continue;
+        }
+        const std::string ps = LabelValue(s.labels, "partition");
+        char* e = nullptr;
+        long p = std::strtol(ps.c_str(), &e, 10);
+        if (ps.empty() || *e || p < 0) continue;
+        cover->partition_replicas[{topic, static_cast<int32_t>(p)}] = static_cast<int>(v);
+      }
+    }
+    return Status::Ok();
+  }
+
   Status ReadCluster(const ClusterInput& in, std::vector<md::PartitionState>* parts,
-                     std::vector<md::BrokerInfo>* brokers) {
+                     std::vector<md::BrokerInfo>* brokers, md::CoverageInput* cover) {
     const JobConfig& job = *in.job;
     const PlacementConfig& cfg = job.placement;
     const int64_t now = in.end_grid_ms;
-    auto rep = in.fetcher->Fetch(replicas_, Transform::kNone, Aggregation::kNone, {}, now, now);
+    // Over the rate window, so replica series that stopped reporting count as stale.
+    auto rep = in.fetcher->Fetch(replicas_, Transform::kNone, Aggregation::kNone, {},
+                                 now - cfg.rate_window.count(), now);
     if (!rep.ok()) return rep.status().WithContext("placement: replica_info");
+    STREAMLENS_RETURN_IF_ERROR(ReadExpected(in, cover));
     auto bro = in.fetcher->Fetch(brokers_, Transform::kNone, Aggregation::kNone, {}, now, now);
     if (!bro.ok()) return bro.status().WithContext("placement: broker_info");
     std::map<int32_t, std::string> known;
@@ -738,7 +814,13 @@ class PlacementAnalysis final : public ClusterAnalysis {
     };
     std::map<std::pair<std::string, int32_t>, Rep> reps;
     for (const auto& s : rep->series) {
-      if (!std::isfinite(s.values[0])) continue;
+      if (std::none_of(s.values.begin(), s.values.end(),
+                       [](double v) { return std::isfinite(v); })) {
+        continue;
+      }
+      ++cover->replica_series_seen;
+      if (!std::isfinite(s.values.back())) continue;  // stale: not part of the current placement
+      ++cover->replica_series_fresh;
       const std::string topic = LabelValue(s.labels, "topic");
       char* e1 = nullptr;
       char* e2 = nullptr;
@@ -989,6 +1071,7 @@ class PlacementAnalysis final : public ClusterAnalysis {
   }
 
   std::vector<remote_read::Matcher> replicas_, brokers_, offsets_, bytes_in_, bytes_out_, min_isr_;
+  std::vector<remote_read::Matcher> topic_partitions_, partition_replicas_;
   std::shared_ptr<SharedCpuModel> shared_;
 };
 
@@ -1031,20 +1114,26 @@ Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeModelAnalyses(const Jo
   }
   if (job.placement.enabled()) {
     const PlacementConfig& p = job.placement;
-    auto a = Sel(p.replica_info, "placement.replica_info");
-    auto b = Sel(p.broker_info, "placement.broker_info");
-    auto c = Sel(p.partition_offset, "placement.partition_offset");
-    Result<std::vector<remote_read::Matcher>> d = std::vector<remote_read::Matcher>{};
-    Result<std::vector<remote_read::Matcher>> e = std::vector<remote_read::Matcher>{};
-    if (!p.topic_bytes_in.empty()) d = Sel(p.topic_bytes_in, "placement.topic_bytes_in");
-    if (!p.topic_bytes_out.empty()) e = Sel(p.topic_bytes_out, "placement.topic_bytes_out");
-    Result<std::vector<remote_read::Matcher>> f = std::vector<remote_read::Matcher>{};
-    if (!p.min_isr_metric.empty()) f = Sel(p.min_isr_metric, "placement.min_isr_metric");
-    for (const auto* s : {&a, &b, &c, &d, &e, &f}) {
-      if (!s->ok()) return s->status();
+    using Matchers = Result<std::vector<remote_read::Matcher>>;
+    auto optional = [](const std::string& s, const char* what) -> Matchers {
+      if (s.empty()) return std::vector<remote_read::Matcher>{};
+      return Sel(s, what);
+    };
+    Matchers sel[] = {Sel(p.replica_info, "placement.replica_info"),
+                      Sel(p.broker_info, "placement.broker_info"),
+                      Sel(p.partition_offset, "placement.partition_offset"),
+                      optional(p.topic_bytes_in, "placement.topic_bytes_in"),
+                      optional(p.topic_bytes_out, "placement.topic_bytes_out"),
+                      optional(p.min_isr_metric, "placement.min_isr_metric"),
+                      optional(p.topic_partitions, "placement.topic_partitions"),
+                      optional(p.partition_replicas, "placement.partition_replicas")};
+    for (const auto& s : sel) {
+      if (!s.ok()) return s.status();
     }
-    out.push_back(std::make_unique<PlacementAnalysis>(std::move(*a), std::move(*b), std::move(*c),
-                                                      std::move(*d), std::move(*e), std::move(*f),
+    PlacementSelectors ps{std::move(*sel[0]), std::move(*sel[1]), std::move(*sel[2]),
+                          std::move(*sel[3]), std::move(*sel[4]), std::move(*sel[5]),
+                          std::move(*sel[6]), std::move(*sel[7])};
+    out.push_back(std::make_unique<PlacementAnalysis>(std::move(ps),
                                                       job.cpu_model.enabled ? shared : nullptr));
   }
   return out;

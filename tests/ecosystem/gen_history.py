@@ -377,6 +377,8 @@ def main():
             out.add("streamlens_yhat_upper", lbl(fl, base=SIDECAR), ts, 1.5 * yhat)
         out.add("streamlens_broker_cpu_model_r2", SIDECAR, ts, 0.94)
         out.add("streamlens_rebalance_proposed_moves", SIDECAR, ts, 2)
+        out.add("streamlens_placement_data_coverage_ratio", SIDECAR, ts, 1.0)
+        out.add("streamlens_placement_data_freshness_ratio", SIDECAR, ts, 0.999)
         sidecar_runs += 1
         jobs = ("consumer_lag", "consumer_lag_seconds", "broker_bytes_in")
         for job in jobs:

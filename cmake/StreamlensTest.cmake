@@ -19,3 +19,16 @@ function(streamlens_add_test)
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "STREAMLENS_SOURCE_DIR=${PROJECT_SOURCE_DIR};STREAMLENS_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
 endfunction()
+
+# streamlens_add_fuzzer(NAME <fuzz_x> SOURCES <files...> LIBS <targets...>)
+# A libFuzzer target (only with -DSTREAMLENS_FUZZ=ON and clang). Output: <build>/bin/<name>.
+# scripts/test replays its regressions/ corpus and then fuzzes it for a fixed time.
+function(streamlens_add_fuzzer)
+  cmake_parse_arguments(F "" "NAME" "SOURCES;LIBS" ${ARGN})
+  if(NOT STREAMLENS_FUZZ)
+    return()
+  endif()
+  add_executable(${F_NAME} ${F_SOURCES})
+  target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
+  target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+endfunction()

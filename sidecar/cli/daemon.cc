@@ -105,6 +105,49 @@ int ShutDown(HttpServer& server, engine::Engine& eng, CancelToken& cancel,
   return 0;
 }
 
+// The sidecar's own flags (the shared daemon flags come from RegisterDaemonFlags).
+void RegisterSidecarFlags(FlagSet& flags, SidecarFlags* f) {
+  flags.String("config.file", &f->config_file,
+               "YAML job configuration (docs/sidecar-config.md). Without it, the built-in job set "
+               "for streamlens-exporter's metrics runs against --remote-read.url.");
+  flags.String("remote-read.url", &f->remote_read_url,
+               "Remote-read endpoint, e.g. http://prometheus:9090/api/v1/read (the \"default\" "
+               "source).");
+  flags.String("query-range.url", &f->query_range_url,
+               "Prometheus-compatible query API base URL (VictoriaMetrics, ...), used when "
+               "--remote-read.url is not given.");
+  flags.Int("workers", &f->workers, "Worker threads for the analyses (0: number of cores).");
+  flags.String("storage.path", &f->storage_path,
+               "Folder for fitted models and recent windows, so a restart resumes without "
+               "refitting (empty: no persistence).");
+  flags.Int("shard.count", &f->shard_count,
+            "Number of sidecars sharing the series (hashmod of the label set).");
+  flags.Int("shard.index", &f->shard_index, "This sidecar's shard, 0 <= index < shard.count.");
+  flags.Duration("shutdown.timeout", &f->shutdown_timeout,
+                 "On SIGTERM/SIGINT: in-flight fetches are cancelled, running cycles end and state "
+                 "is saved within this time, else the process exits with code 1.");
+  flags.Int("web.gzip-level", &f->gzip_level,
+            "zlib level (1-9) of the gzip copy of each job's results, compressed once per job "
+            "cycle and served to scrapers that send Accept-Encoding: gzip (Prometheus does); 0 "
+            "serves plain text only.");
+}
+
+// Range checks of the numeric flags; the error names the flag.
+Status CheckSidecarFlags(const SidecarFlags& f) {
+  auto str = [](int64_t v) { return std::to_string(v); };
+  if (f.shard_count < 1 || f.shard_index < 0 || f.shard_index >= f.shard_count) {
+    return Status::Error("--shard.index: expected 0 <= index < --shard.count (" +
+                         str(f.shard_count) + "), got " + str(f.shard_index));
+  }
+  if (f.gzip_level < 0 || f.gzip_level > 9) {
+    return Status::Error("--web.gzip-level: expected 0 (off) to 9, got " + str(f.gzip_level));
+  }
+  if (f.workers < 0 || f.workers > 1024) {
+    return Status::Error("--workers: expected 0..1024, got " + str(f.workers));
+  }
+  return Status::Ok();
+}
+
 double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -120,49 +163,15 @@ int RunDaemon(int argc, const char* const* argv) {
                 "Reads metric history from Prometheus, runs anomaly detection, forecasting and "
                 "root-cause analyses, and serves the results on /metrics.");
   RegisterDaemonFlags(flags, &daemon);
-  flags.String("config.file", &sf.config_file,
-               "YAML job configuration (docs/sidecar-config.md). Without it, the built-in job set "
-               "for streamlens-exporter's metrics runs against --remote-read.url.");
-  flags.String("remote-read.url", &sf.remote_read_url,
-               "Remote-read endpoint, e.g. http://prometheus:9090/api/v1/read (the \"default\" "
-               "source).");
-  flags.String("query-range.url", &sf.query_range_url,
-               "Prometheus-compatible query API base URL (VictoriaMetrics, ...), used when "
-               "--remote-read.url is not given.");
-  flags.Int("workers", &sf.workers, "Worker threads for the analyses (0: number of cores).");
-  flags.String("storage.path", &sf.storage_path,
-               "Folder for fitted models and recent windows, so a restart resumes without "
-               "refitting (empty: no persistence).");
-  flags.Int("shard.count", &sf.shard_count,
-            "Number of sidecars sharing the series (hashmod of the label set).");
-  flags.Int("shard.index", &sf.shard_index, "This sidecar's shard, 0 <= index < shard.count.");
-  flags.Duration("shutdown.timeout", &sf.shutdown_timeout,
-                 "On SIGTERM/SIGINT: in-flight fetches are cancelled, running cycles end and state "
-                 "is saved within this time, else the process exits with code 1.");
-  flags.Int("web.gzip-level", &sf.gzip_level,
-            "zlib level (1-9) of the gzip copy of each job's results, compressed once per job "
-            "cycle and served to scrapers that send Accept-Encoding: gzip (Prometheus does); 0 "
-            "serves plain text only.");
+  RegisterSidecarFlags(flags, &sf);
   ParseFlagsOrExit(flags, argc, argv);
   auto logger = MakeLogger(daemon);
   if (!logger.ok()) {
     std::fprintf(stderr, "error: %s\n", logger.status().message().c_str());
     return 2;
   }
-  if (sf.shard_count < 1 || sf.shard_index < 0 || sf.shard_index >= sf.shard_count) {
-    std::fprintf(stderr,
-                 "error: --shard.index: expected 0 <= index < --shard.count (%lld), got %lld\n",
-                 static_cast<long long>(sf.shard_count), static_cast<long long>(sf.shard_index));
-    return 2;
-  }
-  if (sf.gzip_level < 0 || sf.gzip_level > 9) {
-    std::fprintf(stderr, "error: --web.gzip-level: expected 0 (off) to 9, got %lld\n",
-                 static_cast<long long>(sf.gzip_level));
-    return 2;
-  }
-  if (sf.workers < 0 || sf.workers > 1024) {
-    std::fprintf(stderr, "error: --workers: expected 0..1024, got %lld\n",
-                 static_cast<long long>(sf.workers));
+  if (Status st = CheckSidecarFlags(sf); !st.ok()) {
+    std::fprintf(stderr, "error: %s\n", st.message().c_str());
     return 2;
   }
   auto config = BuildConfig(sf);

@@ -606,72 +606,90 @@ class PlacementAnalysis final : public ClusterAnalysis {
     };
     Status first;
     if (cfg.broker_failure) first = BrokerFailure(in, parts, brokers, *model, header, out);
-    md::RebalanceParams rp;
-    rp.max_moves = static_cast<size_t>(cfg.max_moves);
-    if (cfg.rebalance) {
-      auto plan = md::PlanRebalance(parts, brokers, *model, rp);
-      if (!plan.ok()) {
-        if (first.ok()) first = plan.status().WithContext("placement: rebalance");
-      } else {
-        out->samples.push_back(
-            {"streamlens_rebalance_proposed_moves", base, static_cast<double>(plan->moves.size())});
-        out->samples.push_back(
-            {"streamlens_rebalance_peak_load_before_ratio", base, plan->peak_before});
-        out->samples.push_back(
-            {"streamlens_rebalance_peak_load_after_ratio", base, plan->peak_after});
-        for (const md::BrokerLoad& l : plan->loads_before) {
-          out->samples.push_back({"streamlens_broker_predicted_load_ratio",
-                                  WithJob({{"broker", std::to_string(l.broker)}}, job),
-                                  l.predicted});
-        }
-        std::string o = "{\"kind\":\"rebalance\",";
-        header(&o);
-        PlanJson(&o, *plan);
-        o += "}";
-        out->documents.push_back({"rebalance_plan", "", std::move(o)});
-      }
-    }
-    if (cfg.add_broker) {
-      md::BrokerInfo nb;
-      int32_t max_id = 0;
-      std::map<std::string, int> racks;
-      bool all_racks = true;
-      for (const auto& b : brokers) {
-        max_id = std::max(max_id, b.id);
-        if (b.rack.empty()) all_racks = false;
-        racks[b.rack]++;
-      }
-      nb.id = max_id + 1;
-      if (all_racks && !racks.empty()) {
-        nb.rack = std::min_element(racks.begin(), racks.end(), [](const auto& a, const auto& b) {
-                    return a.second < b.second;
-                  })->first;
-      }
-      auto add = md::AddBrokerEffect(parts, brokers, nb, *model, rp);
-      if (!add.ok()) {
-        if (first.ok()) first = add.status().WithContext("placement: add broker");
-      } else {
-        out->samples.push_back({"streamlens_add_broker_peak_load_ratio", base, add->peak_after});
-        std::string o = "{\"kind\":\"add_broker\",";
-        header(&o);
-        json::KeyNum(&o, "new_broker", add->new_broker.id);
-        json::KeyStr(&o, "new_broker_rack", add->new_broker.rack);
-        json::KeyNum(&o, "peak_before", add->peak_before);
-        json::KeyNum(&o, "peak_after", add->peak_after);
-        json::KeyNum(&o, "peak_rebalanced_without", add->peak_rebalanced_without);
-        json::KeyNum(&o, "new_broker_load", add->new_broker_load);
-        json::KeyStr(&o, "reason", add->summary);
-        json::Key(&o, "plan");
-        o += "{";
-        PlanJson(&o, add->plan, true);
-        o += "}}";
-        out->documents.push_back({"add_broker", "", std::move(o)});
-      }
+    for (auto stage : {&PlacementAnalysis::Rebalance<decltype(header)>,
+                       &PlacementAnalysis::AddBroker<decltype(header)>}) {
+      Status s = (this->*stage)(in, parts, brokers, *model, header, out);
+      if (!s.ok() && first.ok()) first = s;
     }
     return first;
   }
 
  private:
+  // The rebalance plan: leader and replica moves that lower the peak predicted load.
+  template <typename Header>
+  Status Rebalance(const ClusterInput& in, const std::vector<md::PartitionState>& parts,
+                   const std::vector<md::BrokerInfo>& brokers, const md::BrokerLoadModel& model,
+                   const Header& header, ClusterOutput* out) {
+    const PlacementConfig& cfg = in.job->placement;
+    if (!cfg.rebalance) return Status::Ok();
+    md::RebalanceParams rp;
+    rp.max_moves = static_cast<size_t>(cfg.max_moves);
+    auto plan = md::PlanRebalance(parts, brokers, model, rp);
+    if (!plan.ok()) return plan.status().WithContext("placement: rebalance");
+    const LabelPairs base = WithJob({}, *in.job);
+    out->samples.push_back(
+        {"streamlens_rebalance_proposed_moves", base, static_cast<double>(plan->moves.size())});
+    out->samples.push_back(
+        {"streamlens_rebalance_peak_load_before_ratio", base, plan->peak_before});
+    out->samples.push_back({"streamlens_rebalance_peak_load_after_ratio", base, plan->peak_after});
+    for (const md::BrokerLoad& l : plan->loads_before) {
+      out->samples.push_back({"streamlens_broker_predicted_load_ratio",
+                              WithJob({{"broker", std::to_string(l.broker)}}, *in.job),
+                              l.predicted});
+    }
+    std::string o = "{\"kind\":\"rebalance\",";
+    header(&o);
+    PlanJson(&o, *plan);
+    o += "}";
+    out->documents.push_back({"rebalance_plan", "", std::move(o)});
+    return Status::Ok();
+  }
+
+  // What adding one broker (on the least used rack) would do.
+  template <typename Header>
+  Status AddBroker(const ClusterInput& in, const std::vector<md::PartitionState>& parts,
+                   const std::vector<md::BrokerInfo>& brokers, const md::BrokerLoadModel& model,
+                   const Header& header, ClusterOutput* out) {
+    const PlacementConfig& cfg = in.job->placement;
+    if (!cfg.add_broker) return Status::Ok();
+    md::RebalanceParams rp;
+    rp.max_moves = static_cast<size_t>(cfg.max_moves);
+    md::BrokerInfo nb;
+    int32_t max_id = 0;
+    std::map<std::string, int> racks;
+    bool all_racks = true;
+    for (const auto& b : brokers) {
+      max_id = std::max(max_id, b.id);
+      if (b.rack.empty()) all_racks = false;
+      racks[b.rack]++;
+    }
+    nb.id = max_id + 1;
+    if (all_racks && !racks.empty()) {
+      nb.rack = std::min_element(racks.begin(), racks.end(), [](const auto& a, const auto& b) {
+                  return a.second < b.second;
+                })->first;
+    }
+    auto add = md::AddBrokerEffect(parts, brokers, nb, model, rp);
+    if (!add.ok()) return add.status().WithContext("placement: add broker");
+    out->samples.push_back(
+        {"streamlens_add_broker_peak_load_ratio", WithJob({}, *in.job), add->peak_after});
+    std::string o = "{\"kind\":\"add_broker\",";
+    header(&o);
+    json::KeyNum(&o, "new_broker", add->new_broker.id);
+    json::KeyStr(&o, "new_broker_rack", add->new_broker.rack);
+    json::KeyNum(&o, "peak_before", add->peak_before);
+    json::KeyNum(&o, "peak_after", add->peak_after);
+    json::KeyNum(&o, "peak_rebalanced_without", add->peak_rebalanced_without);
+    json::KeyNum(&o, "new_broker_load", add->new_broker_load);
+    json::KeyStr(&o, "reason", add->summary);
+    json::Key(&o, "plan");
+    o += "{";
+    PlanJson(&o, add->plan, true);
+    o += "}}";
+    out->documents.push_back({"add_broker", "", std::move(o)});
+    return Status::Ok();
+  }
+
   // What-if each broker fails. min.insync.replicas per topic: the placement config's
   // topic_min_isr, else the topic's configuration as the exporter publishes it (min_isr_metric),
   // else the config's min_isr.
@@ -785,6 +803,50 @@ class PlacementAnalysis final : public ClusterAnalysis {
     return Status::Ok();
   }
 
+  // Message and byte rates averaged over rate_window: per partition and per topic.
+  struct Rates {
+    std::map<std::pair<std::string, int32_t>, double> msgs;
+    std::map<std::string, double> topic_msgs, topic_in, topic_out;
+  };
+  Status ReadRates(const ClusterInput& in, Rates* rates) {
+    const int64_t now = in.end_grid_ms;
+    auto& [msgs, topic_msgs, topic_in, topic_out] = *rates;
+    const int64_t rs = now - in.job->placement.rate_window.count();
+    auto mean = [](const std::vector<double>& v) {
+      double s = 0;
+      size_t k = 0;
+      for (double x : v) {
+        if (std::isfinite(x)) {
+          s += x;
+          ++k;
+        }
+      }
+      return k ? s / static_cast<double>(k) : 0.0;
+    };
+    auto off = in.fetcher->Fetch(offsets_, Transform::kRate, Aggregation::kSum,
+                                 {"topic", "partition"}, rs, now);
+    if (!off.ok()) return off.status().WithContext("placement: partition offsets");
+    for (const auto& s : off->series) {
+      const std::string ps = LabelValue(s.labels, "partition");
+      char* e = nullptr;
+      long p = std::strtol(ps.c_str(), &e, 10);
+      if (ps.empty() || *e) continue;
+      const std::string topic = LabelValue(s.labels, "topic");
+      double m = std::max(0.0, mean(s.values));
+      msgs[{topic, static_cast<int32_t>(p)}] = m;
+      topic_msgs[topic] += m;
+    }
+    for (auto [sel, dst] : {std::pair{&bytes_in_, &topic_in}, std::pair{&bytes_out_, &topic_out}}) {
+      if (sel->empty()) continue;
+      auto fr = in.fetcher->Fetch(*sel, Transform::kRate, Aggregation::kSum, {"topic"}, rs, now);
+      if (!fr.ok()) return fr.status().WithContext("placement: topic bytes");
+      for (const auto& s : fr->series) {
+        (*dst)[LabelValue(s.labels, "topic")] = std::max(0.0, mean(s.values));
+      }
+    }
+    return Status::Ok();
+  }
+
   Status ReadCluster(const ClusterInput& in, std::vector<md::PartitionState>* parts,
                      std::vector<md::BrokerInfo>* brokers, md::CoverageInput* cover) {
     const JobConfig& job = *in.job;
@@ -839,42 +901,9 @@ class PlacementAnalysis final : public ClusterAnalysis {
       }
       if (!known.count(static_cast<int32_t>(b))) known[static_cast<int32_t>(b)] = "";
     }
-    // Rates over rate_window.
-    const int64_t rs = now - job.placement.rate_window.count();
-    std::map<std::pair<std::string, int32_t>, double> msgs;
-    std::map<std::string, double> topic_msgs, topic_in, topic_out;
-    auto mean = [](const std::vector<double>& v) {
-      double s = 0;
-      size_t k = 0;
-      for (double x : v) {
-        if (std::isfinite(x)) {
-          s += x;
-          ++k;
-        }
-      }
-      return k ? s / static_cast<double>(k) : 0.0;
-    };
-    auto off = in.fetcher->Fetch(offsets_, Transform::kRate, Aggregation::kSum,
-                                 {"topic", "partition"}, rs, now);
-    if (!off.ok()) return off.status().WithContext("placement: partition offsets");
-    for (const auto& s : off->series) {
-      const std::string ps = LabelValue(s.labels, "partition");
-      char* e = nullptr;
-      long p = std::strtol(ps.c_str(), &e, 10);
-      if (ps.empty() || *e) continue;
-      const std::string topic = LabelValue(s.labels, "topic");
-      double m = std::max(0.0, mean(s.values));
-      msgs[{topic, static_cast<int32_t>(p)}] = m;
-      topic_msgs[topic] += m;
-    }
-    for (auto [sel, dst] : {std::pair{&bytes_in_, &topic_in}, std::pair{&bytes_out_, &topic_out}}) {
-      if (sel->empty()) continue;
-      auto fr = in.fetcher->Fetch(*sel, Transform::kRate, Aggregation::kSum, {"topic"}, rs, now);
-      if (!fr.ok()) return fr.status().WithContext("placement: topic bytes");
-      for (const auto& s : fr->series) {
-        (*dst)[LabelValue(s.labels, "topic")] = std::max(0.0, mean(s.values));
-      }
-    }
+    Rates rates;
+    STREAMLENS_RETURN_IF_ERROR(ReadRates(in, &rates));
+    auto& [msgs, topic_msgs, topic_in, topic_out] = rates;
     std::map<std::string, int> topic_parts;
     for (const auto& [k, r] : reps) topic_parts[k.first]++;
     for (auto& [k, r] : reps) {

@@ -2,12 +2,14 @@
 // lag, lag seconds, every lag-health rule the workload can drive, a broker going down, an
 // unreachable cluster, and promtool's lint of a full scrape.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 
 #include "tests/exporter/process.h"
@@ -273,10 +275,11 @@ faults:
     EXPECT_GE(mean(t4, t9, p), 0) << "no roundtrips on partition " << p << "\n" << t9;
     EXPECT_LT(mean(t4, t9, p), 0.2) << "partition " << p << " before the slowdown";
   }
-  std::printf("probe mean roundtrip before/after broker 2 slowed: p0 %.4f/%.4f p1 %.4f/%.4f "
-              "p2 %.4f/%.4f s\n",
-              mean(t4, t9, 0), mean(t13, t19, 0), mean(t4, t9, 1), mean(t13, t19, 1),
-              mean(t4, t9, 2), mean(t13, t19, 2));
+  std::printf(
+      "probe mean roundtrip before/after broker 2 slowed: p0 %.4f/%.4f p1 %.4f/%.4f "
+      "p2 %.4f/%.4f s\n",
+      mean(t4, t9, 0), mean(t13, t19, 0), mean(t4, t9, 1), mean(t13, t19, 1), mean(t4, t9, 2),
+      mean(t13, t19, 2));
   // Broker 2 (partition 1): produce and fetch answers each wait 300 ms.
   EXPECT_GT(mean(t13, t19, 1), 0.3) << t19;
   EXPECT_LT(mean(t13, t19, 0), 0.2) << t19;
@@ -322,6 +325,42 @@ TEST(ExporterLoadgenTest, ClusterNameLabelsEveryKafkaFamily) {
   EXPECT_GT(labelled, 20u);
   auto [rc, out] = RunShell("promtool check metrics < " + WriteFile("cluster.txt", text));
   EXPECT_EQ(out, "") << out;
+}
+
+TEST(ExporterLoadgenTest, JolokiaReplyOfTwoMegabytesOfOpenBracketsIsUpZeroAndKafkaStillServed) {
+  // This reply killed the exporter with SIGSEGV (rapidjson's recursive parse).
+  httplib::Server agent;
+  agent.Post("/jolokia", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(2 << 20, '['), "application/json");
+  });
+  const int agent_port = agent.bind_to_any_port("127.0.0.1");
+  std::thread agent_thread([&] { agent.listen_after_bind(); });
+  Cluster c = StartLoadgen({"--brokers=1", "--topics=1", "--partitions-per-topic=2", "--groups=1",
+                            "--rate=10", "--tick=200ms"},
+                           "loadgen-jolokia-brackets");
+  const int port = FreePort();
+  auto exporter = StartExporter(
+      port,
+      {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups, "--collect.interval=1s",
+       "--jolokia.url=b1=http://127.0.0.1:" + std::to_string(agent_port) + "/jolokia"},
+      "exporter-jolokia-brackets");
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text = Scrape(port);
+    if (Sample(text, "jolokia_up", {{"broker", "b1"}}).has_value() &&
+        Sample(text, "kafka_brokers", {}).has_value()) {
+      break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(Sample(text, "jolokia_up", {{"broker", "b1"}}), 0) << text;
+  EXPECT_EQ(Sample(text, "kafka_brokers", {}), 1) << text;
+  EXPECT_GT(CountSamples(text, "kafka_topic_partition_current_offset"), 0u) << text;
+  std::this_thread::sleep_for(2s);  // more collections of the same reply
+  EXPECT_TRUE(exporter->running());
+  EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
+  agent.stop();
+  agent_thread.join();
 }
 
 TEST(ExporterLoadgenTest, UnreachableClusterIsNotReadyAndReportsKafkaUpZero) {

@@ -54,11 +54,12 @@ class FetchBudget {
     if (cancel_ != nullptr && cancel_->cancelled()) {
       return Status::Error("fetch cancelled: shutting down");
     }
-    if (std::chrono::steady_clock::now() > deadline_) {
-      return LimitExceeded("fetch_timeout", static_cast<uint64_t>(limits_.deadline.count() / 1000),
-                           "seconds");
-    }
+    if (std::chrono::steady_clock::now() > deadline_) return DeadlineExceeded();
     return Status::Ok();
+  }
+  Status DeadlineExceeded() const {
+    return LimitExceeded("fetch_timeout", static_cast<uint64_t>(limits_.deadline.count()),
+                         "milliseconds");
   }
   // Time left before the deadline (at least 1 ms, so it can be used as a timeout).
   std::chrono::milliseconds Remaining() const {

@@ -93,7 +93,9 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
   for (int attempt = 0;; ++attempt) {
     if (budget != nullptr) STREAMLENS_RETURN_IF_ERROR(budget->Check().WithContext(where));
     auto timeout = options_.timeout;
-    if (budget != nullptr) timeout = std::min(timeout, budget->Remaining());
+    // When the fetch deadline is nearer than the per-attempt timeout, it is what a timeout means.
+    const bool deadline_cuts = budget != nullptr && budget->Remaining() < timeout;
+    if (deadline_cuts) timeout = budget->Remaining();
     std::unique_ptr<httplib::Client> cli = NewClient(timeout);
 
     httplib::Request req;
@@ -137,6 +139,10 @@ Status HttpTransport::Send(const HttpRequest& request, const std::function<Reply
     if (cancel != nullptr) cancel->Remove(cancel_id);
     if (!sink_status.ok()) return sink_status.WithContext(where);
     if (budget != nullptr) STREAMLENS_RETURN_IF_ERROR(budget->Check().WithContext(where));
+    if (!res && deadline_cuts &&
+        (res.error() == httplib::Error::Read || res.error() == httplib::Error::ConnectionTimeout)) {
+      return budget->DeadlineExceeded().WithContext(where);
+    }
     bool retryable = true;
     std::string err;
     if (!res) {

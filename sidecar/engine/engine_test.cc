@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -382,6 +384,50 @@ TEST(PersistenceTest, ConcurrentWritersNeverShareATemporaryFile) {
   size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 1u) << "temporary files left behind";
+  std::filesystem::remove_all(dir);
+}
+
+// Loading a model takes 300 ms (a large state file on a slow disk).
+class SlowLoadAnalysis : public MeanAnalysis {
+ public:
+  Result<std::unique_ptr<SeriesModel>> Load(std::string_view b) const override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return MeanAnalysis::Load(b);
+  }
+};
+class SlowLoadFactory : public MeanFactory {
+ public:
+  Result<std::vector<std::unique_ptr<SeriesAnalysis>>> Make(const JobConfig&) const override {
+    std::vector<std::unique_ptr<SeriesAnalysis>> v;
+    v.push_back(std::make_unique<SlowLoadAnalysis>());
+    return v;
+  }
+};
+
+TEST(PersistenceTest, LoadingStateDoesNotBlockScrapes) {
+  const std::string dir = ::testing::TempDir() + "/engine_state_slow_load";
+  FittedStateFile(dir);  // 3 series: loading takes ~0.9 s
+  EngineOptions o;
+  o.storage_path = dir;
+  Harness h(3, o, std::make_unique<SlowLoadFactory>());
+  std::atomic<bool> applied{false};
+  std::thread apply([&] {
+    EXPECT_TRUE(h.engine->Apply(Harness::Config()).ok());
+    applied = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Apply is loading now
+  double worst = 0;
+  while (!applied) {
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)h.engine->Results();
+    (void)h.engine->GetStatus();
+    worst = std::max(worst,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  apply.join();
+  EXPECT_EQ(h.Stats().series_restored, 3u);
+  EXPECT_LT(worst, 0.25) << "a scrape waited for the state file to load";
   std::filesystem::remove_all(dir);
 }
 

@@ -11,6 +11,8 @@
 // idle keep-alive connection is closed after idle_timeout; a response must be taken by the
 // client within write_timeout. Heads are at most max_head_bytes (431), bodies at most
 // max_body_bytes (413); request bodies are read by Content-Length only (chunked bodies get 411).
+// "Expect: 100-continue" is not answered: clients that send it (curl for bodies over 1 KiB) send
+// the body after their own wait (1 s for curl); the daemons' only POST endpoint takes no body.
 //
 // Thread-safety: Run() on one thread; Respond() and Stop() from any thread. A connection handed
 // to the dispatcher is owned by the loop but not touched until Respond() is called for it.

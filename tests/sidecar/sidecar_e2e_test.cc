@@ -493,6 +493,16 @@ TEST_F(SidecarE2E, RootCauseRecommendationAndWhatIfOverKafkaHistory) {
           "role=\"leader\",topic=\"audit\"}",
           1);
       line("kafka_topic_partition_current_offset{partition=\"0\",topic=\"audit\"}", audit);
+      // audit-1 on brokers 1 and 2: every partition kafka_topic_partitions counts has a replica
+      // placement, so the placement plans have complete data (placement.min_coverage).
+      for (int r = 0; r < 2; ++r) {
+        std::snprintf(buf, sizeof buf,
+                      "kafka_topic_partition_replica_info{broker=\"%d\",in_sync=\"true\","
+                      "partition=\"1\",role=\"%s\",topic=\"audit\"}",
+                      r + 1, r == 0 ? "leader" : "follower");
+        line(buf, 1);
+      }
+      line("kafka_topic_partition_current_offset{partition=\"1\",topic=\"audit\"}", audit);
       // Topic configurations as streamlens-exporter publishes them (DescribeConfigs).
       line("kafka_topic_config_min_insync_replicas{topic=\"orders\"}", 1);
       line("kafka_topic_config_min_insync_replicas{topic=\"audit\"}", 1);
@@ -524,16 +534,17 @@ TEST_F(SidecarE2E, RootCauseRecommendationAndWhatIfOverKafkaHistory) {
 
   // The built-in jobs' analyses, on a 2 d window (the backfill is shorter than 7 days).
   std::string cfg = tmp_.File("kafka.yaml");
-  std::ofstream(cfg) << "global: {fit_window: 2d}\n"
-                        "jobs:\n"
-                        "  - name: consumer_lag\n"
-                        "    selector: kafka_consumergroup_lag_sum\n"
-                        "    anomaly: {direction: above, min_dev_abs: 1000, seasonal_periods: [3h]}\n"
-                        "    rootcause: {}\n"
-                        "  - name: consumer_capacity\n"
-                        "    recommendations: {lag_sla: 5m, forecast: {horizon: 1h}}\n"
-                        "  - name: kafka_cluster\n"
-                        "    placement: {min_isr: 2}\n";
+  std::ofstream(cfg)
+      << "global: {fit_window: 2d}\n"
+         "jobs:\n"
+         "  - name: consumer_lag\n"
+         "    selector: kafka_consumergroup_lag_sum\n"
+         "    anomaly: {direction: above, min_dev_abs: 1000, seasonal_periods: [3h]}\n"
+         "    rootcause: {}\n"
+         "  - name: consumer_capacity\n"
+         "    recommendations: {lag_sla: 5m, forecast: {horizon: 1h}}\n"
+         "  - name: kafka_cluster\n"
+         "    placement: {min_isr: 2}\n";
   const int port = FreePort();
   auto sidecar = StartSidecar(port, cfg, {}, "ksidecar.log");
   const std::string base = "http://127.0.0.1:" + std::to_string(port);

@@ -207,9 +207,16 @@ def consumer_lag():
         (f"min by (consumergroup, topic, threshold) (streamlens_time_to_threshold_seconds{{{fcs}}})", "")],
         w=6, unit="s", description="Seconds until the forecast crosses the SLA threshold (label threshold, seconds).")
     d.panel("bargauge", "Breach probability", [
-        (f"max by (consumergroup, topic, horizon) (streamlens_threshold_breach_probability{{{fcs}}})",
-         "{{consumergroup}} / {{topic}} within {{horizon}}")], w=6, unit="percentunit", min_=0, max_=1,
-        thresholds=[(None, "green"), (0.5, "orange"), (0.8, "red")])
+        (f"max by (consumergroup, topic, threshold, horizon) (streamlens_threshold_breach_probability{{{fcs}}})",
+         "{{consumergroup}} / {{topic}}: > {{threshold}} s within {{horizon}}")], w=6, unit="percentunit", min_=0, max_=1,
+        thresholds=[(None, "green"), (0.5, "orange"), (0.8, "red")],
+        description="Probability that the lag in seconds is beyond the SLA threshold (label threshold) within the "
+                    "horizon, one bar per threshold and horizon; 1 while breaching.")
+    d.panel("state-timeline", "SLA breached now", [
+        (f"max by (consumergroup, topic, threshold) (streamlens_threshold_breached{{{fcs}}})",
+         "{{consumergroup}} / {{topic}} > {{threshold}} s")], w=24, h=6,
+        description="1 while the latest lag in seconds is beyond the threshold (is breaching), 0 otherwise; "
+                    "the forecast panels above say when it will be (will breach).")
     d.row("Health")
     d.panel("state-timeline", "Partition status (Burrow codes)", [
         (f"streamlens_consumergroup_status{{{sel}}}", "{{consumergroup}} / {{topic}} / {{partition}}")],
@@ -270,12 +277,54 @@ def brokers():
         w=24, unit="short")
     d.row("Analyses (streamlens-sidecar)")
     d.panel("timeseries", "Outlier score among peers (1 = threshold)", [
-        (f"streamlens_outlier_score{{{b}}}", "{{broker}} {{for}}")], w=8, min_=0, thresholds=[(None, "green"), (1, "red")])
+        (f"streamlens_outlier_score{{{b}}}", "{{broker}} {{for}}")], w=8, min_=0, thresholds=[(None, "green"), (1, "red")],
+        description="broker_traffic_peers: bytes in/out and messages in; broker_state_peers: request handler idle, "
+                    "partition and leader counts (robust z across the brokers).")
     d.panel("timeseries", "CPU: actual vs predicted from load", [
         (f"java_lang_operatingsystem_processcpuload{{{b}}}", "actual {{broker}}"),
         (f"streamlens_broker_cpu_predicted_ratio{{{b}}}", "predicted {{broker}}")], w=12, unit="percentunit", min_=0)
     d.panel("stat", "CPU model R²", [("max(streamlens_broker_cpu_model_r2)", "")], w=4, min_=0, max_=1,
             thresholds=[(None, "red"), (0.7, "orange"), (0.9, "green")])
+    d.panel("timeseries", "CPU not explained by load (residual)", [
+        (f"streamlens_broker_cpu_residual_ratio{{{b}}}", "broker {{broker}}")], w=12, unit="percentunit",
+        description="Observed minus predicted CPU: GC, compaction, a noisy neighbour. KafkaBrokerCpuUnexplained "
+                    "fires above 0.2.")
+    d.panel("table", "CPU model", [
+        ("max by (feature) (streamlens_broker_cpu_model_coefficient)", "", {"format": "table"}),
+        ("max(streamlens_broker_cpu_model_intercept_ratio)", "", {"format": "table"}),
+        ("max(streamlens_broker_cpu_model_residual_stddev_ratio)", "", {"format": "table"}),
+        ("max(streamlens_broker_cpu_model_samples)", "", {"format": "table"})], w=12,
+        description="CPU ratio per unit of each feature (per byte/s, request/s, message/s), CPU at zero load, "
+                    "residual standard deviation and the broker x time rows fitted.")
+    d.row("Expected values and forecasts per broker (streamlens-sidecar)")
+    ib = f'for="request_handler_idle",{b}'
+    d.panel("timeseries", "Request handler idle against its expected band", [
+        (f"streamlens_y{{{ib}}}", "actual {{broker}}"),
+        (f"streamlens_yhat{{{ib}}}", "expected {{broker}}"),
+        (f"streamlens_yhat_upper{{{ib}}}", "upper {{broker}}"),
+        (f"streamlens_yhat_lower{{{ib}}}", "lower {{broker}}")], w=12, unit="percentunit", min_=0, max_=1)
+    d.panel("timeseries", "Anomaly scores: handler idle, under-replicated, CPU (1 = band edge)", [
+        (f'max by (for, broker) (streamlens_anomaly_score{{for=~"request_handler_idle|under_replicated|broker_cpu",{b}}})',
+         "{{for}} {{broker}}")], w=12, min_=0, thresholds=[(None, "green"), (1, "red")])
+    ub = f'for="under_replicated",{b}'
+    d.panel("timeseries", "Under-replicated partitions against the expected band", [
+        (f"streamlens_y{{{ub}}}", "actual {{broker}}"),
+        (f"streamlens_yhat_upper{{{ub}}}", "upper {{broker}}")], w=8)
+    cb = f'for="broker_cpu",{b}'
+    d.panel("timeseries", "CPU forecast", [
+        (f"max by (broker, horizon) (streamlens_forecast{{{cb}}})", "{{broker}} in {{horizon}}"),
+        (f"max by (broker, horizon) (streamlens_forecast_upper{{{cb}}})", "upper {{broker}} {{horizon}}")],
+        w=8, unit="percentunit", min_=0)
+    d.panel("table", "Time until CPU reaches its threshold", [
+        (f"min by (broker, threshold) (streamlens_time_to_threshold_seconds{{{cb}}})", "", {"format": "table"}),
+        (f"max by (broker, threshold, horizon) (streamlens_threshold_breach_probability{{{cb}}})", "", {"format": "table"})],
+        w=8, unit="s", description="broker_cpu job: seconds until the forecast CPU reaches 0.8 (0 while beyond) "
+                                   "and the probability of being beyond it within each horizon.")
+    d.panel("state-timeline", "Capacity thresholds breached now", [
+        (f'max by (for, broker, threshold) (streamlens_threshold_breached{{for=~"broker_cpu|broker_disk_usage",{b}}})',
+         "{{for}} {{broker}} > {{threshold}}")], w=24, h=6,
+        description="1 while the broker's CPU (broker_cpu) or log directory fill (broker_disk_usage) is beyond the "
+                    "threshold.")
     return d
 
 
@@ -304,29 +353,61 @@ def anomalies():
 
 def recommendations():
     d = Dash("streamlens-recommendations", "Recommendations and what-if",
-             "Partitions needed for the lag SLA, broker-failure what-if, rebalance plan size.", ["capacity"])
+             "Partitions and consumers needed for the lag SLA, broker-failure what-if, add-broker and "
+             "rebalance impact.", ["capacity"])
     d.panel("table", "Partitions: recommended vs current", [
         ("streamlens_recommended_partitions", "", {"format": "table"}),
         ("max by (topic) (kafka_topic_partitions)", "", {"format": "table"})], w=12)
+    d.panel("table", "Consumers: recommended vs current members", [
+        ("max by (consumergroup, topic) (streamlens_recommended_consumers)", "", {"format": "table"}),
+        ("max by (consumergroup) (kafka_consumergroup_members)", "", {"format": "table"})], w=12,
+        description="Consumers needed to keep the lag under the SLA at the forecast peak input rate, with the "
+                    "backlog drained within the SLA.")
+    d.panel("table", "Consumer capacity and required rate", [
+        ("max by (consumergroup, topic) (streamlens_consumer_capacity_per_consumer_messages_per_second)", "",
+         {"format": "table"}),
+        ("max by (consumergroup, topic) (streamlens_recommendation_required_messages_per_second)", "",
+         {"format": "table"})], w=16, unit="short",
+        description="Messages per second one consumer handles (learned from catch-up periods) and the rate the "
+                    "group must sustain: peak input x (1 + headroom) + lag / SLA.")
+    d.panel("table", "Time to lag SLA breach", [
+        ("min by (for, consumergroup, topic, threshold) (streamlens_time_to_threshold_seconds)", "")], w=8, unit="s")
+    d.row("Rebalance and add a broker")
+    d.panel("bargauge", "Rebalance impact: busiest broker's load", [
+        ("max(streamlens_rebalance_peak_load_before_ratio)", "before"),
+        ("max(streamlens_rebalance_peak_load_after_ratio)", "after the plan")], w=8, unit="percentunit", min_=0,
+        thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
+        description="Peak predicted load (CPU ratio with the CPU model, else relative to today's busiest broker) "
+                    "before and after the sidecar's rebalance plan (GET /api/v1/rebalance/plan).")
     d.panel("stat", "Proposed leader/replica moves", [("max(streamlens_rebalance_proposed_moves)", "")], w=4)
+    d.panel("bargauge", "Add a broker: busiest broker's load", [
+        ("max(streamlens_broker_predicted_load_ratio)", "today"),
+        ("max(streamlens_add_broker_peak_load_ratio)", "with one more broker")], w=6, unit="percentunit", min_=0,
+        thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
+        description="GET /api/v1/whatif/add-broker: the peak after adding one broker and rebalancing onto it.")
+    d.panel("bargauge", "Predicted load per broker today", [
+        ("streamlens_broker_predicted_load_ratio", "broker {{broker}}")], w=6, unit="percentunit", min_=0,
+        thresholds=[(None, "green"), (0.8, "orange"), (1, "red")])
     d.panel("stat", "Placement data behind the plans", [
         ("min(streamlens_placement_data_coverage_ratio)", "partitions complete"),
-        ("min(streamlens_placement_data_freshness_ratio)", "replica series current")], w=4,
+        ("min(streamlens_placement_data_freshness_ratio)", "replica series current")], w=6,
         unit="percentunit", min_=0, max_=1, thresholds=[(None, "red"), (0.995, "green")],
         description="Below placement.min_coverage (default 99.5%) no plan is published "
                     "(status insufficient_data).")
-    d.panel("table", "Time to lag SLA breach", [
-        ("min by (for, consumergroup, topic, threshold) (streamlens_time_to_threshold_seconds)", "")], w=8, unit="s")
     d.row("What if a broker fails")
     d.panel("bargauge", "Partitions that would go offline", [
-        ("streamlens_broker_failure_offline_partitions", "broker {{broker}}")], w=8,
+        ("streamlens_broker_failure_offline_partitions", "broker {{broker}}")], w=6,
         thresholds=[(None, "green"), (1, "red")])
     d.panel("bargauge", "Partitions that would fall under min ISR", [
-        ("streamlens_broker_failure_under_min_isr_partitions", "broker {{broker}}")], w=8,
+        ("streamlens_broker_failure_under_min_isr_partitions", "broker {{broker}}")], w=6,
         thresholds=[(None, "green"), (1, "orange")])
     d.panel("bargauge", "Peak load of the survivors", [
-        ("streamlens_broker_failure_peak_load_ratio", "without broker {{broker}}")], w=8, unit="percentunit",
+        ("streamlens_broker_failure_peak_load_ratio", "without broker {{broker}}")], w=6, unit="percentunit",
         thresholds=[(None, "green"), (0.8, "orange"), (1, "red")])
+    d.panel("stat", "Data loss threat", [
+        ("max by (broker) (streamlens_broker_failure_data_loss_threat)", "broker {{broker}}")], w=6,
+        thresholds=[(None, "green"), (1, "red")],
+        description="1: a failure of this broker would leave some partition with one in-sync copy or none.")
     return d
 
 
@@ -368,6 +449,18 @@ def self_monitoring():
     d.panel("timeseries", "Samples read per second", [
         ("sum by (for) (rate(streamlens_sidecar_samples_read_total[$__rate_interval]))", "{{for}}")], w=8, unit="short")
     d.panel("stat", "Sources up", [("streamlens_sidecar_source_up", "{{source}}")], w=8, thresholds=[(None, "red"), (1, "green")])
+    d.panel("timeseries", "Model fits per job", [
+        ("sum by (for) (rate(streamlens_sidecar_series_fits_total[$__rate_interval]))", "fits {{for}}"),
+        ("sum by (for) (rate(streamlens_sidecar_series_fit_failures_total[$__rate_interval]))", "failed {{for}}")],
+        w=8, unit="ops", description="Failed fits: too little history, constant input.")
+    d.panel("timeseries", "Series processed, dropped, restored per job", [
+        ("sum by (for) (rate(streamlens_sidecar_series_processed_total[$__rate_interval]))", "processed {{for}}"),
+        ("sum by (for) (rate(streamlens_sidecar_series_dropped_total[$__rate_interval]))", "dropped {{for}}"),
+        ("sum by (for) (increase(streamlens_sidecar_series_restored_total[$__rate_interval]))", "restored {{for}}")],
+        w=8, unit="short")
+    d.panel("timeseries", "State memory per job", [("streamlens_sidecar_job_state_bytes", "{{for}}")], w=8, unit="bytes")
+    d.panel("stat", "Last successful config reload", [
+        ("time() - streamlens_sidecar_config_last_reload_success_timestamp_seconds", "{{instance}}")], w=8, unit="s")
     d.row("Processes")
     d.panel("timeseries", "Resident memory", [('process_resident_memory_bytes{job=~"streamlens-.*"}', "{{job}}")], w=8, unit="bytes")
     d.panel("timeseries", "CPU", [('rate(process_cpu_seconds_total{job=~"streamlens-.*"}[$__rate_interval])', "{{job}}")],

@@ -14,7 +14,8 @@ port with rules/ loaded, backfills the recording rules with `promtool tsdb creat
 rules`, restarts it, resolves each dashboard's query variables the way Grafana does
 (label_values -> /api/v1/series, multi/All -> a regex of all values), substitutes the
 built-ins, and runs every target through /api/v1/query (and /api/v1/query_range for time series
-panels). Each must parse and return at least one series.
+panels). Each must parse and return at least one series; a query over the per-threshold results
+(time to threshold, breach probability, breached) must keep the `threshold` label.
 Usage: check_dashboards.py SOURCE_DIR
 """
 import glob
@@ -38,6 +39,9 @@ PANEL_TYPES = {"row", "timeseries", "stat", "table", "bargauge", "gauge", "state
 BUILTINS = {"__rate_interval": "2m", "__interval": "30s", "__range": "3h", "__range_s": "10800",
             "__interval_ms": "30000", "datasource": None}
 HOURS = 3
+# Results per SLA/capacity threshold: a panel must not mix the thresholds into one series.
+THRESHOLD_FAMILIES = re.compile(
+    r"streamlens_(time_to_threshold_seconds|threshold_breach_probability|threshold_breached)\b")
 STEP = 30
 
 
@@ -214,6 +218,9 @@ def main():
                     except Exception as e:  # HTTP 400 on a parse error
                         ok, r = False, str(e)
                     c.check(ok, f"{what} returns data at the end of the history ({str(r)[:200] if not ok else ''})")
+                    if ok and THRESHOLD_FAMILIES.search(expr):
+                        c.check(all("threshold" in x["metric"] for x in r["data"]["result"]),
+                                f"{what} keeps the threshold label (one series per threshold, never mixed)")
                     if p["type"] in ("timeseries", "state-timeline"):
                         try:
                             r = ecolib.http_json(f"{base}/api/v1/query_range?" + urllib.parse.urlencode(

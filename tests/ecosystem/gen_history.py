@@ -278,6 +278,40 @@ def main():
                     out.add("streamlens_time_to_threshold_seconds", lbl(fl, f'threshold="{th:g}"', base=SIDECAR), ts,
                             (th - used) / growth * 60)
                 out.add("streamlens_broker_cpu_predicted_ratio", lbl(bl, base=SIDECAR), ts, cpu_pred)
+                out.add("streamlens_broker_cpu_residual_ratio", lbl('for="kafka_cluster"', bl, base=SIDECAR), ts,
+                        cpu - cpu_pred)
+                out.add("streamlens_broker_predicted_load_ratio", lbl('for="kafka_cluster"', bl, base=SIDECAR), ts,
+                        load[b] / max(load.values()))
+                out.add("streamlens_broker_failure_data_loss_threat", lbl('for="kafka_cluster"', bl, base=SIDECAR),
+                        ts, 1 if any(replicas_of(tp, p) == [b] for tp in TOPICS for p in range(PARTITIONS)) else 0)
+                # The per-broker anomaly jobs (request_handler_idle, under_replicated, broker_cpu)
+                # score against their expectation; the CPU forecast crosses 0.8 only under contention.
+                for job, y, yhat, spread in (("request_handler_idle", idle, max(0.05, 0.9 - 0.6 * share), 0.1),
+                                             ("under_replicated", 0.0, 0.0, 1.0),
+                                             ("broker_cpu", cpu, cpu_pred, 0.1)):
+                    fl = f'for="{job}",model="envelope_1d",{bl}'
+                    out.add("streamlens_anomaly_score", lbl(fl, base=SIDECAR), ts, abs(y - yhat) / spread)
+                    out.add("streamlens_y", lbl(fl, base=SIDECAR), ts, y)
+                    out.add("streamlens_yhat", lbl(fl, base=SIDECAR), ts, yhat)
+                    out.add("streamlens_yhat_lower", lbl(fl, base=SIDECAR), ts, max(0.0, yhat - spread))
+                    out.add("streamlens_yhat_upper", lbl(fl, base=SIDECAR), ts, yhat + spread)
+                fl = f'for="broker_cpu",model="ets",{bl}'
+                cpu_trend = 0.35 / 3600 if active("cpu", str(b), t) else 0.0
+                for h, hs in (("1h", 3600), ("6h", 21600), ("24h", 86400)):
+                    f = min(1.0, cpu + cpu_trend * hs)
+                    out.add("streamlens_forecast", lbl(fl, f'horizon="{h}"', base=SIDECAR), ts, f)
+                    out.add("streamlens_forecast_upper", lbl(fl, f'horizon="{h}"', base=SIDECAR), ts, min(1.0, f + 0.1))
+                    out.add("streamlens_threshold_breach_probability",
+                            lbl(fl, 'threshold="0.8"', f'horizon="{h}"', base=SIDECAR), ts,
+                            1.0 / (1.0 + math.exp(-(f - 0.8) / 0.05)))
+                out.add("streamlens_time_to_threshold_seconds", lbl(fl, 'threshold="0.8"', base=SIDECAR), ts,
+                        0.0 if cpu >= 0.8 else ((0.8 - cpu) / cpu_trend if cpu_trend > 0 else 86400.0 * 7))
+                out.add("streamlens_threshold_breached", lbl(fl, 'threshold="0.8"', base=SIDECAR), ts,
+                        1 if cpu >= 0.8 else 0)
+                for th in (0.8, 0.9):
+                    out.add("streamlens_threshold_breached",
+                            lbl(f'for="broker_disk_usage",model="ets",{bl}', f'threshold="{th:g}"', base=SIDECAR), ts,
+                            1 if used >= th else 0)
                 others = [load[o] for o in BROKERS if o != b]
                 mean_o = sum(others) / len(others)
                 out.add("streamlens_outlier_score", lbl('for="broker_bytes_in"', bl, base=SIDECAR), ts,
@@ -354,6 +388,15 @@ def main():
             ttt = (SLA_SECONDS - lag_s) / trend if trend > 0 and lag_s < SLA_SECONDS else (0.0 if lag_s >= SLA_SECONDS else 86400.0 * 7)
             out.add("streamlens_time_to_threshold_seconds", lbl(fs, f'threshold="{SLA_SECONDS:g}"', base=SIDECAR),
                     ts, ttt)
+            out.add("streamlens_threshold_breached", lbl(fs, f'threshold="{SLA_SECONDS:g}"', base=SIDECAR),
+                    ts, 1 if lag_s >= SLA_SECONDS else 0)
+            rl = f'for="consumer_capacity",topic="{tp}",consumergroup="{g}"'
+            out.add("streamlens_recommended_consumers", lbl(rl, base=SIDECAR), ts,
+                    math.ceil(TOPICS[tp] * 1.5 * 1.2 / (cap / PARTITIONS)))
+            out.add("streamlens_consumer_capacity_per_consumer_messages_per_second", lbl(rl, base=SIDECAR), ts,
+                    cap / PARTITIONS)
+            out.add("streamlens_recommendation_required_messages_per_second", lbl(rl, base=SIDECAR), ts,
+                    TOPICS[tp] * 1.5 * 1.2 + lag / 300.0)
             out.add("streamlens_recommended_partitions", lbl(f'topic="{tp}",consumergroup="{g}"', base=SIDECAR), ts,
                     max(PARTITIONS, math.ceil(TOPICS[tp] * 1.5 * 1.25 / (cap / PARTITIONS))))
             for cand, layer, w in (("kafka_consumergroup_current_offset", "application", 0.9),
@@ -376,9 +419,20 @@ def main():
             out.add("streamlens_yhat_lower", lbl(fl, base=SIDECAR), ts, 0.5 * yhat)
             out.add("streamlens_yhat_upper", lbl(fl, base=SIDECAR), ts, 1.5 * yhat)
         out.add("streamlens_broker_cpu_model_r2", SIDECAR, ts, 0.94)
+        cl = 'for="kafka_cluster"'
+        for feature, coef in (("leader_bytes_in", 5e-7), ("leader_bytes_out", 2e-7), ("produce_requests", 1e-4)):
+            out.add("streamlens_broker_cpu_model_coefficient", lbl(cl, f'feature="{feature}"', base=SIDECAR), ts, coef)
+        out.add("streamlens_broker_cpu_model_intercept_ratio", lbl(cl, base=SIDECAR), ts, 0.08)
+        out.add("streamlens_broker_cpu_model_residual_stddev_ratio", lbl(cl, base=SIDECAR), ts, 0.01)
+        out.add("streamlens_broker_cpu_model_samples", lbl(cl, base=SIDECAR), ts, 3 * 60 * 24 * 7)
         out.add("streamlens_rebalance_proposed_moves", SIDECAR, ts, 2)
         out.add("streamlens_placement_data_coverage_ratio", SIDECAR, ts, 1.0)
         out.add("streamlens_placement_data_freshness_ratio", SIDECAR, ts, 0.999)
+        peak = max(load.values()) / (total_load / len(BROKERS))
+        out.add("streamlens_rebalance_peak_load_before_ratio", lbl(cl, base=SIDECAR), ts, 1.0)
+        out.add("streamlens_rebalance_peak_load_after_ratio", lbl(cl, base=SIDECAR), ts, 1.0 / peak * 1.05)
+        out.add("streamlens_add_broker_peak_load_ratio", lbl(cl, base=SIDECAR), ts,
+                len(BROKERS) / (len(BROKERS) + 1.0) / peak * 1.1)
         sidecar_runs += 1
         jobs = ("consumer_lag", "consumer_lag_seconds", "broker_bytes_in")
         for job in jobs:
@@ -392,8 +446,15 @@ def main():
             out.add("streamlens_sidecar_job_series", lbl(jl, base=SIDECAR), ts, 3)
             out.add("streamlens_sidecar_samples_read_total", lbl(jl, base=SIDECAR), ts, samples_read)
             out.add("streamlens_sidecar_job_last_success_timestamp_seconds", lbl(jl, base=SIDECAR), ts, t - 10)
+            out.add("streamlens_sidecar_series_fits_total", lbl(jl, base=SIDECAR), ts, 3 * (1 + sidecar_runs // 15))
+            out.add("streamlens_sidecar_series_fit_failures_total", lbl(jl, base=SIDECAR), ts, 0)
+            out.add("streamlens_sidecar_series_processed_total", lbl(jl, base=SIDECAR), ts, 3 * sidecar_runs)
+            out.add("streamlens_sidecar_series_dropped_total", lbl(jl, base=SIDECAR), ts, 0)
+            out.add("streamlens_sidecar_series_restored_total", lbl(jl, base=SIDECAR), ts, 3)
+            out.add("streamlens_sidecar_job_state_bytes", lbl(jl, base=SIDECAR), ts, 3 * 40e3)
         out.add("streamlens_sidecar_source_up", lbl('source="default"', base=SIDECAR), ts, 1)
         out.add("streamlens_sidecar_config_last_reload_successful", SIDECAR, ts, 1)
+        out.add("streamlens_sidecar_config_last_reload_success_timestamp_seconds", SIDECAR, ts, a.start)
     out.flush()
 
 

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "sidecar/engine/clock.h"
 #include "sidecar/engine/engine.h"
 #include "sidecar/publish/results_collector.h"
 
@@ -121,11 +122,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", cfg.status().message().c_str());
     return 1;
   }
-  std::atomic<int64_t> now{1'700'000'000'000 / kMin * kMin};
+  auto clock = std::make_shared<engine::ManualClock>(1'700'000'000'000 / kMin * kMin);
   auto src = std::make_shared<SyntheticSource>(series);
   engine::EngineOptions o;
   o.workers = static_cast<size_t>(workers);
-  o.clock = [&] { return now.load(); };
+  o.clock = clock;
   engine::Engine eng(
       o,
       [src](const engine::SourceConfig&) -> Result<std::shared_ptr<engine::HistorySource>> {
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
   double rss1 = RssBytes();
   double infer_wall = 0, infer_cpu = 0;
   for (int c = 0; c < infer_cycles; ++c) {
-    now += kMin;
+    clock->Advance(kMin);
     auto w = std::chrono::steady_clock::now();
     double cc = CpuSeconds();
     if (Status s = eng.RunOnce("lag"); !s.ok()) {

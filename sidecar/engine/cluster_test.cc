@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "sidecar/engine/analysis_factory.h"
+#include "sidecar/engine/clock.h"
 #include "sidecar/engine/cluster_analysis.h"
 #include "sidecar/engine/engine.h"
 
@@ -90,7 +91,7 @@ struct Rig {
   explicit Rig(std::shared_ptr<ScenarioSource> src) : source(std::move(src)) {
     EngineOptions opts;
     opts.workers = 1;
-    opts.clock = [this] { return now; };
+    opts.clock = clock;
     std::shared_ptr<ScenarioSource> s = source;
     engine = std::make_unique<Engine>(
         opts,
@@ -128,7 +129,7 @@ struct Rig {
   }
 
   std::ostringstream log;
-  int64_t now = kT0;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
   std::shared_ptr<ScenarioSource> source;
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const ResultsSnapshot> snap;
@@ -226,10 +227,10 @@ TEST(ClusterTest, RootCausePointsAtTheInjectedProducerBurst) {
   rig.source->defs.clear();
   rig.source->Add({{"__name__", "lag"}, {"consumergroup", "billing"}, {"topic", "orders"}},
                   [](int64_t) { return 200.0; });
-  rig.now += 5 * kMin;
+  rig.clock->Advance(5 * kMin);
   ASSERT_TRUE(rig.engine->RunOnce("lag").ok());
   EXPECT_FALSE(Rig::Family(rig.Job("lag"), "streamlens_rootcause_score").empty());
-  rig.now += 11 * kMin;
+  rig.clock->Advance(11 * kMin);
   ASSERT_TRUE(rig.engine->RunOnce("lag").ok());
   EXPECT_TRUE(Rig::Family(rig.Job("lag"), "streamlens_rootcause_score").empty());
   EXPECT_TRUE(rig.Job("lag").documents.empty());
@@ -256,12 +257,12 @@ TEST(ClusterTest, AnomalyWithTwoSeasonalPeriods) {
   for (int i = 0; i <= 180; ++i) {
     ASSERT_TRUE(rig.engine->RunOnce("load").ok()) << rig.log.str();
     const double score = rig.Job("load").series.at(0).anomaly.score;
-    if (rig.now >= dip && rig.now < dip + 5 * kMin) {
+    if (rig.clock->NowMs() >= dip && rig.clock->NowMs() < dip + 5 * kMin) {
       during_dip = std::max(during_dip, score);
-    } else if (rig.now < dip || rig.now > dip + 60 * kMin) {
+    } else if (rig.clock->NowMs() < dip || rig.clock->NowMs() > dip + 60 * kMin) {
       normal = std::max(normal, score);
     }
-    rig.now += kMin;
+    rig.clock->Advance(kMin);
   }
   std::printf("max score over 3 h of normal data %.3f, during the dip %.3f\n", normal, during_dip);
   EXPECT_LE(normal, 1.0);
@@ -295,10 +296,10 @@ BurstScores RunBursts() {
                   .ok());
   BurstScores r;
   for (int64_t m = 0; m < 7 * 60; ++m) {
-    rig.now = start + m * kMin;
+    rig.clock->Set(start + m * kMin);
     EXPECT_TRUE(rig.engine->RunOnce("lag").ok());
     const double score = rig.Job("lag").series.at(0).anomaly.score;
-    const int64_t minute = (rig.now / kMin) % 60;
+    const int64_t minute = (rig.clock->NowMs() / kMin) % 60;
     if (m < 4 * 60 && minute >= 10 && minute < 20) r.usual = std::max(r.usual, score);
     if (m >= 4 * 60 && m < 6 * 60 && minute >= 25 && minute < 50) {
       r.runaway = std::max(r.runaway, score);
@@ -476,7 +477,7 @@ TEST(ClusterTest, CpuModelFitsLoadAndScoresUnexplainedCpu) {
   EXPECT_NE(r.documents[0].json.find("\"reason\":\"broker 2 uses"), std::string::npos);
 
   // The next cycle evaluates without refitting, from a short fetch.
-  rig.now += kMin;
+  rig.clock->Advance(kMin);
   ASSERT_TRUE(rig.engine->RunOnce("broker_cpu_model").ok());
   EXPECT_EQ(
       Rig::Family(rig.Job("broker_cpu_model"), "streamlens_broker_cpu_predicted_ratio").size(), 3u);
@@ -750,11 +751,11 @@ TEST(ClusterTest, ClusterOnlyJobFailsItsCycleWhenTheSourceIsDownAndKeepsResultsF
                   .ok());
   ASSERT_TRUE(rig.engine->RunOnce("placement").ok());
   rig.source->down = true;
-  rig.now += 2 * kMin;
+  rig.clock->Advance(2 * kMin);
   EXPECT_FALSE(rig.engine->RunOnce("placement").ok());
   EXPECT_EQ(
       Rig::Family(rig.Job("placement"), "streamlens_broker_failure_offline_partitions").size(), 3u);
-  rig.now += 5 * kMin;
+  rig.clock->Advance(5 * kMin);
   EXPECT_FALSE(rig.engine->RunOnce("placement").ok());
   EXPECT_TRUE(
       Rig::Family(rig.Job("placement"), "streamlens_broker_failure_offline_partitions").empty());

@@ -619,6 +619,10 @@ class Parser {
       j->grace_period = Dur(v, q, true);
     } else if (key == "lookback") {
       j->lookback = Dur(v, q);
+    } else if (key == "cluster_label") {
+      j->cluster_label = Str(v, q);
+    } else if (key == "cluster_discovery") {
+      j->cluster_discovery = Selector(v, q, true);
     } else if (key == "labels") {
       Labels(v, q, &j->labels);
     } else if (key == "max_series") {
@@ -630,10 +634,12 @@ class Parser {
   }
 
   JobConfig Job(const YAML::Node& n, const std::string& path, const JobConfig& defaults) const {
-    CheckKeys(n, path,
-              {"name", "source", "selector", "step", "fit_window", "fit_every", "infer_every",
-               "grace_period", "lookback", "transform", "labels", "max_series", "anomaly",
-               "forecast", "outliers", "rootcause", "cpu_model", "recommendations", "placement"});
+    CheckKeys(n, path, {"name",       "source",        "selector",          "step",
+                        "fit_window", "fit_every",     "infer_every",       "grace_period",
+                        "lookback",   "cluster_label", "cluster_discovery", "transform",
+                        "labels",     "max_series",    "anomaly",           "forecast",
+                        "outliers",   "rootcause",     "cpu_model",         "recommendations",
+                        "placement"});
     JobConfig j = defaults;
     for (const auto& kv : n) {
       std::string key = kv.first.Scalar();
@@ -733,7 +739,7 @@ class Parser {
       const YAML::Node& g = root["global"];
       CheckKeys(g, "global",
                 {"step", "fit_window", "fit_every", "infer_every", "grace_period", "lookback",
-                 "labels", "max_series"});
+                 "cluster_label", "cluster_discovery", "labels", "max_series"});
       for (const auto& kv : g) {
         CommonField(kv.first.Scalar(), kv.second, "global." + kv.first.Scalar(), &defaults);
       }

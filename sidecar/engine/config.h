@@ -219,6 +219,13 @@ struct JobConfig {
   Duration infer_every{std::chrono::minutes(1)};
   Duration grace_period{std::chrono::minutes(10)};
   Duration lookback{std::chrono::minutes(5)};  // a grid point takes the last sample this recent
+  // The label that tells Kafka clusters apart (set by the exporter's --kafka.cluster-name or by
+  // Prometheus external labels): peers are compared and cluster analyses run per value, never
+  // pooling series of different clusters. Series without it form one unnamed cluster.
+  std::string cluster_label = "cluster";
+  // For jobs of cluster analyses only: the series whose `cluster_label` values name the clusters
+  // (streamlens-exporter's kafka_brokers gauge exists once per cluster).
+  std::string cluster_discovery = "kafka_brokers";
   Transform transform = Transform::kNone;
   std::map<std::string, std::string> labels;  // static labels added to every output
   int max_series = 100000;  // series beyond this are not tracked (counted as dropped)

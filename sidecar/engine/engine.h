@@ -34,6 +34,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "sidecar/engine/analysis_runner.h"
+#include "sidecar/engine/clock.h"
 #include "sidecar/engine/config.h"
 #include "sidecar/engine/results.h"
 #include "sidecar/engine/shard.h"
@@ -46,9 +47,15 @@ struct EngineOptions {
   size_t workers = 0;        // 0: hardware threads
   std::string storage_path;  // empty: no persistence
   ShardSpec shard;
-  // Wall clock in ms since the epoch; tests and benchmarks substitute their own.
-  std::function<int64_t()> clock;
+  // The engine's time (clock.h); null: the system clock. Tests and benchmarks use a ManualClock.
+  std::shared_ptr<const Clock> clock;
+  // Called (on a worker thread) after each scheduled cycle of a job, with the job's name, so
+  // tests can wait for a cycle instead of for time.
+  std::function<void(const std::string& job)> on_cycle_done;
 };
+
+struct Job;          // job.h
+struct CycleReport;  // cycle.h
 
 class Engine {
  public:
@@ -75,8 +82,6 @@ class Engine {
   // Writes all jobs' state to storage now (no-op without --storage.path).
   Status SaveAll();
 
-  struct Job;  // internal
-
  private:
   void SchedulerLoop();
   void RunCycle(const std::shared_ptr<Job>& job, int64_t now_ms, bool* ok);
@@ -86,10 +91,7 @@ class Engine {
   Status SaveJob(Job& job);
   void LoadJob(Job& job);
   void PublishJob(Job& job, int64_t now_ms);
-  // Runs the job's cluster analyses (cluster_analysis.h); keeps each one's previous output on
-  // error until the grace period has passed. Returns the first error.
-  Status RunClusterAnalyses(Job& job, HistorySource& source, int64_t now_ms, int64_t end_grid,
-                            bool fit_due, uint64_t* samples_read);
+  void RecordCycle(Job& job, const JobConfig& cfg, const CycleReport& report, int64_t now_ms);
   int64_t Now() const;
   void SetSourceUp(const std::string& name, bool up);
 
@@ -98,6 +100,7 @@ class Engine {
   std::unique_ptr<AnalysisFactory> analyses_;
   Logger logger_;
   WorkerPool pool_;
+  std::shared_ptr<const Clock> clock_;
 
   std::mutex apply_mu_;  // serialises Apply()
   std::mutex save_mu_;   // a job's removal and its saves exclude each other

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "common/binary_io.h"
+#include "sidecar/engine/clock.h"
 #include "sidecar/engine/persistence.h"
 
 namespace streamlens::engine {
@@ -35,7 +37,12 @@ class FakeSource : public remote_read::Source {
     calls++;
     last_start = start;
     last_end = end;
-    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
+    if (hold_next.exchange(false)) {
+      std::unique_lock<std::mutex> l(gate_mu);
+      held = true;
+      gate_cv.notify_all();
+      gate_cv.wait(l, [this] { return !held; });
+    }
     if (down) return Status::Error("fake source: connection refused");
     SeriesSetBuilder b;
     for (int k = 0; k < n_; ++k) {
@@ -58,7 +65,21 @@ class FakeSource : public remote_read::Source {
   std::atomic<int> calls{0};
   std::atomic<int64_t> last_start{0}, last_end{0};
   std::atomic<bool> down{false};
-  std::atomic<int> delay_ms{0};
+  // HoldNext(): the next Fetch blocks until Release(); WaitHeld() returns once it is blocked.
+  void HoldNext() { hold_next = true; }
+  void WaitHeld() {
+    std::unique_lock<std::mutex> l(gate_mu);
+    gate_cv.wait(l, [this] { return held; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(gate_mu);
+    held = false;
+    gate_cv.notify_all();
+  }
+  std::atomic<bool> hold_next{false};
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool held = false;
   std::set<int> hidden;
   int64_t spike_at = -1;
   std::string label_name = "group";
@@ -123,7 +144,7 @@ struct Harness {
                    std::unique_ptr<AnalysisFactory> factory = nullptr)
       : source(std::make_shared<FakeSource>(n)) {
     if (!factory) factory = std::make_unique<MeanFactory>();
-    opts.clock = [this] { return now.load(); };
+    opts.clock = clock;
     std::shared_ptr<FakeSource> src = source;
     engine = std::make_unique<Engine>(
         opts,
@@ -150,7 +171,7 @@ struct Harness {
   JobStats Stats() { return engine->GetStatus().jobs.at(0); }
 
   std::ostringstream log;
-  std::atomic<int64_t> now{kT0};
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(kT0);
   std::shared_ptr<FakeSource> source;
   std::unique_ptr<Engine> engine;
   std::shared_ptr<const ResultsSnapshot> snap;
@@ -176,7 +197,7 @@ TEST(EngineTest, FitsThenUpdatesIncrementallyFetchingOnlyTheNewRange) {
   EXPECT_EQ(s0.anomaly_model, "mean");
 
   // One minute later: only the new range is fetched, nothing is refitted.
-  h.now += kMin;
+  h.clock->Advance(kMin);
   h.source->spike_at = kT0 + kMin;
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 5);
@@ -190,7 +211,7 @@ TEST(EngineTest, FitsThenUpdatesIncrementallyFetchingOnlyTheNewRange) {
   EXPECT_LT(r2.series[0].score_history[r2.series[0].score_history.size() - 2].first, kT0 + kMin);
 
   // After fit_every, everything is refitted.
-  h.now += 3600000;
+  h.clock->Advance(3600000);
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 10);
   JobStats st = h.Stats();
@@ -263,7 +284,7 @@ TEST(EngineTest, RestartWithStorageResumesWithoutRefit) {
   ASSERT_TRUE(std::filesystem::exists(dir + "/lagjob.state"));
   g_fits = 0;
   Harness h(3, o);
-  h.now += 2 * kMin;
+  h.clock->Advance(2 * kMin);
   ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
   EXPECT_EQ(h.Stats().series_restored, 3u);
   // Results are published from the restored state right after the first cycle, with no refit.
@@ -440,20 +461,18 @@ TEST(PersistenceTest, AJobRemovedByAReloadDoesNotOverwriteItsReplacementsFile) {
   ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   // The old job's next cycle refits and is slow; a reload replaces the job meanwhile.
-  h.now += 2 * 3600000;
-  h.source->delay_ms = 1500;
-  const int calls = h.source->calls.load();
+  h.clock->Advance(2 * 3600000);
+  h.source->HoldNext();
   std::thread old_cycle([&] { (void)h.engine->RunOnce("lagjob"); });
-  while (h.source->calls.load() == calls) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // it has read the delay
-  h.source->delay_ms = 0;
+  h.source->WaitHeld();  // the old job's cycle is fetching
   auto changed = Harness::Config();
   changed->jobs[0].step = std::chrono::minutes(2);  // another fingerprint: a new job
   ASSERT_TRUE(h.engine->Apply(changed).ok());
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());  // the new job fits and saves
-  old_cycle.join();                               // the removed job's cycle ends after it
+  h.source->Release();
+  old_cycle.join();  // the removed job's cycle ends after it
   Harness again(3, o);
-  again.now = h.now.load();
+  again.clock->Set(h.clock->NowMs());
   ASSERT_TRUE(again.engine->Apply(changed).ok());
   EXPECT_EQ(again.Stats().series_restored, 3u) << "the file is the new job's";
   std::filesystem::remove_all(dir);
@@ -465,11 +484,11 @@ TEST(EngineTest, DisappearedSeriesIsDroppedAfterGracePeriod) {
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   h.source->hidden.insert(1);
   for (int m = 1; m <= 5; ++m) {
-    h.now += kMin;
+    h.clock->Advance(kMin);
     ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
     EXPECT_EQ(h.Job().series.size(), 3u) << "minute " << m;  // within the 5m grace period
   }
-  h.now += kMin;
+  h.clock->Advance(kMin);
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   ASSERT_EQ(h.Job().series.size(), 2u);
   EXPECT_EQ(h.Job().series[1].input_series, "lag{group=\"g2\"}");
@@ -487,7 +506,7 @@ TEST(EngineTest, SourceDownThenBack) {
   EXPECT_FALSE(h.engine->GetStatus().source_up.at("default"));
   EXPECT_EQ(h.Stats().failures, 1u);
   h.source->down = false;
-  h.now += kMin;
+  h.clock->Advance(kMin);
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_TRUE(h.engine->GetStatus().source_up.at("default"));
   EXPECT_TRUE(h.engine->Ready());
@@ -503,7 +522,7 @@ TEST(EngineTest, ReloadKeepsStateWhenOnlyScheduleChanges) {
   c->jobs[0].infer_every = std::chrono::minutes(2);
   c->jobs[0].labels["team"] = "u";
   ASSERT_TRUE(h.engine->Apply(c).ok());
-  h.now += kMin;
+  h.clock->Advance(kMin);
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_fits.load(), 2);  // no refit
   EXPECT_EQ(h.Job().series[0].labels[1].second, "u");
@@ -517,45 +536,56 @@ TEST(EngineTest, ReloadKeepsStateWhenOnlyScheduleChanges) {
 TEST(EngineTest, ReloadWhileACycleRunsDoesNotDeadlock) {
   Harness h(2);
   ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
-  h.source->delay_ms = 300;
+  h.source->HoldNext();
   std::thread cycle([&] { EXPECT_TRUE(h.engine->RunOnce("lagjob").ok()); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the cycle is fetching
+  h.source->WaitHeld();  // the cycle is fetching
   auto c = Harness::Config();
   c->jobs[0].labels["team"] = "v";
   EXPECT_TRUE(h.engine->Apply(c).ok());
+  h.source->Release();
   cycle.join();
-  h.source->delay_ms = 0;
-  h.now += kMin;
+  h.clock->Advance(kMin);
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(h.Job().series[0].labels[1].second, "v");
 }
 
 TEST(EngineTest, SchedulerSkipsAndCountsOverrunningCycles) {
-  Harness h(1);
-  h.now = 0;  // unused by the scheduler's own timing but keeps clock reads cheap
-  auto c = Harness::Config();
-  c->jobs[0].infer_every = std::chrono::milliseconds(100);
-  ASSERT_TRUE(h.engine->Apply(c).ok());
-  h.source->delay_ms = 450;
-  // The scheduler uses the engine clock; advance it in real time.
-  std::atomic<bool> stop{false};
-  std::thread ticker([&] {
-    while (!stop) {
-      h.now += 10;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  });
+  // Time is the test's: the scheduler runs the first cycle at once, the test holds it in its fetch
+  // and moves the clock over two more due times, which are skipped and counted; nothing sleeps.
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  EngineOptions o;
+  o.on_cycle_done = [&](const std::string&) {
+    std::lock_guard<std::mutex> l(mu);
+    ++done;
+    cv.notify_all();
+  };
+  Harness h(1, o);
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());  // infer_every 1m
+  h.source->HoldNext();
   h.engine->Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  h.source->WaitHeld();
+  auto skipped_reaches = [&](uint64_t n) {
+    for (int i = 0; i < 10000 && h.Stats().skipped_cycles < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return h.Stats().skipped_cycles;
+  };
+  h.clock->Advance(kMin);
+  EXPECT_EQ(skipped_reaches(1), 1u);
+  h.clock->Advance(kMin);
+  EXPECT_EQ(skipped_reaches(2), 2u);
+  h.source->Release();
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(30), [&] { return done == 1; }));
+  }
   h.engine->Stop();
-  stop = true;
-  ticker.join();
   JobStats st = h.Stats();
-  // Cycles never overlap: every due time while one runs is a counted skip. (Loose bounds: the
-  // machine may be loaded.)
-  EXPECT_GE(st.runs, 1u);
-  EXPECT_GE(st.skipped_cycles, 2u);
-  EXPECT_EQ(h.source->calls.load(), static_cast<int>(st.runs));
+  EXPECT_EQ(st.runs, 1u);
+  EXPECT_EQ(st.skipped_cycles, 2u);
+  EXPECT_EQ(h.source->calls.load(), 1);
 }
 
 TEST(EngineTest, OutliersAmongPeersWithTheOutlierLibrary) {
@@ -583,6 +613,44 @@ TEST(EngineTest, OutliersAmongPeersWithTheOutlierLibrary) {
       EXPECT_LT(o.score, 1.0) << o.labels[0].second;
     }
   }
+}
+
+TEST(EngineTest, OutliersRightAfterARestartComeFromTheSavedValues) {
+  // Restarted within the same step there is no new point to fetch: the first cycle compares
+  // the peers' saved latest values.
+  const std::string dir = ::testing::TempDir() + "/engine_state_peers";
+  std::filesystem::remove_all(dir);
+  EngineOptions o;
+  o.storage_path = dir;
+  auto value = [](int k, int64_t) { return k == 4 ? 1000.0 : 100.0 + k; };
+  auto c = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\n"
+      "jobs:\n  - name: peers\n    selector: lag\n    fit_window: 1h\n"
+      "    outliers: {peer_label: broker}\n",
+      "t.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  auto cfg = std::make_shared<EngineConfig>(*c);
+  {
+    Harness h(6, o, MakeDefaultAnalysisFactory());
+    h.source->label_name = "broker";
+    h.source->value = value;
+    ASSERT_TRUE(h.engine->Apply(cfg).ok());
+    h.engine->Start();
+    ASSERT_TRUE(h.engine->RunOnce("peers").ok());
+    ASSERT_EQ(h.Job().outliers.size(), 6u);
+    h.engine->Stop();
+  }
+  Harness h(6, o, MakeDefaultAnalysisFactory());
+  h.source->label_name = "broker";
+  h.source->value = value;
+  ASSERT_TRUE(h.engine->Apply(cfg).ok());
+  ASSERT_TRUE(h.engine->RunOnce("peers").ok());
+  const JobResults& r = h.Job();
+  ASSERT_EQ(r.outliers.size(), 6u);
+  for (const auto& p : r.outliers) {
+    if (p.labels[0].second == "4") EXPECT_GT(p.score, 1.0);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

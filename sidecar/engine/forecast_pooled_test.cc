@@ -18,6 +18,7 @@
 
 #include "sidecar/analysis/forecast/forecast.h"
 #include "sidecar/engine/analysis_factory.h"
+#include "sidecar/engine/clock.h"
 #include "sidecar/engine/engine.h"
 
 namespace streamlens::engine {
@@ -74,7 +75,7 @@ std::map<std::string, SeriesResult> RunJob(const std::string& forecast) {
   std::ostringstream log;
   EngineOptions o;
   o.workers = 2;
-  o.clock = [] { return kT0; };
+  o.clock = std::make_shared<ManualClock>(kT0);
   auto src = std::make_shared<Source>();
   Engine engine(
       o,

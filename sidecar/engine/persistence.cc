@@ -40,7 +40,7 @@ void EncodeSeries(const SeriesState& st, const AnalysisList& analyses, StateWrit
     w.Str(lv);
   }
   w.I64(st.last_t);
-  w.F64(st.last_raw);
+  w.F64(st.last_value);
   w.I64(st.last_seen_ms);
   w.U32(static_cast<uint32_t>(st.models.size()));
   std::string blob;
@@ -96,7 +96,7 @@ Status DecodeSeriesModels(StateReader& r, const AnalysisList& analyses, SeriesSt
     st->input_labels.emplace_back(std::move(a), std::move(b));
   }
   uint32_t nm;
-  if (!r.I64(&st->last_t) || !r.F64(&st->last_raw) || !r.I64(&st->last_seen_ms) || !r.U32(&nm) ||
+  if (!r.I64(&st->last_t) || !r.F64(&st->last_value) || !r.I64(&st->last_seen_ms) || !r.U32(&nm) ||
       nm != analyses.size()) {
     return Status::Error("truncated or mismatched series state");
   }

@@ -56,6 +56,16 @@ struct JsonDocument {
   std::string json;  // a complete JSON object
 };
 
+// Whether one analysis of a job could do its work in the latest cycle, and if not, why (e.g. a
+// CPU model without a broker CPU metric). A job degrades per analysis: the others go on.
+struct AnalysisStatus {
+  std::string analysis;  // "anomaly", "forecast", "outliers", "rootcause", "cpu_model", ...
+  std::string cluster;   // the value of the job's cluster label it ran for ("" if none)
+  bool up = true;
+  std::string reason;    // why not, when !up
+  int64_t since_ms = 0;  // when it entered its current state
+};
+
 struct JobResults {
   std::string job;
   int64_t evaluated_ms = 0;  // time of the cycle that produced these results
@@ -63,6 +73,7 @@ struct JobResults {
   std::vector<OutlierResult> outliers;
   std::vector<ExtraSample> extra;
   std::vector<JsonDocument> documents;
+  std::vector<AnalysisStatus> analyses;
 };
 
 // Counters and gauges of one job for the self-metrics.

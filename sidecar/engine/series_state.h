@@ -1,7 +1,7 @@
 // SeriesState: what the engine keeps for one input series between cycles (its labels, the last
 // grid point consumed, one fitted model per per-series analysis and the latest outputs).
 //
-// Owned by the job (Engine::Job::series); mutated only by the job's cycle, which holds the job's
+// Owned by the job (Job::series, job.h); mutated only by the job's cycle, which holds the job's
 // cycle lock, or by one worker of that cycle for its own series. Saved and restored by
 // persistence.h. Not thread-safe on its own.
 #pragma once
@@ -26,7 +26,6 @@ struct SeriesState {
   LabelPairs input_labels;  // full input label set, sorted by name (with __name__)
   std::string key;          // canonical series text
   int64_t last_t = kNever;  // last grid point consumed
-  double last_raw = std::numeric_limits<double>::quiet_NaN();    // raw grid value at last_t
   double last_value = std::numeric_limits<double>::quiet_NaN();  // transformed value at last_t
   int64_t last_seen_ms = 0;
   bool fitted = false;

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <ostream>
 
-#include "common/json_string.h"
+#include "common/json_writer.h"
 
 namespace streamlens {
 

@@ -70,13 +70,15 @@ struct SeriesOutput {
   std::vector<AnomalyPoint> anomaly;  // one per new point scored (may be empty during warm-up)
   bool has_forecast = false;
   SeriesForecast forecast;
+  std::string anomaly_model, forecast_model;  // set by SeriesModel::Describe
 };
 
 class SeriesModel {
  public:
   virtual ~SeriesModel() = default;
-  // The `model` label value, e.g. "stl", "ets(A,Ad,N)".
-  virtual std::string model_name() const = 0;
+  // Sets the `model` label of the output it produces (out->anomaly_model or
+  // out->forecast_model), e.g. "level", "ets(A,Ad,N)".
+  virtual void Describe(SeriesOutput* out) const = 0;
   // Consumes points strictly after the last point seen (Fit's history or the previous Update)
   // and appends what they produce to `out`. An error leaves the model usable.
   virtual Status Update(const DenseSeries& points, SeriesOutput* out) = 0;

@@ -42,7 +42,9 @@ class AnomalyModel final : public SeriesModel {
  public:
   AnomalyModel(std::unique_ptr<an::Detector> d, int64_t last_t)
       : det_(std::move(d)), last_t_(last_t) {}
-  std::string model_name() const override { return ModelName(*det_, warming_up_); }
+  void Describe(SeriesOutput* out) const override {
+    out->anomaly_model = ModelName(*det_, warming_up_);
+  }
   Status Update(const DenseSeries& p, SeriesOutput* out) override {
     for (size_t i = 0; i < p.values.size(); ++i) {
       const int64_t t = p.start_ms + static_cast<int64_t>(i) * p.step_ms;

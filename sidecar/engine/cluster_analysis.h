@@ -82,6 +82,10 @@ class ClusterAnalysis {
  public:
   virtual ~ClusterAnalysis() = default;
   virtual std::string_view kind() const = 0;  // "rootcause", "cpu_model", ...
+  // True when the analysis works on the shard's own series and so runs on every shard (root
+  // cause ranks the shard's anomalous series); false: it reads cluster-wide data and runs on
+  // shard 0 only.
+  virtual bool RunsOnEveryShard() const { return false; }
   // One cycle. On error `out` may be partially filled and is discarded by the engine, which
   // then keeps the analysis's previous outputs until the grace period has passed.
   virtual Status Run(const ClusterInput& in, ClusterOutput* out) = 0;

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "sidecar/engine/grid.h"
 #include "sidecar/engine/job_results.h"
-#include "sidecar/engine/json_util.h"
 
 namespace streamlens::engine {
 namespace {
@@ -253,7 +253,7 @@ Status RunClusterStage(Job& job, const JobConfig& cfg, const ClusterStageTime& t
     in.fetcher = &fetcher;
     if (cfg.rootcause.enabled) in.targets = Targets(job, cfg, cluster, time.end_grid_ms);
     for (ClusterRun& run : runs) {
-      if (env.shard->index != 0 && run.analysis->kind() != "rootcause") continue;
+      if (env.shard->index != 0 && !run.analysis->RunsOnEveryShard()) continue;
       ++ran;
       if (RunOne(run, in, cfg, *env.logger)) {
         ++ok;

@@ -762,5 +762,53 @@ TEST(ClusterTest, ClusterOnlyJobFailsItsCycleWhenTheSourceIsDownAndKeepsResultsF
   EXPECT_EQ(rig.engine->GetStatus().source_up.at("default"), false);
 }
 
+// Two clusters in one Prometheus, told apart by the `cluster` label the exporter sets
+// (--kafka.cluster-name); no broker CPU metric anywhere.
+TEST(ClusterTest, ClusterAnalysesRunPerClusterAndDegradeOneAnalysisAtATime) {
+  auto src = std::make_shared<ScenarioSource>();
+  for (const std::string c : {"east", "west"}) {
+    // In west, broker 3's only replica of orders-5 is missing: its failure takes nothing offline.
+    auto one =
+        Placement(c == "west" ? std::function<bool(int)>([](int i) { return i == 10; }) : nullptr);
+    for (auto d : one->defs) {
+      d.labels["cluster"] = c;
+      src->defs.push_back(d);
+    }
+    src->Add({{"__name__", "kafka_brokers"}, {"cluster", c}}, [](int64_t) { return 3.0; });
+  }
+  Rig rig(src);
+  ASSERT_TRUE(rig.Apply(R"(jobs:
+  - name: kafka_cluster
+    fit_window: 1h
+    placement: {broker_failure: true, add_broker: false, rebalance: false, min_coverage: 0}
+    cpu_model: {cpu: no_such_cpu_metric}
+)")
+                  .ok());
+  ASSERT_TRUE(rig.engine->RunOnce("kafka_cluster").ok()) << rig.log.str();
+  const JobResults& r = rig.Job("kafka_cluster");
+  std::map<std::string, std::map<std::string, double>> offline;  // cluster -> broker -> value
+  for (const auto* s : Rig::Family(r, "streamlens_broker_failure_offline_partitions")) {
+    offline[Rig::Label(s->labels, "cluster")][Rig::Label(s->labels, "broker")] = s->value;
+  }
+  EXPECT_EQ(offline["east"], (std::map<std::string, double>{{"1", 0}, {"2", 0}, {"3", 1}}));
+  EXPECT_EQ(offline["west"].size(), 3u);
+  EXPECT_EQ(offline["west"]["3"], 0.0);
+  EXPECT_EQ(offline.size(), 2u);
+  std::map<std::pair<std::string, std::string>, AnalysisStatus> status;
+  for (const auto& a : r.analyses) status[{a.analysis, a.cluster}] = a;
+  for (const std::string c : {"east", "west"}) {
+    ASSERT_TRUE(status.count({"placement", c})) << c;
+    const AnalysisStatus& placement = status[{"placement", c}];
+    EXPECT_TRUE(placement.up);
+    ASSERT_TRUE(status.count({"cpu_model", c})) << c;
+    const AnalysisStatus& cpu = status[{"cpu_model", c}];
+    EXPECT_FALSE(cpu.up);
+    EXPECT_NE(cpu.reason.find("too few"), std::string::npos) << cpu.reason;
+  }
+  for (const auto& d : r.documents) {
+    EXPECT_EQ(d.json.rfind("{\"cluster\":", 0), 0u) << d.json.substr(0, 80);
+  }
+}
+
 }  // namespace
 }  // namespace streamlens::engine

@@ -176,21 +176,34 @@ void ForgetStale(Job& job, const JobConfig& cfg, int64_t now_ms, CycleReport* re
   }
 }
 
-// The per-series analyses' status: down only when every series that was fitted failed.
-void RecordSeriesStatus(Job& job, const CycleReport& r, int64_t now_ms) {
-  std::vector<AnalysisStatus> next;
+// `next` with each status's since_ms carried over from `old` when its state did not change.
+void KeepSince(std::vector<AnalysisStatus>* next, const std::vector<AnalysisStatus>& old) {
+  for (AnalysisStatus& s : *next) {
+    for (const AnalysisStatus& o : old) {
+      if (o.analysis == s.analysis && o.cluster == s.cluster && o.up == s.up)
+        s.since_ms = o.since_ms;
+    }
+  }
+}
+
+// The per-series analyses' status: down when no series matches the selector or when every
+// series that was fitted failed.
+std::vector<AnalysisStatus> SeriesStatus(const Job& job, const CycleReport& r, int64_t now_ms) {
+  std::vector<AnalysisStatus> out;
   for (const auto& a : job.analyses) {
     AnalysisStatus s;
     s.analysis = std::string(a->kind());
-    s.up = !(r.fit_failures > 0 && r.fits == 0);
-    s.reason = s.up ? "" : (r.first_error.empty() ? "no series had enough history" : r.first_error);
     s.since_ms = now_ms;
-    for (const AnalysisStatus& old : job.series_status) {
-      if (old.analysis == s.analysis && old.up == s.up) s.since_ms = old.since_ms;
+    if (job.series.empty()) {
+      s.up = false;
+      s.reason = "no series match the selector";
+    } else if (r.fit_failures > 0 && r.fits == 0) {
+      s.up = false;
+      s.reason = r.first_error.empty() ? "no series had enough history" : r.first_error;
     }
-    next.push_back(std::move(s));
+    out.push_back(std::move(s));
   }
-  job.series_status = std::move(next);
+  return out;
 }
 
 }  // namespace
@@ -211,14 +224,16 @@ Status RunJobCycle(Job& job, const JobConfig& cfg, int64_t now_ms, const CycleEn
   UpdateAllSeries(job, *set, work, plan, shared, *env.pool, report);
   if (report->fits > 0) report->fit_seconds = SecondsSince(t0);
   ForgetStale(job, cfg, now_ms, report);
-  RecordSeriesStatus(job, *report, now_ms);
+  std::vector<AnalysisStatus> status = SeriesStatus(job, *report, now_ms);
   job.outliers.clear();
   if (cfg.outliers.enabled) {
     AnalysisStatus peers;
     job.outliers = ScorePeers(job.series, cfg, plan.win.end_grid_ms, *env.factory, &peers);
     peers.since_ms = now_ms;
-    job.series_status.push_back(std::move(peers));
+    status.push_back(std::move(peers));
   }
+  KeepSince(&status, job.series_status);
+  job.series_status = std::move(status);
   const ClusterStageTime time{now_ms, plan.win.end_grid_ms, plan.fit_due};
   Status cluster = RunClusterStage(job, cfg, time, env, &report->samples);
   if (!cluster.ok()) return cluster;

@@ -91,7 +91,7 @@ std::atomic<int> g_fits{0};
 class MeanModel : public SeriesModel {
  public:
   explicit MeanModel(double mean) : mean_(mean) {}
-  std::string model_name() const override { return "mean"; }
+  void Describe(SeriesOutput* out) const override { out->anomaly_model = "mean"; }
   Status Update(const DenseSeries& p, SeriesOutput* out) override {
     for (size_t i = 0; i < p.values.size(); ++i) {
       AnomalyPoint a;

@@ -44,7 +44,7 @@ class ForecastModel final : public SeriesModel {
  public:
   ForecastModel(std::string name, fc::UpdatingForecast f, std::shared_ptr<const PublishSpec> pub)
       : name_(std::move(name)), f_(std::move(f)), pub_(std::move(pub)) {}
-  std::string model_name() const override { return name_; }
+  void Describe(SeriesOutput* out) const override { out->forecast_model = name_; }
   // Every new point updates the forecast; the output is recomputed from the latest one.
   Status Update(const DenseSeries& p, SeriesOutput* out) override {
     const int64_t before = f_.latest_ms();

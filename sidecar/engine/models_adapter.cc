@@ -33,7 +33,7 @@
 
 #include "sidecar/engine/analysis_factory.h"
 #include "sidecar/engine/cluster_analysis.h"
-#include "sidecar/engine/json_util.h"
+#include "common/json_writer.h"
 
 #ifdef STREAMLENS_HAVE_ANALYSIS_MODELS
 #include "sidecar/analysis/models/consumer_capacity.h"

@@ -20,8 +20,8 @@
 #include <optional>
 #include <regex>
 
+#include "common/json_writer.h"
 #include "sidecar/engine/cluster_analysis.h"
-#include "sidecar/engine/json_util.h"
 
 #ifdef STREAMLENS_HAVE_ANALYSIS_ROOTCAUSE
 #include "sidecar/analysis/rootcause/kafka_candidates.h"
@@ -167,6 +167,7 @@ class RootCauseAnalysis final : public ClusterAnalysis {
   explicit RootCauseAnalysis(std::vector<CandidateFamily> families)
       : families_(std::move(families)) {}
   std::string_view kind() const override { return "rootcause"; }
+  bool RunsOnEveryShard() const override { return true; }
 
   Status Run(const ClusterInput& in, ClusterOutput* out) override {
     const JobConfig& job = *in.job;

@@ -73,7 +73,7 @@ SeriesUpdate Refit(SeriesState& st, int64_t start, std::span<const double> grid,
 }
 
 // Folds one cycle's outputs into the series' state.
-void Fold(SeriesState& st, SeriesOutput& out, const AnalysisList& analyses, size_t keep) {
+void Fold(SeriesState& st, SeriesOutput& out, size_t keep) {
   for (const auto& p : out.anomaly) {
     if (!st.score_history.empty() && p.t_ms <= st.score_history.back().first) continue;
     st.has_anomaly = true;
@@ -89,10 +89,9 @@ void Fold(SeriesState& st, SeriesOutput& out, const AnalysisList& analyses, size
     st.has_forecast = true;
     st.forecast = std::move(out.forecast);
   }
-  for (size_t a = 0; a < analyses.size() && a < st.models.size(); ++a) {
-    if (analyses[a]->kind() == "anomaly") st.anomaly_model = st.models[a]->model_name();
-    if (analyses[a]->kind() == "forecast") st.forecast_model = st.models[a]->model_name();
-  }
+  for (const auto& m : st.models) m->Describe(&out);
+  if (!out.anomaly_model.empty()) st.anomaly_model = out.anomaly_model;
+  if (!out.forecast_model.empty()) st.forecast_model = out.forecast_model;
 }
 
 }  // namespace
@@ -119,7 +118,7 @@ SeriesUpdate UpdateSeries(SeriesState& st, const SeriesWork& work, int64_t start
   }
   st.last_t = start_ms + static_cast<int64_t>(grid.size() - 1) * win.step_ms;
   st.last_value = grid.back();
-  Fold(st, out, analyses, win.score_history);
+  Fold(st, out, win.score_history);
   return r;
 }
 

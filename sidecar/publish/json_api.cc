@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "sidecar/engine/json_util.h"
+#include "common/json_writer.h"
 
 namespace streamlens::publish {
 namespace {
@@ -21,23 +21,7 @@ HttpResponse Error(int status, const std::string& type, const std::string& msg) 
   return r;
 }
 
-void Key(std::string* out, const char* key) {
-  out->push_back('"');
-  out->append(key);
-  out->append("\":");
-}
-
 }  // namespace
-
-void AppendJsonNumber(std::string* out, double v) {
-  if (!std::isfinite(v)) {
-    out->append("null");
-    return;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out->append(buf);
-}
 
 HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
   std::string job = req.Param("for");
@@ -76,53 +60,44 @@ HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequ
     const auto& s = *items[i].s;
     if (i) o.push_back(',');
     o += "{";
-    Key(&o, "for");
+    json::Key(&o, "for", true);
     AppendJsonString(&o, items[i].job->job);
-    o += ",";
-    Key(&o, "series");
+    json::Key(&o, "series");
     AppendJsonString(&o, s.input_series);
-    o += ",";
-    Key(&o, "labels");
-    engine::json::Labels(&o, s.labels);
-    o += ",";
-    Key(&o, "model");
+    json::Key(&o, "labels");
+    json::Labels(&o, s.labels);
+    json::Key(&o, "model");
     AppendJsonString(&o, s.anomaly_model);
-    o += ",";
-    Key(&o, "timestamp");
-    AppendJsonNumber(&o, static_cast<double>(s.anomaly.t_ms) / 1000.0);
+    json::Key(&o, "timestamp");
+    json::Num(&o, static_cast<double>(s.anomaly.t_ms) / 1000.0);
     const std::pair<const char*, double> fields[] = {{"y", s.anomaly.y},
                                                      {"yhat", s.anomaly.yhat},
                                                      {"yhat_lower", s.anomaly.yhat_lower},
                                                      {"yhat_upper", s.anomaly.yhat_upper},
                                                      {"score", s.anomaly.score}};
     for (const auto& [k, v] : fields) {
-      o += ",";
-      Key(&o, k);
-      AppendJsonNumber(&o, v);
+      json::Key(&o, k);
+      json::Num(&o, v);
     }
-    o += ",";
-    Key(&o, "warming_up");
+    json::Key(&o, "warming_up");
     o += s.anomaly.warming_up ? "true" : "false";
-    o += ",";
-    Key(&o, "anomalous");
+    json::Key(&o, "anomalous");
     o += s.anomaly.score > 1 ? "true" : "false";
-    o += ",";
-    Key(&o, "score_history");
+    json::Key(&o, "score_history");
     o += "[";
     for (size_t h = 0; h < s.score_history.size(); ++h) {
       if (h) o.push_back(',');
       o.push_back('[');
-      AppendJsonNumber(&o, static_cast<double>(s.score_history[h].first) / 1000.0);
+      json::Num(&o, static_cast<double>(s.score_history[h].first) / 1000.0);
       o.push_back(',');
-      AppendJsonNumber(&o, s.score_history[h].second);
+      json::Num(&o, s.score_history[h].second);
       o.push_back(']');
     }
     o += "]";
     // The root-cause ranking of this series, when its job ranks causes of anomalous series.
     for (const auto& d : items[i].job->documents) {
       if (d.kind == "rootcause" && d.key == s.input_series) {
-        o += ",";
-        Key(&o, "root_cause");
+        json::Key(&o, "root_cause");
         o += d.json;
         break;
       }
@@ -147,75 +122,62 @@ HttpResponse HandleForecasts(const engine::ResultsSnapshot& snap, const HttpRequ
       first = false;
       const auto& f = s.forecast;
       o += "{";
-      Key(&o, "for");
+      json::Key(&o, "for", true);
       AppendJsonString(&o, j->job);
-      o += ",";
-      Key(&o, "series");
+      json::Key(&o, "series");
       AppendJsonString(&o, s.input_series);
-      o += ",";
-      Key(&o, "labels");
-      engine::json::Labels(&o, s.labels);
-      o += ",";
-      Key(&o, "model");
+      json::Key(&o, "labels");
+      json::Labels(&o, s.labels);
+      json::Key(&o, "model");
       AppendJsonString(&o, s.forecast_model);
-      o += ",";
-      Key(&o, "origin");
-      AppendJsonNumber(&o, static_cast<double>(f.origin_ms) / 1000.0);
-      o += ",";
-      Key(&o, "horizons");
+      json::Key(&o, "origin");
+      json::Num(&o, static_cast<double>(f.origin_ms) / 1000.0);
+      json::Key(&o, "horizons");
       o += "[";
       for (size_t h = 0; h < f.horizons.size(); ++h) {
         const auto& hz = f.horizons[h];
         if (h) o.push_back(',');
         o += "{";
-        Key(&o, "horizon");
+        json::Key(&o, "horizon", true);
         AppendJsonString(&o, hz.horizon);
-        o += ",";
-        Key(&o, "yhat");
-        AppendJsonNumber(&o, hz.yhat);
-        o += ",";
-        Key(&o, "yhat_lower");
-        AppendJsonNumber(&o, hz.yhat_lower);
-        o += ",";
-        Key(&o, "yhat_upper");
-        AppendJsonNumber(&o, hz.yhat_upper);
+        json::Key(&o, "yhat");
+        json::Num(&o, hz.yhat);
+        json::Key(&o, "yhat_lower");
+        json::Num(&o, hz.yhat_lower);
+        json::Key(&o, "yhat_upper");
+        json::Num(&o, hz.yhat_upper);
         o += "}";
       }
-      o += "],";
-      Key(&o, "thresholds");
+      o += "]";
+      json::Key(&o, "thresholds");
       o += "[";
       for (size_t t = 0; t < f.thresholds.size(); ++t) {
         const auto& th = f.thresholds[t];
         if (t) o.push_back(',');
         o += "{";
-        Key(&o, "threshold");
+        json::Key(&o, "threshold", true);
         AppendJsonString(&o, th.threshold);
-        o += ",";
-        Key(&o, "value");
-        AppendJsonNumber(&o, th.value);
-        o += ",";
-        Key(&o, "breached");
+        json::Key(&o, "value");
+        json::Num(&o, th.value);
+        json::Key(&o, "breached");
         o += th.breached ? "true" : "false";
-        o += ",";
-        Key(&o, "crosses");
+        json::Key(&o, "crosses");
         o += th.crosses ? "true" : "false";
-        o += ",";
-        Key(&o, "time_to_threshold_seconds");
+        json::Key(&o, "time_to_threshold_seconds");
         if (th.crosses) {
           double remaining =
               th.seconds - static_cast<double>(j->evaluated_ms - f.origin_ms) / 1000.0;
-          AppendJsonNumber(&o, std::max(0.0, remaining));
+          json::Num(&o, std::max(0.0, remaining));
         } else {
           o += "null";
         }
-        o += ",";
-        Key(&o, "breach_probability");
+        json::Key(&o, "breach_probability");
         o += "{";
         for (size_t p = 0; p < th.probability.size() && p < f.horizons.size(); ++p) {
           if (p) o.push_back(',');
           AppendJsonString(&o, f.horizons[p].horizon);
           o.push_back(':');
-          AppendJsonNumber(&o, th.probability[p]);
+          json::Num(&o, th.probability[p]);
         }
         o += "}}";
       }
@@ -238,18 +200,40 @@ HttpResponse HandleOutliers(const engine::ResultsSnapshot& snap, const HttpReque
       if (!first) o.push_back(',');
       first = false;
       o += "{";
-      Key(&o, "for");
+      json::Key(&o, "for", true);
       AppendJsonString(&o, j->job);
-      o += ",";
-      Key(&o, "labels");
-      engine::json::Labels(&o, m.labels);
-      o += ",";
-      Key(&o, "score");
-      AppendJsonNumber(&o, m.score);
-      o += ",";
-      Key(&o, "outlier");
+      json::Key(&o, "labels");
+      json::Labels(&o, m.labels);
+      json::Key(&o, "score");
+      json::Num(&o, m.score);
+      json::Key(&o, "outlier");
       o += m.score > 1 ? "true" : "false";
       o += "}";
+    }
+  }
+  o += "]}";
+  return r;
+}
+
+HttpResponse HandleAnalyses(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
+  const std::string job = req.Param("for");
+  HttpResponse r;
+  std::string& o = r.body;
+  o = "{\"status\":\"success\",\"data\":[";
+  bool first = true;
+  for (const auto& j : snap.jobs) {
+    if (!job.empty() && j->job != job) continue;
+    for (const auto& a : j->analyses) {
+      if (!first) o.push_back(',');
+      first = false;
+      o.push_back('{');
+      json::KeyStr(&o, "for", j->job, true);
+      json::KeyStr(&o, "analysis", a.analysis);
+      if (!a.cluster.empty()) json::KeyStr(&o, "cluster", a.cluster);
+      json::KeyBool(&o, "up", a.up);
+      json::KeyStr(&o, "reason", a.reason);
+      json::KeyNum(&o, "since", static_cast<double>(a.since_ms) / 1000.0);
+      o.push_back('}');
     }
   }
   o += "]}";
@@ -371,6 +355,10 @@ void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot) {
       "/api/v1/forecasts",
       [snapshot](const HttpRequest& r) { return HandleForecasts(*snapshot(), r); },
       "Forecasts (JSON)");
+  server.HandleGet(
+      "/api/v1/analyses",
+      [snapshot](const HttpRequest& r) { return HandleAnalyses(*snapshot(), r); },
+      "Which analyses of each job ran, and why not (JSON)");
   server.HandleGet(
       "/api/v1/outliers",
       [snapshot](const HttpRequest& r) { return HandleOutliers(*snapshot(), r); },

@@ -11,6 +11,10 @@
 //       "thresholds":[{"threshold":"180","value":180,"crosses":bool,
 //                      "time_to_threshold_seconds":x|null,"breach_probability":{"1h":p,...}}]}]}
 //   GET /api/v1/outliers[?for=JOB]
+//   GET /api/v1/analyses[?for=JOB]
+//     {"status":"success","data":[{"for":..,"analysis":"rootcause","cluster":"prod" (when the job
+//       runs per cluster),"up":false,"reason":"cpu model: 0 samples are too few for 6 features",
+//       "since":<unix s>}]}: the state behind streamlens_analysis_up, with what is missing.
 // The analysis III results (JobResults::documents, each a JSON object with its reason and
 // numbers, written by the engine's cluster analyses):
 //   GET /api/v1/rootcause[?for=JOB][&target=SERIES]   ranked causes per anomalous target
@@ -30,7 +34,7 @@
 #include <string>
 
 #include "common/http_server.h"
-#include "common/json_string.h"
+#include "common/json_writer.h"
 #include "sidecar/engine/results.h"
 
 namespace streamlens::publish {
@@ -40,6 +44,7 @@ using SnapshotFn = std::function<std::shared_ptr<const engine::ResultsSnapshot>(
 HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
 HttpResponse HandleForecasts(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
 HttpResponse HandleOutliers(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
+HttpResponse HandleAnalyses(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
 HttpResponse HandleRootCause(const engine::ResultsSnapshot& snapshot, const HttpRequest& request);
 HttpResponse HandleRecommendations(const engine::ResultsSnapshot& snapshot,
                                    const HttpRequest& request);
@@ -51,10 +56,5 @@ HttpResponse HandleDocuments(const engine::ResultsSnapshot& snapshot, const Http
 
 // Registers the handlers above on `server`.
 void RegisterJsonApi(HttpServer& server, SnapshotFn snapshot);
-
-// JSON string escaping (RFC 8259), exposed for other handlers.
-using ::streamlens::AppendJsonString;  // common/json_string.h
-// A number, or null when not finite.
-void AppendJsonNumber(std::string* out, double v);
 
 }  // namespace streamlens::publish

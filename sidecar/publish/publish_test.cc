@@ -227,8 +227,8 @@ TEST(PublishTest, ForecastsJson) {
   req.params = {{"for", "lag"}};
   HttpResponse r = HandleForecasts(*snap, req);
   EXPECT_NE(r.body.find("{\"threshold\":\"180\",\"value\":180,\"breached\":false,\"crosses\":true,"
-                        "\"time_to_threshold_seconds\":2400,\"breach_probability\":{\"1h\":0."
-                        "40000000000000002,\"6h\":0.90000000000000002}}"),
+                        "\"time_to_threshold_seconds\":2400,\"breach_probability\":{\"1h\":0.4,"
+                        "\"6h\":0.9}}"),
             std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("\"crosses\":false,\"time_to_threshold_seconds\":null"), std::string::npos);
@@ -303,6 +303,43 @@ TEST(PublishTest, AnalysisThreeEndpoints) {
   req.params = {{"target", "lag{g=\"a\"}"}};
   EXPECT_EQ(HandleRootCause(*snap, req).body,
             "{\"status\":\"success\",\"data\":[{\"target\":\"a\"}]}");
+}
+
+TEST(PublishTest, AnalysisUpAndItsReason) {
+  auto job = std::make_shared<JobResults>();
+  job->job = "kafka_cluster";
+  job->analyses = {
+      {"placement", "east", true, "", 1'700'000'000'000},
+      {"cpu_model", "east", false, "cpu_model: cpu: 0 samples are too few", 1'700'000'060'000},
+      {"anomaly", "", true, "", 1'700'000'000'000}};
+  ResultsSnapshot snap;
+  snap.jobs.push_back(job);
+  auto shared = std::make_shared<ResultsSnapshot>(snap);
+  ResultsCollector c([shared] { return shared; }, [] { return Status(); }, 0);
+  const std::string text = c.Text();
+  EXPECT_NE(text.find("# TYPE streamlens_analysis_up gauge"), std::string::npos);
+  EXPECT_NE(text.find("streamlens_analysis_up{for=\"kafka_cluster\",analysis=\"placement\",cluster="
+                      "\"east\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("streamlens_analysis_up{for=\"kafka_cluster\",analysis=\"cpu_model\",cluster="
+                      "\"east\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("streamlens_analysis_up{for=\"kafka_cluster\",analysis=\"anomaly\"} 1\n"),
+            std::string::npos);
+  HttpRequest req;
+  req.params = {{"for", "kafka_cluster"}};
+  EXPECT_EQ(HandleAnalyses(snap, req).body,
+            "{\"status\":\"success\",\"data\":["
+            "{\"for\":\"kafka_cluster\",\"analysis\":\"placement\",\"cluster\":\"east\","
+            "\"up\":true,\"reason\":\"\",\"since\":1700000000},"
+            "{\"for\":\"kafka_cluster\",\"analysis\":\"cpu_model\",\"cluster\":\"east\","
+            "\"up\":false,\"reason\":\"cpu_model: cpu: 0 samples are too few\","
+            "\"since\":1700000060},"
+            "{\"for\":\"kafka_cluster\",\"analysis\":\"anomaly\",\"up\":true,\"reason\":\"\","
+            "\"since\":1700000000}]}");
+  req.params = {{"for", "other"}};
+  EXPECT_EQ(HandleAnalyses(snap, req).body, "{\"status\":\"success\",\"data\":[]}");
 }
 
 }  // namespace

@@ -93,6 +93,9 @@ constexpr CoreFamily kCore[] = {
      "else 0."},
     {"streamlens_outlier_score",
      "Outlier score of a member among its peers: above 1 means outlier."},
+    {"streamlens_analysis_up",
+     "1 if the analysis produced results in the job's latest cycle, 0 if it could not (the "
+     "reason is on /api/v1/analyses)."},
 };
 constexpr size_t kCoreCount = sizeof(kCore) / sizeof(kCore[0]);
 
@@ -145,7 +148,7 @@ ResultsCollector::JobPieces ResultsCollector::Render(
   for (const auto& c : kCore) core.emplace_back(c.name, "", MetricType::Gauge);
   TextFamily &score = core[0], &y = core[1], &yhat = core[2], &lo = core[3], &hi = core[4],
              &fc = core[5], &fcl = core[6], &fcu = core[7], &ttt = core[8], &bp = core[9],
-             &breached = core[10], &out = core[11];
+             &breached = core[10], &out = core[11], &up = core[12];
   std::map<std::string, TextFamily> extra;
   const std::string& name = job->job;
   for (const auto& s : job->series) {
@@ -187,6 +190,14 @@ ResultsCollector::JobPieces ResultsCollector::Render(
     }
   }
   for (const auto& o : job->outliers) AddFinite(out, o.labels, {{"for", name}}, o.score);
+  for (const auto& a : job->analyses) {
+    const double v = a.up ? 1.0 : 0.0;
+    if (a.cluster.empty()) {
+      up.Add({{"for", name}, {"analysis", a.analysis}}, v);
+    } else {
+      up.Add({{"for", name}, {"analysis", a.analysis}, {"cluster", a.cluster}}, v);
+    }
+  }
   for (const auto& e : job->extra) {
     auto it = extra.find(e.family);
     if (it == extra.end()) {

@@ -6,7 +6,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "common/json_string.h"
+#include "common/json_writer.h"
 
 namespace streamlens::analysis::models {
 namespace {

@@ -15,7 +15,7 @@ namespace {
 class DoublesModel final : public SeriesModel {
  public:
   explicit DoublesModel(std::vector<double> v) : v_(std::move(v)) {}
-  std::string model_name() const override { return "doubles"; }
+  void Describe(SeriesOutput* out) const override { out->anomaly_model = "doubles"; }
   Status Update(const DenseSeries&, SeriesOutput*) override { return Status::Ok(); }
   void Save(std::string* out) const override { StateWriter(out).F64s(v_); }
   size_t MemoryBytes() const override { return v_.size() * 8; }

@@ -810,5 +810,44 @@ TEST(ClusterTest, ClusterAnalysesRunPerClusterAndDegradeOneAnalysisAtATime) {
   }
 }
 
+// An exporter outage of three minutes on a steadily growing counter: the grid has gaps there
+// (no rate carried into them, no drop to zero), nothing is scored in the gap and nothing scores
+// above 1, neither in the history nor in later live cycles.
+TEST(ClusterTest, ACounterWithAThreeMinuteGapScoresNoPointInTheGapAndNoAnomaly) {
+  const int64_t gap_after = kT0 - 4 * kMin, gap_until = kT0 - kMin;  // no samples in between
+  auto src = std::make_shared<ScenarioSource>();
+  src->Add({{"__name__", "bytes_total"}, {"broker", "1"}}, [=](int64_t t) {
+    if (t > gap_after && t < gap_until) return std::nan("");
+    const int64_t m = t / kMin;
+    return 6e4 * static_cast<double>(m % 100000) + 600 * Noise(static_cast<uint64_t>(m), 7);
+  });
+  Rig rig(src);
+  ASSERT_TRUE(rig.Apply(R"(jobs:
+  - name: traffic
+    selector: bytes_total
+    transform: rate
+    fit_window: 2d
+    anomaly: {}
+)")
+                  .ok());
+  ASSERT_TRUE(rig.engine->RunOnce("traffic").ok()) << rig.log.str();
+  auto check = [&](const JobResults& r) {
+    ASSERT_EQ(r.series.size(), 1u);
+    const SeriesResult& s = r.series[0];
+    ASSERT_GE(s.score_history.size(), 50u);
+    for (const auto& [t, score] : s.score_history) {
+      EXPECT_FALSE(t > gap_after && t < gap_until) << "scored a point in the gap at " << t;
+      EXPECT_LE(score, 1.0f) << "at " << (t - kT0) / kMin << " min";
+    }
+    EXPECT_LE(s.anomaly.score, 1.0);
+  };
+  check(rig.Job("traffic"));
+  for (int m = 0; m < 5; ++m) {
+    rig.clock->Advance(kMin);
+    ASSERT_TRUE(rig.engine->RunOnce("traffic").ok());
+    check(rig.Job("traffic"));
+  }
+}
+
 }  // namespace
 }  // namespace streamlens::engine

@@ -849,5 +849,48 @@ TEST(ClusterTest, ACounterWithAThreeMinuteGapScoresNoPointInTheGapAndNoAnomaly) 
   }
 }
 
+// A new install: Prometheus holds three hours of lag, far less than the daily and weekly seasons
+// of the built-in job. The first cycle already publishes a score and a forecast against the SLA
+// thresholds, from models that need no season, and says so in the model labels.
+TEST(ClusterTest, ANewInstallWithThreeHoursOfHistoryPublishesScoresAndForecasts) {
+  auto src = std::make_shared<ScenarioSource>();
+  for (const auto& [group, hours] : {std::pair<std::string, int64_t>{"new", 3}, {"old", 15 * 24}}) {
+    src->Add({{"__name__", "streamlens_consumergroup_max_lag_seconds"},
+              {"consumergroup", group},
+              {"topic", "orders"}},
+             [hours](int64_t t) {
+               if (t < kT0 - hours * 3600000) return std::nan("");
+               return 20 + 3 * Noise(static_cast<uint64_t>(t / kMin), 3);
+             });
+  }
+  Rig rig(src);
+  auto cfg = std::make_shared<EngineConfig>(DefaultConfig("http://x/api/v1/read", "remote-read"));
+  ASSERT_TRUE(rig.engine->Apply(cfg).ok());
+  ASSERT_TRUE(rig.engine->RunOnce("consumer_lag_seconds").ok()) << rig.log.str();
+  const JobResults& r = rig.Job("consumer_lag_seconds");
+  ASSERT_EQ(r.series.size(), 2u);
+  const SeriesResult& old =
+      Rig::Label(r.series[0].labels, "consumergroup") == "old" ? r.series[0] : r.series[1];
+  const SeriesResult& s =
+      Rig::Label(r.series[0].labels, "consumergroup") == "new" ? r.series[0] : r.series[1];
+  // Two weeks stored: the daily and weekly seasons are in use.
+  EXPECT_NE(old.forecast_model.find("@1d,7d"), std::string::npos) << old.forecast_model;
+  EXPECT_EQ(old.anomaly_model.find("warming_up"), std::string::npos) << old.anomaly_model;
+  ASSERT_TRUE(s.has_anomaly);
+  EXPECT_TRUE(std::isfinite(s.anomaly.score));
+  EXPECT_LE(s.anomaly.score, 1.0);
+  EXPECT_NE(s.anomaly_model.find("warming_up"), std::string::npos) << s.anomaly_model;
+  ASSERT_TRUE(s.has_forecast) << rig.log.str();
+  EXPECT_EQ(s.forecast_model.find('@'), std::string::npos)
+      << "no seasonal period: " << s.forecast_model;
+  ASSERT_EQ(s.forecast.thresholds.size(), 3u);
+  for (const auto& h : s.forecast.horizons) {
+    EXPECT_GT(h.yhat, 5.0) << h.horizon;
+    EXPECT_LT(h.yhat, 40.0) << h.horizon;
+    EXPECT_GE(h.yhat_lower, 0.0) << h.horizon;
+  }
+  for (const auto& t : s.forecast.thresholds) EXPECT_FALSE(t.breached);
+}
+
 }  // namespace
 }  // namespace streamlens::engine

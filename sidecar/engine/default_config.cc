@@ -29,6 +29,8 @@ void Anomaly(JobConfig* j, Direction d) {
 
 // A forecast with the daily season and, once two weeks are stored, the weekly one (each season is
 // used only when the history holds two of it: a new install starts with level and trend models).
+// The window is two weeks and a day: a fit sees two whole weeks even though the newest points of
+// a cycle are handed to the fitted model as updates rather than fitted.
 void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
   j->forecast.enabled = true;
   j->forecast.model = "auto";
@@ -38,7 +40,7 @@ void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
   j->forecast.step = minutes(15);
   j->forecast.thresholds = std::move(thresholds);
   j->fit_every = minutes(15);
-  j->fit_window = days(14);
+  j->fit_window = days(15);
 }
 
 // Outliers among the brokers at each moment (robust z across peers per metric).

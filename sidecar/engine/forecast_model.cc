@@ -20,8 +20,11 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "common/binary_io.h"
+#include "common/duration.h"
 #include "sidecar/analysis/forecast/forecast.h"
 #include "sidecar/analysis/forecast/threshold.h"
 #include "sidecar/analysis/forecast/updating_forecast.h"
@@ -173,7 +176,7 @@ class ForecastAnalysis final : public SeriesAnalysis {
     auto uf = fc::UpdatingForecast::Create(std::move(path), pub_->update);
     if (!uf.ok()) return uf.status();
     // Right after the fit the published forecast is the model's; the points that follow update it.
-    auto m = std::make_unique<ForecastModel>(r.model, std::move(*uf), pub_);
+    auto m = std::make_unique<ForecastModel>(r.model + SeasonsLabel(p), std::move(*uf), pub_);
     m->Publish(out);
     return std::unique_ptr<SeriesModel>(std::move(m));
   }
@@ -227,6 +230,20 @@ class ForecastAnalysis final : public SeriesAnalysis {
     }
     while (!y.empty() && std::isnan(y.back())) y.pop_back();
     return y;
+  }
+
+  // The seasonal periods a fit could use, for the model label: "@1d,1w", or "" while the history
+  // holds less than two of the shortest (a new install: level and trend only).
+  std::string SeasonsLabel(const fc::ForecastParams& p) const {
+    std::vector<int> periods;
+    if (p.season > 1) periods.push_back(p.season);
+    periods.insert(periods.end(), p.extra_seasons.begin(), p.extra_seasons.end());
+    std::string s;
+    for (int k : periods) {
+      s += s.empty() ? "@" : ",";
+      s += FormatDuration(std::chrono::milliseconds(k * cfg_.step.count()));
+    }
+    return s;
   }
 
   // Model parameters for a bucketed history of nb points: a period is used only when the

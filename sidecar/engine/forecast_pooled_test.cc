@@ -145,7 +145,8 @@ TEST(ForecastPooledTest, DaemonPublishesWhatTheOfflineBatchComputes) {
     const Result<fc::Forecast>& f = (*want)[i];
     ASSERT_TRUE(f.ok()) << f.status().message();
     ASSERT_TRUE(r.has_forecast) << host;
-    EXPECT_EQ(r.forecast_model, f->model) << host;
+    // The label adds the seasonal periods in use (8 days hold two of each).
+    EXPECT_EQ(r.forecast_model, f->model + "@1d,2d") << host;
     if (f->model.find("global") != std::string::npos) ++pooled_used;
     ASSERT_EQ(r.forecast.horizons.size(), 2u);
     // One point after the fit is too few to update the forecast: it is the model's, bit for bit,
@@ -168,7 +169,7 @@ TEST(ForecastPooledTest, PooledOffPublishesPerSeriesAuto) {
     const SeriesResult& r = results[host];
     auto f = fc::ForecastSeries(hist[k], Params());
     ASSERT_TRUE(f.ok()) << f.status().message();
-    EXPECT_EQ(r.forecast_model, f->model) << host;
+    EXPECT_EQ(r.forecast_model, f->model + "@1d,2d") << host;
     EXPECT_EQ(r.forecast_model.find("global"), std::string::npos) << host;
     ASSERT_EQ(r.forecast.horizons.size(), 2u);
     EXPECT_EQ(r.forecast.horizons[1].yhat, f->mean[24]) << host;

@@ -29,9 +29,7 @@ void RegisterExporterFlags(FlagSet& flags, ExporterConfig* c) {
       "text only.");
   kafka::RegisterKafkaFlags(flags, &c->kafka);
   probe::RegisterProbeFlags(flags, &c->probe);
-#if STREAMLENS_HAVE_JOLOKIA
   jolokia::RegisterJolokiaFlags(flags, &c->jolokia);
-#endif
 }
 
 ExporterApp::ExporterApp(ExporterConfig config, Logger logger)
@@ -77,14 +75,12 @@ Result<std::shared_ptr<CollectionScheduler>> ExporterApp::Build() const {
     if (!p.ok()) return p.status();
     scheduler->Add(std::move(*p));
   }
-#if STREAMLENS_HAVE_JOLOKIA
   if (config_.collector_jolokia && !config_.jolokia.urls.empty()) {
     auto j = jolokia::MakeJolokiaCollector(config_.jolokia, logger_);
     if (!j.ok()) return j.status();
     scheduler->Add(std::move(*j));
     ++collectors;
   }
-#endif
   if (collectors == 0) {
     return Status::Error(
         "no collector enabled: keep --collector.kafka or give --jolokia.url with "
@@ -139,13 +135,11 @@ std::string ExporterApp::InputsFingerprint() const {
     const size_t eq = secret.find('=');
     if (eq != std::string::npos) files.push_back(secret.substr(eq + 1));
   }
-#if STREAMLENS_HAVE_JOLOKIA
   for (const auto* f : {&config_.jolokia.password_file, &config_.jolokia.tls_ca_file,
                         &config_.jolokia.tls_cert_file, &config_.jolokia.tls_key_file,
                         &config_.jolokia.config_file}) {
     files.push_back(*f);
   }
-#endif
   std::string out;
   for (const auto& f : files) {
     out += f + '\0';

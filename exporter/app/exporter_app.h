@@ -30,12 +30,9 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "exporter/collect/scheduler.h"
+#include "exporter/jolokia/jolokia_flags.h"
 #include "exporter/kafka/kafka_options.h"
 #include "exporter/probe/probe_options.h"
-
-#if STREAMLENS_HAVE_JOLOKIA
-#include "exporter/jolokia/jolokia_flags.h"
-#endif
 
 namespace streamlens::exporter {
 
@@ -50,9 +47,7 @@ struct ExporterConfig {
   bool collector_jolokia = true;
   kafka::KafkaOptions kafka;
   probe::ProbeOptions probe;
-#if STREAMLENS_HAVE_JOLOKIA
   jolokia::JolokiaFlags jolokia;
-#endif
 };
 
 // Registers every exporter flag on `flags`, bound to `config` (defaults: its current values,

@@ -31,12 +31,25 @@ class DefaultAnalysisFactory final : public AnalysisFactory {
 
 Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeClusterAnalyses(const JobConfig& job) {
   // cpu_model runs before placement, which uses the CPU model fitted in the same cycle.
-  auto out = MakeModelAnalyses(job);
-  if (!out.ok()) return out.status();
+  std::vector<std::unique_ptr<ClusterAnalysis>> out;
+  auto add = [&out](Result<std::unique_ptr<ClusterAnalysis>> a) {
+    if (!a.ok()) return a.status();
+    out.push_back(std::move(*a));
+    return Status::Ok();
+  };
+  std::shared_ptr<SharedCpuModel> cpu_model;
+  if (job.cpu_model.enabled) {
+    cpu_model = MakeSharedCpuModel();
+    STREAMLENS_RETURN_IF_ERROR(add(MakeCpuModelAnalysis(job, cpu_model)));
+  }
+  if (job.recommendations.enabled) {
+    STREAMLENS_RETURN_IF_ERROR(add(MakeRecommendationsAnalysis(job)));
+  }
+  if (job.placement.enabled()) {
+    STREAMLENS_RETURN_IF_ERROR(add(MakePlacementAnalysis(job, cpu_model)));
+  }
   if (job.rootcause.enabled) {
-    auto r = MakeRootCauseAnalysis(job);
-    if (!r.ok()) return r.status();
-    out->push_back(std::move(*r));
+    STREAMLENS_RETURN_IF_ERROR(add(MakeRootCauseAnalysis(job)));
   }
   return out;
 }

@@ -152,7 +152,7 @@ struct PeerScore {
 class ClusterAnalysis;  // cluster_analysis.h
 
 // Builds the per-series analyses a job config asks for. Returns an error naming the analysis
-// when its library is not part of this build or the parameters are invalid.
+// when the parameters are invalid.
 class AnalysisFactory {
  public:
   virtual ~AnalysisFactory() = default;

@@ -92,7 +92,7 @@ class ClusterAnalysis {
 };
 
 // The cluster analyses `job` enables, wired to sidecar/analysis/rootcause and models. Error
-// names the analysis when its library is not part of this build or a parameter is invalid.
+// names the analysis when a parameter is invalid.
 Result<std::vector<std::unique_ptr<ClusterAnalysis>>> MakeClusterAnalyses(const JobConfig& job);
 
 // Kafka's default root-cause candidates (sidecar/analysis/rootcause/kafka_candidates.h) as

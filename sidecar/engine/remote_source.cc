@@ -1,11 +1,8 @@
 #include <memory>
 
 #include "sidecar/engine/source.h"
-#include "sidecar/remote_read/remote_read_client.h"
-#if __has_include("sidecar/remote_read/query_range_client.h")
 #include "sidecar/remote_read/query_range_client.h"
-#define STREAMLENS_HAVE_QUERY_RANGE 1
-#endif
+#include "sidecar/remote_read/remote_read_client.h"
 
 namespace streamlens::engine {
 
@@ -33,15 +30,13 @@ Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& c,
     if (!client.ok()) return client.status();
     return std::shared_ptr<HistorySource>(std::move(*client));
   }
-#ifdef STREAMLENS_HAVE_QUERY_RANGE
   if (c.type == "query-range") {
     // Raw mode (step 0): the engine aligns samples to each job's own step grid.
     auto client = remote_read::QueryRangeClient::Create(c.url, o, std::chrono::milliseconds(0));
     if (!client.ok()) return client.status();
     return std::shared_ptr<HistorySource>(std::move(*client));
   }
-#endif
-  return Status::Error("source type \"" + c.type + "\" is not supported by this build");
+  return Status::Error("source type \"" + c.type + "\" is not supported");
 }
 
 }  // namespace streamlens::engine

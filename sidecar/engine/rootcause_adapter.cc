@@ -21,12 +21,9 @@
 #include <regex>
 
 #include "common/json_writer.h"
-#include "sidecar/engine/cluster_analysis.h"
-
-#ifdef STREAMLENS_HAVE_ANALYSIS_ROOTCAUSE
 #include "sidecar/analysis/rootcause/kafka_candidates.h"
 #include "sidecar/analysis/rootcause/rank.h"
-#endif
+#include "sidecar/engine/cluster_analysis.h"
 
 namespace streamlens::engine {
 namespace {
@@ -68,8 +65,6 @@ std::optional<CandidateConfig> FromPromQL(std::string q) {
 }
 
 }  // namespace
-
-#ifdef STREAMLENS_HAVE_ANALYSIS_ROOTCAUSE
 
 namespace rc = analysis::rootcause;
 
@@ -223,12 +218,17 @@ class RootCauseAnalysis final : public ClusterAnalysis {
     JsonDocument document;
   };
 
+  // The candidate series of one target: one row of `matrix` per entry of `infos`.
+  struct Candidates {
+    std::vector<double> matrix;
+    std::vector<rc::CandidateInfo> infos;
+  };
+
   Status RankTarget(const ClusterInput& in, const ClusterTarget& target,
                     const std::vector<GridFrame>& frames, int64_t start, size_t n_base,
                     size_t n_win) {
     const JobConfig& job = *in.job;
     const RootCauseConfig& cfg = job.rootcause;
-    const int64_t step = job.step.count();
     const size_t n = n_base + n_win;
     std::vector<remote_read::Matcher> tm;
     for (const auto& [name, value] : target.input_labels) {
@@ -241,17 +241,44 @@ class RootCauseAnalysis final : public ClusterAnalysis {
     if (y.size() != n || !FillGaps(&y, 0.2)) {
       return Status::Error("target " + target.key + ": too many missing points");
     }
+    const Candidates cands = GatherCandidates(cfg, target, frames, n);
+    if (cands.infos.empty()) {
+      return Status::Error("target " + target.key + ": no candidate series");
+    }
+    rc::RankParams p;
+    p.baseline_begin = 0;
+    p.baseline_end = n_base;
+    p.window_begin = n_base;
+    p.window_end = n;
+    p.max_shift = static_cast<int>(cfg.max_shift.count() / job.step.count());
+    p.target_bad_direction = cfg.target_bad_direction;
+    auto r = rc::RankCandidates(y, cands.matrix, cands.infos, p);
+    if (!r.ok()) return r.status().WithContext("target " + target.key);
+    if (r->target_has_onset && r->target_onset > p.max_shift) {
+      size_t begin = n_base + static_cast<size_t>(r->target_onset - p.max_shift);
+      if (begin + 3 <= n) {
+        p.window_begin = begin;
+        auto narrowed = rc::RankCandidates(y, cands.matrix, cands.infos, p);
+        if (narrowed.ok()) r = std::move(narrowed);
+      }
+    }
+    rankings_[target.key] = RenderRanking(in, target, start, p, *r, cands.infos.size());
+    return Status::Ok();
+  }
+
+  // The candidates of `frames` that may explain `target`: complete enough, not the target
+  // itself, and agreeing with it on every match label the candidate carries.
+  Candidates GatherCandidates(const RootCauseConfig& cfg, const ClusterTarget& target,
+                              const std::vector<GridFrame>& frames, size_t n) const {
     std::map<std::string, std::string> tlabels(target.input_labels.begin(),
                                                target.input_labels.end());
-    std::vector<double> matrix;
-    std::vector<rc::CandidateInfo> infos;
-    std::vector<std::string> layers;
+    Candidates out;
     std::vector<double> row;
     constexpr size_t kMaxCandidates = 5000;
     for (size_t f = 0; f < families_.size() && f < frames.size(); ++f) {
       const CandidateConfig& c = families_[f].config;
       for (const GridSeries& gs : frames[f].series) {
-        if (infos.size() >= kMaxCandidates) break;
+        if (out.infos.size() >= kMaxCandidates) break;
         if (gs.values.size() != n) continue;
         if (c.aggregation == Aggregation::kNone && gs.labels == target.input_labels) continue;
         bool match = true;
@@ -271,32 +298,22 @@ class RootCauseAnalysis final : public ClusterAnalysis {
         info.layer = ParseLayer(c.layer);
         info.prior = c.prior;
         info.bad_direction = c.bad_direction;
-        infos.push_back(std::move(info));
-        layers.push_back(c.layer);
-        matrix.insert(matrix.end(), row.begin(), row.end());
+        out.infos.push_back(std::move(info));
+        out.matrix.insert(out.matrix.end(), row.begin(), row.end());
       }
     }
-    if (infos.empty()) return Status::Error("target " + target.key + ": no candidate series");
-    rc::RankParams p;
-    p.baseline_begin = 0;
-    p.baseline_end = n_base;
-    p.window_begin = n_base;
-    p.window_end = n;
-    p.max_shift = static_cast<int>(cfg.max_shift.count() / step);
-    p.target_bad_direction = cfg.target_bad_direction;
-    auto r = rc::RankCandidates(y, matrix, infos, p);
-    if (!r.ok()) return r.status().WithContext("target " + target.key);
-    if (r->target_has_onset && r->target_onset > p.max_shift) {
-      size_t begin = n_base + static_cast<size_t>(r->target_onset - p.max_shift);
-      if (begin + 3 <= n) {
-        p.window_begin = begin;
-        auto narrowed = rc::RankCandidates(y, matrix, infos, p);
-        if (narrowed.ok()) r = std::move(narrowed);
-      }
-    }
+    return out;
+  }
+
+  // The ranking's document (every number and a reason per cause) and the top causes' scores.
+  static Ranking RenderRanking(const ClusterInput& in, const ClusterTarget& target, int64_t start,
+                               const rc::RankParams& p, const rc::RankResult& r,
+                               size_t considered) {
+    const JobConfig& job = *in.job;
+    const int64_t step = job.step.count();
     Ranking rk;
     rk.ranked_ms = in.now_ms;
-    const size_t top = std::min(r->ranked.size(), static_cast<size_t>(cfg.top));
+    const size_t top = std::min(r.ranked.size(), static_cast<size_t>(job.rootcause.top));
     std::string& o = rk.document.json;
     rk.document.kind = "rootcause";
     rk.document.key = target.key;
@@ -313,18 +330,18 @@ class RootCauseAnalysis final : public ClusterAnalysis {
     json::KeyNum(&o, "baseline_end", t0 + static_cast<double>(p.baseline_end) * st);
     json::KeyNum(&o, "window_start", t0 + static_cast<double>(p.window_begin) * st);
     json::KeyNum(&o, "window_end", t0 + static_cast<double>(p.window_end) * st);
-    json::KeyNum(&o, "target_change_z", r->target_change_z);
+    json::KeyNum(&o, "target_change_z", r.target_change_z);
     json::Key(&o, "target_onset");
-    if (r->target_has_onset) {
-      json::Num(&o, t0 + static_cast<double>(p.window_begin + r->target_onset) * st);
+    if (r.target_has_onset) {
+      json::Num(&o, t0 + static_cast<double>(p.window_begin + r.target_onset) * st);
     } else {
       o += "null";
     }
-    json::KeyNum(&o, "candidates_considered", static_cast<double>(infos.size()));
+    json::KeyNum(&o, "candidates_considered", static_cast<double>(considered));
     json::Key(&o, "causes");
     o += "[";
     for (size_t i = 0; i < top; ++i) {
-      const rc::CandidateScore& c = r->ranked[i];
+      const rc::CandidateScore& c = r.ranked[i];
       const std::string layer = rc::LayerName(c.layer);
       if (i) o += ",";
       o += "{";
@@ -364,8 +381,7 @@ class RootCauseAnalysis final : public ClusterAnalysis {
       rk.samples.push_back({"streamlens_rootcause_score", std::move(labels), c.score});
     }
     o += "]}";
-    rankings_[target.key] = std::move(rk);
-    return Status::Ok();
+    return rk;
   }
 
   std::vector<CandidateFamily> families_;
@@ -392,14 +408,5 @@ Result<std::unique_ptr<ClusterAnalysis>> MakeRootCauseAnalysis(const JobConfig& 
   if (cfg.window < job.step * 3) return Status::Error("rootcause.window: must hold 3 steps");
   return std::unique_ptr<ClusterAnalysis>(std::make_unique<RootCauseAnalysis>(std::move(families)));
 }
-
-#else
-
-std::vector<CandidateConfig> DefaultRootCauseCandidates() { return {}; }
-Result<std::unique_ptr<ClusterAnalysis>> MakeRootCauseAnalysis(const JobConfig&) {
-  return Status::Error("rootcause: the root-cause library is not part of this build");
-}
-
-#endif
 
 }  // namespace streamlens::engine

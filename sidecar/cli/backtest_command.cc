@@ -19,6 +19,111 @@ namespace streamlens::sidecar {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Every .csv file under `input`, sorted. Error: not a folder, or no file.
+Result<std::vector<fs::path>> ListCsvFiles(const std::string& input) {
+  std::error_code ec;
+  if (!fs::is_directory(input, ec)) return Status::Error("--input: " + input + " is not a folder");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(input, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".csv") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return Status::Error("--input: no .csv files under " + input);
+  return files;
+}
+
+// The file's timestamps in milliseconds. Error: a timestamp that is not a time.
+Result<std::vector<int64_t>> TimesMs(const CsvSeriesTable& table, const fs::path& path) {
+  std::vector<int64_t> times(table.times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (!std::isfinite(table.times[i])) {
+      return Status::Error(path.string() + ": row " + std::to_string(i + 2) + ": timestamp \"" +
+                           table.timestamps[i] +
+                           "\" is not a time (expected e.g. 2026-01-05 14:00:00)");
+    }
+    times[i] = std::llround(table.times[i] * 1000);
+  }
+  return times;
+}
+
+// NAB results rows: timestamp,value,anomaly_score,label (1 inside a labelled window).
+std::string RenderResults(const CsvSeriesTable& table, const std::vector<double>& scores,
+                          const std::vector<analysis::NabWindow>& windows) {
+  const std::vector<double>& values = table.columns[0];
+  std::string out;
+  out.reserve(values.size() * 48);
+  out += "timestamp,value,anomaly_score,label\n";
+  size_t wi = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    while (wi < windows.size() && static_cast<int>(i) > windows[wi].right) ++wi;
+    const bool in = wi < windows.size() && static_cast<int>(i) >= windows[wi].left;
+    out += table.timestamps[i];
+    out += ',';
+    AppendNumber(&out, values[i]);
+    out += ',';
+    AppendNumber(&out, scores[i]);
+    out += in ? ",1\n" : ",0\n";
+  }
+  return out;
+}
+
+struct BacktestRun {
+  analysis::DetectorSpec spec;
+  NabLabels labels;
+  std::string out_dir, detector;
+  size_t total_points = 0;
+  double total_seconds = 0;
+};
+
+// Scores one file with a fresh detector and writes its results file; one summary line on
+// stderr. Error: unreadable input, bad labels or timestamps, unwritable output.
+Status BacktestFile(const fs::path& path, BacktestRun* run) {
+  auto table = ReadSeriesCsv(path.string());
+  if (!table.ok()) return table.status();
+  if (table->names.size() != 1) {
+    return Status::Error(path.string() + ": expected timestamp,value (got " +
+                         std::to_string(table->names.size()) + " value columns)");
+  }
+  const std::string category = path.parent_path().filename().string();
+  const std::string key = category + "/" + path.filename().string();
+  std::vector<analysis::NabWindow> windows;
+  if (!run->labels.empty()) {
+    auto it = run->labels.find(key);
+    if (it != run->labels.end()) {
+      auto w = MapWindows(it->second, table->times, key);
+      if (!w.ok()) return w.status();
+      windows = std::move(w.value());
+    }
+  }
+  const std::vector<double>& values = table->columns[0];
+  std::vector<double> scores(values.size());
+  auto det = analysis::Detector::Create(run->spec);
+  if (!det.ok()) return det.status();
+  auto times = TimesMs(*table, path);
+  if (!times.ok()) return times.status();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < values.size(); ++i) scores[i] = (*det)->Next((*times)[i], values[i]).nab;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  run->total_seconds += secs;
+  run->total_points += values.size();
+  const fs::path dir = fs::path(run->out_dir) / run->detector / category;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Error("--out: cannot create " + dir.string() + ": " + ec.message());
+  STREAMLENS_RETURN_IF_ERROR(
+      WriteFile((dir / (run->detector + "_" + path.filename().string())).string(),
+                RenderResults(*table, scores, windows)));
+  // The sampling step and the period of the model in use at the end (0: none).
+  std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f step=%llds period=%llds\n",
+               key.c_str(), values.size(), secs, static_cast<long long>((*det)->step_ms() / 1000),
+               static_cast<long long>((*det)->active_period_ms() / 1000));
+  return Status::Ok();
+}
+
+}  // namespace
+
 int RunBacktestCommand(int argc, const char* const* argv) {
   std::string input, labels_path, out_dir, detector = analysis::DetectorNames().front();
   std::string names;
@@ -48,113 +153,29 @@ int RunBacktestCommand(int argc, const char* const* argv) {
     std::cerr << "backtest: --detector: " << spec.status().message() << "\n";
     return 2;
   }
-  NabLabels labels;
+  BacktestRun run{*spec, {}, out_dir, detector};
   if (!labels_path.empty()) {
     auto l = ReadNabLabels(labels_path);
     if (!l.ok()) {
       std::cerr << "backtest: --labels: " << l.status().message() << "\n";
       return 1;
     }
-    labels = std::move(l.value());
+    run.labels = std::move(l.value());
   }
-  std::error_code ec;
-  if (!fs::is_directory(input, ec)) {
-    std::cerr << "backtest: --input: " << input << " is not a folder\n";
+  auto files = ListCsvFiles(input);
+  if (!files.ok()) {
+    std::cerr << "backtest: " << files.status().message() << "\n";
     return 1;
   }
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(input, ec)) {
-    if (e.is_regular_file() && e.path().extension() == ".csv") files.push_back(e.path());
+  for (const fs::path& path : *files) {
+    Status s = BacktestFile(path, &run);
+    if (!s.ok()) {
+      std::cerr << "backtest: " << s.message() << "\n";
+      return 1;
+    }
   }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) {
-    std::cerr << "backtest: --input: no .csv files under " << input << "\n";
-    return 1;
-  }
-  size_t total_points = 0;
-  double total_seconds = 0;
-  for (const fs::path& path : files) {
-    auto table = ReadSeriesCsv(path.string());
-    if (!table.ok()) {
-      std::cerr << "backtest: " << table.status().message() << "\n";
-      return 1;
-    }
-    if (table->names.size() != 1) {
-      std::cerr << "backtest: " << path.string() << ": expected timestamp,value (got "
-                << table->names.size() << " value columns)\n";
-      return 1;
-    }
-    const std::string category = path.parent_path().filename().string();
-    const std::string key = category + "/" + path.filename().string();
-    std::vector<analysis::NabWindow> windows;
-    if (!labels.empty()) {
-      auto it = labels.find(key);
-      if (it != labels.end()) {
-        auto w = MapWindows(it->second, table->times, key);
-        if (!w.ok()) {
-          std::cerr << "backtest: " << w.status().message() << "\n";
-          return 1;
-        }
-        windows = std::move(w.value());
-      }
-    }
-    const std::vector<double>& values = table->columns[0];
-    std::vector<double> scores(values.size());
-    auto det = analysis::Detector::Create(*spec);
-    if (!det.ok()) {
-      std::cerr << "backtest: " << det.status().message() << "\n";
-      return 1;
-    }
-    std::vector<int64_t> times(values.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (!std::isfinite(table->times[i])) {
-        std::cerr << "backtest: " << path.string() << ": row " << i + 2 << ": timestamp \""
-                  << table->timestamps[i] << "\" is not a time (expected e.g. 2026-01-05 14:00:00)\n";
-        return 1;
-      }
-      times[i] = std::llround(table->times[i] * 1000);
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < values.size(); ++i) scores[i] = (*det)->Next(times[i], values[i]).nab;
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    total_seconds += secs;
-    total_points += values.size();
-
-    std::string out;
-    out.reserve(values.size() * 48);
-    out += "timestamp,value,anomaly_score,label\n";
-    size_t wi = 0;
-    for (size_t i = 0; i < values.size(); ++i) {
-      while (wi < windows.size() && static_cast<int>(i) > windows[wi].right) ++wi;
-      const bool in = wi < windows.size() && static_cast<int>(i) >= windows[wi].left;
-      out += table->timestamps[i];
-      out += ',';
-      AppendNumber(&out, values[i]);
-      out += ',';
-      AppendNumber(&out, scores[i]);
-      out += in ? ",1\n" : ",0\n";
-    }
-    const fs::path dir = fs::path(out_dir) / detector / category;
-    fs::create_directories(dir, ec);
-    if (ec) {
-      std::cerr << "backtest: --out: cannot create " << dir.string() << ": " << ec.message()
-                << "\n";
-      return 1;
-    }
-    Status w = WriteFile((dir / (detector + "_" + path.filename().string())).string(), out);
-    if (!w.ok()) {
-      std::cerr << "backtest: " << w.message() << "\n";
-      return 1;
-    }
-    // The sampling step and the period of the model in use at the end (0: none).
-    std::fprintf(stderr, "backtest: %s points=%zu seconds=%.3f step=%llds period=%llds\n",
-                 key.c_str(), values.size(), secs,
-                 static_cast<long long>((*det)->step_ms() / 1000),
-                 static_cast<long long>((*det)->active_period_ms() / 1000));
-  }
-  std::fprintf(stderr, "backtest: files=%zu points=%zu seconds=%.3f\n", files.size(), total_points,
-               total_seconds);
+  std::fprintf(stderr, "backtest: files=%zu points=%zu seconds=%.3f\n", files->size(),
+               run.total_points, run.total_seconds);
   return 0;
 }
 

@@ -149,9 +149,7 @@ Result<std::pair<std::string, std::string>> ParseHeader(const std::string& h) {
   return std::make_pair(h.substr(0, colon), value);
 }
 
-}  // namespace
-
-int RunExportCommand(int argc, const char* const* argv) {
+struct ExportFlags {
   std::string source, source_type = "remote-read", start_text, end_text = "now", format = "csv";
   std::string response_type = "auto";
   std::string selector;
@@ -160,31 +158,33 @@ int RunExportCommand(int argc, const char* const* argv) {
   rr::ClientOptions options;
   int64_t concurrency = options.max_concurrency, retries = options.max_retries;
   int64_t max_samples = 0, max_frame_bytes = static_cast<int64_t>(options.max_frame_bytes);
+};
 
-  FlagSet flags("streamlens-sidecar export",
-                "Writes the samples a selector matches in [start, end] to stdout (CSV or JSON).");
-  flags.String("source", &source,
+void RegisterExportFlags(FlagSet& flags, ExportFlags* f) {
+  rr::ClientOptions& options = f->options;
+  flags.String("source", &f->source,
                "remote-read endpoint (http://host:9090/api/v1/read), or for query-range the "
                "server's base URL (http://host:9090)");
-  flags.String("source-type", &source_type, "remote-read | query-range");
-  flags.String("match", &selector, "series selector, e.g. 'kafka_consumergroup_lag{topic!=\"x\"}'");
-  flags.String("start", &start_text, "start time: RFC 3339, Unix seconds, or now-7d");
-  flags.String("end", &end_text, "end time (inclusive), same forms as --start");
-  flags.Duration("step", &step,
+  flags.String("source-type", &f->source_type, "remote-read | query-range");
+  flags.String("match", &f->selector,
+               "series selector, e.g. 'kafka_consumergroup_lag{topic!=\"x\"}'");
+  flags.String("start", &f->start_text, "start time: RFC 3339, Unix seconds, or now-7d");
+  flags.String("end", &f->end_text, "end time (inclusive), same forms as --start");
+  flags.Duration("step", &f->step,
                  "query-range only: evaluate at this step via /api/v1/query_range; 0 reads the "
                  "raw samples via /api/v1/query");
-  flags.String("format", &format, "csv | json");
-  flags.String("remote-read.response-type", &response_type,
+  flags.String("format", &f->format, "csv | json");
+  flags.String("remote-read.response-type", &f->response_type,
                "auto (streamed chunks, else samples) | streamed | samples");
   flags.Duration("remote-read.max-range", &options.max_range,
                  "split longer ranges into sub-queries of at most this span (0 = no split)");
-  flags.Int("remote-read.max-samples-per-query", &max_samples,
+  flags.Int("remote-read.max-samples-per-query", &f->max_samples,
             "size sub-queries to stay under this many samples (0 = no limit)");
-  flags.Int("remote-read.concurrency", &concurrency, "sub-queries in flight at once");
+  flags.Int("remote-read.concurrency", &f->concurrency, "sub-queries in flight at once");
   flags.Duration("remote-read.timeout", &options.timeout,
                  "connect timeout and longest wait for reply bytes, per attempt");
-  flags.Int("remote-read.retries", &retries, "retries after connection errors and 5xx replies");
-  flags.Int("remote-read.max-frame-bytes", &max_frame_bytes, "largest streamed frame accepted");
+  flags.Int("remote-read.retries", &f->retries, "retries after connection errors and 5xx replies");
+  flags.Int("remote-read.max-frame-bytes", &f->max_frame_bytes, "largest streamed frame accepted");
   flags.String("remote-read.basic-auth-username", &options.basic_auth_username,
                "basic auth user name");
   flags.String("remote-read.basic-auth-password-file", &options.basic_auth_password_file,
@@ -196,11 +196,92 @@ int RunExportCommand(int argc, const char* const* argv) {
   flags.String("remote-read.tls-key-file", &options.tls_key_file, "client certificate key");
   flags.Bool("remote-read.tls-insecure-skip-verify", &options.tls_insecure_skip_verify,
              "do not verify the server certificate");
-  flags.StringList("remote-read.header", &header_list,
+  flags.StringList("remote-read.header", &f->header_list,
                    "extra request header \"Name: value\" (repeatable)");
   flags.Bool("remote-read.keep-stale-markers", &options.keep_stale_markers,
              "keep Prometheus staleness markers (dropped by default, as PromQL does)");
+}
 
+// What to fetch: the selector and the range.
+struct ExportQuery {
+  std::vector<rr::Matcher> matchers;
+  int64_t start_ms = 0, end_ms = 0;
+};
+
+// Checks the flags and completes f->options. Error: a usage error.
+Result<ExportQuery> ValidateExportFlags(ExportFlags* f,
+                                        const std::vector<std::string>& positional) {
+  if (!positional.empty()) return Status::Error("unexpected argument \"" + positional[0] + "\"");
+  if (f->source.empty()) return Status::Error("--source is required");
+  if (f->selector.empty()) return Status::Error("--match is required");
+  if (f->start_text.empty()) return Status::Error("--start is required");
+  if (f->format != "csv" && f->format != "json")
+    return Status::Error("--format: expected csv or json, got \"" + f->format + "\"");
+  if (f->concurrency < 1) return Status::Error("--remote-read.concurrency must be >= 1");
+  if (f->retries < 0) return Status::Error("--remote-read.retries must be >= 0");
+  if (f->max_frame_bytes < 1024)
+    return Status::Error("--remote-read.max-frame-bytes must be >= 1024");
+  f->options.max_concurrency = static_cast<int>(f->concurrency);
+  f->options.max_retries = static_cast<int>(f->retries);
+  f->options.max_samples_per_query = f->max_samples;
+  f->options.max_frame_bytes = static_cast<size_t>(f->max_frame_bytes);
+  for (const std::string& h : f->header_list) {
+    auto kv = ParseHeader(h);
+    if (!kv.ok()) return kv.status();
+    f->options.headers.push_back(*kv);
+  }
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  ExportQuery q;
+  auto start = rr::ParseTimeSpec(f->start_text, now_ms);
+  if (!start.ok()) return Status::Error("--start: " + start.status().message());
+  auto end = rr::ParseTimeSpec(f->end_text, now_ms);
+  if (!end.ok()) return Status::Error("--end: " + end.status().message());
+  if (*end < *start) return Status::Error("--end is before --start");
+  auto parsed = rr::ParseSelector(f->selector);
+  if (!parsed.ok()) return Status::Error("--match: " + parsed.status().message());
+  q.matchers = std::move(*parsed);
+  q.start_ms = *start;
+  q.end_ms = *end;
+  return q;
+}
+
+// The client --source-type names. Error: a usage error.
+Result<std::unique_ptr<rr::Source>> MakeExportSource(const ExportFlags& f) {
+  if (f.source_type == "remote-read") {
+    if (f.step.count() != 0)
+      return Status::Error("--step applies to --source-type=query-range only");
+    rr::ResponseType type;
+    if (f.response_type == "auto") {
+      type = rr::ResponseType::kAuto;
+    } else if (f.response_type == "streamed") {
+      type = rr::ResponseType::kStreamedChunks;
+    } else if (f.response_type == "samples") {
+      type = rr::ResponseType::kSamples;
+    } else {
+      return Status::Error("--remote-read.response-type: expected auto, streamed or samples");
+    }
+    auto c = rr::RemoteReadClient::Create(f.source, f.options, type);
+    if (!c.ok()) return c.status();
+    return std::unique_ptr<rr::Source>(std::move(*c));
+  }
+  if (f.source_type == "query-range") {
+    auto c = rr::QueryRangeClient::Create(f.source, f.options, f.step);
+    if (!c.ok()) return c.status();
+    return std::unique_ptr<rr::Source>(std::move(*c));
+  }
+  return Status::Error("--source-type: expected remote-read or query-range, got \"" +
+                       f.source_type + "\"");
+}
+
+}  // namespace
+
+int RunExportCommand(int argc, const char* const* argv) {
+  ExportFlags f;
+  FlagSet flags("streamlens-sidecar export",
+                "Writes the samples a selector matches in [start, end] to stdout (CSV or JSON).");
+  RegisterExportFlags(flags, &f);
   auto usage_error = [&](const std::string& msg) {
     std::fprintf(stderr, "export: %s\n(see streamlens-sidecar export --help)\n", msg.c_str());
     return 2;
@@ -211,64 +292,13 @@ int RunExportCommand(int argc, const char* const* argv) {
     return 0;
   }
   if (!st.ok()) return usage_error(st.message());
-  if (!flags.positional().empty())
-    return usage_error("unexpected argument \"" + flags.positional()[0] + "\"");
-  if (source.empty()) return usage_error("--source is required");
-  if (selector.empty()) return usage_error("--match is required");
-  if (start_text.empty()) return usage_error("--start is required");
-  if (format != "csv" && format != "json")
-    return usage_error("--format: expected csv or json, got \"" + format + "\"");
-  if (concurrency < 1) return usage_error("--remote-read.concurrency must be >= 1");
-  if (retries < 0) return usage_error("--remote-read.retries must be >= 0");
-  if (max_frame_bytes < 1024) return usage_error("--remote-read.max-frame-bytes must be >= 1024");
-  options.max_concurrency = static_cast<int>(concurrency);
-  options.max_retries = static_cast<int>(retries);
-  options.max_samples_per_query = max_samples;
-  options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
-  for (const std::string& h : header_list) {
-    auto kv = ParseHeader(h);
-    if (!kv.ok()) return usage_error(kv.status().message());
-    options.headers.push_back(*kv);
-  }
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  auto start = rr::ParseTimeSpec(start_text, now_ms);
-  if (!start.ok()) return usage_error("--start: " + start.status().message());
-  auto end = rr::ParseTimeSpec(end_text, now_ms);
-  if (!end.ok()) return usage_error("--end: " + end.status().message());
-  if (*end < *start) return usage_error("--end is before --start");
-  auto parsed = rr::ParseSelector(selector);
-  if (!parsed.ok()) return usage_error("--match: " + parsed.status().message());
-  const std::vector<rr::Matcher> matchers = std::move(*parsed);
-
-  std::unique_ptr<rr::Source> src;
-  if (source_type == "remote-read") {
-    if (step.count() != 0) return usage_error("--step applies to --source-type=query-range only");
-    rr::ResponseType type;
-    if (response_type == "auto") {
-      type = rr::ResponseType::kAuto;
-    } else if (response_type == "streamed") {
-      type = rr::ResponseType::kStreamedChunks;
-    } else if (response_type == "samples") {
-      type = rr::ResponseType::kSamples;
-    } else {
-      return usage_error("--remote-read.response-type: expected auto, streamed or samples");
-    }
-    auto c = rr::RemoteReadClient::Create(source, options, type);
-    if (!c.ok()) return usage_error(c.status().message());
-    src = std::move(*c);
-  } else if (source_type == "query-range") {
-    auto c = rr::QueryRangeClient::Create(source, options, step);
-    if (!c.ok()) return usage_error(c.status().message());
-    src = std::move(*c);
-  } else {
-    return usage_error("--source-type: expected remote-read or query-range, got \"" + source_type +
-                       "\"");
-  }
+  auto query = ValidateExportFlags(&f, flags.positional());
+  if (!query.ok()) return usage_error(query.status().message());
+  auto src = MakeExportSource(f);
+  if (!src.ok()) return usage_error(src.status().message());
 
   rr::FetchStats stats;
-  auto fetched = src->Fetch(matchers, *start, *end, &stats);
+  auto fetched = (*src)->Fetch(query->matchers, query->start_ms, query->end_ms, &stats);
   if (!fetched.ok()) {
     std::fprintf(stderr, "export: %s\n", fetched.status().message().c_str());
     return 1;
@@ -276,7 +306,7 @@ int RunExportCommand(int argc, const char* const* argv) {
   const rr::SeriesSet& all = *fetched;
 
   Out out;
-  if (format == "csv") {
+  if (f.format == "csv") {
     WriteCsv(all, out);
   } else {
     WriteJson(all, out);

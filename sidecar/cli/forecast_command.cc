@@ -189,113 +189,110 @@ Result<std::vector<double>> ParseLevels(const std::string& text) {
   return levels;
 }
 
-int RunForecast(int argc, const char* const* argv) {
+struct ForecastFlags {
   std::string input, format = "m4", model = "auto", out_path, intervals_out, levels_text = "80,95";
   int64_t horizon = 48, season = 1, holdout = 0, threads = 0;
   std::vector<std::string> extra;
-  FlagSet flags("streamlens-sidecar forecast",
-                "Forecasts series from a file with the sidecar's models (offline).");
-  flags.String("input", &input, "Input file (M4 layout id,V1..Vn or timestamp,value CSV).");
-  flags.String("format", &format, "Input/output layout: m4|csv.");
-  flags.Int("horizon", &horizon, "Steps to forecast.");
-  flags.Int("season", &season, "Seasonal period in samples (1 = none; 24 for hourly data).");
-  flags.StringList("extra-season", &extra,
-                   "Further seasonal period in samples (repeatable, e.g. 168 for weekly).");
-  flags.String(
-      "model", &model,
-      "auto|ets|arima|theta|snaive|naive|mstl|prophet|global (arima = auto.arima-style search;\n"
-      "global = pooled ridge regression across all series of the input).");
-  flags.String("out", &out_path, "Output file.");
-  flags.String("levels", &levels_text, "Interval levels in percent, comma-separated.");
-  flags.Int("holdout", &holdout, "Drop the last N points of each series before fitting.");
-  flags.String("intervals-out", &intervals_out,
-               "m4 only: also write id,level,bound,F1..FH interval rows to this file.");
-  flags.Int("threads", &threads, "Worker threads (0 = number of CPUs).");
   std::string global_models = fc::kDefaultGlobalModels;
   int64_t global_stride = 1;
-  flags.String("global-models", &global_models,
+};
+
+void RegisterForecastFlags(FlagSet& flags, ForecastFlags* f) {
+  flags.String("input", &f->input, "Input file (M4 layout id,V1..Vn or timestamp,value CSV).");
+  flags.String("format", &f->format, "Input/output layout: m4|csv.");
+  flags.Int("horizon", &f->horizon, "Steps to forecast.");
+  flags.Int("season", &f->season, "Seasonal period in samples (1 = none; 24 for hourly data).");
+  flags.StringList("extra-season", &f->extra,
+                   "Further seasonal period in samples (repeatable, e.g. 168 for weekly).");
+  flags.String(
+      "model", &f->model,
+      "auto|ets|arima|theta|snaive|naive|mstl|prophet|global (arima = auto.arima-style search;\n"
+      "global = pooled ridge regression across all series of the input).");
+  flags.String("out", &f->out_path, "Output file.");
+  flags.String("levels", &f->levels_text, "Interval levels in percent, comma-separated.");
+  flags.Int("holdout", &f->holdout, "Drop the last N points of each series before fitting.");
+  flags.String("intervals-out", &f->intervals_out,
+               "m4 only: also write id,level,bound,F1..FH interval rows to this file.");
+  flags.Int("threads", &f->threads, "Worker threads (0 = number of CPUs).");
+  flags.String("global-models", &f->global_models,
                "Pooled models (--model global uses the first; auto offers each as a candidate; "
                "\"none\" = no pooled candidate): NORM:CYCLES[:RIDGE],... with NORM "
                "ratio|log|logstd|standardize|none|dslog|dslogstd (log / logstd on the series "
                "divided by its daily/weekly profile), lags = CYCLES x the longest period.");
-  flags.Int("global-stride", &global_stride, "Pooled models: use every N-th training origin.");
-  Status st = flags.Parse(argc, argv, 1);
-  if (flags.help_requested()) {
-    std::cout << flags.Usage();
-    return 0;
+  flags.Int("global-stride", &f->global_stride, "Pooled models: use every N-th training origin.");
+}
+
+// The forecast parameters the flags ask for. Error: a flag value is invalid (usage error).
+Result<fc::ForecastParams> ParamsFromFlags(const ForecastFlags& f) {
+  if (f.input.empty()) return Status::Error("--input is required");
+  if (f.out_path.empty()) return Status::Error("--out is required");
+  if (f.format != "m4" && f.format != "csv") {
+    return Status::Error("--format: expected m4|csv, got \"" + f.format + "\"");
   }
-  auto usage_error = [&](const std::string& msg) {
-    std::cerr << "error: " << msg << "\n(see streamlens-sidecar forecast --help)\n";
-    return 2;
-  };
-  if (!st.ok()) return usage_error(st.message());
-  if (input.empty()) return usage_error("--input is required");
-  if (out_path.empty()) return usage_error("--out is required");
-  if (format != "m4" && format != "csv") {
-    return usage_error("--format: expected m4|csv, got \"" + format + "\"");
-  }
-  Result<fc::ModelKind> kind = fc::ParseModelKind(model);
-  if (!kind.ok()) return usage_error("--model: " + kind.status().message());
-  Result<std::vector<double>> levels = ParseLevels(levels_text);
-  if (!levels.ok()) return usage_error(levels.status().message());
-  if (holdout < 0) return usage_error("--holdout must be >= 0");
+  Result<fc::ModelKind> kind = fc::ParseModelKind(f.model);
+  if (!kind.ok()) return Status::Error("--model: " + kind.status().message());
+  Result<std::vector<double>> levels = ParseLevels(f.levels_text);
+  if (!levels.ok()) return levels.status();
+  if (f.holdout < 0) return Status::Error("--holdout must be >= 0");
   fc::ForecastParams params;
-  params.horizon = static_cast<int>(horizon);
-  params.season = static_cast<int>(season);
+  params.horizon = static_cast<int>(f.horizon);
+  params.season = static_cast<int>(f.season);
   params.model = *kind;
   params.levels = *levels;
-  if (global_stride < 1) return usage_error("--global-stride must be >= 1");
-  if (global_models == "none") {
+  if (f.global_stride < 1) return Status::Error("--global-stride must be >= 1");
+  if (f.global_models == "none") {
     if (*kind == fc::ModelKind::kGlobal) {
-      return usage_error("--model global needs --global-models other than none");
+      return Status::Error("--model global needs --global-models other than none");
     }
     params.global_models.clear();
   } else {
-    Result<std::vector<fc::GlobalModelParams>> gms = fc::ParseGlobalModels(global_models);
-    if (!gms.ok()) return usage_error("--global-models: " + gms.status().message());
+    Result<std::vector<fc::GlobalModelParams>> gms = fc::ParseGlobalModels(f.global_models);
+    if (!gms.ok()) return Status::Error("--global-models: " + gms.status().message());
     params.global_models = std::move(gms.value());
     for (fc::GlobalModelParams& g : params.global_models) {
-      g.origin_stride = static_cast<int>(global_stride);
+      g.origin_stride = static_cast<int>(f.global_stride);
     }
   }
-  for (const std::string& e : extra) {
+  for (const std::string& e : f.extra) {
     double v;
     if (!ParseNumber(e, &v) || v < 2 || v != std::floor(v)) {
-      return usage_error("--extra-season: expected an integer >= 2, got \"" + e + "\"");
+      return Status::Error("--extra-season: expected an integer >= 2, got \"" + e + "\"");
     }
     params.extra_seasons.push_back(static_cast<int>(v));
   }
+  return params;
+}
 
+// Reads the input and drops the holdout. For csv, *csv also receives the timestamps.
+Result<std::vector<Series>> LoadSeries(const ForecastFlags& f, CsvSeries* csv) {
   std::vector<Series> series;
-  CsvSeries csv;
-  if (format == "m4") {
-    Result<std::vector<Series>> r = ReadM4(input);
-    if (!r.ok()) {
-      std::cerr << "error: " << r.status().message() << "\n";
-      return 1;
-    }
+  if (f.format == "m4") {
+    Result<std::vector<Series>> r = ReadM4(f.input);
+    if (!r.ok()) return r.status();
     series = std::move(r.value());
   } else {
-    Result<CsvSeries> r = ReadTimestampValueCsv(input);
-    if (!r.ok()) {
-      std::cerr << "error: " << r.status().message() << "\n";
-      return 1;
-    }
-    csv = std::move(r.value());
-    series.push_back(csv.series);
+    Result<CsvSeries> r = ReadTimestampValueCsv(f.input);
+    if (!r.ok()) return r.status();
+    *csv = std::move(r.value());
+    series.push_back(csv->series);
   }
   for (Series& s : series) {
-    if (holdout >= static_cast<int64_t>(s.values.size())) {
-      std::cerr << "error: series " << s.id << " has " << s.values.size()
-                << " points, not more than --holdout " << holdout << "\n";
-      return 1;
+    if (f.holdout >= static_cast<int64_t>(s.values.size())) {
+      return Status::Error("series " + s.id + " has " + std::to_string(s.values.size()) +
+                           " points, not more than --holdout " + std::to_string(f.holdout));
     }
-    s.values.resize(s.values.size() - holdout);
-    if (format == "csv") csv.times.resize(s.values.size());
+    s.values.resize(s.values.size() - f.holdout);
+    if (f.format == "csv") csv->times.resize(s.values.size());
   }
+  return series;
+}
 
-  unsigned n_threads = threads > 0 ? static_cast<unsigned>(threads)
-                                   : std::max(1u, std::thread::hardware_concurrency());
+// Fits the pooled models (when the model uses them) and forecasts every series; progress on
+// stderr. Error: the pooled fit failed, or any series failed (naming it).
+Result<std::vector<Result<fc::Forecast>>> ForecastAll(const std::vector<Series>& series,
+                                                      fc::ForecastParams params, int threads) {
+  const unsigned n_threads = threads > 0 ? static_cast<unsigned>(threads)
+                                         : std::max(1u, std::thread::hardware_concurrency());
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::span<const double>> spans;
   for (const Series& s : series) spans.emplace_back(s.values);
@@ -312,89 +309,115 @@ int RunForecast(int argc, const char* const* argv) {
        (params.model == fc::ModelKind::kAuto && spans.size() >= 2))) {
     Result<std::vector<fc::GlobalModelSet>> fit =
         fc::FitPooledModels(spans, params, static_cast<int>(n_threads));
-    if (!fit.ok()) {
-      std::cerr << "error: " << fit.status().message() << "\n";
-      return 1;
-    }
+    if (!fit.ok()) return fit.status();
     pooled = std::move(fit.value());
     params.global = pooled;
     std::fprintf(stderr, "forecast: %zu pooled model set(s) fitted in %.3f s\n", pooled.size(),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  Result<std::vector<Result<fc::Forecast>>> batch_results = fc::ForecastBatch(spans, params, batch);
-  if (!batch_results.ok()) {
-    std::cerr << "error: " << batch_results.status().message() << "\n";
-    return 1;
+  Result<std::vector<Result<fc::Forecast>>> results = fc::ForecastBatch(spans, params, batch);
+  if (!results.ok()) return results.status();
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (!(*results)[i].ok()) {
+      return Status::Error("series " + series[i].id + ": " + (*results)[i].status().message());
+    }
   }
-  std::vector<Result<fc::Forecast>>& results = batch_results.value();
+  return results;
+}
+
+// `id,F1..FH` rows to out; with intervals_out, `id,level,bound,F1..FH` rows there.
+Status WriteM4(const std::vector<Series>& series, const std::vector<Result<fc::Forecast>>& results,
+               int horizon, std::ostream& out, const std::string& intervals_out) {
+  out << "id";
+  for (int h = 1; h <= horizon; ++h) out << ",F" << h;
+  out << "\n";
+  for (size_t i = 0; i < series.size(); ++i) {
+    out << series[i].id;
+    for (double v : results[i]->mean) out << "," << v;
+    out << "\n";
+  }
+  if (intervals_out.empty()) return Status::Ok();
+  std::ofstream iout(intervals_out);
+  if (!iout) return Status::Error("--intervals-out " + intervals_out + ": cannot open for writing");
+  iout.precision(10);
+  iout << "id,level,bound";
+  for (int h = 1; h <= horizon; ++h) iout << ",F" << h;
+  iout << "\n";
+  for (size_t i = 0; i < series.size(); ++i) {
+    for (const fc::PredictionInterval& pi : results[i]->intervals) {
+      iout << series[i].id << "," << pi.level << ",lower";
+      for (double v : pi.lower) iout << "," << v;
+      iout << "\n" << series[i].id << "," << pi.level << ",upper";
+      for (double v : pi.upper) iout << "," << v;
+      iout << "\n";
+    }
+  }
+  return Status::Ok();
+}
+
+// `timestamp,yhat,yhat_lower,yhat_upper` rows, timestamps continuing the input's median step,
+// bounds of the widest interval level.
+void WriteCsv(const CsvSeries& csv, const fc::Forecast& f, int horizon, std::ostream& out) {
+  std::vector<double> steps;
+  for (size_t t = 1; t < csv.times.size(); ++t) steps.push_back(csv.times[t] - csv.times[t - 1]);
+  double step = 1.0;
+  if (!steps.empty()) {
+    std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
+    step = steps[steps.size() / 2];
+  }
+  size_t widest = 0;
+  for (size_t k = 0; k < f.intervals.size(); ++k) {
+    if (f.intervals[k].level > f.intervals[widest].level) widest = k;
+  }
+  out << "timestamp,yhat,yhat_lower,yhat_upper\n";
+  for (int h = 0; h < horizon; ++h) {
+    out << FormatTimestamp(csv.times.back() + step * (h + 1), csv.is_date) << "," << f.mean[h]
+        << "," << f.intervals[widest].lower[h] << "," << f.intervals[widest].upper[h] << "\n";
+  }
+}
+
+int RunForecast(int argc, const char* const* argv) {
+  ForecastFlags f;
+  FlagSet flags("streamlens-sidecar forecast",
+                "Forecasts series from a file with the sidecar's models (offline).");
+  RegisterForecastFlags(flags, &f);
+  Status st = flags.Parse(argc, argv, 1);
+  if (flags.help_requested()) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  Result<fc::ForecastParams> params = st.ok() ? ParamsFromFlags(f) : Result<fc::ForecastParams>(st);
+  if (!params.ok()) {
+    std::cerr << "error: " << params.status().message()
+              << "\n(see streamlens-sidecar forecast --help)\n";
+    return 2;
+  }
+  auto fail = [](const Status& s) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  };
+  CsvSeries csv;
+  Result<std::vector<Series>> series = LoadSeries(f, &csv);
+  if (!series.ok()) return fail(series.status());
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::vector<Result<fc::Forecast>>> results =
+      ForecastAll(*series, *params, static_cast<int>(f.threads));
+  if (!results.ok()) return fail(results.status());
   const double fit_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  for (size_t i = 0; i < series.size(); ++i) {
-    if (!results[i].ok()) {
-      std::cerr << "error: series " << series[i].id << ": " << results[i].status().message()
-                << "\n";
-      return 1;
-    }
-  }
-  std::ofstream out(out_path);
-  if (!out) {
-    std::cerr << "error: --out " << out_path << ": cannot open for writing\n";
-    return 1;
-  }
+  std::ofstream out(f.out_path);
+  if (!out) return fail(Status::Error("--out " + f.out_path + ": cannot open for writing"));
   out.precision(10);
-  if (format == "m4") {
-    out << "id";
-    for (int h = 1; h <= params.horizon; ++h) out << ",F" << h;
-    out << "\n";
-    for (size_t i = 0; i < series.size(); ++i) {
-      out << series[i].id;
-      for (double v : results[i]->mean) out << "," << v;
-      out << "\n";
-    }
-    if (!intervals_out.empty()) {
-      std::ofstream iout(intervals_out);
-      if (!iout) {
-        std::cerr << "error: --intervals-out " << intervals_out << ": cannot open for writing\n";
-        return 1;
-      }
-      iout.precision(10);
-      iout << "id,level,bound";
-      for (int h = 1; h <= params.horizon; ++h) iout << ",F" << h;
-      iout << "\n";
-      for (size_t i = 0; i < series.size(); ++i) {
-        for (const fc::PredictionInterval& pi : results[i]->intervals) {
-          iout << series[i].id << "," << pi.level << ",lower";
-          for (double v : pi.lower) iout << "," << v;
-          iout << "\n" << series[i].id << "," << pi.level << ",upper";
-          for (double v : pi.upper) iout << "," << v;
-          iout << "\n";
-        }
-      }
-    }
+  if (f.format == "m4") {
+    Status w = WriteM4(*series, *results, params->horizon, out, f.intervals_out);
+    if (!w.ok()) return fail(w);
   } else {
-    std::vector<double> steps;
-    for (size_t t = 1; t < csv.times.size(); ++t) steps.push_back(csv.times[t] - csv.times[t - 1]);
-    double step = 1.0;
-    if (!steps.empty()) {
-      std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
-      step = steps[steps.size() / 2];
-    }
-    const fc::Forecast& f = *results[0];
-    size_t widest = 0;
-    for (size_t k = 0; k < f.intervals.size(); ++k) {
-      if (f.intervals[k].level > f.intervals[widest].level) widest = k;
-    }
-    out << "timestamp,yhat,yhat_lower,yhat_upper\n";
-    for (int h = 0; h < params.horizon; ++h) {
-      out << FormatTimestamp(csv.times.back() + step * (h + 1), csv.is_date) << "," << f.mean[h]
-          << "," << f.intervals[widest].lower[h] << "," << f.intervals[widest].upper[h] << "\n";
-    }
+    WriteCsv(csv, *(*results)[0], params->horizon, out);
   }
-  std::string model_name = fc::ModelKindName(*kind);
-  if (series.size() == 1) model_name += "(" + results[0]->model + ")";
-  std::fprintf(stderr, "forecast: series=%zu horizon=%d model=%s fit_seconds=%.3f\n", series.size(),
-               params.horizon, model_name.c_str(), fit_seconds);
+  std::string model_name = fc::ModelKindName(params->model);
+  if (series->size() == 1) model_name += "(" + (*results)[0]->model + ")";
+  std::fprintf(stderr, "forecast: series=%zu horizon=%d model=%s fit_seconds=%.3f\n",
+               series->size(), params->horizon, model_name.c_str(), fit_seconds);
   return 0;
 }
 

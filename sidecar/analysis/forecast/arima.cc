@@ -351,9 +351,9 @@ void ExpandArima(std::span<const double> ar, std::span<const double> ma,
   }
 }
 
-Result<ArimaModel> FitArima(std::span<const double> y, const ArimaFitParams& params) {
-  const ArimaOrder& o = params.order;
-  const int n = static_cast<int>(y.size());
+namespace {
+
+Status CheckFitInput(std::span<const double> y, const ArimaOrder& o) {
   if (o.p < 0 || o.d < 0 || o.q < 0 || o.P < 0 || o.D < 0 || o.Q < 0) {
     return Status::Error("ARIMA: orders must be >= 0 (" + o.Name() + ")");
   }
@@ -364,14 +364,22 @@ Result<ArimaModel> FitArima(std::span<const double> y, const ArimaFitParams& par
   if (o.constant && o.d + o.D > 1) {
     return Status::Error("ARIMA: a constant needs d + D <= 1 (" + o.Name() + ")");
   }
-  for (int t = 0; t < n; ++t) {
+  for (size_t t = 0; t < y.size(); ++t) {
     if (!std::isfinite(y[t])) {
       return Status::Error("ARIMA: observation " + std::to_string(t) + " is not finite");
     }
   }
+  return Status::Ok();
+}
+
+// The differenced problem, and the optimiser's start in *x (ARMA coefficients 0, the constant
+// at R's start). Error: too few observations for the order.
+Result<Problem> MakeProblem(std::span<const double> y, const ArimaFitParams& params,
+                            const std::vector<double>& delta, std::vector<double>* x) {
+  const ArimaOrder& o = params.order;
+  const int n = static_cast<int>(y.size());
   Problem pr;
   pr.lay = {o.p, o.q, o.P, o.Q, o.period, o.constant};
-  const std::vector<double> delta = Differencing(o.d, o.D, o.period);
   const int nd = static_cast<int>(delta.size());
   const int used = n - nd;
   const int ncoef = pr.lay.size();
@@ -401,116 +409,162 @@ Result<ArimaModel> FitArima(std::span<const double> y, const ArimaFitParams& par
     const double se = StdDev(pr.dx) / std::sqrt(static_cast<double>(used)) / pr.k;
     pr.c_scale = se > 0.0 ? 10.0 * se : 1.0;
   }
-  std::vector<double> x(ncoef, 0.0);
-  if (o.constant) x[pr.lay.narma()] = c0 / pr.c_scale;
+  x->assign(ncoef, 0.0);
+  if (o.constant) (*x)[pr.lay.narma()] = c0 / pr.c_scale;
+  return pr;
+}
 
+// Decoded coefficients and the buffers the objectives reuse.
+struct ArimaWork {
   std::vector<double> ar, ma, sar, sma, phi, theta, w, resid;
   double c = 0.0;
+  void Decode(const Problem& pr, std::span<const double> v, bool trans, int period) {
+    forecast::Decode(pr, v, trans, ar, ma, sar, sma, c);
+    ExpandArima(ar, ma, sar, sma, period, phi, theta);
+  }
+};
+
+// Conditional sum of squares: moves *x to the CSS optimum when the optimiser converged (always
+// for the CSS method) and sets model->css; for the CSS method also the likelihood and variances.
+Status FitCss(const Problem& pr, const ArimaFitParams& params, const BfgsParams& bp,
+              std::vector<double>* x, ArimaModel* model) {
+  const ArimaOrder& o = params.order;
+  ArimaWork k;
   auto css_objective = [&](std::span<const double> v) {
-    Decode(pr, v, false, ar, ma, sar, sma, c);
-    ExpandArima(ar, ma, sar, sma, o.period, phi, theta);
-    const double s2 = CssMeanSquare(pr, phi, theta, c, w, resid);
+    k.Decode(pr, v, false, o.period);
+    const double s2 = CssMeanSquare(pr, k.phi, k.theta, k.c, k.w, k.resid);
     return s2 > 0.0 && std::isfinite(s2) ? 0.5 * std::log(s2) : kInf;
   };
+  BfgsResult r = MinimizeBfgs(css_objective, *x, bp);
+  if (!std::isfinite(r.value)) return Status::Error("ARIMA: " + o.Name() + ": CSS diverged");
+  if (params.method == ArimaMethod::kCss || r.converged) *x = r.x;
+  k.Decode(pr, *x, false, o.period);
+  model->css = CssMeanSquare(pr, k.phi, k.theta, k.c, k.w, k.resid);
+  if (params.method != ArimaMethod::kCss) return Status::Ok();
+  const int used = static_cast<int>(pr.dx.size());
+  const double value = 0.5 * std::log(model->css);
+  model->loglik = -0.5 * (2.0 * used * value + used + used * std::log(2.0 * std::numbers::pi));
+  model->sigma2 = model->css;
+  double ssq = 0.0;
+  for (double e : k.resid) ssq += e * e;
+  model->sigma2_forecast = ssq / std::max(1, used - pr.lay.size());
+  return Status::Ok();
+}
+
+// Exact likelihood by the Kalman filter, optimised in the transformed space (PACF for AR blocks,
+// MA blocks inverted) from *x, which receives the optimum in the natural parametrisation.
+Status FitMl(const Problem& pr, const ArimaOrder& o, const BfgsParams& bp, std::vector<double>* x) {
+  if (!ArStationary(std::span<const double>(*x).subspan(0, o.p)) ||
+      !ArStationary(std::span<const double>(*x).subspan(o.p + o.q, o.P))) {
+    return Status::Error("ARIMA: " + o.Name() + ": non-stationary AR part from CSS");
+  }
+  std::vector<double> xt = *x;
+  if (o.p > 0) {
+    ArToPacf(std::span<const double>(*x).subspan(0, o.p), std::span<double>(xt).subspan(0, o.p));
+  }
+  if (o.P > 0) {
+    ArToPacf(std::span<const double>(*x).subspan(o.p + o.q, o.P),
+             std::span<double>(xt).subspan(o.p + o.q, o.P));
+  }
+  if (o.q > 0) MaInvert(std::span<double>(xt).subspan(o.p, o.q));
+  if (o.Q > 0) MaInvert(std::span<double>(xt).subspan(o.p + o.q + o.P, o.Q));
+  for (double v : xt) {
+    if (!std::isfinite(v)) {
+      return Status::Error("ARIMA: " + o.Name() + ": AR part on the stationarity boundary");
+    }
+  }
+  const int used = static_cast<int>(pr.dx.size());
+  ArimaWork k;
+  auto ml_objective = [&](std::span<const double> v) {
+    k.Decode(pr, v, true, o.period);
+    k.w.resize(used);
+    for (int t = 0; t < used; ++t) k.w[t] = pr.dx[t] - k.c * pr.k;
+    const KalmanOut ko = ArmaKalman(k.w, k.phi, k.theta, nullptr, nullptr);
+    if (!std::isfinite(ko.ssq) || !(ko.ssq > 0.0)) return kInf;
+    return 0.5 * (std::log(ko.ssq / ko.nu) + ko.sumlog / ko.nu);
+  };
+  BfgsResult r = MinimizeBfgs(ml_objective, xt, bp);
+  if (!std::isfinite(r.value)) {
+    return Status::Error("ARIMA: " + o.Name() + ": no finite likelihood");
+  }
+  k.Decode(pr, r.x, true, o.period);
+  MaInvert(k.ma);
+  MaInvert(k.sma);
+  x->assign(pr.lay.size(), 0.0);
+  std::copy(k.ar.begin(), k.ar.end(), x->begin());
+  std::copy(k.ma.begin(), k.ma.end(), x->begin() + o.p);
+  std::copy(k.sar.begin(), k.sar.end(), x->begin() + o.p + o.q);
+  std::copy(k.sma.begin(), k.sma.end(), x->begin() + o.p + o.q + o.P);
+  if (o.constant) (*x)[pr.lay.narma()] = k.c / pr.c_scale;
+  return Status::Ok();
+}
+
+// The model at coefficients x: filter state, likelihood (unless CSS), information criteria and
+// the tail that undoes the differencing.
+Status FinishModel(std::span<const double> y, const Problem& pr, const ArimaFitParams& params,
+                   const std::vector<double>& x, ArimaModel* model) {
+  const ArimaOrder& o = params.order;
+  const int n = static_cast<int>(y.size());
+  const int used = static_cast<int>(pr.dx.size());
+  const int nd = n - used;
+  const int ncoef = pr.lay.size();
+  ArimaWork k;
+  k.Decode(pr, x, false, o.period);
+  const double c = k.c;
+  model->ar = k.ar;
+  model->ma = k.ma;
+  model->sar = k.sar;
+  model->sma = k.sma;
+  model->constant = c;
+  model->phi = k.phi;
+  model->theta = k.theta;
+  k.w.resize(used);
+  for (int t = 0; t < used; ++t) k.w[t] = pr.dx[t] - c * pr.k;
+  const KalmanOut ko = ArmaKalman(k.w, k.phi, k.theta, nullptr, &model->state);
+  if (!std::isfinite(ko.ssq)) return Status::Error("ARIMA: " + o.Name() + ": filter diverged");
+  if (params.method != ArimaMethod::kCss) {
+    const double value = 0.5 * (std::log(ko.ssq / ko.nu) + ko.sumlog / ko.nu);
+    model->loglik = -0.5 * (2.0 * used * value + used + used * std::log(2.0 * std::numbers::pi));
+    model->sigma2 = ko.ssq / used;
+    model->sigma2_forecast = ko.ssq / std::max(1, used - ncoef);
+  }
+  const double npar = ncoef + 1.0;
+  model->aic = -2.0 * model->loglik + 2.0 * npar;
+  model->aicc = model->aic + 2.0 * npar * (npar + 1.0) / (used - npar - 1.0);
+  model->bic = model->aic + npar * (std::log(static_cast<double>(used)) - 2.0);
+  // Tail of u = y - constant * regressor, for undoing the differencing.
+  model->tail.resize(nd);
+  for (int i = 0; i < nd; ++i) {
+    const int t = n - nd + i;
+    const double reg = o.constant ? (o.d + o.D == 0 ? 1.0 : t + 1.0) : 0.0;
+    model->tail[i] = y[t] - c * reg;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ArimaModel> FitArima(std::span<const double> y, const ArimaFitParams& params) {
+  const ArimaOrder& o = params.order;
+  STREAMLENS_RETURN_IF_ERROR(CheckFitInput(y, o));
+  const std::vector<double> delta = Differencing(o.d, o.D, o.period);
+  std::vector<double> x;
+  Result<Problem> pr = MakeProblem(y, params, delta, &x);
+  if (!pr.ok()) return pr.status();
   BfgsParams bp;
   bp.max_iterations = params.max_iterations;
   ArimaModel model;
   model.order = o;
   model.method = params.method;
-  model.n = n;
-  model.n_used = used;
-  model.num_coef = ncoef;
+  model.n = static_cast<int>(y.size());
+  model.n_used = static_cast<int>(pr->dx.size());
+  model.num_coef = pr->lay.size();
   model.delta = delta;
-  const double log2pi = std::log(2.0 * std::numbers::pi);
-  if (css) {
-    BfgsResult r = MinimizeBfgs(css_objective, x, bp);
-    if (!std::isfinite(r.value)) return Status::Error("ARIMA: " + o.Name() + ": CSS diverged");
-    if (params.method == ArimaMethod::kCss || r.converged) x = r.x;
-    Decode(pr, x, false, ar, ma, sar, sma, c);
-    ExpandArima(ar, ma, sar, sma, o.period, phi, theta);
-    model.css = CssMeanSquare(pr, phi, theta, c, w, resid);
+  if (params.method != ArimaMethod::kMl) {
+    STREAMLENS_RETURN_IF_ERROR(FitCss(*pr, params, bp, &x, &model));
   }
-  if (params.method == ArimaMethod::kCss) {
-    const double value = 0.5 * std::log(model.css);
-    model.loglik = -0.5 * (2.0 * used * value + used + used * log2pi);
-    model.sigma2 = model.css;
-    double ssq = 0.0;
-    for (double e : resid) ssq += e * e;
-    model.sigma2_forecast = ssq / std::max(1, used - ncoef);
-  } else {
-    if (!ArStationary(std::span<const double>(x).subspan(0, o.p)) ||
-        !ArStationary(std::span<const double>(x).subspan(o.p + o.q, o.P))) {
-      return Status::Error("ARIMA: " + o.Name() + ": non-stationary AR part from CSS");
-    }
-    // To the transformed space: PACF for AR blocks, MA blocks inverted.
-    std::vector<double> xt = x;
-    if (o.p > 0) {
-      ArToPacf(std::span<const double>(x).subspan(0, o.p), std::span<double>(xt).subspan(0, o.p));
-    }
-    if (o.P > 0) {
-      ArToPacf(std::span<const double>(x).subspan(o.p + o.q, o.P),
-               std::span<double>(xt).subspan(o.p + o.q, o.P));
-    }
-    if (o.q > 0) MaInvert(std::span<double>(xt).subspan(o.p, o.q));
-    if (o.Q > 0) MaInvert(std::span<double>(xt).subspan(o.p + o.q + o.P, o.Q));
-    for (double v : xt) {
-      if (!std::isfinite(v)) {
-        return Status::Error("ARIMA: " + o.Name() + ": AR part on the stationarity boundary");
-      }
-    }
-    auto ml_objective = [&](std::span<const double> v) {
-      Decode(pr, v, true, ar, ma, sar, sma, c);
-      ExpandArima(ar, ma, sar, sma, o.period, phi, theta);
-      w.resize(used);
-      for (int t = 0; t < used; ++t) w[t] = pr.dx[t] - c * pr.k;
-      const KalmanOut ko = ArmaKalman(w, phi, theta, nullptr, nullptr);
-      if (!std::isfinite(ko.ssq) || !(ko.ssq > 0.0)) return kInf;
-      return 0.5 * (std::log(ko.ssq / ko.nu) + ko.sumlog / ko.nu);
-    };
-    BfgsResult r = MinimizeBfgs(ml_objective, xt, bp);
-    if (!std::isfinite(r.value)) {
-      return Status::Error("ARIMA: " + o.Name() + ": no finite likelihood");
-    }
-    Decode(pr, r.x, true, ar, ma, sar, sma, c);
-    MaInvert(ma);
-    MaInvert(sma);
-    x.assign(ncoef, 0.0);
-    std::copy(ar.begin(), ar.end(), x.begin());
-    std::copy(ma.begin(), ma.end(), x.begin() + o.p);
-    std::copy(sar.begin(), sar.end(), x.begin() + o.p + o.q);
-    std::copy(sma.begin(), sma.end(), x.begin() + o.p + o.q + o.P);
-    if (o.constant) x[pr.lay.narma()] = c / pr.c_scale;
-  }
-  Decode(pr, x, false, ar, ma, sar, sma, c);
-  ExpandArima(ar, ma, sar, sma, o.period, phi, theta);
-  model.ar = ar;
-  model.ma = ma;
-  model.sar = sar;
-  model.sma = sma;
-  model.constant = c;
-  model.phi = phi;
-  model.theta = theta;
-  w.resize(used);
-  for (int t = 0; t < used; ++t) w[t] = pr.dx[t] - c * pr.k;
-  const KalmanOut ko = ArmaKalman(w, phi, theta, nullptr, &model.state);
-  if (!std::isfinite(ko.ssq)) return Status::Error("ARIMA: " + o.Name() + ": filter diverged");
-  if (params.method != ArimaMethod::kCss) {
-    const double value = 0.5 * (std::log(ko.ssq / ko.nu) + ko.sumlog / ko.nu);
-    model.loglik = -0.5 * (2.0 * used * value + used + used * log2pi);
-    model.sigma2 = ko.ssq / used;
-    model.sigma2_forecast = ko.ssq / std::max(1, used - ncoef);
-  }
-  const double npar = ncoef + 1.0;
-  model.aic = -2.0 * model.loglik + 2.0 * npar;
-  model.aicc = model.aic + 2.0 * npar * (npar + 1.0) / (used - npar - 1.0);
-  model.bic = model.aic + npar * (std::log(static_cast<double>(used)) - 2.0);
-  // Tail of u = y - constant * regressor, for undoing the differencing.
-  model.tail.resize(nd);
-  for (int i = 0; i < nd; ++i) {
-    const int t = n - nd + i;
-    const double reg = o.constant ? (o.d + o.D == 0 ? 1.0 : t + 1.0) : 0.0;
-    model.tail[i] = y[t] - c * reg;
-  }
+  if (params.method != ArimaMethod::kCss) STREAMLENS_RETURN_IF_ERROR(FitMl(*pr, o, bp, &x));
+  STREAMLENS_RETURN_IF_ERROR(FinishModel(y, *pr, params, x, &model));
   return model;
 }
 
@@ -563,18 +617,7 @@ Forecast ForecastArima(const ArimaModel& model, int horizon, std::span<const dou
     acc += v * v;
     fc.sd[j] = std::sqrt(s2 * acc);
   }
-  for (double level : levels) {
-    PredictionInterval pi;
-    pi.level = level;
-    const double z = NormalQuantile(0.5 + level / 2.0);
-    pi.lower.resize(horizon);
-    pi.upper.resize(horizon);
-    for (int h = 0; h < horizon; ++h) {
-      pi.lower[h] = fc.mean[h] - z * fc.sd[h];
-      pi.upper[h] = fc.mean[h] + z * fc.sd[h];
-    }
-    fc.intervals.push_back(std::move(pi));
-  }
+  AddGaussianIntervals(levels, &fc);
   return fc;
 }
 

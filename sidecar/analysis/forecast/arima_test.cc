@@ -11,34 +11,14 @@
 #include <vector>
 
 #include "sidecar/analysis/forecast/auto_arima.h"
+#include "sidecar/analysis/forecast/test_data.h"
 #include "sidecar/analysis/forecast/unit_root.h"
 
 namespace streamlens::analysis::forecast {
 namespace {
 
-std::string TestData(const std::string& file) {
-  const char* root = std::getenv("STREAMLENS_SOURCE_DIR");
-  return std::string(root ? root : ".") + "/sidecar/analysis/forecast/testdata/" + file;
-}
-
 std::vector<double> ReadSeries(const std::string& name) {
-  std::ifstream in(TestData("arima_series_" + name + ".csv"));
-  std::vector<double> y;
-  double v;
-  while (in >> v) y.push_back(v);
-  return y;
-}
-
-std::map<std::string, double> ReadKv(const std::string& file) {
-  std::ifstream in(TestData(file));
-  std::map<std::string, double> kv;
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t c = line.find(',');
-    const std::string v = line.substr(c + 1);
-    kv[line.substr(0, c)] = v == "NA" ? NAN : std::stod(v);
-  }
-  return kv;
+  return ReadTestSeries("arima_series_" + name + ".csv");
 }
 
 ArimaOrder OrderOf(const std::map<std::string, double>& kv) {

@@ -22,19 +22,6 @@ Status CheckFinite(std::span<const double> y, const char* model) {
   return Status::Ok();
 }
 
-void AddGaussianIntervals(Forecast& fc, std::span<const double> levels) {
-  for (double level : levels) {
-    PredictionInterval pi;
-    pi.level = level;
-    const double z = NormalQuantile(0.5 + level / 2.0);
-    for (size_t h = 0; h < fc.mean.size(); ++h) {
-      pi.lower.push_back(fc.mean[h] - z * fc.sd[h]);
-      pi.upper.push_back(fc.mean[h] + z * fc.sd[h]);
-    }
-    fc.intervals.push_back(std::move(pi));
-  }
-}
-
 }  // namespace
 
 Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, int horizon,
@@ -55,7 +42,7 @@ Result<Forecast> SeasonalNaiveForecast(std::span<const double> y, int period, in
     fc.mean.push_back(y[n - m + (h - 1) % m]);
     fc.sd.push_back(s * std::sqrt(static_cast<double>((h - 1) / m + 1)));
   }
-  AddGaussianIntervals(fc, levels);
+  AddGaussianIntervals(levels, &fc);
   return fc;
 }
 
@@ -92,7 +79,7 @@ Result<Forecast> SeasonalAggregateForecast(std::span<const double> y, int period
     fc.mean.push_back(predict(n, step));
     fc.sd.push_back(s * std::sqrt(static_cast<double>((h - 1) / m + 1)));
   }
-  AddGaussianIntervals(fc, levels);
+  AddGaussianIntervals(levels, &fc);
   return fc;
 }
 
@@ -172,7 +159,7 @@ Result<Forecast> ThetaForecast(std::span<const double> y, int period, int horizo
     fc.mean.push_back(f * scale + shift);
     fc.sd.push_back(sd * std::abs(scale));
   }
-  AddGaussianIntervals(fc, levels);
+  AddGaussianIntervals(levels, &fc);
   return fc;
 }
 

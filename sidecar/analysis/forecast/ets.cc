@@ -6,7 +6,6 @@
 #include <numeric>
 #include <random>
 
-#include "sidecar/analysis/forecast/nelder_mead.h"
 #include "sidecar/analysis/forecast/nelder_mead_nash.h"
 #include "sidecar/analysis/forecast/seasonality.h"
 #include "sidecar/analysis/forecast/stats_util.h"
@@ -210,27 +209,6 @@ int CountParams(const EtsSpec& spec, int m) {
   return np + 1;                 // + variance
 }
 
-// Decoding of the optimiser's unit-box coordinates into parameters under the usual bounds.
-struct Layout {
-  bool trend, damped, season;
-  bool states = true;  // the initial level (and trend) are searched
-  int size() const {
-    return 1 + (trend ? 1 : 0) + (damped ? 1 : 0) + (season ? 1 : 0) +
-           (states ? 1 + (trend ? 1 : 0) : 0);
-  }
-};
-
-void Decode(const Layout& lay, std::span<const double> x, double l_init, double l_scale,
-            double b_init, double b_scale, EtsSmoothing& p, double& l0, double& b0) {
-  int i = 0;
-  p.alpha = kLower + (kUpper - kLower) * x[i++];
-  p.beta = lay.trend ? kLower + (p.alpha - kLower) * x[i++] : 0.0;
-  p.gamma = lay.season ? kLower + std::max(0.0, (1.0 - p.alpha) - kLower) * x[i++] : 0.0;
-  p.phi = lay.damped ? kPhiLower + (kPhiUpper - kPhiLower) * x[i++] : 1.0;
-  l0 = lay.states ? l_init + l_scale * x[i++] : l_init;
-  b0 = lay.trend ? (lay.states ? b_init + b_scale * x[i++] : b_init) : 0.0;
-}
-
 bool IsConstant(std::span<const double> y) {
   return std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
 }
@@ -261,127 +239,6 @@ void SetCriteria(double sse, EtsModel* model) {
   model->bic = model->lik + std::log(n) * np;
   model->aicc = model->aic + 2.0 * np * (np + 1.0) / (n - np - 1.0);
   model->sigma2 = sse / (n - (np - 1.0));  // R: SSE / (n - length(par))
-}
-
-Result<EtsModel> FitOneBoxed(std::span<const double> y, const EtsSpec& spec, int m,
-                             const EtsParams& params) {
-  Result<EtsModel> header = NewEtsModel(y, spec, m);
-  if (!header.ok()) return header.status();
-  EtsModel model = std::move(*header);
-  const int n = model.n;
-  const int period = model.period;
-  const EtsState init = EtsInitialState(y, spec, period, params.initial_figure_cycles);
-  const bool search_states =
-      params.level_trend_search == EtsStateSearch::kAll ||
-      (params.level_trend_search == EtsStateSearch::kNonSeasonal && !HasSeason(spec));
-  const Layout lay{HasTrend(spec), IsDamped(spec), HasSeason(spec), search_states};
-  const double scale = std::max(StdDev(y), 1e-8 * (1.0 + std::abs(init.level)));
-  const double l_scale = 0.1 * scale;
-  const double b_scale = 0.01 * scale;
-  std::vector<double> init_buf(period), buf(period);
-  if (lay.season) ToBuffer(init, period, init_buf.data());
-  // Optional search over the m - 1 free initial seasonal states (R does this); the last state
-  // closes the sum at 0 (additive) or m (multiplicative), and multiplicative states must stay > 0.
-  const bool opt_season = lay.season && params.optimize_seasonal_states;
-  const int k_base = lay.size();
-  const bool mult_season = spec.season == EtsSeason::kMultiplicative;
-  const double s_scale = mult_season ? 0.05 : 0.1 * scale;
-  auto fill_season = [&](std::span<const double> x, double* out) {
-    if (!opt_season) {
-      std::copy(init_buf.begin(), init_buf.end(), out);
-      return true;
-    }
-    double sum = 0.0;
-    for (int j = 0; j < period - 1; ++j) {
-      const double v = init.season[j] + s_scale * x[k_base + j];
-      if (mult_season && !(v > 0.0)) return false;
-      out[period - 1 - j] = v;
-      sum += v;
-    }
-    out[0] = mult_season ? period - sum : -sum;
-    return !(mult_season && !(out[0] > 0.0));
-  };
-
-  const bool check_admissible = params.bounds == EtsBounds::kBoth;
-  std::vector<double> scratch(2 * (static_cast<size_t>(period) + 2));
-  auto objective = [&](std::span<const double> x) {
-    EtsSmoothing p;
-    double l, b;
-    Decode(lay, x, init.level, l_scale, init.trend, b_scale, p, l, b);
-    if (check_admissible && !Admissible(spec, period, p, scratch.data())) return kInf;
-    if (!fill_season(x, buf.data())) return kInf;
-    int idx = 0;
-    return Recurse(y.data(), n, spec, period, p, l, b, buf.data(), idx, nullptr, nullptr);
-  };
-
-  std::vector<double> x0, lower, upper, step;
-  x0.push_back(0.2 / (params.r_alpha_start ? m : period));
-  if (lay.trend) x0.push_back(0.1);
-  if (lay.season) x0.push_back(0.05);
-  if (lay.damped) x0.push_back(0.99);
-  if (lay.states) {
-    x0.push_back(0.0);
-    if (lay.trend) x0.push_back(0.0);
-  }
-  const int k = lay.size();
-  const int n_smooth = k - (lay.states ? 1 + (lay.trend ? 1 : 0) : 0);
-  for (int i = 0; i < k; ++i) {
-    const bool unit = i < n_smooth;
-    lower.push_back(unit ? 0.0 : -kInf);
-    upper.push_back(unit ? 1.0 : kInf);
-    step.push_back(unit ? 0.1 : 1.0);
-  }
-  NelderMeadParams nm;
-  nm.max_evaluations = params.max_evaluations;
-  nm.step = step;
-  // Stage 1: smoothing parameters and initial level/trend, seasonal states at their start.
-  std::vector<double> x_full(k + (opt_season ? period - 1 : 0), 0.0);
-  auto stage1 = [&](std::span<const double> x) {
-    std::copy(x.begin(), x.end(), x_full.begin());
-    return objective(x_full);
-  };
-  NelderMeadResult best = MinimizeNelderMead(stage1, x0, lower, upper, nm);
-  // A restart from the best point escapes the premature collapses Nelder-Mead is known for.
-  if (best.evaluations < params.max_evaluations) {
-    nm.max_evaluations = std::max(50, params.max_evaluations / 3);
-    for (double& s : nm.step) s *= 0.5;
-    NelderMeadResult again = MinimizeNelderMead(stage1, best.x, lower, upper, nm);
-    if (again.value < best.value) best = std::move(again);
-  }
-  best.x.resize(x_full.size(), 0.0);
-  if (opt_season && std::isfinite(best.value)) {
-    // Stage 2: everything jointly, from stage 1's optimum (so the likelihood can only improve).
-    std::vector<double> lo2 = lower, up2 = upper, st2 = step;
-    for (double& s : st2) s *= 0.5;
-    lo2.resize(x_full.size(), -kInf);
-    up2.resize(x_full.size(), kInf);
-    st2.resize(x_full.size(), 1.0);
-    NelderMeadParams nm2;
-    nm2.max_evaluations = params.max_evaluations + 100 * (period - 1);
-    nm2.step = st2;
-    NelderMeadResult joint = MinimizeNelderMead(objective, best.x, lo2, up2, nm2);
-    if (joint.value < best.value) best = std::move(joint);
-  }
-  if (!std::isfinite(best.value)) {
-    return Status::Error(
-        spec.Name() +
-        ": no admissible parameters (the recursions diverge or leave R's admissible region)");
-  }
-  double l0, b0;
-  Decode(lay, best.x, init.level, l_scale, init.trend, b_scale, model.par, l0, b0);
-  model.initial = init;
-  model.initial.level = l0;
-  model.initial.trend = b0;
-  fill_season(best.x, buf.data());
-  if (lay.season) {
-    for (int j = 0; j < period; ++j) model.initial.season[j] = buf[period - 1 - j];
-  }
-  double l = l0, b = b0, sse = 0.0;
-  int idx = 0;
-  model.lik = Recurse(y.data(), n, spec, period, model.par, l, b, buf.data(), idx, nullptr, &sse);
-  model.final_state = FromBuffer(l, b, buf.data(), idx, period, lay.season);
-  SetCriteria(sse, &model);
-  return model;
 }
 
 // R's forecast:::etsmodel: R's starting values (initparam, initstate), then one Nelder-Mead
@@ -486,12 +343,6 @@ Result<EtsModel> FitOneR(std::span<const double> y, const EtsSpec& spec, int m,
   model.final_state = FromBuffer(l, b, buf.data(), idx, period, season);
   SetCriteria(sse, &model);
   return model;
-}
-
-Result<EtsModel> FitOne(std::span<const double> y, const EtsSpec& spec, int m,
-                        const EtsParams& params) {
-  return params.optimizer == EtsOptimizer::kR ? FitOneR(y, spec, m, params)
-                                              : FitOneBoxed(y, spec, m, params);
 }
 
 // R's forecast mean for ETS(M,N,M), (M,A,M), (M,Ad,M) (forecast:::class3, Hyndman et al. 2008,
@@ -710,7 +561,7 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
                            std::to_string(2 * params.period) + " observations), got " +
                            std::to_string(n));
     }
-    return FitOne(y, spec, params.period, params);
+    return FitOneR(y, spec, params.period, params);
   }
   std::vector<EtsSpec> candidates;
   for (EtsError e : {EtsError::kAdditive, EtsError::kMultiplicative}) {
@@ -728,30 +579,15 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
       }
     }
   }
-  const bool two_pass = params.optimize_seasonal_states && params.seasonal_states_candidates > 0;
-  EtsParams first = params;
-  if (two_pass) first.optimize_seasonal_states = false;
   std::optional<EtsModel> best;
-  std::vector<std::pair<double, EtsSpec>> seasonal;  // (AICc, spec) of seasonal fits
   Status last_error = Status::Error("ETS: no candidate model");
   for (const EtsSpec& spec : candidates) {
-    Result<EtsModel> fit = FitOne(y, spec, params.period, first);
+    Result<EtsModel> fit = FitOneR(y, spec, params.period, params);
     if (!fit.ok()) {
       last_error = fit.status();
       continue;
     }
-    if (HasSeason(spec)) seasonal.emplace_back(fit->aicc, spec);
     if (!best || fit->aicc < best->aicc) best = std::move(fit.value());
-  }
-  if (two_pass) {
-    std::sort(seasonal.begin(), seasonal.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    const size_t k =
-        std::min(seasonal.size(), static_cast<size_t>(params.seasonal_states_candidates));
-    for (size_t i = 0; i < k; ++i) {
-      Result<EtsModel> fit = FitOne(y, seasonal[i].second, params.period, params);
-      if (fit.ok() && fit->aicc < best->aicc) best = std::move(fit.value());
-    }
   }
   if (!best) return last_error;
   return *best;
@@ -793,18 +629,7 @@ Forecast ForecastEts(const EtsModel& model, int horizon, std::span<const double>
       if (HasSeason(spec) && h % m == 0) c += model.par.gamma;
       acc += c * c;
     }
-    for (double level : levels) {
-      PredictionInterval pi;
-      pi.level = level;
-      const double z = NormalQuantile(0.5 + level / 2.0);
-      pi.lower.resize(horizon);
-      pi.upper.resize(horizon);
-      for (int h = 0; h < horizon; ++h) {
-        pi.lower[h] = fc.mean[h] - z * fc.sd[h];
-        pi.upper[h] = fc.mean[h] + z * fc.sd[h];
-      }
-      fc.intervals.push_back(std::move(pi));
-    }
+    AddGaussianIntervals(levels, &fc);
     return fc;
   }
   // Multiplicative errors: simulate sample paths with a fixed seed.

@@ -2,15 +2,14 @@
 // (2008), as implemented by R's forecast::ets: error A/M, trend N/A/Ad, seasonality N/A/M.
 //
 // Fitting minimises R's criterion lik = n log(SSE) (+ 2 sum log|yhat| for multiplicative
-// errors). By default (EtsOptimizer::kR) it runs R's method step for step: R's starting values
+// errors). It runs R's method step for step: R's starting values
 // (forecast:::initparam, EtsInitialState = forecast:::initstate), then one Nelder-Mead with R's
 // optim algorithm (MinimizeNelderMeadNash, maxit 2000) over the smoothing parameters and every
 // free initial state (level, trend, m - 1 seasonal states), rejecting points outside R's default
 // bounds ("both": the box 1e-4 <= beta <= alpha <= 0.9999, gamma <= 1 - alpha,
 // 0.8 <= phi <= 0.98, and the admissible region, EtsAdmissible). On M4 Hourly this reproduces
 // R's fits (same model on every compared series, forecasts equal to R's printed precision);
-// see docs/forecasting.md. EtsOptimizer::kBoxed is the earlier, differently-behaved optimiser
-// (scaled box coordinates, seasonal initial states fixed at R's start).
+// see docs/forecasting.md.
 // Point forecasts are R's: the state-space recursion, except ETS(M,*,M), whose mean is R's
 // class-3 expectation (forecast:::class3).
 // Model selection (EtsParams::spec unset) picks the lowest AICc over the family R searches by
@@ -97,49 +96,19 @@ enum class EtsBounds { kUsual, kBoth };
 // are ignored (phi = 1 without damping, beta = 0 without trend).
 bool EtsAdmissible(const EtsSpec& spec, int period, const EtsSmoothing& par);
 
-enum class EtsStateSearch { kNonSeasonal, kAll, kNone };
-
-// How a model's parameters are estimated.
-//  kR: R's forecast::ets method: R's starting values, then one Nelder-Mead with R's optim
-//      algorithm (MinimizeNelderMeadNash: R's step, tolerance and budget) over the smoothing
-//      parameters and all free initial states (level, trend, m - 1 seasonal states) under R's
-//      checks, so that a fit follows R's path.
-//  kBoxed: the bounded Nelder-Mead of nelder_mead.h over unit-box coordinates with a restart
-//      (the method before 2026-11-26 15:00); the switches marked "kBoxed only" apply to it.
-enum class EtsOptimizer { kR, kBoxed };
-
 struct EtsParams {
   int period = 1;               // seasonal period in samples; 1 = non-seasonal
   std::optional<EtsSpec> spec;  // unset: choose by AICc over the family
   bool allow_multiplicative = true;
   bool allow_damped = true;
   bool allow_trend = true;
-  EtsOptimizer optimizer = EtsOptimizer::kR;
-  int r_max_iterations = 2000;  // kR: R's maxit (objective evaluations per candidate model)
-  int max_evaluations = 600;    // kBoxed only: Nelder-Mead budget per candidate model
+  // R's maxit: objective evaluations of R's Nelder-Mead (MinimizeNelderMeadNash) per candidate
+  // model, which runs over the smoothing parameters and all free initial states (level, trend,
+  // m - 1 seasonal states) under R's checks, so that a fit follows R's path.
+  int r_max_iterations = 2000;
   // kBoth (default, as R): parameter sets outside the admissible region are rejected during the
-  // search. kUsual accepts every point of the box (R's bounds = "usual"). Both optimisers.
+  // search. kUsual accepts every point of the box (R's bounds = "usual").
   EtsBounds bounds = EtsBounds::kBoth;
-  // kBoxed only: also search the m - 1 free initial seasonal states (budget + 100 evaluations
-  // per state) in a second stage. Off by default.
-  bool optimize_seasonal_states = false;
-  // kBoxed only: which models get their initial level and trend searched. kNonSeasonal (default)
-  // keeps R's starting values (EtsInitialState) for seasonal models: with alpha near 1 and beta
-  // at its lower bound, the likelihood of a seasonal model on skewed hourly data is maximised by
-  // an initial trend that acts as a one-step bias and extrapolates as a steep drift (R's
-  // optimiser, in practice, leaves these states near their start). See docs/forecasting.md.
-  EtsStateSearch level_trend_search = EtsStateSearch::kNonSeasonal;
-  // kBoxed only, with optimize_seasonal_states and model selection: 0 searches the seasonal states
-  // of every seasonal candidate; k > 0 first fits every candidate with the states fixed, then
-  // refits only the k seasonal candidates with the lowest AICc with the states searched (the others
-  // cannot usually overtake them), which costs about k / 12 of the full search on hourly data.
-  int seasonal_states_candidates = 0;
-  // kBoxed only: seasonal starting figure from the first N periods (R before forecast 8.x: 3);
-  // 0 = the whole series (R 8.20).
-  int initial_figure_cycles = 0;
-  // kBoxed only: start alpha at 0.2 / period for every model (false: 0.2 / period for seasonal
-  // models and 0.2 for the others, as R's initparam).
-  bool r_alpha_start = false;
 };
 
 // Fits one model (params.spec) or selects the AICc-best. Errors: fewer than 4 observations,

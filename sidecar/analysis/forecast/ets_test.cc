@@ -12,32 +12,13 @@
 #include <vector>
 
 #include "sidecar/analysis/forecast/stats_util.h"
+#include "sidecar/analysis/forecast/test_data.h"
 
 namespace streamlens::analysis::forecast {
 namespace {
 
-std::string TestData(const std::string& file) {
-  const char* root = std::getenv("STREAMLENS_SOURCE_DIR");
-  return std::string(root ? root : ".") + "/sidecar/analysis/forecast/testdata/" + file;
-}
-
 std::vector<double> ReadSeries(const std::string& name) {
-  std::ifstream in(TestData("series_" + name + ".csv"));
-  std::vector<double> y;
-  double v;
-  while (in >> v) y.push_back(v);
-  return y;
-}
-
-std::map<std::string, double> ReadKv(const std::string& file) {
-  std::ifstream in(TestData(file));
-  std::map<std::string, double> kv;
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t c = line.find(',');
-    kv[line.substr(0, c)] = std::stod(line.substr(c + 1));
-  }
-  return kv;
+  return ReadTestSeries("series_" + name + ".csv");
 }
 
 // The R fit's parameters and initial state (R's states[1, ] is the state at time 0).
@@ -106,31 +87,9 @@ TEST_P(EtsFixtureTest, RecursionsReproduceRLikelihoodAndForecasts) {
   }
 }
 
-TEST_P(EtsFixtureTest, BoxedFitIsCloseToRsOptimum) {
-  const Case c = GetParam();
-  const std::vector<double> y = ReadSeries(c.series);
-  const RFit r = LoadRFit(c.series, c.code);
-  EtsParams p;
-  p.optimizer = EtsOptimizer::kBoxed;
-  p.period = r.period;
-  p.spec = r.spec;
-  Result<EtsModel> fit = FitEts(y, p);
-  ASSERT_TRUE(fit.ok()) << fit.status().message();
-  const double r_lik = r.kv.at("lik");
-  // Non-seasonal models search the same parameters as R and must match or beat its optimum.
-  // Seasonal ones keep R's starting values for all initial states (R also searches them), so
-  // they may trail R by a few likelihood units per state.
-  const double slack = r.spec.season == EtsSeason::kNone ? 0.05 : 3.0 * r.period;
-  EXPECT_LE(fit->lik, r_lik + slack) << c.code << " ours " << fit->lik << " R " << r_lik;
-  EXPECT_GE(fit->par.alpha, 1e-4);
-  EXPECT_LE(fit->par.alpha, 0.9999);
-  if (r.spec.trend != EtsTrend::kNone) EXPECT_LE(fit->par.beta, fit->par.alpha + 1e-12);
-  if (r.spec.season != EtsSeason::kNone) EXPECT_LE(fit->par.gamma, 1.0 - fit->par.alpha + 1e-4);
-}
-
 TEST_P(EtsFixtureTest, RMethodReproducesRsFit) {
-  // EtsOptimizer::kR (the default) runs R's method: R's starting values and R's Nelder-Mead
-  // over the smoothing parameters and all initial states. It must land on R's fit, not just
+  // FitEts runs R's method: R's starting values and R's Nelder-Mead over the smoothing
+  // parameters and all initial states. It must land on R's fit, not just
   // near it: same likelihood, parameters and initial states up to the last digits that
   // rounding differences (R's decomposition and regression for the start) can reach.
   const Case c = GetParam();
@@ -139,7 +98,6 @@ TEST_P(EtsFixtureTest, RMethodReproducesRsFit) {
   EtsParams p;
   p.period = r.period;
   p.spec = r.spec;
-  ASSERT_EQ(p.optimizer, EtsOptimizer::kR);
   Result<EtsModel> fit = FitEts(y, p);
   ASSERT_TRUE(fit.ok()) << fit.status().message();
   EXPECT_NEAR(fit->lik, r.kv.at("lik"), 1e-7 * std::abs(r.kv.at("lik"))) << c.code;
@@ -266,25 +224,19 @@ TEST(EtsTest, AiccMatchesRFormulaForTheParameterCount) {
 
 TEST(EtsTest, SelectsTheSameFamilyMemberAsROnClassicSeries) {
   // R picks ETS(M,Ad,M) for AirPassengers, ETS(A,N,A) for USAccDeaths and ETS(A,Ad,N) for
-  // WWWusage (testdata/ets_selected.csv); the R method must agree on all three, the boxed
-  // optimiser on the last two.
-  for (EtsOptimizer opt : {EtsOptimizer::kR, EtsOptimizer::kBoxed}) {
-    EtsParams p;
-    p.optimizer = opt;
-    p.period = 12;
-    if (opt == EtsOptimizer::kR) {
-      Result<EtsModel> air = FitEts(ReadSeries("airpassengers"), p);
-      ASSERT_TRUE(air.ok());
-      EXPECT_EQ(air->spec.Name(), "ETS(M,Ad,M)");
-    }
-    Result<EtsModel> acc = FitEts(ReadSeries("usaccdeaths"), p);
-    ASSERT_TRUE(acc.ok());
-    EXPECT_EQ(acc->spec.Name(), "ETS(A,N,A)");
-    p.period = 1;
-    Result<EtsModel> www = FitEts(ReadSeries("wwwusage"), p);
-    ASSERT_TRUE(www.ok());
-    EXPECT_EQ(www->spec.Name(), "ETS(A,Ad,N)");
-  }
+  // WWWusage (testdata/ets_selected.csv).
+  EtsParams p;
+  p.period = 12;
+  Result<EtsModel> air = FitEts(ReadSeries("airpassengers"), p);
+  ASSERT_TRUE(air.ok());
+  EXPECT_EQ(air->spec.Name(), "ETS(M,Ad,M)");
+  Result<EtsModel> acc = FitEts(ReadSeries("usaccdeaths"), p);
+  ASSERT_TRUE(acc.ok());
+  EXPECT_EQ(acc->spec.Name(), "ETS(A,N,A)");
+  p.period = 1;
+  Result<EtsModel> www = FitEts(ReadSeries("wwwusage"), p);
+  ASSERT_TRUE(www.ok());
+  EXPECT_EQ(www->spec.Name(), "ETS(A,Ad,N)");
 }
 
 TEST(EtsTest, AdmissibleRegionMatchesR) {
@@ -363,38 +315,6 @@ TEST(EtsTest, AdmissibleBoundsKeepFitsInsideTheRegion) {
   EXPECT_FALSE(EtsAdmissible(usual->spec, 24, usual->par))
       << "alpha " << usual->par.alpha << " beta " << usual->par.beta << " phi " << usual->par.phi;
   EXPECT_LE(usual->lik, both->lik);
-}
-
-TEST(EtsTest, BoxedOptimizerKeepsRsStartingLevelAndTrendOfSeasonalModels) {
-  // kBoxed's default: seasonal models keep EtsInitialState's level and trend (R's start); kAll
-  // searches them, which can only raise the likelihood. Non-seasonal models are searched in both
-  // modes.
-  const std::vector<double> y = ReadSeries("airpassengers");
-  const EtsSpec mam = *ParseEtsSpec("MAM");
-  const EtsState start = EtsInitialState(y, mam, 12);
-  EtsParams p;
-  p.optimizer = EtsOptimizer::kBoxed;
-  p.period = 12;
-  p.spec = mam;
-  Result<EtsModel> fixed = FitEts(y, p);
-  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
-  EXPECT_EQ(fixed->initial.level, start.level);
-  EXPECT_EQ(fixed->initial.trend, start.trend);
-  EXPECT_EQ(fixed->initial.season, start.season);
-  p.level_trend_search = EtsStateSearch::kAll;
-  Result<EtsModel> searched = FitEts(y, p);
-  ASSERT_TRUE(searched.ok()) << searched.status().message();
-  EXPECT_NE(searched->initial.level, start.level);
-  EXPECT_LE(searched->lik, fixed->lik + 1e-9);
-  EXPECT_EQ(searched->initial.season, start.season);
-
-  const std::vector<double> www = ReadSeries("wwwusage");
-  EtsParams q;
-  q.optimizer = EtsOptimizer::kBoxed;
-  q.spec = *ParseEtsSpec("AAdN");
-  Result<EtsModel> ns = FitEts(www, q);
-  ASSERT_TRUE(ns.ok()) << ns.status().message();
-  EXPECT_NE(ns->initial.level, EtsInitialState(www, *q.spec, 1).level);
 }
 
 TEST(EtsTest, HoltWintersAdditiveRecursionsByHand) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -174,145 +175,182 @@ Forecast Combine(const std::vector<const Forecast*>& parts, const std::vector<do
   return out;
 }
 
-Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
+// The validation layout of one series: its periods and the rolling origins.
+struct AutoPlan {
+  int n = 0;                 // series length
+  int horizon = 0;           // H
+  std::vector<int> periods;  // the primary season (when > 1), then the extra seasons
+  int step = 0;              // between origins
+  int windows = 0;           // validation origins: n - H - w * step, w < windows
+  bool single_season_models = false;
+  bool positive = false;  // sMAPE is defined: score by (sMAPE + MASE)
+  int OriginOf(int w) const { return n - horizon - w * step; }
+};
+
+AutoPlan PlanAuto(std::span<const double> y, const ForecastParams& p) {
+  AutoPlan plan;
   const int n = static_cast<int>(y.size());
   const int h = p.horizon;
-  const bool positive = *std::min_element(y.begin(), y.end()) > 0.0;
-  std::vector<int> periods;
-  if (p.season > 1) periods.push_back(p.season);
+  plan.n = n;
+  plan.horizon = h;
+  plan.positive = *std::min_element(y.begin(), y.end()) > 0.0;
+  if (p.season > 1) plan.periods.push_back(p.season);
   for (int e : p.extra_seasons) {
-    if (std::find(periods.begin(), periods.end(), e) == periods.end()) periods.push_back(e);
+    if (std::find(plan.periods.begin(), plan.periods.end(), e) == plan.periods.end()) {
+      plan.periods.push_back(e);
+    }
   }
+  const std::vector<int>& periods = plan.periods;
   const int max_period = periods.empty() ? 1 : *std::max_element(periods.begin(), periods.end());
   const int min_train = std::max(2 * p.season + 2, std::min(2 * max_period, n / 2));
-  const int step = p.auto_origin_step > 0 ? p.auto_origin_step : h;
-  auto origin_of = [&](int w) { return n - h - w * step; };
-  int windows = 0;
+  plan.step = p.auto_origin_step > 0 ? p.auto_origin_step : h;
   for (int k = 1; k <= std::max(0, p.auto_origins); ++k) {
-    if (origin_of(k - 1) >= min_train) windows = k;
+    if (plan.OriginOf(k - 1) >= min_train) plan.windows = k;
   }
   // With several usable periods the single-season ETS, Theta and mstl(primary period) are left
-  // out: on two M4 Hourly holdouts (BENCHMARKS.md) they never improved the combination of the
-  // multi-seasonal candidates, and ETS's AICc search was the largest CPU item after ARIMA. ETS
-  // stays as the fallback when the series is too short to validate.
-  const bool single_season_models = periods.size() <= 1 || windows == 0;
-  std::vector<Candidate> cands;
-  for (int per : periods) {
-    cands.push_back({"snaive" + std::to_string(per), [per, &p](std::span<const double> x) {
-                       return SeasonalNaiveForecast(x, per, p.horizon, p.levels);
-                     }});
+  // out: on two M4 Hourly holdouts (docs/benchmark-history.md) they never improved the
+  // combination of the multi-seasonal candidates, and ETS's AICc search was the largest CPU item
+  // after ARIMA. ETS stays as the fallback when the series is too short to validate.
+  plan.single_season_models = periods.size() <= 1 || plan.windows == 0;
+  return plan;
+}
+
+// Seasonal naive, seasonal means and medians per period (naive without one).
+void AddSeasonalBaselines(const AutoPlan& plan, const ForecastParams& p,
+                          std::vector<Candidate>* cands) {
+  for (int per : plan.periods) {
+    cands->push_back({"snaive" + std::to_string(per), [per, &p](std::span<const double> x) {
+                        return SeasonalNaiveForecast(x, per, p.horizon, p.levels);
+                      }});
   }
-  for (int per : periods) {
+  for (int per : plan.periods) {
     for (int k : {2, 4}) {
-      cands.push_back({"smean" + std::to_string(per) + "x" + std::to_string(k),
-                       [per, k, &p](std::span<const double> x) {
-                         return SeasonalMeanForecast(x, per, k, p.horizon, p.levels);
-                       }});
+      cands->push_back({"smean" + std::to_string(per) + "x" + std::to_string(k),
+                        [per, k, &p](std::span<const double> x) {
+                          return SeasonalMeanForecast(x, per, k, p.horizon, p.levels);
+                        }});
     }
   }
-  for (int per : periods) {
+  for (int per : plan.periods) {
     // Medians over an odd number of cycles: 5 days for the daily cycle, 3 weeks for the weekly.
     const int k = per == p.season ? 5 : 3;
-    cands.push_back({"smedian" + std::to_string(per) + "x" + std::to_string(k),
-                     [per, k, &p](std::span<const double> x) {
-                       return SeasonalMedianForecast(x, per, k, p.horizon, p.levels);
-                     }});
+    cands->push_back({"smedian" + std::to_string(per) + "x" + std::to_string(k),
+                      [per, k, &p](std::span<const double> x) {
+                        return SeasonalMedianForecast(x, per, k, p.horizon, p.levels);
+                      }});
   }
-  if (periods.empty()) {
-    cands.push_back({"naive", [&p](std::span<const double> x) {
-                       return SeasonalNaiveForecast(x, 1, p.horizon, p.levels);
-                     }});
+  if (plan.periods.empty()) {
+    cands->push_back({"naive", [&p](std::span<const double> x) {
+                        return SeasonalNaiveForecast(x, 1, p.horizon, p.levels);
+                      }});
   }
-  // ETS: AICc selection once on the full series; validation refits keep that specification.
+}
+
+// ETS (AICc selection once on the full series; validation refits keep that specification) and
+// Theta, when single-season models are in.
+void AddSingleSeasonModels(std::span<const double> y, const AutoPlan& plan, const ForecastParams& p,
+                           std::vector<Candidate>* cands) {
+  if (!plan.single_season_models) return;
   std::optional<EtsSpec> ets_spec;
-  if (single_season_models) {
-    EtsParams ep;
-    ep.period = p.season;
-    Result<EtsModel> full = FitEts(y, ep);
-    if (full.ok()) ets_spec = full->spec;
-  }
+  EtsParams full_params;
+  full_params.period = p.season;
+  Result<EtsModel> full = FitEts(y, full_params);
+  if (full.ok()) ets_spec = full->spec;
   if (ets_spec) {
-    cands.push_back({"ets", [&p, ets_spec](std::span<const double> x) -> Result<Forecast> {
-                       EtsParams ep;
-                       ep.period = p.season;
-                       ep.spec = ets_spec;
-                       Result<EtsModel> m = FitEts(x, ep);
-                       if (!m.ok()) return m.status();
-                       return ForecastEts(*m, p.horizon, p.levels);
-                     }});
+    cands->push_back({"ets", [&p, ets_spec](std::span<const double> x) -> Result<Forecast> {
+                        EtsParams ep;
+                        ep.period = p.season;
+                        ep.spec = ets_spec;
+                        Result<EtsModel> m = FitEts(x, ep);
+                        if (!m.ok()) return m.status();
+                        return ForecastEts(*m, p.horizon, p.levels);
+                      }});
   }
-  if (single_season_models) {
-    cands.push_back({"theta", [&p](std::span<const double> x) {
-                       return ThetaForecast(x, p.season, p.horizon, p.levels);
-                     }});
-  }
-  // ARIMA: orders by the stepwise search once on the full series (whose CSS-ML fit is the final
-  // model); validation refits keep the orders and use CSS, which is ~10x cheaper.
-  std::optional<ArimaModel> arima_full;
-  {
-    // A narrower search than `--model arima` (seasonal orders <= 1, non-seasonal <= 3): the
-    // stepwise search over R's full ranges was ~100 of auto's 140 CPU s on M4 Hourly, and the
-    // candidate only has to be good enough to earn weight in the combination.
-    AutoArimaParams ap;
-    ap.period = p.season;
-    ap.max_p = ap.max_q = 3;
-    ap.max_P = ap.max_Q = 1;
-    Result<AutoArimaResult> full = AutoArima(y, ap);
-    if (full.ok()) arima_full = std::move(full->model);
-  }
-  if (arima_full) {
-    cands.push_back({"arima", [&p, &arima_full, n](std::span<const double> x) -> Result<Forecast> {
-                       if (static_cast<int>(x.size()) == n) {
-                         return ForecastArima(*arima_full, p.horizon, p.levels);
-                       }
-                       ArimaFitParams fp;
-                       fp.order = arima_full->order;
-                       fp.method = ArimaMethod::kCss;
-                       Result<ArimaModel> m = FitArima(x, fp);
-                       if (!m.ok()) return m.status();
-                       return ForecastArima(*m, p.horizon, p.levels);
-                     }});
-  }
-  if (p.season > 1 && single_season_models) {
-    cands.push_back({"mstl", [&p](std::span<const double> x) {
-                       MultiSeasonalParams mp;
-                       mp.periods = {p.season};
-                       mp.horizon = p.horizon;
-                       mp.levels = p.levels;
-                       return MultiSeasonalForecast(x, mp);
-                     }});
+  cands->push_back({"theta", [&p](std::span<const double> x) {
+                      return ThetaForecast(x, p.season, p.horizon, p.levels);
+                    }});
+}
+
+// ARIMA: orders by the stepwise search once on the full series (whose CSS-ML fit is the final
+// model); validation refits keep the orders and use CSS, which is ~10x cheaper.
+void AddArima(std::span<const double> y, const ForecastParams& p, std::vector<Candidate>* cands) {
+  // A narrower search than `--model arima` (seasonal orders <= 1, non-seasonal <= 3): the
+  // stepwise search over R's full ranges was ~100 of auto's 140 CPU s on M4 Hourly, and the
+  // candidate only has to be good enough to earn weight in the combination.
+  AutoArimaParams ap;
+  ap.period = p.season;
+  ap.max_p = ap.max_q = 3;
+  ap.max_P = ap.max_Q = 1;
+  Result<AutoArimaResult> full = AutoArima(y, ap);
+  if (!full.ok()) return;
+  auto arima_full = std::make_shared<const ArimaModel>(std::move(full->model));
+  const int n = static_cast<int>(y.size());
+  cands->push_back({"arima", [&p, arima_full, n](std::span<const double> x) -> Result<Forecast> {
+                      if (static_cast<int>(x.size()) == n) {
+                        return ForecastArima(*arima_full, p.horizon, p.levels);
+                      }
+                      ArimaFitParams fp;
+                      fp.order = arima_full->order;
+                      fp.method = ArimaMethod::kCss;
+                      Result<ArimaModel> m = FitArima(x, fp);
+                      if (!m.ok()) return m.status();
+                      return ForecastArima(*m, p.horizon, p.levels);
+                    }});
+}
+
+// Seasonal decompositions: mstl of the primary period (single-season), mstl of every period,
+// and the deseasonalised ARIMA (orders searched once on the full series, whose fit is the final
+// forecast; validation refits keep the orders and fit by CSS, as the ARIMA candidate does).
+void AddDecompositions(std::span<const double> y, const AutoPlan& plan, const ForecastParams& p,
+                       std::vector<Candidate>* cands) {
+  const std::vector<int>& periods = plan.periods;
+  if (p.season > 1 && plan.single_season_models) {
+    cands->push_back({"mstl", [&p](std::span<const double> x) {
+                        MultiSeasonalParams mp;
+                        mp.periods = {p.season};
+                        mp.horizon = p.horizon;
+                        mp.levels = p.levels;
+                        return MultiSeasonalForecast(x, mp);
+                      }});
   }
   if (periods.size() > 1) {
-    cands.push_back({"mstl-all", [&p, periods](std::span<const double> x) {
-                       MultiSeasonalParams mp;
-                       mp.periods = periods;
-                       mp.horizon = p.horizon;
-                       mp.levels = p.levels;
-                       return MultiSeasonalForecast(x, mp);
-                     }});
+    cands->push_back({"mstl-all", [&p, periods](std::span<const double> x) {
+                        MultiSeasonalParams mp;
+                        mp.periods = periods;
+                        mp.horizon = p.horizon;
+                        mp.levels = p.levels;
+                        return MultiSeasonalForecast(x, mp);
+                      }});
   }
-  if (!periods.empty()) {
-    // Deseasonalised ARIMA: orders searched once on the full series (that fit is the final
-    // forecast); validation refits keep the orders and fit by CSS, as the ARIMA candidate does.
-    MultiSeasonalParams mp;
-    mp.periods = periods;
-    mp.horizon = p.horizon;
-    mp.levels = p.levels;
-    mp.remainder = MultiSeasonalParams::Remainder::kArima;
-    ArimaOrder order;
-    mp.searched_order = &order;
-    Result<Forecast> full = MultiSeasonalForecast(y, mp);
-    if (full.ok()) {
-      mp.searched_order = nullptr;
-      mp.remainder_order = order;
-      cands.push_back(
-          {"mstl-arima",
-           [mp, n, full = std::move(full.value())](std::span<const double> x) -> Result<Forecast> {
-             if (static_cast<int>(x.size()) == n) return full;
-             return MultiSeasonalForecast(x, mp);
-           }});
-    }
-  }
+  if (periods.empty()) return;
+  MultiSeasonalParams mp;
+  mp.periods = periods;
+  mp.horizon = p.horizon;
+  mp.levels = p.levels;
+  mp.remainder = MultiSeasonalParams::Remainder::kArima;
+  ArimaOrder order;
+  mp.searched_order = &order;
+  Result<Forecast> full = MultiSeasonalForecast(y, mp);
+  if (!full.ok()) return;
+  mp.searched_order = nullptr;
+  mp.remainder_order = order;
+  const int n = static_cast<int>(y.size());
+  cands->push_back(
+      {"mstl-arima",
+       [mp, n, full = std::move(full.value())](std::span<const double> x) -> Result<Forecast> {
+         if (static_cast<int>(x.size()) == n) return full;
+         return MultiSeasonalForecast(x, mp);
+       }});
+}
+
+std::vector<Candidate> AutoCandidates(std::span<const double> y, const AutoPlan& plan,
+                                      const ForecastParams& p) {
+  std::vector<Candidate> cands;
+  AddSeasonalBaselines(plan, p, &cands);
+  AddSingleSeasonModels(y, plan, p, &cands);
+  AddArima(y, p, &cands);
+  AddDecompositions(y, plan, p, &cands);
+  const int n = static_cast<int>(y.size());
   for (const GlobalModelSet& set : p.global) {
     // Pooled model: at origin n - T the model fitted without the last T points of every series.
     cands.push_back({set.name, [&set, n](std::span<const double> x) -> Result<Forecast> {
@@ -322,109 +360,151 @@ Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
                        return m->Predict(x);
                      }});
   }
+  return cands;
+}
+
+// Every candidate's forecasts at the validation origins, and the validation error of an
+// equal-weight average of candidates.
+struct AutoValidation {
+  std::span<const double> y;
+  const AutoPlan* plan = nullptr;
+  int horizon = 0;
+  int season = 1;
+  std::vector<std::vector<std::vector<double>>> preds;  // [candidate][origin][step]
+  std::vector<double> failed;                           // +inf: the candidate failed somewhere
+
+  double Score(const std::vector<size_t>& members) const {
+    const int h = horizon;
+    double total = 0.0;
+    for (int w = 0; w < plan->windows; ++w) {
+      const int origin = plan->OriginOf(w);
+      std::vector<double> avg(h, 0.0);
+      for (size_t c : members) {
+        if (!std::isfinite(failed[c])) return std::numeric_limits<double>::infinity();
+        for (int i = 0; i < h; ++i) avg[i] += preds[c][w][i] / members.size();
+      }
+      total += ScoreWindow(y.first(origin), y.subspan(origin, h), avg, season, plan->positive);
+    }
+    return total / std::max(1, plan->windows);
+  }
+};
+
+AutoValidation Validate(std::span<const double> y, const AutoPlan& plan,
+                        const std::vector<Candidate>& cands, const ForecastParams& p) {
   const size_t nc = cands.size();
-  // errors[c][w]; +inf when a candidate fails at an origin.
-  std::vector<std::vector<std::vector<double>>> preds(nc,
-                                                      std::vector<std::vector<double>>(windows));
-  std::vector<double> score(nc, 0.0);
-  for (int w = 0; w < windows; ++w) {
-    const int origin = origin_of(w);
-    std::span<const double> train = y.first(origin);
+  AutoValidation v;
+  v.y = y;
+  v.plan = &plan;
+  v.horizon = p.horizon;
+  v.season = p.season;
+  v.preds.assign(nc, std::vector<std::vector<double>>(plan.windows));
+  v.failed.assign(nc, 0.0);
+  for (int w = 0; w < plan.windows; ++w) {
+    std::span<const double> train = y.first(plan.OriginOf(w));
     for (size_t c = 0; c < nc; ++c) {
       Result<Forecast> f = cands[c].run(train);
       if (!f.ok()) {
-        score[c] = std::numeric_limits<double>::infinity();
+        v.failed[c] = std::numeric_limits<double>::infinity();
         continue;
       }
-      preds[c][w] = f->mean;
+      v.preds[c][w] = f->mean;
     }
   }
-  auto combo_score = [&](const std::vector<size_t>& members) {
-    double total = 0.0;
-    for (int w = 0; w < windows; ++w) {
-      const int origin = origin_of(w);
-      std::vector<double> avg(h, 0.0);
-      for (size_t c : members) {
-        if (!std::isfinite(score[c])) return std::numeric_limits<double>::infinity();
-        for (int i = 0; i < h; ++i) avg[i] += preds[c][w][i] / members.size();
-      }
-      total += ScoreWindow(y.first(origin), y.subspan(origin, h), avg, p.season, positive);
-    }
-    return total / std::max(1, windows);
-  };
-  std::vector<size_t> order(nc);
-  std::iota(order.begin(), order.end(), 0);
+  return v;
+}
+
+// The ensemble: candidate indexes and their (unnormalised) weights.
+struct Ensemble {
   std::vector<size_t> chosen;
   std::vector<double> weights;
-  if (windows == 0) {
+};
+
+Ensemble SelectEnsemble(const std::vector<Candidate>& cands, const AutoValidation& v) {
+  const size_t nc = cands.size();
+  Ensemble e;
+  if (v.plan->windows == 0) {
     // Too short to validate: ETS when it could be fitted, else the (seasonal) naive forecast.
-    chosen = {0};
+    e.chosen = {0};
     for (size_t c = 0; c < nc; ++c) {
-      if (cands[c].name == "ets") chosen = {c};
+      if (cands[c].name == "ets") e.chosen = {c};
     }
-    weights = {1.0};
-  } else {
-    // Ensemble selection with replacement (Caruana et al. 2004): kGreedySteps times, add the
-    // candidate whose inclusion gives the equal-weight average of the bag the lowest validation
-    // error; a candidate's weight is its share of the bag. Ties go to the better single model.
-    std::vector<double> single(nc);
-    for (size_t c = 0; c < nc; ++c) single[c] = combo_score({c});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return single[a] < single[b]; });
-    std::vector<size_t> bag;
-    std::vector<int> count(nc, 0);
-    for (int s = 0; s < kGreedySteps; ++s) {
-      double best = std::numeric_limits<double>::infinity();
-      size_t best_c = nc;
-      for (size_t c : order) {
-        if (!std::isfinite(single[c])) continue;
-        bag.push_back(c);
-        const double v = combo_score(bag);
-        bag.pop_back();
-        if (v < best) {
-          best = v;
-          best_c = c;
-        }
-      }
-      if (best_c == nc) break;
-      bag.push_back(best_c);
-      ++count[best_c];
-    }
+    e.weights = {1.0};
+    return e;
+  }
+  // Ensemble selection with replacement (Caruana et al. 2004): kGreedySteps times, add the
+  // candidate whose inclusion gives the equal-weight average of the bag the lowest validation
+  // error; a candidate's weight is its share of the bag. Ties go to the better single model.
+  std::vector<size_t> order(nc);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<double> single(nc);
+  for (size_t c = 0; c < nc; ++c) single[c] = v.Score({c});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return single[a] < single[b]; });
+  std::vector<size_t> bag;
+  std::vector<int> count(nc, 0);
+  for (int s = 0; s < kGreedySteps; ++s) {
+    double best = std::numeric_limits<double>::infinity();
+    size_t best_c = nc;
     for (size_t c : order) {
-      if (count[c] > 0) {
-        chosen.push_back(c);
-        weights.push_back(count[c]);
+      if (!std::isfinite(single[c])) continue;
+      bag.push_back(c);
+      const double score = v.Score(bag);
+      bag.pop_back();
+      if (score < best) {
+        best = score;
+        best_c = c;
       }
     }
-    if (chosen.empty()) {
-      chosen = {order[0]};
-      weights = {1.0};
+    if (best_c == nc) break;
+    bag.push_back(best_c);
+    ++count[best_c];
+  }
+  for (size_t c : order) {
+    if (count[c] > 0) {
+      e.chosen.push_back(c);
+      e.weights.push_back(count[c]);
     }
   }
-  if (p.trace != nullptr) {
-    AutoTrace& tr = *p.trace;
-    tr.candidates.clear();
-    tr.origins.clear();
-    for (const Candidate& c : cands) tr.candidates.push_back(c.name);
-    for (int w = 0; w < windows; ++w) tr.origins.push_back(origin_of(w));
-    tr.validation = preds;
-    tr.scores.assign(nc, std::numeric_limits<double>::infinity());
-    for (size_t c = 0; c < nc && windows > 0; ++c) tr.scores[c] = combo_score({c});
-    tr.finals.clear();
-    if (tr.all_finals) {
-      for (const Candidate& c : cands) {
-        Result<Forecast> f = c.run(y);
-        tr.finals.push_back(f.ok() ? f->mean : std::vector<double>());
-      }
+  if (e.chosen.empty()) {
+    e.chosen = {order[0]};
+    e.weights = {1.0};
+  }
+  return e;
+}
+
+void FillTrace(std::span<const double> y, const std::vector<Candidate>& cands,
+               const AutoValidation& v, AutoTrace* tr) {
+  const size_t nc = cands.size();
+  const int windows = v.plan->windows;
+  tr->candidates.clear();
+  tr->origins.clear();
+  for (const Candidate& c : cands) tr->candidates.push_back(c.name);
+  for (int w = 0; w < windows; ++w) tr->origins.push_back(v.plan->OriginOf(w));
+  tr->validation = v.preds;
+  tr->scores.assign(nc, std::numeric_limits<double>::infinity());
+  for (size_t c = 0; c < nc && windows > 0; ++c) tr->scores[c] = v.Score({c});
+  tr->finals.clear();
+  if (tr->all_finals) {
+    for (const Candidate& c : cands) {
+      Result<Forecast> f = c.run(y);
+      tr->finals.push_back(f.ok() ? f->mean : std::vector<double>());
     }
   }
+}
+
+Result<Forecast> RunAuto(std::span<const double> y, const ForecastParams& p) {
+  const AutoPlan plan = PlanAuto(y, p);
+  const std::vector<Candidate> cands = AutoCandidates(y, plan, p);
+  const AutoValidation validation = Validate(y, plan, cands, p);
+  const Ensemble ensemble = SelectEnsemble(cands, validation);
+  if (p.trace != nullptr) FillTrace(y, cands, validation, p.trace);
   std::vector<Forecast> finals;
   std::vector<double> final_weights;
-  for (size_t i = 0; i < chosen.size(); ++i) {
-    Result<Forecast> f = cands[chosen[i]].run(y);
+  for (size_t i = 0; i < ensemble.chosen.size(); ++i) {
+    Result<Forecast> f = cands[ensemble.chosen[i]].run(y);
     if (!f.ok()) continue;
     finals.push_back(std::move(f.value()));
-    final_weights.push_back(weights[i]);
+    final_weights.push_back(ensemble.weights[i]);
   }
   if (finals.empty()) return SeasonalNaiveForecast(y, p.season, p.horizon, p.levels);
   const double wsum = std::accumulate(final_weights.begin(), final_weights.end(), 0.0);

@@ -13,32 +13,13 @@
 
 #include "sidecar/analysis/forecast/baselines.h"
 #include "sidecar/analysis/forecast/multiseasonal.h"
+#include "sidecar/analysis/forecast/test_data.h"
 
 namespace streamlens::analysis::forecast {
 namespace {
 
-std::string TestData(const std::string& file) {
-  const char* root = std::getenv("STREAMLENS_SOURCE_DIR");
-  return std::string(root ? root : ".") + "/sidecar/analysis/forecast/testdata/" + file;
-}
-
 std::vector<double> ReadSeries(const std::string& name) {
-  std::ifstream in(TestData("series_" + name + ".csv"));
-  std::vector<double> y;
-  double v;
-  while (in >> v) y.push_back(v);
-  return y;
-}
-
-std::map<std::string, double> ReadKv(const std::string& file) {
-  std::ifstream in(TestData(file));
-  std::map<std::string, double> kv;
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t c = line.find(',');
-    kv[line.substr(0, c)] = std::stod(line.substr(c + 1));
-  }
-  return kv;
+  return ReadTestSeries("series_" + name + ".csv");
 }
 
 void ExpectMatchesR(const Forecast& fc, const std::string& file, double rel_tol,

@@ -280,18 +280,104 @@ double GlobalModel::SeriesIntervalScale(std::span<const double> history) const {
   return std::clamp(s, 0.1 * typical_scale_, 10.0 * typical_scale_);
 }
 
-Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
-    std::span<const std::span<const double>> series, std::span<const int> truncations,
-    const GlobalModelParams& params) {
-  STREAMLENS_RETURN_IF_ERROR(ValidateParams(params));
-  if (series.empty()) return Status::Error("global model: no series to fit");
-  if (truncations.empty()) return Status::Error("global model: no truncation requested");
-  for (int t : truncations) {
-    if (t < 0)
-      return Status::Error("global model: truncation must be >= 0, got " + std::to_string(t));
+namespace {
+
+// The training windows of every series, grouped by the largest truncation that may use them.
+struct TrainingWindows {
+  // Distinct truncations, largest first: model k is fitted on segments 0..k.
+  std::vector<int> by_trunc;
+  // Segment k holds the windows first usable by the k-th largest truncation.
+  std::vector<std::vector<Window>> segments;
+  // Transformed copies (logs for the log normalisations); empty for series left out.
+  std::vector<std::vector<double>> tseries;
+};
+
+TrainingWindows CollectWindows(std::span<const std::span<const double>> series,
+                               std::span<const int> truncations, const GlobalModelParams& p) {
+  const int L = p.lags, H = p.horizon;
+  TrainingWindows tw;
+  tw.by_trunc.assign(truncations.begin(), truncations.end());
+  std::vector<int>& by_trunc = tw.by_trunc;
+  std::sort(by_trunc.begin(), by_trunc.end(), std::greater<int>());
+  by_trunc.erase(std::unique(by_trunc.begin(), by_trunc.end()), by_trunc.end());
+  const int K = static_cast<int>(by_trunc.size());
+  tw.segments.resize(K);
+  tw.tseries.resize(series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    std::span<const double> s = series[i];
+    const int n = static_cast<int>(s.size());
+    if (n < L + H) continue;
+    if (!std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); })) continue;
+    tw.tseries[i].resize(n);
+    for (int t = 0; t < n; ++t) tw.tseries[i][t] = Transform(s[t], p.normalization);
   }
-  if (params.deseasonalize) {
-    // One fit per truncation on the truncated series, each divided by its own seasonal profile.
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (tw.tseries[i].empty()) continue;
+    std::span<const double> s = series[i];
+    std::span<const double> ts = tw.tseries[i];
+    const int n = static_cast<int>(s.size());
+    for (int t = n - H - 1; t >= L - 1; t -= p.origin_stride) {
+      const int end = t + H + 1;  // exclusive end of the targets
+      int k = 0;
+      while (k < K && end > n - by_trunc[k]) ++k;
+      if (k == K) continue;
+      // Windows whose targets end later are first usable by a smaller truncation (larger k);
+      // k is the first (largest-truncation) model this window is allowed in.
+      Window w{static_cast<int>(i), t, 0.0, 1.0};
+      if (!LevelOfTransformed(ts.subspan(t - L + 1, L), p, &w.a, &w.b)) continue;
+      if (UsesLog(p.normalization) &&
+          !std::all_of(s.begin() + t + 1, s.begin() + end, [](double v) { return v > 0.0; })) {
+        continue;
+      }
+      tw.segments[k].push_back(w);
+    }
+  }
+  return tw;
+}
+
+constexpr int kBlock = 1024;  // rows of the design matrix filled at a time
+
+// The normal equations of the ridge fit, accumulated segment by segment.
+struct NormalEquations {
+  RowMatrix xb, yb;  // one block of rows (also reused for residuals)
+  Eigen::MatrixXd gram, rhs;
+  long count = 0;  // windows added
+};
+
+void AddSegment(const std::vector<Window>& seg, const TrainingWindows& tw,
+                const GlobalModelParams& p, NormalEquations* ne) {
+  for (size_t start = 0; start < seg.size(); start += kBlock) {
+    const int rows = static_cast<int>(std::min<size_t>(kBlock, seg.size() - start));
+    for (int r = 0; r < rows; ++r) {
+      const Window& w = seg[start + r];
+      FillRow(tw.tseries[w.series], w, p, &ne->xb(r, 0), &ne->yb(r, 0));
+    }
+    ne->gram.selfadjointView<Eigen::Lower>().rankUpdate(ne->xb.topRows(rows).transpose());
+    ne->rhs.noalias() += ne->xb.topRows(rows).transpose() * ne->yb.topRows(rows);
+  }
+  ne->count += static_cast<long>(seg.size());
+}
+
+std::string TooFewWindows(long count, long min_windows, int truncation,
+                          const GlobalModelParams& p) {
+  return "global model: " + std::to_string(count) + " training windows" +
+         (truncation > 0
+              ? " without the last " + std::to_string(truncation) + " points of each series"
+              : std::string()) +
+         ", need at least " + std::to_string(min_windows) + " (" +
+         std::to_string(p.min_windows_per_feature) + " per coefficient; a window is " +
+         std::to_string(p.lags) + " values plus " + std::to_string(p.horizon) + " targets)";
+}
+
+}  // namespace
+
+// The steps of FitGlobalModels; friend of GlobalModel.
+class GlobalModelFitter {
+ public:
+  // One fit per truncation on the truncated series, each divided by its own seasonal profile.
+  static Result<std::vector<Result<GlobalModel>>> Deseasonalised(
+      std::span<const std::span<const double>> series, std::span<const int> truncations,
+      const GlobalModelParams& params) {
     GlobalModelParams plain = params;
     plain.deseasonalize = false;
     std::vector<Result<GlobalModel>> out;
@@ -324,115 +410,63 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
     }
     return out;
   }
-  const GlobalModelParams& p = params;
-  const int L = p.lags, H = p.horizon, P = L + 1;
-  // Segments in order of decreasing truncation: segment k holds the windows first usable by the
-  // k-th largest truncation, so model k is fitted on segments 0..k.
-  std::vector<int> by_trunc(truncations.begin(), truncations.end());
-  std::sort(by_trunc.begin(), by_trunc.end(), std::greater<int>());
-  by_trunc.erase(std::unique(by_trunc.begin(), by_trunc.end()), by_trunc.end());
-  const int K = static_cast<int>(by_trunc.size());
-  std::vector<std::vector<Window>> segments(K);
-  // Transformed copies (logs for the log normalisations), computed once per series.
-  std::vector<std::vector<double>> tseries(series.size());
-  for (size_t i = 0; i < series.size(); ++i) {
-    std::span<const double> s = series[i];
-    const int n = static_cast<int>(s.size());
-    if (n < L + H) continue;
-    if (!std::all_of(s.begin(), s.end(), [](double v) { return std::isfinite(v); })) continue;
-    tseries[i].resize(n);
-    for (int t = 0; t < n; ++t) tseries[i][t] = Transform(s[t], p.normalization);
-  }
-  for (size_t i = 0; i < series.size(); ++i) {
-    if (tseries[i].empty()) continue;
-    std::span<const double> s = series[i];
-    std::span<const double> ts = tseries[i];
-    const int n = static_cast<int>(s.size());
-    for (int t = n - H - 1; t >= L - 1; t -= p.origin_stride) {
-      const int end = t + H + 1;  // exclusive end of the targets
-      int k = 0;
-      while (k < K && end > n - by_trunc[k]) ++k;
-      if (k == K) continue;
-      // Windows whose targets end later are first usable by a smaller truncation (larger k);
-      // k is the first (largest-truncation) model this window is allowed in.
-      Window w{static_cast<int>(i), t, 0.0, 1.0};
-      if (!LevelOfTransformed(ts.subspan(t - L + 1, L), p, &w.a, &w.b)) continue;
-      if (UsesLog(p.normalization) &&
-          !std::all_of(s.begin() + t + 1, s.begin() + end, [](double v) { return v > 0.0; })) {
-        continue;
-      }
-      segments[k].push_back(w);
-    }
-  }
-  constexpr int kBlock = 1024;
-  RowMatrix xb(kBlock, P), yb(kBlock, H);
-  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(P, P);
-  Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(P, H);
-  const long min_windows = static_cast<long>(p.min_windows_per_feature) * P;
-  std::vector<Result<GlobalModel>> by_k(K, Status::Error("not fitted"));
-  long count = 0;
-  for (int k = 0; k < K; ++k) {
-    const std::vector<Window>& seg = segments[k];
-    for (size_t start = 0; start < seg.size(); start += kBlock) {
-      const int rows = static_cast<int>(std::min<size_t>(kBlock, seg.size() - start));
-      for (int r = 0; r < rows; ++r) {
-        const Window& w = seg[start + r];
-        FillRow(tseries[w.series], w, p, &xb(r, 0), &yb(r, 0));
-      }
-      gram.selfadjointView<Eigen::Lower>().rankUpdate(xb.topRows(rows).transpose());
-      rhs.noalias() += xb.topRows(rows).transpose() * yb.topRows(rows);
-    }
-    count += static_cast<long>(seg.size());
-    if (count < min_windows) {
-      by_k[k] = Status::Error(
-          "global model: " + std::to_string(count) + " training windows" +
-          (by_trunc[k] > 0
-               ? " without the last " + std::to_string(by_trunc[k]) + " points of each series"
-               : std::string()) +
-          ", need at least " + std::to_string(min_windows) + " (" +
-          std::to_string(p.min_windows_per_feature) + " per coefficient; a window is " +
-          std::to_string(L) + " values plus " + std::to_string(H) + " targets)");
-      continue;
-    }
-    Eigen::MatrixXd a = gram.selfadjointView<Eigen::Lower>();
+
+  // Fits model k (segments 0..k, already in `ne`): solve, interval scales, quantiles.
+  static Result<GlobalModel> FitModel(int k, const TrainingWindows& tw, const GlobalModelParams& p,
+                                      NormalEquations* ne) {
+    const int L = p.lags;
+    Eigen::MatrixXd a = ne->gram.selfadjointView<Eigen::Lower>();
     const double lambda = p.ridge * a.diagonal().head(L).mean();
     a.diagonal().head(L).array() += std::max(lambda, 1e-12);
     Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
     if (ldlt.info() != Eigen::Success) {
-      by_k[k] = Status::Error("global model: normal equations could not be factorised");
-      continue;
+      return Status::Error("global model: normal equations could not be factorised");
     }
     GlobalModel m;
     m.params_ = p;
-    m.coef_ = ldlt.solve(rhs);
-    m.windows_ = static_cast<int>(count);
-    if (!m.coef_.allFinite()) {
-      by_k[k] = Status::Error("global model: non-finite coefficients");
-      continue;
+    m.coef_ = ldlt.solve(ne->rhs);
+    m.windows_ = static_cast<int>(ne->count);
+    if (!m.coef_.allFinite()) return Status::Error("global model: non-finite coefficients");
+    std::vector<double> scale(tw.tseries.size(), 1.0);
+    if (p.interval_scale_origins > 0 && !ErrorScales(tw.tseries, tw.by_trunc[k], &m, &scale)) {
+      return Status::Error("global model: no series has a window to scale its intervals");
     }
-    // Per-series error scales (interval_scale_origins), each from the series' points that model
-    // k may see; series without a usable window get none (0) and leave the residual sample.
-    std::vector<double> scale(series.size(), 1.0);
-    if (p.interval_scale_origins > 0) {
-      std::vector<double> positive;
-      for (size_t i = 0; i < series.size(); ++i) {
-        const int n = static_cast<int>(tseries[i].size()) - by_trunc[k];
-        scale[i] = n > 0 ? OwnErrorScale(std::span<const double>(tseries[i])
-                                             .subspan(std::max(0, n - ScaleSpan(p)),
-                                                      std::min(n, ScaleSpan(p))),
-                                         m.coef_, p)
-                         : 0.0;
-        if (scale[i] > 0.0) positive.push_back(scale[i]);
-      }
-      if (positive.empty()) {
-        by_k[k] = Status::Error("global model: no series has a window to scale its intervals");
-        continue;
-      }
-      std::nth_element(positive.begin(), positive.begin() + positive.size() / 2, positive.end());
-      m.typical_scale_ = positive[positive.size() / 2];
+    ResidualQuantiles(k, tw, scale, ne, &m);
+    return m;
+  }
+
+ private:
+  // Per-series error scales (interval_scale_origins), each from the series' points that the
+  // model may see; series without a usable window get none (0) and leave the residual sample.
+  // False when no series has one.
+  static bool ErrorScales(const std::vector<std::vector<double>>& tseries, int truncation,
+                          GlobalModel* m, std::vector<double>* scale) {
+    const GlobalModelParams& p = m->params_;
+    std::vector<double> positive;
+    for (size_t i = 0; i < tseries.size(); ++i) {
+      const int n = static_cast<int>(tseries[i].size()) - truncation;
+      (*scale)[i] = n > 0 ? OwnErrorScale(std::span<const double>(tseries[i])
+                                              .subspan(std::max(0, n - ScaleSpan(p)),
+                                                       std::min(n, ScaleSpan(p))),
+                                          m->coef_, p)
+                          : 0.0;
+      if ((*scale)[i] > 0.0) positive.push_back((*scale)[i]);
     }
-    // Interval quantiles from in-sample residuals of an even subsample of the training windows,
-    // each divided by its series' scale.
+    if (positive.empty()) return false;
+    std::nth_element(positive.begin(), positive.begin() + positive.size() / 2, positive.end());
+    m->typical_scale_ = positive[positive.size() / 2];
+    return true;
+  }
+
+  // Interval quantiles from in-sample residuals of an even subsample of the training windows,
+  // each divided by its series' scale.
+  static void ResidualQuantiles(int k, const TrainingWindows& tw, const std::vector<double>& scale,
+                                NormalEquations* ne, GlobalModel* m) {
+    const GlobalModelParams& p = m->params_;
+    const int H = p.horizon;
+    const long count = ne->count;
+    RowMatrix& xb = ne->xb;
+    RowMatrix& yb = ne->yb;
     const long stride =
         std::max<long>(1, (count + p.max_residual_windows - 1) / p.max_residual_windows);
     std::vector<std::vector<double>> res(H);
@@ -441,38 +475,69 @@ Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
     int rows = 0;
     auto flush = [&]() {
       if (rows == 0) return;
-      const RowMatrix e = yb.topRows(rows) - xb.topRows(rows) * m.coef_;
+      const RowMatrix e = yb.topRows(rows) - xb.topRows(rows) * m->coef_;
       for (int r = 0; r < rows; ++r) {
         for (int h = 0; h < H; ++h) res[h].push_back(e(r, h) / row_scale[r]);
       }
       rows = 0;
     };
     for (int j = 0; j <= k; ++j) {
-      for (const Window& w : segments[j]) {
+      for (const Window& w : tw.segments[j]) {
         if (idx++ % stride != 0) continue;
         if (!(scale[w.series] > 0.0)) continue;
         row_scale[rows] = scale[w.series];
-        FillRow(tseries[w.series], w, p, &xb(rows, 0), &yb(rows, 0));
+        FillRow(tw.tseries[w.series], w, p, &xb(rows, 0), &yb(rows, 0));
         if (++rows == kBlock) flush();
       }
     }
     flush();
-    m.q_lower_.assign(p.levels.size(), std::vector<double>(H));
-    m.q_upper_.assign(p.levels.size(), std::vector<double>(H));
+    m->q_lower_.assign(p.levels.size(), std::vector<double>(H));
+    m->q_upper_.assign(p.levels.size(), std::vector<double>(H));
     for (int h = 0; h < H; ++h) {
       std::sort(res[h].begin(), res[h].end());
       for (size_t l = 0; l < p.levels.size(); ++l) {
-        m.q_lower_[l][h] = SortedQuantile(res[h], 0.5 - 0.5 * p.levels[l]);
-        m.q_upper_[l][h] = SortedQuantile(res[h], 0.5 + 0.5 * p.levels[l]);
+        m->q_lower_[l][h] = SortedQuantile(res[h], 0.5 - 0.5 * p.levels[l]);
+        m->q_upper_[l][h] = SortedQuantile(res[h], 0.5 + 0.5 * p.levels[l]);
       }
     }
-    by_k[k] = std::move(m);
+  }
+};
+
+Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
+    std::span<const std::span<const double>> series, std::span<const int> truncations,
+    const GlobalModelParams& params) {
+  STREAMLENS_RETURN_IF_ERROR(ValidateParams(params));
+  if (series.empty()) return Status::Error("global model: no series to fit");
+  if (truncations.empty()) return Status::Error("global model: no truncation requested");
+  for (int t : truncations) {
+    if (t < 0)
+      return Status::Error("global model: truncation must be >= 0, got " + std::to_string(t));
+  }
+  if (params.deseasonalize) return GlobalModelFitter::Deseasonalised(series, truncations, params);
+  const GlobalModelParams& p = params;
+  const int P = p.lags + 1;
+  const TrainingWindows tw = CollectWindows(series, truncations, p);
+  const int K = static_cast<int>(tw.by_trunc.size());
+  NormalEquations ne;
+  ne.xb.resize(kBlock, P);
+  ne.yb.resize(kBlock, p.horizon);
+  ne.gram = Eigen::MatrixXd::Zero(P, P);
+  ne.rhs = Eigen::MatrixXd::Zero(P, p.horizon);
+  const long min_windows = static_cast<long>(p.min_windows_per_feature) * P;
+  std::vector<Result<GlobalModel>> by_k(K, Status::Error("not fitted"));
+  for (int k = 0; k < K; ++k) {
+    AddSegment(tw.segments[k], tw, p, &ne);
+    if (ne.count < min_windows) {
+      by_k[k] = Status::Error(TooFewWindows(ne.count, min_windows, tw.by_trunc[k], p));
+      continue;
+    }
+    by_k[k] = GlobalModelFitter::FitModel(k, tw, p, &ne);
   }
   std::vector<Result<GlobalModel>> out;
   out.reserve(truncations.size());
   for (int t : truncations) {
-    const int k =
-        static_cast<int>(std::find(by_trunc.begin(), by_trunc.end(), t) - by_trunc.begin());
+    const int k = static_cast<int>(std::find(tw.by_trunc.begin(), tw.by_trunc.end(), t) -
+                                   tw.by_trunc.begin());
     out.push_back(by_k[k]);
   }
   return out;

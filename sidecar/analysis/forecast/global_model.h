@@ -110,8 +110,7 @@ class GlobalModel {
   // The factor the interval quantiles are multiplied by for `history` (already
   // deseasonalised): 1 when interval_scale_origins is 0.
   double SeriesIntervalScale(std::span<const double> history) const;
-  friend Result<std::vector<Result<GlobalModel>>> FitGlobalModels(
-      std::span<const std::span<const double>>, std::span<const int>, const GlobalModelParams&);
+  friend class GlobalModelFitter;  // FitGlobalModels' steps (global_model.cc)
   GlobalModelParams params_;
   Eigen::MatrixXd coef_;
   // [level][h]: lower / upper normalised-residual quantiles.

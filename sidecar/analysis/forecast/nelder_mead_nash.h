@@ -1,7 +1,7 @@
 // Nash's Nelder-Mead minimiser exactly as R's optim(method = "Nelder-Mead") implements it
 // (R's src/appl/optim.c nmmin, from Nash 1990, "Compact Numerical Methods", Algorithm 19), which
-// R's forecast::ets calls through its C++ target function. It differs from the textbook method in
-// MinimizeNelderMead (nelder_mead.h) in ways that change where a search ends:
+// R's forecast::ets calls through its C++ target function. It differs from the textbook method
+// (bounded, per-coordinate steps, a relative tolerance) in ways that change where a search ends:
 //   - one initial step for every coordinate, 10% of the largest |x0_i| (0.1 if x0 = 0): with an
 //     initial level of 40,000 among smoothing parameters in [0, 1], every simplex vertex but the
 //     level's one starts outside the feasible region;

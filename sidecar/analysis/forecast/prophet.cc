@@ -64,10 +64,7 @@ void CoordinateDescent(const Eigen::MatrixXd& g, const Eigen::VectorXd& c,
   }
 }
 
-}  // namespace
-
-Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams& params,
-                                 ProphetFit* fit_out) {
+Status CheckParams(std::span<const double> y, const ProphetParams& params) {
   const int n = static_cast<int>(y.size());
   if (n < 4)
     return Status::Error("prophet: need at least 4 observations, got " + std::to_string(n));
@@ -83,34 +80,44 @@ Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams&
                            std::to_string(s.period) + "/" + std::to_string(s.fourier_order));
     }
   }
-  std::map<std::string, int> event_index;
   for (const EventWindow& e : params.events) {
     if (e.last < e.first) {
       return Status::Error("prophet: event \"" + e.name + "\" ends before it starts");
     }
-    event_index.emplace(e.name, static_cast<int>(event_index.size()));
   }
-  const int h = params.horizon;
-  // Changepoints at integer sample positions within the first changepoint_range of the history.
-  std::vector<double> cps;
-  const int cp_limit = static_cast<int>(std::floor(params.changepoint_range * (n - 1)));
-  const int n_cp = std::min(params.num_changepoints, std::max(0, cp_limit - 1));
-  for (int j = 1; j <= n_cp; ++j) {
-    cps.push_back(std::round(static_cast<double>(j) * cp_limit / (n_cp + 1)));
+  return Status::Ok();
+}
+
+// The regression's columns: intercept, slope, one hinge per changepoint, the Fourier terms of
+// every seasonality, one indicator per event name.
+struct ProphetDesign {
+  const ProphetParams* params = nullptr;
+  std::map<std::string, int> event_index;
+  std::vector<double> cps;  // changepoints (sample positions)
+  int n_cp = 0, p = 0, col_fourier = 0, col_events = 0;
+  double t_scale = 1.0;  // time is scaled to [0, 1] over the history (as Prophet does)
+
+  ProphetDesign(int n, const ProphetParams& pp) : params(&pp) {
+    for (const EventWindow& e : pp.events) {
+      event_index.emplace(e.name, static_cast<int>(event_index.size()));
+    }
+    // Changepoints at integer sample positions within the first changepoint_range of the history.
+    const int cp_limit = static_cast<int>(std::floor(pp.changepoint_range * (n - 1)));
+    n_cp = std::min(pp.num_changepoints, std::max(0, cp_limit - 1));
+    for (int j = 1; j <= n_cp; ++j) {
+      cps.push_back(std::round(static_cast<double>(j) * cp_limit / (n_cp + 1)));
+    }
+    int n_fourier = 0;
+    for (const ProphetSeasonality& s : pp.seasonalities) n_fourier += 2 * s.fourier_order;
+    const int n_events = static_cast<int>(event_index.size());
+    p = 2 + n_cp + n_fourier + n_events;
+    col_fourier = 2 + n_cp;
+    col_events = col_fourier + n_fourier;
+    t_scale = std::max(1, n - 1);
   }
-  int n_fourier = 0;
-  for (const ProphetSeasonality& s : params.seasonalities) n_fourier += 2 * s.fourier_order;
-  const int n_events = static_cast<int>(event_index.size());
-  const int p = 2 + n_cp + n_fourier + n_events;
-  const int col_fourier = 2 + n_cp, col_events = col_fourier + n_fourier;
 
-  // Time is scaled to [0, 1] over the history and y by max |y| (as Prophet does).
-  const double t_scale = std::max(1, n - 1);
-  double y_scale = 0.0;
-  for (double v : y) y_scale = std::max(y_scale, std::abs(v));
-  if (y_scale == 0.0) y_scale = 1.0;
-
-  auto build = [&](int rows, int t0) {
+  // Rows for sample positions t0 .. t0 + rows - 1.
+  Eigen::MatrixXd Build(int rows, int t0) const {
     Eigen::MatrixXd x = Eigen::MatrixXd::Zero(rows, p);
     for (int r = 0; r < rows; ++r) {
       const double t = (t0 + r) / t_scale;
@@ -119,27 +126,30 @@ Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams&
       for (int j = 0; j < n_cp; ++j) x(r, 2 + j) = std::max(0.0, t - cps[j] / t_scale);
     }
     int col = col_fourier;
-    for (const ProphetSeasonality& s : params.seasonalities) {
+    for (const ProphetSeasonality& s : params->seasonalities) {
       FourierColumns(x, col, t0, s);
       col += 2 * s.fourier_order;
     }
-    for (const EventWindow& e : params.events) {
+    for (const EventWindow& e : params->events) {
       const int c = col_events + event_index.at(e.name);
       const long long lo = std::max<long long>(e.first, t0);
       const long long hi = std::min<long long>(e.last, static_cast<long long>(t0) + rows - 1);
       for (long long t = lo; t <= hi; ++t) x(static_cast<Eigen::Index>(t - t0), c) = 1.0;
     }
     return x;
-  };
+  }
+};
 
-  const Eigen::MatrixXd x = build(n, 0);
-  Eigen::VectorXd ys(n);
-  for (int t = 0; t < n; ++t) ys[t] = y[t] / y_scale;
+// MAP coefficients of the scaled series ys on x, and the residual standard deviation.
+Eigen::VectorXd FitMap(const ProphetDesign& d, const Eigen::MatrixXd& x, const Eigen::VectorXd& ys,
+                       double* sigma) {
+  const ProphetParams& params = *d.params;
+  const int n = static_cast<int>(ys.size());
+  const int p = d.p;
   Eigen::MatrixXd g = Eigen::MatrixXd::Zero(p, p);
   g.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
   g.triangularView<Eigen::StrictlyUpper>() = g.transpose();
   const Eigen::VectorXd c = x.transpose() * ys;
-
   // Pass 1: light ridge everywhere to estimate the noise scale.
   Eigen::VectorXd l1 = Eigen::VectorXd::Zero(p), l2 = Eigen::VectorXd::Zero(p);
   for (int j = 2; j < p; ++j) l2[j] = 1e-6 * n;
@@ -149,35 +159,33 @@ Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams&
   double sigma2 = (ys - x * b).squaredNorm() / std::max(1, n - p);
   sigma2 = std::max(sigma2, 1e-12);
   // Pass 2: MAP penalties (Laplace on deltas, Normal on seasonality/events) for that sigma.
-  for (int j = 2; j < 2 + n_cp; ++j) {
+  for (int j = 2; j < 2 + d.n_cp; ++j) {
     l1[j] = sigma2 / params.changepoint_prior_scale;
     l2[j] = 0.0;
   }
-  for (int j = col_fourier; j < col_events; ++j) {
+  for (int j = d.col_fourier; j < d.col_events; ++j) {
     l2[j] = sigma2 / (params.seasonality_prior_scale * params.seasonality_prior_scale);
   }
-  for (int j = col_events; j < p; ++j) {
+  for (int j = d.col_events; j < p; ++j) {
     l2[j] = sigma2 / (params.event_prior_scale * params.event_prior_scale);
   }
   CoordinateDescent(g, c, l1, l2, params.max_sweeps, b);
   const Eigen::VectorXd resid = ys - x * b;
-  const double sigma = std::sqrt(resid.squaredNorm() / std::max(1, n - 1));
+  *sigma = std::sqrt(resid.squaredNorm() / std::max(1, n - 1));
+  return b;
+}
 
-  const Eigen::MatrixXd xf = build(h, n);
-  const Eigen::VectorXd yhat = xf * b;
-
-  Forecast fc;
-  fc.model = "prophet";
-  fc.mean.resize(h);
-  for (int i = 0; i < h; ++i) fc.mean[i] = yhat[i] * y_scale;
-
-  // Trend uncertainty: future changepoints at the historical rate, Laplace(mean |delta|) sizes.
+// Intervals and sd from simulated paths: future changepoints at the historical rate with
+// Laplace(mean |delta|) sizes, plus Gaussian noise of the residual scale; each interval is the
+// paths' empirical spread centred on the point forecast.
+void SimulateIntervals(const ProphetDesign& d, const Eigen::VectorXd& b,
+                       const Eigen::VectorXd& yhat, double sigma, double y_scale, int n,
+                       Forecast* fc) {
+  const ProphetParams& params = *d.params;
+  const int h = static_cast<int>(yhat.size());
+  const int n_cp = d.n_cp;
   double mean_abs_delta = 0.0;
-  int active = 0;
-  for (int j = 0; j < n_cp; ++j) {
-    mean_abs_delta += std::abs(b[2 + j]);
-    active += b[2 + j] != 0.0;
-  }
+  for (int j = 0; j < n_cp; ++j) mean_abs_delta += std::abs(b[2 + j]);
   mean_abs_delta = n_cp > 0 ? mean_abs_delta / n_cp : 0.0;
   const double cp_rate = n_cp > 0 ? static_cast<double>(n_cp) / n : 0.0;  // per sample
   const int sims = std::max(10, params.num_simulations);
@@ -193,13 +201,13 @@ Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams&
         const double mag = expo(rng) * mean_abs_delta;
         slope_change += unif(rng) < 0.5 ? -mag : mag;
       }
-      offset += slope_change / t_scale;
+      offset += slope_change / d.t_scale;
       paths[static_cast<size_t>(i) * sims + s] = (yhat[i] + offset + noise(rng)) * y_scale;
     }
   }
-  fc.sd.resize(h);
+  fc->sd.resize(h);
   for (double level : params.levels) {
-    fc.intervals.push_back(
+    fc->intervals.push_back(
         PredictionInterval{level, std::vector<double>(h), std::vector<double>(h)});
   }
   for (int i = 0; i < h; ++i) {
@@ -209,17 +217,44 @@ Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams&
     for (double v : col) mean += v;
     mean /= sims;
     for (double v : col) ss += (v - mean) * (v - mean);
-    fc.sd[i] = std::sqrt(ss / (sims - 1));
+    fc->sd[i] = std::sqrt(ss / (sims - 1));
     for (size_t l = 0; l < params.levels.size(); ++l) {
-      // Centre the empirical spread on the point forecast.
-      fc.intervals[l].lower[i] =
-          fc.mean[i] + (SortedQuantile(col, 0.5 - params.levels[l] / 2) - mean);
-      fc.intervals[l].upper[i] =
-          fc.mean[i] + (SortedQuantile(col, 0.5 + params.levels[l] / 2) - mean);
+      fc->intervals[l].lower[i] =
+          fc->mean[i] + (SortedQuantile(col, 0.5 - params.levels[l] / 2) - mean);
+      fc->intervals[l].upper[i] =
+          fc->mean[i] + (SortedQuantile(col, 0.5 + params.levels[l] / 2) - mean);
     }
   }
+}
+
+}  // namespace
+
+Result<Forecast> ProphetForecast(std::span<const double> y, const ProphetParams& params,
+                                 ProphetFit* fit_out) {
+  STREAMLENS_RETURN_IF_ERROR(CheckParams(y, params));
+  const int n = static_cast<int>(y.size());
+  const int h = params.horizon;
+  const ProphetDesign design(n, params);
+  // y is scaled by max |y| (as Prophet does).
+  double y_scale = 0.0;
+  for (double v : y) y_scale = std::max(y_scale, std::abs(v));
+  if (y_scale == 0.0) y_scale = 1.0;
+  const Eigen::MatrixXd x = design.Build(n, 0);
+  Eigen::VectorXd ys(n);
+  for (int t = 0; t < n; ++t) ys[t] = y[t] / y_scale;
+  double sigma = 0.0;
+  const Eigen::VectorXd b = FitMap(design, x, ys, &sigma);
+  const Eigen::MatrixXd xf = design.Build(h, n);
+  const Eigen::VectorXd yhat = xf * b;
+  Forecast fc;
+  fc.model = "prophet";
+  fc.mean.resize(h);
+  for (int i = 0; i < h; ++i) fc.mean[i] = yhat[i] * y_scale;
+  SimulateIntervals(design, b, yhat, sigma, y_scale, n, &fc);
   if (fit_out) {
-    fit_out->coefficients.assign(b.data(), b.data() + p);
+    int active = 0;
+    for (int j = 0; j < design.n_cp; ++j) active += b[2 + j] != 0.0;
+    fit_out->coefficients.assign(b.data(), b.data() + design.p);
     fit_out->num_active_changepoints = active;
     fit_out->sigma = sigma * y_scale;
   }

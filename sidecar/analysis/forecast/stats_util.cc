@@ -61,4 +61,19 @@ double SortedQuantile(std::span<const double> sorted, double p) {
   return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
 }
 
+void AddGaussianIntervals(std::span<const double> levels, Forecast* fc) {
+  for (double level : levels) {
+    PredictionInterval pi;
+    pi.level = level;
+    const double z = NormalQuantile(0.5 + level / 2.0);
+    pi.lower.resize(fc->mean.size());
+    pi.upper.resize(fc->mean.size());
+    for (size_t h = 0; h < fc->mean.size(); ++h) {
+      pi.lower[h] = fc->mean[h] - z * fc->sd[h];
+      pi.upper[h] = fc->mean[h] + z * fc->sd[h];
+    }
+    fc->intervals.push_back(std::move(pi));
+  }
+}
+
 }  // namespace streamlens::analysis::forecast

@@ -114,6 +114,179 @@ Status CheckPlacementConstraints(std::span<const PartitionState> before,
   return Status::Ok();
 }
 
+namespace {
+
+// The planner's working view of the cluster: loads per broker position and integer views for
+// the inner loop (kept in sync with the proposed placement as moves are applied).
+struct PlannerState {
+  std::span<const BrokerInfo> brokers;
+  RackInfo ri;
+  std::unordered_map<int32_t, size_t> pos;  // broker id -> position
+  std::vector<double> load;                 // predicted load per position
+  std::vector<double> lc, fc;               // leader / follower contribution per partition
+  std::vector<int> rack_idx;                // rack index per position
+  std::vector<std::vector<uint32_t>> rp;    // replica positions per partition
+
+  // Rack rule for the replica set with `from` replaced by `to`.
+  bool RackOkAfter(const std::vector<uint32_t>& reps, uint32_t from, uint32_t to) const {
+    if (!ri.rack_aware) return true;
+    size_t distinct = 0;
+    for (size_t a = 0; a < reps.size(); ++a) {
+      const int ra = rack_idx[reps[a] == from ? to : reps[a]];
+      bool seen = false;
+      for (size_t b = 0; b < a && !seen; ++b) seen = rack_idx[reps[b] == from ? to : reps[b]] == ra;
+      distinct += !seen;
+    }
+    return distinct >= std::min(reps.size(), ri.num_racks);
+  }
+};
+
+PlannerState MakePlannerState(std::span<const PartitionState> partitions,
+                              std::span<const BrokerInfo> brokers, const BrokerLoadModel& model,
+                              const std::vector<BrokerLoad>& loads) {
+  PlannerState st;
+  st.brokers = brokers;
+  st.ri = Racks(brokers);
+  for (size_t i = 0; i < brokers.size(); ++i) st.pos[brokers[i].id] = i;
+  st.load.resize(brokers.size());
+  for (size_t i = 0; i < brokers.size(); ++i) st.load[i] = loads[i].predicted;
+  st.lc.resize(partitions.size());
+  st.fc.resize(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    st.lc[i] = LeaderContribution(partitions[i], model);
+    st.fc[i] = FollowerContribution(partitions[i], model);
+  }
+  st.rack_idx.resize(brokers.size());
+  std::unordered_map<std::string, int> ids;
+  for (size_t b = 0; b < brokers.size(); ++b) {
+    st.rack_idx[b] = ids.emplace(brokers[b].rack, static_cast<int>(ids.size())).first->second;
+  }
+  st.rp.resize(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    for (int32_t r : partitions[i].replicas)
+      st.rp[i].push_back(static_cast<uint32_t>(st.pos.at(r)));
+  }
+  return st;
+}
+
+// A candidate move off the hottest broker.
+struct CandidateMove {
+  bool found = false;
+  double pair_max = 0;  // the larger of the two brokers' loads after the move
+  bool leadership = false;
+  double bytes = 0;
+  size_t part = 0;
+  size_t target = 0;
+  double moved = 0;
+};
+
+// The move off broker position `hot` that lowers the larger of the two loads it touches the
+// most (below `limit`); ties go to leadership moves, fewer bytes, lower partition and target.
+CandidateMove BestMove(const PlannerState& st, const std::vector<PartitionState>& proposed,
+                       size_t hot, double limit, const RebalanceParams& params) {
+  const int32_t hot_id = st.brokers[hot].id;
+  const std::vector<double>& load = st.load;
+  CandidateMove best;
+  auto consider = [&](double pair_max, bool leadership, double bytes, size_t part, size_t target,
+                      double moved) {
+    if (!(pair_max < limit)) return;
+    bool better = !best.found;
+    if (!better) {
+      if (pair_max != best.pair_max) {
+        better = pair_max < best.pair_max;
+      } else if (leadership != best.leadership) {
+        better = leadership;
+      } else if (bytes != best.bytes) {
+        better = bytes < best.bytes;
+      } else if (part != best.part) {
+        better = part < best.part;
+      } else {
+        better = target < best.target;
+      }
+    }
+    if (better) best = {true, pair_max, leadership, bytes, part, target, moved};
+  };
+  for (size_t i = 0; i < proposed.size(); ++i) {
+    const PartitionState& p = proposed[i];
+    if (p.leader == -1) continue;
+    const std::vector<uint32_t>& reps = st.rp[i];
+    if (std::find(reps.begin(), reps.end(), static_cast<uint32_t>(hot)) == reps.end()) continue;
+    const bool is_leader = p.leader == hot_id;
+    if (is_leader && params.allow_leadership_moves) {
+      const double delta = st.lc[i] - st.fc[i];
+      for (int32_t f : p.isr) {
+        if (f == hot_id) continue;
+        const size_t t = st.pos.at(f);
+        consider(std::max(load[hot] - delta, load[t] + delta), true, p.bytes_in_per_s, i, t, delta);
+      }
+    }
+    if (params.allow_replica_moves) {
+      const double c = is_leader ? st.lc[i] : st.fc[i];
+      for (size_t t = 0; t < st.brokers.size(); ++t) {
+        const uint32_t tp = static_cast<uint32_t>(t);
+        if (std::find(reps.begin(), reps.end(), tp) != reps.end()) continue;
+        if (!st.RackOkAfter(reps, static_cast<uint32_t>(hot), tp)) continue;
+        consider(std::max(load[hot] - c, load[t] + c), false, p.bytes_in_per_s, i, t, c);
+      }
+    }
+  }
+  return best;
+}
+
+// Applies `best` (off broker position `hot`) to the proposed placement and the loads.
+RebalanceMove ApplyMove(const CandidateMove& best, size_t hot, PlannerState* st,
+                        std::vector<PartitionState>* proposed) {
+  const int32_t hot_id = st->brokers[hot].id;
+  PartitionState& p = (*proposed)[best.part];
+  const int32_t tid = st->brokers[best.target].id;
+  RebalanceMove mv;
+  mv.topic = p.topic;
+  mv.partition = p.partition;
+  mv.from_broker = hot_id;
+  mv.to_broker = tid;
+  mv.load_moved = best.moved;
+  if (best.leadership) {
+    mv.kind = RebalanceMove::Kind::kLeadership;
+    p.leader = tid;
+    auto it = std::find(p.replicas.begin(), p.replicas.end(), tid);
+    std::rotate(p.replicas.begin(), it, it + 1);
+  } else {
+    mv.kind = RebalanceMove::Kind::kReplica;
+    std::replace(p.replicas.begin(), p.replicas.end(), hot_id, tid);
+    std::replace(st->rp[best.part].begin(), st->rp[best.part].end(), static_cast<uint32_t>(hot),
+                 static_cast<uint32_t>(best.target));
+    std::replace(p.isr.begin(), p.isr.end(), hot_id, tid);
+    if (p.leader == hot_id) p.leader = tid;
+  }
+  st->load[hot] -= best.moved;
+  st->load[best.target] += best.moved;
+  return mv;
+}
+
+int32_t PeakBroker(const std::vector<BrokerLoad>& loads) {
+  size_t best = 0;
+  for (size_t i = 1; i < loads.size(); ++i) {
+    if (loads[i].predicted > loads[best].predicted) best = i;
+  }
+  return loads[best].broker;
+}
+
+std::string PlanSummary(const RebalancePlan& plan) {
+  size_t leadership = 0;
+  for (const RebalanceMove& mv : plan.moves)
+    leadership += mv.kind == RebalanceMove::Kind::kLeadership;
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "peak predicted load %.4g on broker %d -> %.4g on broker %d with %zu moves (%zu "
+                "leadership, %zu replica; %zu partitions change)",
+                plan.peak_before, PeakBroker(plan.loads_before), plan.peak_after,
+                PeakBroker(plan.loads_after), plan.moves.size(), leadership,
+                plan.moves.size() - leadership, plan.partitions_changed);
+  return buf;
+}
+
+}  // namespace
+
 Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
                                     std::span<const BrokerInfo> brokers,
                                     const BrokerLoadModel& model, const RebalanceParams& params) {
@@ -130,134 +303,17 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
     plan.reassignment_json = ReassignmentJson(partitions, plan.proposed);
     return plan;
   }
-
-  const RackInfo ri = Racks(brokers);
-  std::unordered_map<int32_t, size_t> pos;
-  for (size_t i = 0; i < brokers.size(); ++i) pos[brokers[i].id] = i;
-  std::vector<double> load(brokers.size());
-  for (size_t i = 0; i < brokers.size(); ++i) load[i] = plan.loads_before[i].predicted;
-  std::vector<double> lc(partitions.size()), fc(partitions.size());
-  for (size_t i = 0; i < partitions.size(); ++i) {
-    lc[i] = LeaderContribution(partitions[i], model);
-    fc[i] = FollowerContribution(partitions[i], model);
-  }
-
-  // Integer views for the inner loop: rack index per broker position, replica positions per
-  // partition (kept in sync with plan.proposed as moves are applied).
-  std::vector<int> rack_idx(brokers.size());
-  {
-    std::unordered_map<std::string, int> ids;
-    for (size_t b = 0; b < brokers.size(); ++b) {
-      rack_idx[b] = ids.emplace(brokers[b].rack, static_cast<int>(ids.size())).first->second;
-    }
-  }
-  std::vector<std::vector<uint32_t>> rp(partitions.size());
-  for (size_t i = 0; i < partitions.size(); ++i) {
-    for (int32_t r : partitions[i].replicas) rp[i].push_back(static_cast<uint32_t>(pos.at(r)));
-  }
-  // Rack rule for the replica set with `from` replaced by `to`.
-  auto rack_ok_after = [&](const std::vector<uint32_t>& reps, uint32_t from, uint32_t to) {
-    if (!ri.rack_aware) return true;
-    size_t distinct = 0;
-    for (size_t a = 0; a < reps.size(); ++a) {
-      const int ra = rack_idx[reps[a] == from ? to : reps[a]];
-      bool seen = false;
-      for (size_t b = 0; b < a && !seen; ++b) seen = rack_idx[reps[b] == from ? to : reps[b]] == ra;
-      distinct += !seen;
-    }
-    return distinct >= std::min(reps.size(), ri.num_racks);
-  };
-
+  PlannerState st = MakePlannerState(partitions, brokers, model, plan.loads_before);
   while (plan.moves.size() < params.max_moves) {
     size_t hot = 0;
-    for (size_t b = 1; b < load.size(); ++b) {
-      if (load[b] > load[hot]) hot = b;
+    for (size_t b = 1; b < st.load.size(); ++b) {
+      if (st.load[b] > st.load[hot]) hot = b;
     }
-    const int32_t hot_id = brokers[hot].id;
-    const double limit = load[hot] - params.min_improvement * std::abs(load[hot]);
-
-    struct Best {
-      bool found = false;
-      double pair_max = 0;
-      bool leadership = false;
-      double bytes = 0;
-      size_t part = 0;
-      size_t target = 0;
-      double moved = 0;
-    } best;
-    auto consider = [&](double pair_max, bool leadership, double bytes, size_t part, size_t target,
-                        double moved) {
-      if (!(pair_max < limit)) return;
-      bool better = !best.found;
-      if (!better) {
-        if (pair_max != best.pair_max) {
-          better = pair_max < best.pair_max;
-        } else if (leadership != best.leadership) {
-          better = leadership;
-        } else if (bytes != best.bytes) {
-          better = bytes < best.bytes;
-        } else if (part != best.part) {
-          better = part < best.part;
-        } else {
-          better = target < best.target;
-        }
-      }
-      if (better) best = {true, pair_max, leadership, bytes, part, target, moved};
-    };
-
-    for (size_t i = 0; i < plan.proposed.size(); ++i) {
-      const PartitionState& p = plan.proposed[i];
-      if (p.leader == -1) continue;
-      const std::vector<uint32_t>& reps = rp[i];
-      if (std::find(reps.begin(), reps.end(), static_cast<uint32_t>(hot)) == reps.end()) continue;
-      const bool is_leader = p.leader == hot_id;
-      if (is_leader && params.allow_leadership_moves) {
-        const double delta = lc[i] - fc[i];
-        for (int32_t f : p.isr) {
-          if (f == hot_id) continue;
-          const size_t t = pos.at(f);
-          consider(std::max(load[hot] - delta, load[t] + delta), true, p.bytes_in_per_s, i, t,
-                   delta);
-        }
-      }
-      if (params.allow_replica_moves) {
-        const double c = is_leader ? lc[i] : fc[i];
-        for (size_t t = 0; t < brokers.size(); ++t) {
-          const uint32_t tp = static_cast<uint32_t>(t);
-          if (std::find(reps.begin(), reps.end(), tp) != reps.end()) continue;
-          if (!rack_ok_after(reps, static_cast<uint32_t>(hot), tp)) continue;
-          consider(std::max(load[hot] - c, load[t] + c), false, p.bytes_in_per_s, i, t, c);
-        }
-      }
-    }
+    const double limit = st.load[hot] - params.min_improvement * std::abs(st.load[hot]);
+    const CandidateMove best = BestMove(st, plan.proposed, hot, limit, params);
     if (!best.found) break;
-
-    PartitionState& p = plan.proposed[best.part];
-    const int32_t tid = brokers[best.target].id;
-    RebalanceMove mv;
-    mv.topic = p.topic;
-    mv.partition = p.partition;
-    mv.from_broker = hot_id;
-    mv.to_broker = tid;
-    mv.load_moved = best.moved;
-    if (best.leadership) {
-      mv.kind = RebalanceMove::Kind::kLeadership;
-      p.leader = tid;
-      auto it = std::find(p.replicas.begin(), p.replicas.end(), tid);
-      std::rotate(p.replicas.begin(), it, it + 1);
-    } else {
-      mv.kind = RebalanceMove::Kind::kReplica;
-      std::replace(p.replicas.begin(), p.replicas.end(), hot_id, tid);
-      std::replace(rp[best.part].begin(), rp[best.part].end(), static_cast<uint32_t>(hot),
-                   static_cast<uint32_t>(best.target));
-      std::replace(p.isr.begin(), p.isr.end(), hot_id, tid);
-      if (p.leader == hot_id) p.leader = tid;
-    }
-    load[hot] -= best.moved;
-    load[best.target] += best.moved;
-    plan.moves.push_back(std::move(mv));
+    plan.moves.push_back(ApplyMove(best, hot, &st, &plan.proposed));
   }
-
   Result<std::vector<BrokerLoad>> after = ComputeBrokerLoads(plan.proposed, brokers, model);
   if (!after.ok()) return after.status();
   plan.loads_after = *after;
@@ -266,24 +322,7 @@ Result<RebalancePlan> PlanRebalance(std::span<const PartitionState> partitions,
     plan.partitions_changed += partitions[i].replicas != plan.proposed[i].replicas;
   }
   plan.reassignment_json = ReassignmentJson(partitions, plan.proposed);
-  size_t leadership = 0;
-  for (const RebalanceMove& mv : plan.moves)
-    leadership += mv.kind == RebalanceMove::Kind::kLeadership;
-  auto peak_broker = [](const std::vector<BrokerLoad>& loads) {
-    size_t best = 0;
-    for (size_t i = 1; i < loads.size(); ++i) {
-      if (loads[i].predicted > loads[best].predicted) best = i;
-    }
-    return loads[best].broker;
-  };
-  char buf[256];
-  std::snprintf(buf, sizeof(buf),
-                "peak predicted load %.4g on broker %d -> %.4g on broker %d with %zu moves (%zu "
-                "leadership, %zu replica; %zu partitions change)",
-                plan.peak_before, peak_broker(plan.loads_before), plan.peak_after,
-                peak_broker(plan.loads_after), plan.moves.size(), leadership,
-                plan.moves.size() - leadership, plan.partitions_changed);
-  plan.summary = buf;
+  plan.summary = PlanSummary(plan);
   return plan;
 }
 

@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/yaml_keys.h"
+
 namespace streamlens {
 
 namespace {
@@ -164,13 +166,11 @@ Status TlsKey(const Reader& r, const std::string& tkey, const YAML::Node& v,
                         *s + "\"");
     }
     tls->client_auth_type = *s;
-  } else if (tkey == "min_version" || tkey == "max_version") {
+  } else {  // min_version or max_version: ParseTls admits no other key
     if (VersionRank(*s) == 0) {
       return r.Fail(v, full, "expected TLS10, TLS11, TLS12 or TLS13; got \"" + *s + "\"");
     }
     (tkey == "min_version" ? tls->min_version : tls->max_version) = *s;
-  } else {
-    return Status::Error(Where(r.origin(), v) + ": unknown key " + full);
   }
   return Status::Ok();
 }
@@ -211,6 +211,22 @@ Status CheckTls(const Reader& r, const YAML::Node& section, const TlsServerConfi
   return Status::Ok();
 }
 
+// The keys of tls_server_config: exporter-toolkit's (cert, key, client_ca and
+// client_allowed_sans are rejected with a reason by TlsKey).
+const std::set<std::string> kTlsKeys = {"cert_file",
+                                        "key_file",
+                                        "client_ca_file",
+                                        "client_auth_type",
+                                        "min_version",
+                                        "max_version",
+                                        "cipher_suites",
+                                        "curve_preferences",
+                                        "prefer_server_cipher_suites",
+                                        "cert",
+                                        "key",
+                                        "client_ca",
+                                        "client_allowed_sans"};
+
 Status ParseTls(const Reader& r, const YAML::Node& value, const std::string& base_dir,
                 WebConfig* cfg) {
   if (value.IsNull()) return Status::Ok();
@@ -218,6 +234,12 @@ Status ParseTls(const Reader& r, const YAML::Node& value, const std::string& bas
   for (const auto& t : value) {
     auto tkey = r.Key(t.first, "tls_server_config");
     if (!tkey.ok()) return tkey.status();
+    if (!kTlsKeys.count(*tkey)) {
+      return UnknownYamlKey(
+          r.origin(), t.first, "tls_server_config",
+          {"cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version",
+           "max_version", "cipher_suites", "curve_preferences", "prefer_server_cipher_suites"});
+    }
     STREAMLENS_RETURN_IF_ERROR(TlsKey(r, *tkey, t.second, base_dir, &cfg->tls));
   }
   STREAMLENS_RETURN_IF_ERROR(CheckTls(r, value, cfg->tls));
@@ -274,7 +296,7 @@ Status ParseHttp(const Reader& r, const YAML::Node& value, WebConfig* cfg) {
         cfg->headers.emplace_back(*name, *v);
       }
     } else {
-      return Status::Error(Where(r.origin(), kv.first) + ": unknown key " + full);
+      return UnknownYamlKey(r.origin(), kv.first, "http_server_config", {"http2", "headers"});
     }
   }
   return Status::Ok();
@@ -296,8 +318,8 @@ Result<WebConfig> ParseRoot(const Reader& r, const YAML::Node& root, const std::
     } else if (*key == "rate_limit") {
       return r.Fail(kv.second, "rate_limit", "not supported by streamlens");
     } else {
-      return Status::Error(Where(r.origin(), kv.first) + ": unknown key " + *key +
-                           " (expected tls_server_config, basic_auth_users, http_server_config)");
+      return UnknownYamlKey(r.origin(), kv.first, "",
+                            {"tls_server_config", "basic_auth_users", "http_server_config"});
     }
   }
   return cfg;

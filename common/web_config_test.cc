@@ -43,7 +43,9 @@ TEST(WebConfigTest, ErrorsNameTheKeyAndLine) {
             "web.yml:2: key basic_auth_users.bob: expected a bcrypt hash ($2y$...)");
   auto typo = WebConfig::Parse("tls_server_confg: {}\n", "web.yml", "");
   ASSERT_FALSE(typo.ok());
-  EXPECT_NE(typo.status().message().find("unknown key tls_server_confg"), std::string::npos);
+  EXPECT_NE(typo.status().message().find(
+                "tls_server_confg: unknown key (expected one of: tls_server_config,"),
+            std::string::npos);
   auto missing =
       WebConfig::Parse("tls_server_config:\n  cert_file: /nonexistent.crt\n", "web.yml", "");
   ASSERT_FALSE(missing.ok());

@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <set>
 #include <sstream>
+
+#include "common/yaml_keys.h"
 
 namespace streamlens::exporter::jolokia {
 namespace {
@@ -16,22 +17,12 @@ std::string Upper(std::string s) {
   return s;
 }
 
-Status CheckKeys(const YAML::Node& node, const std::set<std::string>& allowed,
-                 const std::string& where) {
-  for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
-    if (!allowed.count(key)) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return Status::Error(where + ": unknown key \"" + key + "\" (expected one of: " + list + ")");
-    }
-  }
-  return Status::Ok();
-}
-
-Result<ReadSpec> ParseReadSpec(const YAML::Node& node, const std::string& where) {
+// `where` is "<src>: <path>" for the messages below.
+Result<ReadSpec> ParseReadSpec(const YAML::Node& node, const std::string& src,
+                               const std::string& path) {
+  const std::string where = src + ": " + path;
   if (!node.IsMap()) return Status::Error(where + ": expected a map with `mbean` and `attributes`");
-  STREAMLENS_RETURN_IF_ERROR(CheckKeys(node, {"mbean", "attributes"}, where));
+  STREAMLENS_RETURN_IF_ERROR(CheckYamlKeys(node, src, path, {"mbean", "attributes"}));
   ReadSpec spec;
   if (!node["mbean"] || !node["mbean"].IsScalar() || node["mbean"].as<std::string>().empty()) {
     return Status::Error(where +
@@ -50,10 +41,12 @@ Result<ReadSpec> ParseReadSpec(const YAML::Node& node, const std::string& where)
   return spec;
 }
 
-Result<Rule> ParseRule(const YAML::Node& node, const std::string& where) {
+Result<Rule> ParseRule(const YAML::Node& node, const std::string& src, const std::string& path) {
+  const std::string where = src + ": " + path;
   if (!node.IsMap()) return Status::Error(where + ": expected a map");
-  STREAMLENS_RETURN_IF_ERROR(CheckKeys(
-      node, {"pattern", "name", "labels", "type", "help", "valueFactor", "summaryPart"}, where));
+  STREAMLENS_RETURN_IF_ERROR(
+      CheckYamlKeys(node, src, path,
+                    {"pattern", "name", "labels", "type", "help", "valueFactor", "summaryPart"}));
   Rule rule;
   if (!node["pattern"] || !node["name"]) {
     return Status::Error(where + ": `pattern` and `name` are required");
@@ -144,10 +137,9 @@ Result<JolokiaConfig> ParseJolokiaConfig(std::string_view yaml, std::string_view
     if (!root.IsMap()) {
       return Status::Error(src + ": expected a YAML map with `mbeans` and `rules`");
     }
-    STREAMLENS_RETURN_IF_ERROR(CheckKeys(root,
-                                         {"lowercaseOutputName", "lowercaseOutputLabelNames",
-                                          "snakeCaseOutputLabelNames", "mbeans", "rules"},
-                                         src));
+    STREAMLENS_RETURN_IF_ERROR(CheckYamlKeys(root, src, "",
+                                             {"lowercaseOutputName", "lowercaseOutputLabelNames",
+                                              "snakeCaseOutputLabelNames", "mbeans", "rules"}));
     if (root["lowercaseOutputName"]) {
       config.lowercase_output_name = root["lowercaseOutputName"].as<bool>();
     }
@@ -162,7 +154,7 @@ Result<JolokiaConfig> ParseJolokiaConfig(std::string_view yaml, std::string_view
       return Status::Error(src + ": `mbeans` must be a non-empty list of reads");
     }
     for (size_t i = 0; i < mbeans.size(); ++i) {
-      auto spec = ParseReadSpec(mbeans[i], src + ": mbeans[" + std::to_string(i) + "]");
+      auto spec = ParseReadSpec(mbeans[i], src, "mbeans[" + std::to_string(i) + "]");
       if (!spec.ok()) return spec.status();
       config.mbeans.push_back(std::move(*spec));
     }
@@ -171,7 +163,7 @@ Result<JolokiaConfig> ParseJolokiaConfig(std::string_view yaml, std::string_view
       return Status::Error(src + ": `rules` must be a non-empty list");
     }
     for (size_t i = 0; i < rules.size(); ++i) {
-      auto rule = ParseRule(rules[i], src + ": rules[" + std::to_string(i) + "]");
+      auto rule = ParseRule(rules[i], src, "rules[" + std::to_string(i) + "]");
       if (!rule.ok()) return rule.status();
       config.rules.push_back(std::move(*rule));
     }

@@ -67,7 +67,7 @@ TEST(ConfigTest, RejectsBadConfigsWithActionableErrors) {
       {"mbeans: []\nrules: [{pattern: x, name: y}]", "`mbeans` must be a non-empty list"},
       {"mbeans: [{mbean: nocolon}]\nrules: [{pattern: x, name: y}]", "is not an object name"},
       {"mbeans: [{mbean: 'a:b=c', attrs: [x]}]\nrules: [{pattern: x, name: y}]",
-       "unknown key \"attrs\""},
+       "mbeans[0].attrs: unknown key (expected one of: mbean, attributes)"},
       {"rules: [{pattern: '(', name: y}]", "not a valid regular expression"},
       {"rules: [{pattern: x}]", "`pattern` and `name` are required"},
       {"rules: [{pattern: x, name: y, type: HISTOGRAM}]", "is not one of GAUGE"},
@@ -77,7 +77,7 @@ TEST(ConfigTest, RejectsBadConfigsWithActionableErrors) {
       {"rules: [{pattern: x, name: y, summaryPart: count}]", "only allowed with type SUMMARY"},
       {"rules: [{pattern: x, name: y, labels: {broker: z}}]", "label `broker` is reserved"},
       {"rules: [{pattern: x, name: y, valueFactor: abc}]", "`valueFactor` must be a number"},
-      {"rules: [{pattern: x, name: y, nmae: z}]", "rules[0]: unknown key \"nmae\""},
+      {"rules: [{pattern: x, name: y, nmae: z}]", "rules.yml:2:31: rules[0].nmae: unknown key"},
       {"rules: []", "`rules` must be a non-empty list"},
       {"rules: [{pattern: x, name: y}", "invalid YAML"},
   };

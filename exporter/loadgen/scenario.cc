@@ -4,10 +4,10 @@
 
 #include <cstdio>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "common/flags.h"
+#include "common/yaml_keys.h"
 
 namespace streamlens::exporter::loadgen {
 
@@ -65,23 +65,17 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
   Scenario sc;
   if (!root || root.IsNull()) return sc;
   if (!root.IsMap()) return Status::Error(source + ": expected a mapping with a `faults` list");
-  for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    if (key != "faults") return Status::Error(source + ": unknown key \"" + key + "\"");
-  }
+  STREAMLENS_RETURN_IF_ERROR(CheckYamlKeys(root, source, "", {"faults"}));
   const YAML::Node faults = root["faults"];
   if (!faults) return sc;
   if (!faults.IsSequence()) return Status::Error(source + ": `faults` must be a list");
-  static const std::set<std::string> kKeys = {"kind",   "group",   "topic", "partition", "broker",
-                                              "factor", "offsets", "start", "duration",  "rtt"};
   for (size_t i = 0; i < faults.size(); ++i) {
     const YAML::Node f = faults[i];
     const std::string where = source + ": faults[" + std::to_string(i) + "]";
     if (!f.IsMap()) return Status::Error(where + ": expected a mapping");
-    for (const auto& kv : f) {
-      const std::string key = kv.first.as<std::string>();
-      if (!kKeys.count(key)) return Status::Error(where + ": unknown key \"" + key + "\"");
-    }
+    STREAMLENS_RETURN_IF_ERROR(CheckYamlKeys(f, source, "faults[" + std::to_string(i) + "]",
+                                             {"kind", "group", "topic", "partition", "broker",
+                                              "factor", "offsets", "start", "duration", "rtt"}));
     Fault fault;
     try {
       if (!f["kind"]) return Status::Error(where + ": `kind` is required");

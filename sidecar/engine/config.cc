@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/flags.h"
+#include "common/yaml_keys.h"
 #include "sidecar/analysis/anomaly/detector_spec.h"
 #include "sidecar/remote_read/matcher.h"
 
@@ -35,20 +36,11 @@ class Parser {
     throw ConfigError{where + ": " + (path.empty() ? std::string("<top>") : path) + ": " + what};
   }
 
-  // Rejects keys not in `allowed`.
+  // Rejects keys not in `allowed` (common/yaml_keys.h).
   void CheckKeys(const YAML::Node& map, const std::string& path,
-                 std::initializer_list<const char*> allowed) const {
-    if (!map.IsMap()) Fail(map, path, "expected a mapping");
-    for (const auto& kv : map) {
-      std::string key = kv.first.Scalar();
-      bool ok = false;
-      for (const char* a : allowed) ok = ok || key == a;
-      if (!ok) {
-        std::string list;
-        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        Fail(kv.first, Join(path, key), "unknown key (expected one of: " + list + ")");
-      }
-    }
+                 std::initializer_list<std::string_view> allowed) const {
+    Status s = CheckYamlKeys(map, origin_, path, allowed);
+    if (!s.ok()) throw ConfigError{s.message()};
   }
 
   static std::string Join(const std::string& path, const std::string& key) {

@@ -42,17 +42,11 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
       STREAMLENS_RETURN_IF_ERROR(Learn(in));
     }
     // Current lag, members and partitions.
-    const int64_t start = in.end_grid_ms - job.lookback.count();
-    const std::vector<std::string> gt = {cfg.group_label, cfg.topic_label};
-    auto lag =
-        in.fetcher->Fetch(lag_, Transform::kNone, Aggregation::kSum, gt, start, in.end_grid_ms);
-    if (!lag.ok()) return lag.status().WithContext("recommendations: lag");
-    auto members = in.fetcher->Fetch(members_, Transform::kNone, Aggregation::kMax,
-                                     {cfg.group_label}, start, in.end_grid_ms);
-    if (!members.ok()) return members.status().WithContext("recommendations: members");
-    auto parts = in.fetcher->Fetch(partitions_, Transform::kNone, Aggregation::kMax,
-                                   {cfg.topic_label}, start, in.end_grid_ms);
-    if (!parts.ok()) return parts.status().WithContext("recommendations: partitions");
+    GroupFrames now;
+    STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, in.end_grid_ms - job.lookback.count(), &now));
+    const GridFrame* lag = &now.lag;
+    const GridFrame* members = &now.members;
+    const GridFrame* parts = &now.partitions;
     auto last = [](const std::vector<double>& v) {
       for (size_t i = v.size(); i-- > 0;) {
         if (std::isfinite(v[i])) return v[i];
@@ -138,6 +132,28 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
   }
 
  private:
+  // Lag per group and topic, members per group, partitions per topic, from start_ms on.
+  struct GroupFrames {
+    GridFrame lag, members, partitions;
+  };
+  Status FetchGroups(const ClusterInput& in, int64_t start_ms, GroupFrames* out) const {
+    const RecommendationsConfig& cfg = in.job->recommendations;
+    const std::vector<std::string> gt = {cfg.group_label, cfg.topic_label};
+    auto lag =
+        in.fetcher->Fetch(lag_, Transform::kNone, Aggregation::kSum, gt, start_ms, in.end_grid_ms);
+    if (!lag.ok()) return lag.status().WithContext("recommendations: lag");
+    auto members = in.fetcher->Fetch(members_, Transform::kNone, Aggregation::kMax,
+                                     {cfg.group_label}, start_ms, in.end_grid_ms);
+    if (!members.ok()) return members.status().WithContext("recommendations: members");
+    auto parts = in.fetcher->Fetch(partitions_, Transform::kNone, Aggregation::kMax,
+                                   {cfg.topic_label}, start_ms, in.end_grid_ms);
+    if (!parts.ok()) return parts.status().WithContext("recommendations: partitions");
+    out->lag = std::move(*lag);
+    out->members = std::move(*members);
+    out->partitions = std::move(*parts);
+    return Status::Ok();
+  }
+
   struct Learned {
     md::ConsumerCapacity capacity;
     double input_peak = 0, recent_peak = 0;
@@ -155,15 +171,11 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
     auto committed = in.fetcher->Fetch(committed_, Transform::kNone, Aggregation::kSum, gt, start,
                                        in.end_grid_ms);
     if (!committed.ok()) return committed.status().WithContext("recommendations: offsets");
-    auto lag =
-        in.fetcher->Fetch(lag_, Transform::kNone, Aggregation::kSum, gt, start, in.end_grid_ms);
-    if (!lag.ok()) return lag.status().WithContext("recommendations: lag");
-    auto members = in.fetcher->Fetch(members_, Transform::kNone, Aggregation::kMax,
-                                     {cfg.group_label}, start, in.end_grid_ms);
-    if (!members.ok()) return members.status().WithContext("recommendations: members");
-    auto parts = in.fetcher->Fetch(partitions_, Transform::kNone, Aggregation::kMax,
-                                   {cfg.topic_label}, start, in.end_grid_ms);
-    if (!parts.ok()) return parts.status().WithContext("recommendations: partitions");
+    GroupFrames frames;
+    STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, start, &frames));
+    const GridFrame* lag = &frames.lag;
+    const GridFrame* members = &frames.members;
+    const GridFrame* parts = &frames.partitions;
     std::map<std::pair<std::string, std::string>, const GridSeries*> lag_by;
     for (const auto& s : lag->series) {
       lag_by[{LabelValue(s.labels, cfg.group_label), LabelValue(s.labels, cfg.topic_label)}] = &s;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "common/utf8.h"
 #include "sidecar/remote_read/series_set.h"
 
 namespace streamlens::remote_read {
@@ -128,23 +129,6 @@ class Parser {
   Status Error(const std::string& msg) const {
     return Status::Error("selector column " + std::to_string(pos_ + 1) + ": " + msg + " in `" +
                          std::string(s_) + "`");
-  }
-  static void AppendUtf8(std::string* out, uint32_t cp) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
   }
   Result<std::string> ParseString() {
     if (pos_ >= s_.size()) return Error("unexpected end, expected a quoted label value");

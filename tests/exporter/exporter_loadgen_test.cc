@@ -12,7 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "tests/exporter/process.h"
+#include "tests/exporter/scrape.h"
+#include "tests/support/subprocess.h"
 
 namespace streamlens::testing {
 namespace {
@@ -20,16 +21,18 @@ namespace {
 using namespace std::chrono_literals;
 
 struct Cluster {
-  std::unique_ptr<ChildProcess> loadgen;
+  std::unique_ptr<Subprocess> loadgen;
   std::string bootstrap;
   std::string groups;
 };
 
 Cluster StartLoadgen(const std::vector<std::string>& args, const std::string& name) {
-  std::vector<std::string> argv = {BinDir() + "/streamlens-loadgen"};
+  std::vector<std::string> argv = {BinPath("streamlens-loadgen")};
   argv.insert(argv.end(), args.begin(), args.end());
   Cluster c;
-  c.loadgen = std::make_unique<ChildProcess>(argv, ::testing::TempDir() + "/" + name + ".log");
+  const std::string log = ::testing::TempDir() + "/" + name + ".log";
+  std::remove(log.c_str());  // the log is appended to
+  c.loadgen = std::make_unique<Subprocess>(argv, log, Subprocess::kPipeStdout);
   auto l1 = c.loadgen->ReadStdoutLine(20s);
   auto l2 = c.loadgen->ReadStdoutLine(5s);
   EXPECT_TRUE(l1 && l1->rfind("bootstrap=", 0) == 0) << l1.value_or("<none>");
@@ -39,12 +42,14 @@ Cluster StartLoadgen(const std::vector<std::string>& args, const std::string& na
   return c;
 }
 
-std::unique_ptr<ChildProcess> StartExporter(int port, const std::vector<std::string>& args,
-                                            const std::string& name) {
-  std::vector<std::string> argv = {BinDir() + "/streamlens-exporter",
+std::unique_ptr<Subprocess> StartExporter(int port, const std::vector<std::string>& args,
+                                          const std::string& name) {
+  std::vector<std::string> argv = {BinPath("streamlens-exporter"),
                                    "--web.listen-address=127.0.0.1:" + std::to_string(port)};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto p = std::make_unique<ChildProcess>(argv, ::testing::TempDir() + "/" + name + ".log");
+  const std::string log = ::testing::TempDir() + "/" + name + ".log";
+  std::remove(log.c_str());  // the log is appended to
+  auto p = std::make_unique<Subprocess>(argv, log);
   for (int i = 0; i < 100 && HttpGet(port, "/-/healthy").first != 200; ++i) {
     std::this_thread::sleep_for(100ms);
   }
@@ -226,7 +231,7 @@ faults:
   EXPECT_TRUE(always_served);
   EXPECT_TRUE(saw_unreadable) << "broker 2 going down was never visible";
   EXPECT_TRUE(recovered) << "partitions of broker 2 never came back";
-  EXPECT_TRUE(exporter->running());
+  EXPECT_TRUE(exporter->Running());
   EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
 }
 
@@ -357,7 +362,7 @@ TEST(ExporterLoadgenTest, JolokiaReplyOfTwoMegabytesOfOpenBracketsIsUpZeroAndKaf
   EXPECT_EQ(Sample(text, "kafka_brokers", {}), 1) << text;
   EXPECT_GT(CountSamples(text, "kafka_topic_partition_current_offset"), 0u) << text;
   std::this_thread::sleep_for(2s);  // more collections of the same reply
-  EXPECT_TRUE(exporter->running());
+  EXPECT_TRUE(exporter->Running());
   EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
   agent.stop();
   agent_thread.join();
@@ -368,34 +373,41 @@ TEST(ExporterLoadgenTest, UnreachableClusterIsNotReadyAndReportsKafkaUpZero) {
   auto exporter = StartExporter(
       port, {"--kafka.server=127.0.0.1:1", "--collect.interval=1s", "--kafka.timeout=500ms"},
       "exporter-unreachable");
-  std::this_thread::sleep_for(3s);
+  // Two failed collections (a second after the first): enough for the assertions below.
+  std::string text;
+  for (auto deadline = std::chrono::steady_clock::now() + 60s;
+       std::chrono::steady_clock::now() < deadline;) {
+    text = Scrape(port);
+    if (Sample(text, "streamlens_exporter_collect_failures_total", {{"collector", "kafka"}})
+            .value_or(0) >= 2) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
   EXPECT_EQ(HttpGet(port, "/-/ready").first, 503);
   EXPECT_EQ(HttpGet(port, "/-/healthy").first, 200);
-  const std::string text = Scrape(port);
   EXPECT_EQ(Sample(text, "kafka_up", {}), 0);
   EXPECT_EQ(Sample(text, "streamlens_exporter_collect_success", {{"collector", "kafka"}}), 0);
   EXPECT_GE(Sample(text, "streamlens_exporter_collect_failures_total", {{"collector", "kafka"}})
                 .value_or(0),
             2);
-  EXPECT_TRUE(exporter->running());
+  EXPECT_TRUE(exporter->Running());
   // One error line per state change, not per retry.
-  exporter->Terminate();
-  std::ifstream in(::testing::TempDir() + "/exporter-unreachable.log");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  exporter->Stop();
+  const std::string log = exporter->Log();
   size_t n = 0;
-  for (size_t p = ss.str().find("collection failed"); p != std::string::npos;
-       p = ss.str().find("collection failed", p + 1)) {
+  for (size_t p = log.find("collection failed"); p != std::string::npos;
+       p = log.find("collection failed", p + 1)) {
     ++n;
   }
-  EXPECT_EQ(n, 1u) << ss.str();
+  EXPECT_EQ(n, 1u) << log;
 }
 
 TEST(ExporterLoadgenTest, BadFlagsExitWithAnErrorNamingTheFlag) {
-  auto [rc, out] = RunShell(BinDir() + "/streamlens-exporter --topic.filter='(['");
+  auto [rc, out] = RunShell(BinPath("streamlens-exporter") + " --topic.filter='(['");
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("--topic.filter"), std::string::npos) << out;
-  auto [rc2, out2] = RunShell(BinDir() + "/streamlens-loadgen --scenario=/nonexistent.yml");
+  auto [rc2, out2] = RunShell(BinPath("streamlens-loadgen") + " --scenario=/nonexistent.yml");
   EXPECT_EQ(rc2, 2);
   EXPECT_NE(out2.find("--scenario"), std::string::npos) << out2;
 }

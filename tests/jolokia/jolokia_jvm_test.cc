@@ -1,12 +1,9 @@
 // JolokiaCollector against a real JVM running Debian's jolokia-core (see JolokiaTestServer.java):
 // every default rule yields the expected series and values, promtool accepts the output, and
 // slow, garbage, HTTP 500 and truncated agents cost only their own broker (jolokia_up 0).
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,11 +18,14 @@
 
 #include "exporter/jolokia/config.h"
 #include "exporter/jolokia/jolokia_flags.h"
+#include "tests/support/subprocess.h"
 
 namespace streamlens::exporter::jolokia {
 namespace {
 
 namespace fs = std::filesystem;
+using ::streamlens::testing::RunShell;
+using ::streamlens::testing::Subprocess;
 using ::testing::HasSubstr;
 
 constexpr const char* kJolokiaJar = "/usr/share/java/jolokia-core.jar";
@@ -35,18 +35,6 @@ std::string SourceDir() {
   const char* env = std::getenv("STREAMLENS_SOURCE_DIR");
   if (env && fs::exists(fs::path(env) / "tests/jolokia/JolokiaTestServer.java")) return env;
   return STREAMLENS_SOURCE_DIR_DEFAULT;
-}
-
-// Runs `cmd` through the shell; returns exit status and combined output.
-std::pair<int, std::string> RunShell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, "popen failed"};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 // One Kafka-like MBean in the JVM and the series the default rules must make of it.
@@ -165,18 +153,10 @@ class JolokiaJvm {
       std::error_code ec;
       fs::remove_all(dir_, ec);
     }
-    if (pid_ <= 0) return;
-    close(stdin_fd_);  // the server exits when its stdin closes
-    for (int i = 0; i < 50; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    if (!jvm_) return;
+    jvm_->CloseStdin();  // the server exits when its stdin closes
+    if (jvm_->Wait(std::chrono::seconds(5)) == -1) jvm_->Stop();
+    jvm_.reset();
   }
 
  private:
@@ -185,7 +165,7 @@ class JolokiaJvm {
       error_ = std::string(kJolokiaJar) + " missing: install libjolokia-core-java";
       return;
     }
-    if (RunShell("command -v javac").first != 0) {
+    if (RunShell("command -v javac").exit_code != 0) {
       error_ = "javac missing: install default-jdk-headless";
       return;
     }
@@ -202,36 +182,16 @@ class JolokiaJvm {
     spec << std::setprecision(17);
     for (const Bean& b : kBeans) spec << b.kind << ' ' << b.name << ' ' << b.base << '\n';
     spec.close();
-
-    int in_pipe[2], out_pipe[2];
-    if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) {
-      error_ = "pipe failed";
-      return;
-    }
     const std::string cp = std::string(kJolokiaJar) + ":" + dir_.string();
-    const std::string spec_path = (dir_ / "spec.txt").string();
-    const std::string delay = std::to_string(kSlowDelayMs);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in_pipe[0], 0);
-      dup2(out_pipe[1], 1);
-      close(in_pipe[1]);
-      close(out_pipe[0]);
-      execlp("java", "java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp.c_str(),
-             "JolokiaTestServer", spec_path.c_str(), delay.c_str(), (char*)nullptr);
-      _exit(127);
-    }
-    close(in_pipe[0]);
-    close(out_pipe[1]);
-    stdin_fd_ = in_pipe[1];
-    fcntl(stdin_fd_, F_SETFD, FD_CLOEXEC);
+    jvm_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{"java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                                 "JolokiaTestServer", (dir_ / "spec.txt").string(),
+                                 std::to_string(kSlowDelayMs)},
+        (dir_ / "jvm.log").string(), Subprocess::kPipeStdin | Subprocess::kPipeStdout);
     // First stdout line: "port=<n>".
-    std::string line;
-    char c;
-    while (read(out_pipe[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    close(out_pipe[0]);
+    const std::string line = jvm_->ReadStdoutLine(std::chrono::seconds(60)).value_or("");
     if (line.rfind("port=", 0) != 0) {
-      error_ = "JolokiaTestServer did not start (first line: \"" + line + "\")";
+      error_ = "JolokiaTestServer did not start (first line: \"" + line + "\"): " + jvm_->Log();
       Stop();
       return;
     }
@@ -241,8 +201,7 @@ class JolokiaJvm {
 
   fs::path dir_;
   std::string error_;
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
+  std::unique_ptr<Subprocess> jvm_;
   int port_ = 0;
 };
 
@@ -371,7 +330,7 @@ TEST_F(JolokiaJvmTest, EveryDefaultRuleProducesTheExpectedSeries) {
 }
 
 TEST_F(JolokiaJvmTest, PromtoolAcceptsTheOutput) {
-  if (RunShell("command -v promtool").first != 0)
+  if (RunShell("command -v promtool").exit_code != 0)
     GTEST_FAIL() << "promtool missing: install prometheus";
   JolokiaFlags flags;
   flags.urls = {"b1=" + jvm_->Url("/jolokia"), "b2=" + jvm_->Url("/jolokia"),

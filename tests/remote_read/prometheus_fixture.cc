@@ -1,11 +1,9 @@
 #include "tests/remote_read/prometheus_fixture.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,32 +18,9 @@
 #include <random>
 #include <thread>
 
+#include "tests/support/subprocess.h"
+
 namespace streamlens::remote_read::testing {
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-std::string MakeTempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "streamlens-rr-XXXXXX").string();
-  char* d = mkdtemp(tmpl.data());
-  return d ? std::string(d) : std::string();
-}
-
-void RemoveTree(const std::string& dir) {
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
-}
 
 std::vector<TruthSeries> GenerateHistory(int n_series, int days, int64_t base_ms) {
   std::mt19937_64 rng(42);
@@ -152,25 +127,6 @@ std::vector<std::string> WriteOpenMetrics(const std::vector<TruthSeries>& data,
 
 namespace {
 
-int RunQuiet(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -199,13 +155,13 @@ bool HttpReady(int port, bool tls) {
 
 bool PrometheusProcess::Backfill(const std::vector<std::string>& openmetrics_files,
                                  const std::string& data_dir, std::string* error) {
-  std::string log = data_dir + ".promtool.log";
   for (const std::string& file : openmetrics_files) {
-    int rc = RunQuiet(
-        {"promtool", "tsdb", "create-blocks-from", "openmetrics", "-q", file, data_dir}, log);
-    if (rc != 0) {
+    const auto r = ::streamlens::testing::RunCommand(
+        {"promtool", "tsdb", "create-blocks-from", "openmetrics", "-q", file, data_dir}, "",
+        std::chrono::minutes(10));
+    if (r.exit_code != 0) {
       *error = "promtool create-blocks-from openmetrics " + file + " failed (rc " +
-               std::to_string(rc) + "): " + ReadFile(log).substr(0, 2000);
+               std::to_string(r.exit_code) + "): " + r.output.substr(0, 2000);
       return false;
     }
   }
@@ -217,8 +173,9 @@ bool PrometheusProcess::Start(const std::string& data_dir,
                               bool tls) {
   std::string config = data_dir + ".prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1m\n";
-  port_ = FreePort();
+  port_ = ::streamlens::testing::FreePort();
   std::string log = data_dir + ".prometheus.log";
+  std::remove(log.c_str());  // the log is appended to
   std::vector<std::string> argv = {"prometheus",
                                    "--config.file=" + config,
                                    "--storage.tsdb.path=" + data_dir,
@@ -226,65 +183,42 @@ bool PrometheusProcess::Start(const std::string& data_dir,
                                    "--web.listen-address=127.0.0.1:" + std::to_string(port_),
                                    "--log.level=warn"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  pid_ = fork();
-  if (pid_ == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
+  proc_ = std::make_unique<::streamlens::testing::Subprocess>(argv, log);
   for (int i = 0; i < 600; ++i) {
     if (HttpReady(port_, tls)) return true;
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      *error = "prometheus exited: " + ReadFile(log).substr(0, 2000);
+    if (!proc_->Running()) {
+      *error = "prometheus exited: " + proc_->Log().substr(0, 2000);
+      proc_.reset();
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  *error = "prometheus not ready after 60 s: " + ReadFile(log).substr(0, 2000);
+  *error = "prometheus not ready after 60 s: " + proc_->Log().substr(0, 2000);
   Stop();
   return false;
 }
 
 void PrometheusProcess::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGCONT);
-  kill(pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  if (!proc_) return;
+  proc_->Signal(SIGCONT);  // a paused server cannot handle SIGTERM
+  proc_->Stop(std::chrono::seconds(10));
+  proc_.reset();
 }
 
 void PrometheusProcess::Pause() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGSTOP);
+  if (!proc_) return;
+  proc_->Signal(SIGSTOP);
   // The stop is asynchronous: wait until the kernel reports the process as stopped ('T'),
   // otherwise a loaded machine lets it answer one more request.
   for (int i = 0; i < 500; ++i) {
-    std::string stat = ReadFile("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat = ReadFile("/proc/" + std::to_string(proc_->pid()) + "/stat");
     size_t paren = stat.rfind(')');
     if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T') return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 void PrometheusProcess::Resume() {
-  if (pid_ > 0) kill(pid_, SIGCONT);
+  if (proc_) proc_->Signal(SIGCONT);
 }
 
 }  // namespace streamlens::remote_read::testing

@@ -2,11 +2,12 @@
 // `promtool tsdb create-blocks-from openmetrics`, plus the generated data as ground truth.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "tests/support/subprocess.h"
 
 namespace streamlens::remote_read::testing {
 
@@ -43,12 +44,8 @@ class PrometheusProcess {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
-  pid_t pid_ = -1;
+  std::unique_ptr<::streamlens::testing::Subprocess> proc_;
   int port_ = 0;
 };
-
-int FreePort();
-std::string MakeTempDir();
-void RemoveTree(const std::string& dir);
 
 }  // namespace streamlens::remote_read::testing

@@ -33,7 +33,8 @@ constexpr int64_t kSampleLimit = 200'000;
 class PrometheusRemoteReadTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(testing::MakeTempDir());
+    tmp_ = new ::streamlens::testing::TempDir();
+    dir_ = new std::string(tmp_->path());
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
@@ -54,8 +55,8 @@ class PrometheusRemoteReadTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete prom_;
-    testing::RemoveTree(*dir_);
     delete dir_;
+    delete tmp_;
     delete truth_;
     delete error_;
   }
@@ -127,6 +128,7 @@ class PrometheusRemoteReadTest : public ::testing::Test {
     EXPECT_EQ(got.num_samples(), want_samples) << what;
   }
 
+  static ::streamlens::testing::TempDir* tmp_;
   static std::string* dir_;
   static std::string* error_;
   static std::vector<TruthSeries>* truth_;
@@ -134,6 +136,7 @@ class PrometheusRemoteReadTest : public ::testing::Test {
   static int64_t base_ms_;
 };
 
+::streamlens::testing::TempDir* PrometheusRemoteReadTest::tmp_ = nullptr;
 std::string* PrometheusRemoteReadTest::dir_ = nullptr;
 std::string* PrometheusRemoteReadTest::error_ = nullptr;
 std::vector<TruthSeries>* PrometheusRemoteReadTest::truth_ = nullptr;
@@ -249,7 +252,7 @@ TEST_F(PrometheusRemoteReadTest, ServerDownAndStalledServerGiveClearErrors) {
   o.max_retries = 1;
   o.timeout = std::chrono::milliseconds(700);
   auto down = RemoteReadClient::Create(
-      "http://127.0.0.1:" + std::to_string(testing::FreePort()) + "/api/v1/read", o);
+      "http://127.0.0.1:" + std::to_string(::streamlens::testing::FreePort()) + "/api/v1/read", o);
   ASSERT_TRUE(down.ok());
   auto m = ParseSelector("rr_gauge");
   FetchStats stats;
@@ -294,13 +297,9 @@ TEST_F(PrometheusRemoteReadTest, ExportCommandWritesTheStoredSamples) {
     std::string cmd = bin + " export " + c.args + " --match '" + sel + "' --start " +
                       std::to_string(start / 1000) + ".5 --end " + std::to_string(end / 1000) +
                       " 2>" + *dir_ + "/export.err";
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    std::string out;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-    ASSERT_EQ(pclose(p), 0) << cmd;
+    const auto run = ::streamlens::testing::RunShell(cmd, std::chrono::minutes(5));
+    ASSERT_EQ(run.exit_code, 0) << cmd;
+    const std::string& out = run.output;
     // Rebuild a SeriesSet from the CSV and compare with the truth.
     SeriesSetBuilder b;
     std::istringstream in(out);
@@ -341,7 +340,7 @@ TEST_F(PrometheusRemoteReadTest, ExportCommandWritesTheStoredSamples) {
 }
 
 // Runs a shell command; returns its exit code.
-int Sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+int Sh(const std::string& cmd) { return ::streamlens::testing::RunShell(cmd).exit_code; }
 
 // The same TSDB behind Prometheus' own --web.config.file: TLS with a private CA, required client
 // certificates, and basic auth (bcrypt). Both source types must read it exactly with the right

@@ -123,7 +123,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   return result;
 }
 
-Subprocess::Subprocess(std::vector<std::string> argv, std::string log_path)
+CommandResult RunShell(const std::string& command, std::chrono::milliseconds timeout) {
+  return RunCommand({"/bin/sh", "-c", command}, "", timeout);
+}
+
+Subprocess::Subprocess(std::vector<std::string> argv, std::string log_path, unsigned pipes)
     : log_path_(std::move(log_path)) {
   if (log_path_.empty()) {
     std::string tmpl =
@@ -132,27 +136,73 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::string log_path)
     if (fd >= 0) close(fd);
     log_path_ = tmpl;
   }
+  int out_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1};
+  if ((pipes & kPipeStdout) && pipe2(out_pipe, O_CLOEXEC) != 0) return;
+  if ((pipes & kPipeStdin) && pipe2(in_pipe, O_CLOEXEC) != 0) return;
   pid_ = fork();
   if (pid_ == 0) {
     ResetSignalsInChild();
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(fd, 1);
+    int in = (pipes & kPipeStdin) ? in_pipe[0] : open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2((pipes & kPipeStdout) ? out_pipe[1] : fd, 1);
     dup2(fd, 2);
     auto args = CArgs(argv);
     execvp(args[0], args.data());
     _exit(127);
   }
+  if (pipes & kPipeStdout) {
+    close(out_pipe[1]);
+    stdout_fd_ = out_pipe[0];
+  }
+  if (pipes & kPipeStdin) {
+    close(in_pipe[0]);
+    stdin_fd_ = in_pipe[1];
+  }
 }
 
 Subprocess::~Subprocess() {
-  if (pid_ > 0 && Running()) {
-    Signal(SIGTERM);
-    if (Wait(std::chrono::seconds(5)) == -1) {
-      Signal(SIGKILL);
-      Wait(std::chrono::seconds(5));
+  Stop();
+  CloseStdin();
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+}
+
+int Subprocess::Stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return -1;
+  if (!Running()) return exit_code_;
+  Signal(SIGTERM);
+  int code = Wait(grace);
+  if (code == -1) {
+    Signal(SIGKILL);
+    code = Wait(std::chrono::seconds(5));
+  }
+  return code;
+}
+
+void Subprocess::CloseStdin() {
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+  stdin_fd_ = -1;
+}
+
+std::optional<std::string> Subprocess::ReadStdoutLine(std::chrono::milliseconds timeout) {
+  if (stdout_fd_ < 0) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto nl = stdout_buffer_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = stdout_buffer_.substr(0, nl);
+      stdout_buffer_.erase(0, nl + 1);
+      return line;
     }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+    char buf[4096];
+    ssize_t n = read(stdout_fd_, buf, sizeof(buf));
+    if (n <= 0) return std::nullopt;
+    stdout_buffer_.append(buf, static_cast<size_t>(n));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,23 @@ struct CommandResult {
 // `input`.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "",
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// RunCommand of `/bin/sh -c command` (no input).
+CommandResult RunShell(const std::string& command,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 class Subprocess {
  public:
-  // Starts `argv` with stdout+stderr appended to `log_path` (a temp file if empty).
-  explicit Subprocess(std::vector<std::string> argv, std::string log_path = "");
-  ~Subprocess();
+  // Which of the child's standard streams the owner holds a pipe to (bit flags).
+  enum Pipes : unsigned {
+    kNoPipes = 0,
+    kPipeStdout = 1,  // stdout is read with ReadStdoutLine instead of going to the log
+    kPipeStdin = 2,   // stdin stays open until CloseStdin (else /dev/null)
+  };
+  // Starts `argv` (argv[0] searched in PATH) with stdout+stderr appended to `log_path` (a temp
+  // file if empty).
+  explicit Subprocess(std::vector<std::string> argv, std::string log_path = "",
+                      unsigned pipes = kNoPipes);
+  ~Subprocess();  // Stop()
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
@@ -59,12 +71,22 @@ class Subprocess {
   // Waits for exit up to `timeout`; returns the exit code, 128+signal, or -1 on timeout.
   int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool Running();
+  // SIGTERM, up to `grace` for the exit, then SIGKILL. Returns as Wait.
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   std::string Log() const;
+  const std::string& log_path() const { return log_path_; }
+  // kPipeStdout: the next line of stdout (without the newline); nullopt on EOF or timeout.
+  std::optional<std::string> ReadStdoutLine(std::chrono::milliseconds timeout);
+  // kPipeStdin: closes the child's stdin (EOF for a child that waits on it).
+  void CloseStdin();
 
  private:
   pid_t pid_ = -1;
   int exit_code_ = -1;
   std::string log_path_;
+  int stdout_fd_ = -1;
+  int stdin_fd_ = -1;
+  std::string stdout_buffer_;
 };
 
 // Polls `url` with curl until it returns HTTP 200 or `timeout` passes. Extra curl args optional.

@@ -130,12 +130,18 @@ TEST(CollectionSchedulerTest, BackgroundThreadCollectsRepeatedlyAndRetriesWithBa
   std::atomic<bool> fail{false};
   std::atomic<int> calls{0};
   s.Add(std::make_unique<FakeCollector>("a", &fail, &calls));
+  const auto t0 = std::chrono::steady_clock::now();
   s.Start();
-  std::this_thread::sleep_for(150ms);
+  for (auto deadline = t0 + 10s; calls < 3 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(1ms);
+  }
   s.Stop();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const int ok_calls = calls.load();
   EXPECT_GE(ok_calls, 3);
-  EXPECT_LE(ok_calls, 12);
+  // One collection per 20 ms interval (plus the first at start), not back to back.
+  EXPECT_LE(ok_calls, 2 + static_cast<int>(elapsed / 0.020)) << elapsed << " s";
   EXPECT_TRUE(s.Succeeded("a"));
 }
 

@@ -409,9 +409,11 @@ TEST(PersistenceTest, ConcurrentWritersNeverShareATemporaryFile) {
 }
 
 // Loading a model takes 300 ms (a large state file on a slow disk).
+std::atomic<bool> slow_load_started{false};
 class SlowLoadAnalysis : public MeanAnalysis {
  public:
   Result<std::unique_ptr<SeriesModel>> Load(std::string_view b) const override {
+    slow_load_started = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     return MeanAnalysis::Load(b);
   }
@@ -436,7 +438,7 @@ TEST(PersistenceTest, LoadingStateDoesNotBlockScrapes) {
     EXPECT_TRUE(h.engine->Apply(Harness::Config()).ok());
     applied = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Apply is loading now
+  while (!slow_load_started && !applied) std::this_thread::yield();  // Apply is loading now
   double worst = 0;
   while (!applied) {
     const auto t0 = std::chrono::steady_clock::now();

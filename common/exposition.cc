@@ -171,20 +171,7 @@ void TextFamily::SetConstLabels(std::span<const std::pair<std::string, std::stri
   }
 }
 
-void TextFamily::Add(Labels labels, double value) {
-  body_.append(name_);
-  bool first = true;
-  if (!const_labels_.empty()) {
-    body_.push_back('{');
-    body_.append(const_labels_);
-    first = false;
-  }
-  for (const auto& [name, v] : labels) {
-    AppendLabel(name, v, first);
-    first = false;
-  }
-  EndSample(!first, value);
-}
+void TextFamily::Add(Labels labels, double value) { Add({}, labels, value); }
 
 void TextFamily::Add(std::span<const std::pair<std::string, std::string>> base, Labels extra,
                      double value) {

@@ -21,6 +21,33 @@ HttpResponse Error(int status, const std::string& type, const std::string& msg) 
   return r;
 }
 
+// The success envelope {"status":"success","data":[...]} around the elements that
+// `element(job, item, &out)` writes for each item of `items(job)`, for every job the `for`
+// parameter selects (all without it). An element writer that writes nothing skips its item.
+template <typename Items, typename Element>
+HttpResponse JobElements(const engine::ResultsSnapshot& snap, const HttpRequest& req, Items items,
+                         Element element) {
+  const std::string job = req.Param("for");
+  HttpResponse r;
+  std::string& o = r.body;
+  o = "{\"status\":\"success\",\"data\":[";
+  bool first = true;
+  std::string one;
+  for (const auto& j : snap.jobs) {
+    if (!job.empty() && j->job != job) continue;
+    for (const auto& item : items(*j)) {
+      one.clear();
+      element(*j, item, &one);
+      if (one.empty()) continue;
+      if (!first) o.push_back(',');
+      first = false;
+      o += one;
+    }
+  }
+  o += "]}";
+  return r;
+}
+
 }  // namespace
 
 HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
@@ -109,135 +136,109 @@ HttpResponse HandleAnomalies(const engine::ResultsSnapshot& snap, const HttpRequ
 }
 
 HttpResponse HandleForecasts(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
-  std::string job = req.Param("for");
-  HttpResponse r;
-  std::string& o = r.body;
-  o = "{\"status\":\"success\",\"data\":[";
-  bool first = true;
-  for (const auto& j : snap.jobs) {
-    if (!job.empty() && j->job != job) continue;
-    for (const auto& s : j->series) {
-      if (!s.has_forecast) continue;
-      if (!first) o.push_back(',');
-      first = false;
-      const auto& f = s.forecast;
-      o += "{";
-      json::Key(&o, "for", true);
-      AppendJsonString(&o, j->job);
-      json::Key(&o, "series");
-      AppendJsonString(&o, s.input_series);
-      json::Key(&o, "labels");
-      json::Labels(&o, s.labels);
-      json::Key(&o, "model");
-      AppendJsonString(&o, s.forecast_model);
-      json::Key(&o, "origin");
-      json::Num(&o, static_cast<double>(f.origin_ms) / 1000.0);
-      json::Key(&o, "horizons");
-      o += "[";
-      for (size_t h = 0; h < f.horizons.size(); ++h) {
-        const auto& hz = f.horizons[h];
-        if (h) o.push_back(',');
+  auto series = [](const engine::JobResults& j) -> const auto& { return j.series; };
+  return JobElements(
+      snap, req, series,
+      [](const engine::JobResults& j, const engine::SeriesResult& s, std::string* out) {
+        if (!s.has_forecast) return;
+        std::string& o = *out;
+        const auto& f = s.forecast;
         o += "{";
-        json::Key(&o, "horizon", true);
-        AppendJsonString(&o, hz.horizon);
-        json::Key(&o, "yhat");
-        json::Num(&o, hz.yhat);
-        json::Key(&o, "yhat_lower");
-        json::Num(&o, hz.yhat_lower);
-        json::Key(&o, "yhat_upper");
-        json::Num(&o, hz.yhat_upper);
-        o += "}";
-      }
-      o += "]";
-      json::Key(&o, "thresholds");
-      o += "[";
-      for (size_t t = 0; t < f.thresholds.size(); ++t) {
-        const auto& th = f.thresholds[t];
-        if (t) o.push_back(',');
-        o += "{";
-        json::Key(&o, "threshold", true);
-        AppendJsonString(&o, th.threshold);
-        json::Key(&o, "value");
-        json::Num(&o, th.value);
-        json::Key(&o, "breached");
-        o += th.breached ? "true" : "false";
-        json::Key(&o, "crosses");
-        o += th.crosses ? "true" : "false";
-        json::Key(&o, "time_to_threshold_seconds");
-        if (th.crosses) {
-          double remaining =
-              th.seconds - static_cast<double>(j->evaluated_ms - f.origin_ms) / 1000.0;
-          json::Num(&o, std::max(0.0, remaining));
-        } else {
-          o += "null";
+        json::Key(&o, "for", true);
+        AppendJsonString(&o, j.job);
+        json::Key(&o, "series");
+        AppendJsonString(&o, s.input_series);
+        json::Key(&o, "labels");
+        json::Labels(&o, s.labels);
+        json::Key(&o, "model");
+        AppendJsonString(&o, s.forecast_model);
+        json::Key(&o, "origin");
+        json::Num(&o, static_cast<double>(f.origin_ms) / 1000.0);
+        json::Key(&o, "horizons");
+        o += "[";
+        for (size_t h = 0; h < f.horizons.size(); ++h) {
+          const auto& hz = f.horizons[h];
+          if (h) o.push_back(',');
+          o += "{";
+          json::Key(&o, "horizon", true);
+          AppendJsonString(&o, hz.horizon);
+          json::Key(&o, "yhat");
+          json::Num(&o, hz.yhat);
+          json::Key(&o, "yhat_lower");
+          json::Num(&o, hz.yhat_lower);
+          json::Key(&o, "yhat_upper");
+          json::Num(&o, hz.yhat_upper);
+          o += "}";
         }
-        json::Key(&o, "breach_probability");
-        o += "{";
-        for (size_t p = 0; p < th.probability.size() && p < f.horizons.size(); ++p) {
-          if (p) o.push_back(',');
-          AppendJsonString(&o, f.horizons[p].horizon);
-          o.push_back(':');
-          json::Num(&o, th.probability[p]);
+        o += "]";
+        json::Key(&o, "thresholds");
+        o += "[";
+        for (size_t t = 0; t < f.thresholds.size(); ++t) {
+          const auto& th = f.thresholds[t];
+          if (t) o.push_back(',');
+          o += "{";
+          json::Key(&o, "threshold", true);
+          AppendJsonString(&o, th.threshold);
+          json::Key(&o, "value");
+          json::Num(&o, th.value);
+          json::Key(&o, "breached");
+          o += th.breached ? "true" : "false";
+          json::Key(&o, "crosses");
+          o += th.crosses ? "true" : "false";
+          json::Key(&o, "time_to_threshold_seconds");
+          if (th.crosses) {
+            double remaining =
+                th.seconds - static_cast<double>(j.evaluated_ms - f.origin_ms) / 1000.0;
+            json::Num(&o, std::max(0.0, remaining));
+          } else {
+            o += "null";
+          }
+          json::Key(&o, "breach_probability");
+          o += "{";
+          for (size_t p = 0; p < th.probability.size() && p < f.horizons.size(); ++p) {
+            if (p) o.push_back(',');
+            AppendJsonString(&o, f.horizons[p].horizon);
+            o.push_back(':');
+            json::Num(&o, th.probability[p]);
+          }
+          o += "}}";
         }
-        o += "}}";
-      }
-      o += "]}";
-    }
-  }
-  o += "]}";
-  return r;
+        o += "]}";
+      });
 }
 
 HttpResponse HandleOutliers(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
-  std::string job = req.Param("for");
-  HttpResponse r;
-  std::string& o = r.body;
-  o = "{\"status\":\"success\",\"data\":[";
-  bool first = true;
-  for (const auto& j : snap.jobs) {
-    if (!job.empty() && j->job != job) continue;
-    for (const auto& m : j->outliers) {
-      if (!first) o.push_back(',');
-      first = false;
-      o += "{";
-      json::Key(&o, "for", true);
-      AppendJsonString(&o, j->job);
-      json::Key(&o, "labels");
-      json::Labels(&o, m.labels);
-      json::Key(&o, "score");
-      json::Num(&o, m.score);
-      json::Key(&o, "outlier");
-      o += m.score > 1 ? "true" : "false";
-      o += "}";
-    }
-  }
-  o += "]}";
-  return r;
+  auto outliers = [](const engine::JobResults& j) -> const auto& { return j.outliers; };
+  return JobElements(snap, req, outliers,
+                     [](const engine::JobResults& j, const auto& m, std::string* out) {
+                       std::string& o = *out;
+                       o += "{";
+                       json::Key(&o, "for", true);
+                       AppendJsonString(&o, j.job);
+                       json::Key(&o, "labels");
+                       json::Labels(&o, m.labels);
+                       json::Key(&o, "score");
+                       json::Num(&o, m.score);
+                       json::Key(&o, "outlier");
+                       o += m.score > 1 ? "true" : "false";
+                       o += "}";
+                     });
 }
 
 HttpResponse HandleAnalyses(const engine::ResultsSnapshot& snap, const HttpRequest& req) {
-  const std::string job = req.Param("for");
-  HttpResponse r;
-  std::string& o = r.body;
-  o = "{\"status\":\"success\",\"data\":[";
-  bool first = true;
-  for (const auto& j : snap.jobs) {
-    if (!job.empty() && j->job != job) continue;
-    for (const auto& a : j->analyses) {
-      if (!first) o.push_back(',');
-      first = false;
-      o.push_back('{');
-      json::KeyStr(&o, "for", j->job, true);
-      json::KeyStr(&o, "analysis", a.analysis);
-      if (!a.cluster.empty()) json::KeyStr(&o, "cluster", a.cluster);
-      json::KeyBool(&o, "up", a.up);
-      json::KeyStr(&o, "reason", a.reason);
-      json::KeyNum(&o, "since", static_cast<double>(a.since_ms) / 1000.0);
-      o.push_back('}');
-    }
-  }
-  o += "]}";
-  return r;
+  auto analyses = [](const engine::JobResults& j) -> const auto& { return j.analyses; };
+  return JobElements(snap, req, analyses,
+                     [](const engine::JobResults& j, const auto& a, std::string* out) {
+                       std::string& o = *out;
+                       o.push_back('{');
+                       json::KeyStr(&o, "for", j.job, true);
+                       json::KeyStr(&o, "analysis", a.analysis);
+                       if (!a.cluster.empty()) json::KeyStr(&o, "cluster", a.cluster);
+                       json::KeyBool(&o, "up", a.up);
+                       json::KeyStr(&o, "reason", a.reason);
+                       json::KeyNum(&o, "since", static_cast<double>(a.since_ms) / 1000.0);
+                       o.push_back('}');
+                     });
 }
 
 namespace {

@@ -234,7 +234,9 @@ KalmanOut ArmaKalman(std::span<const double> w, const std::vector<double>& phi,
   return out;
 }
 
-std::vector<double> Differencing(int d, int dd, int m) {
+}  // namespace
+
+std::vector<double> ArimaDifferencing(int d, int dd, int m) {
   std::vector<double> poly = {1.0};
   auto mul = [&](int lag) {
     std::vector<double> next(poly.size() + lag, 0.0);
@@ -250,6 +252,8 @@ std::vector<double> Differencing(int d, int dd, int m) {
   for (size_t i = 1; i < poly.size(); ++i) delta[i - 1] = -poly[i];
   return delta;
 }
+
+namespace {
 
 struct Problem {
   Layout lay;
@@ -547,7 +551,7 @@ Status FinishModel(std::span<const double> y, const Problem& pr, const ArimaFitP
 Result<ArimaModel> FitArima(std::span<const double> y, const ArimaFitParams& params) {
   const ArimaOrder& o = params.order;
   STREAMLENS_RETURN_IF_ERROR(CheckFitInput(y, o));
-  const std::vector<double> delta = Differencing(o.d, o.D, o.period);
+  const std::vector<double> delta = ArimaDifferencing(o.d, o.D, o.period);
   std::vector<double> x;
   Result<Problem> pr = MakeProblem(y, params, delta, &x);
   if (!pr.ok()) return pr.status();

@@ -77,6 +77,10 @@ Forecast ForecastArima(const ArimaModel& model, int horizon, std::span<const dou
 // as forecast::auto.arima checks (it rejects models with a root inside 1.01).
 double ArimaMinRoot(const ArimaModel& model);
 
+// The coefficients delta of (1 - B)^d (1 - B^period)^D, so that the differenced series is
+// y_t - sum_i delta_i y_{t-1-i} (ArimaModel::delta).
+std::vector<double> ArimaDifferencing(int d, int D, int period);
+
 // Expanded AR/MA coefficients of the multiplicative seasonal model (R's ARIMA_transPars).
 void ExpandArima(std::span<const double> ar, std::span<const double> ma,
                  std::span<const double> sar, std::span<const double> sma, int period,

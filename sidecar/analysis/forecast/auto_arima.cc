@@ -40,20 +40,8 @@ ArimaModel ExactModel(std::span<const double> y, ArimaOrder o, double dx0) {
   m.order = o;
   m.method = ArimaMethod::kCssMl;
   m.n = static_cast<int>(y.size());
-  std::vector<double> poly = {1.0};
-  auto mul = [&](int lag) {
-    std::vector<double> next(poly.size() + lag, 0.0);
-    for (size_t i = 0; i < poly.size(); ++i) {
-      next[i] += poly[i];
-      next[i + lag] -= poly[i];
-    }
-    poly.swap(next);
-  };
-  for (int i = 0; i < o.d; ++i) mul(1);
-  for (int i = 0; i < o.D; ++i) mul(o.period);
-  const int nd = static_cast<int>(poly.size()) - 1;
-  m.delta.resize(nd);
-  for (int i = 0; i < nd; ++i) m.delta[i] = -poly[i + 1];
+  m.delta = ArimaDifferencing(o.d, o.D, o.period);
+  const int nd = static_cast<int>(m.delta.size());
   m.n_used = m.n - nd;
   const double k = (o.D == 1 && o.d + o.D == 1) ? o.period : 1.0;
   m.constant = o.constant ? dx0 / k : 0.0;

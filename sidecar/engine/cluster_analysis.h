@@ -60,6 +60,9 @@ struct ClusterTarget {
   LabelPairs input_labels;   // full input label set (with __name__), sorted
   LabelPairs output_labels;  // as published (no __name__, static labels), sorted
   double score = 0;
+  // Start of the target's current anomalous run (its oldest point scoring above 1 with no dip
+  // longer than rootcause.max_shift since) per its score history; 0 when unknown.
+  int64_t since_ms = 0;
 };
 
 struct ClusterInput {

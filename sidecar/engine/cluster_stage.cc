@@ -160,6 +160,20 @@ Status SyncRuns(Job& job, const JobConfig& cfg, const std::set<std::string>& clu
   return Status::Ok();
 }
 
+// The oldest point of the latest run scoring above 1 in `history` (oldest first), bridging dips
+// up to `max_dip_ms` long; 0 when the latest point is not above 1.
+int64_t AnomalySince(const std::vector<std::pair<int64_t, float>>& history, int64_t max_dip_ms) {
+  int64_t since = 0;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->second > 1) {
+      since = it->first;
+    } else if (since == 0 || since - it->first > max_dip_ms) {
+      break;
+    }
+  }
+  return since;
+}
+
 // The anomalous series of one cluster, highest score first, at most rootcause.max_targets.
 std::vector<ClusterTarget> Targets(const Job& job, const JobConfig& cfg, const std::string& cluster,
                                    int64_t end_grid_ms) {
@@ -170,8 +184,8 @@ std::vector<ClusterTarget> Targets(const Job& job, const JobConfig& cfg, const s
     if (!st->has_anomaly || !(a.score > 1) || !std::isfinite(a.score)) continue;
     if (end_grid_ms - a.t_ms > cfg.lookback.count()) continue;  // not current
     if (LabelOf(st->input_labels, cfg.cluster_label) != cluster) continue;
-    targets.push_back(
-        {st->key, st->input_labels, OutputLabels(st->input_labels, cfg, multi_name), a.score});
+    targets.push_back({st->key, st->input_labels, OutputLabels(st->input_labels, cfg, multi_name),
+                       a.score, AnomalySince(st->score_history, cfg.rootcause.max_shift.count())});
   }
   std::sort(targets.begin(), targets.end(), [](const ClusterTarget& a, const ClusterTarget& b) {
     return a.score != b.score ? a.score > b.score : a.key < b.key;

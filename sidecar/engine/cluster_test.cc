@@ -236,6 +236,51 @@ TEST(ClusterTest, RootCausePointsAtTheInjectedProducerBurst) {
   EXPECT_TRUE(rig.Job("lag").documents.empty());
 }
 
+// An incident older than the ranking window: the burst began 50 minutes before the sidecar
+// looks (its first cycle scores the stored history), and broker 2's CPU climbs in the last 25
+// minutes for an unrelated reason. Ranked on the latest 30 minutes against the hour before,
+// the baseline would hold 20 minutes of the burst and the CPU climb would win; the window is
+// placed on the anomaly's start, so the burst is first.
+TEST(ClusterTest, AnIncidentOlderThanTheWindowIsRankedOnItsStart) {
+  auto src = ProducerBurst();
+  const int64_t onset = kT0 - 50 * kMin;
+  auto rate = [onset](int64_t t) { return t >= onset ? 300.0 : 100.0; };
+  for (auto& d : src->defs) {
+    if (d.labels["__name__"] == "msgs_in_total" && d.labels["topic"] == "orders") {
+      d.value = [rate](int64_t t) {
+        double c = 0;
+        for (int64_t u = kT0 - 12 * 60 * kMin; u <= t; u += kMin) {
+          c += 60 * (rate(u) + 5 * Noise(1, static_cast<uint64_t>(u / kMin)));
+        }
+        return c;
+      };
+    }
+    if (d.labels["__name__"] == "lag" && d.labels["consumergroup"] == "billing") {
+      d.value = [onset](int64_t t) {
+        double v = 200 + 20 * Noise(3, static_cast<uint64_t>(t / kMin));
+        if (t > onset) v += 150.0 * 60 * static_cast<double>((t - onset) / kMin);
+        return v;
+      };
+    }
+    if (d.labels["__name__"] == "cpu" && d.labels["broker"] == "2") {
+      d.value = [](int64_t t) {
+        const double climb =
+            t > kT0 - 25 * kMin ? 0.02 * static_cast<double>((t - kT0) / kMin + 25) : 0.0;
+        return 0.3 + climb + 0.02 * Noise(12, static_cast<uint64_t>(t / kMin));
+      };
+    }
+  }
+  Rig rig(src);
+  ASSERT_TRUE(rig.Apply(kRootCauseJob).ok());
+  ASSERT_TRUE(rig.engine->RunOnce("lag").ok()) << rig.log.str();
+  const JobResults& r = rig.Job("lag");
+  ASSERT_EQ(r.documents.size(), 1u) << rig.log.str();
+  const std::string& doc = r.documents[0].json;
+  EXPECT_NE(doc.find("\"rank\":1,\"candidate\":\"messages_in{topic=\\\"orders\\\"}\""),
+            std::string::npos)
+      << doc;
+}
+
 // Two seasonal periods given by the job (1 h and 6 h at 1 min), two days of history: over the
 // next 3 hours of normal data the detector stays at or below 1, and a 5-minute dip that neither
 // cycle explains scores above 1. Deterministic data.

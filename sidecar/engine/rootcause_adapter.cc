@@ -1,10 +1,15 @@
 // Adapter: root-cause ranking (sidecar/analysis/rootcause/rank.h) as a cluster analysis.
 //
 // Each cycle, for every target of the job (a series scoring above 1, highest first), the
-// analysis fetches the target and the candidates over [now - baseline - window, now] on the
-// job's grid and ranks the candidates (RankCandidates). The window is then narrowed to start
-// max_shift steps before the target's own onset (when the ranker found one) and ranked again,
-// so that a 10-minute incident is not diluted by 20 normal minutes of a 30-minute window.
+// analysis fetches the target and the candidates over a baseline followed by a window on the
+// job's grid and ranks the candidates (RankCandidates). The window is placed on the anomaly:
+// it starts half a window before the target's anomalous run began (ClusterTarget::since_ms,
+// so the few minutes before detection are inside it) and lasts at most `window`, the baseline
+// is the span before it; without a known start the window is the latest `window`. So an
+// incident older than the window is ranked on its beginning against a baseline free of it.
+// The window is then narrowed to start max_shift steps before the target's own onset (when the
+// ranker found one) and ranked again, so that a 10-minute incident is not diluted by 20 normal
+// minutes of a 30-minute window.
 // Candidate series that carry one of `match_labels` (consumergroup, topic) must have the
 // target's value for it, and the target itself is never its own candidate. Gaps up to 20% of a
 // candidate's points are filled by linear interpolation; sparser candidates are left out.
@@ -166,16 +171,18 @@ class RootCauseAnalysis final : public ClusterAnalysis {
 
   Status Run(const ClusterInput& in, ClusterOutput* out) override {
     const JobConfig& job = *in.job;
-    const RootCauseConfig& cfg = job.rootcause;
-    const int64_t step = job.step.count();
-    const size_t n_base = static_cast<size_t>(std::max<int64_t>(8, cfg.baseline.count() / step));
-    const size_t n_win = static_cast<size_t>(std::max<int64_t>(3, cfg.window.count() / step));
     const int64_t end = in.end_grid_ms;
-    const int64_t start = end - static_cast<int64_t>(n_base + n_win - 1) * step;
+    std::vector<Span> spans;
+    int64_t start = end;  // of the fetch: the earliest span's
+    for (const ClusterTarget& target : in.targets) {
+      spans.push_back(SpanOf(job, target, end));
+      start = std::min(start, spans.back().start);
+    }
     Status first;
     std::vector<GridFrame> frames;  // per family, fetched once per cycle
     bool fetched = false;
-    for (const ClusterTarget& target : in.targets) {
+    for (size_t t = 0; t < in.targets.size(); ++t) {
+      const ClusterTarget& target = in.targets[t];
       if (!fetched) {
         fetched = true;
         size_t failures = 0;
@@ -193,7 +200,9 @@ class RootCauseAnalysis final : public ClusterAnalysis {
         if (failures == families_.size() && !families_.empty()) return first;
         first = Status::Ok();
       }
-      Status s = RankTarget(in, target, frames, start, n_base, n_win);
+      const size_t offset = static_cast<size_t>((spans[t].start - start) / job.step.count());
+      const size_t total = static_cast<size_t>((end - start) / job.step.count()) + 1;
+      Status s = RankTarget(in, target, frames, spans[t], offset, total);
       if (!s.ok() && first.ok()) first = s;
     }
     // Publish every ranking still within the grace period.
@@ -212,6 +221,31 @@ class RootCauseAnalysis final : public ClusterAnalysis {
   }
 
  private:
+  // One target's baseline and window on the job's grid: n_base points from `start`, then n_win.
+  struct Span {
+    int64_t start = 0;
+    size_t n_base = 0, n_win = 0;
+  };
+
+  static Span SpanOf(const JobConfig& job, const ClusterTarget& target, int64_t end) {
+    const RootCauseConfig& cfg = job.rootcause;
+    const int64_t step = job.step.count();
+    Span s;
+    s.n_base = static_cast<size_t>(std::max<int64_t>(8, cfg.baseline.count() / step));
+    s.n_win = static_cast<size_t>(std::max<int64_t>(3, cfg.window.count() / step));
+    int64_t win_begin = end - static_cast<int64_t>(s.n_win - 1) * step;
+    if (target.since_ms > 0) {
+      // Half a window before the run began, on the grid, leaving at least 3 window points.
+      const int64_t want = target.since_ms - static_cast<int64_t>(s.n_win / 2) * step;
+      const int64_t back = (end - want + step - 1) / step;  // grid steps before `end`
+      win_begin = std::min(end - 2 * step, end - std::max<int64_t>(back, 0) * step);
+      const int64_t points = (end - win_begin) / step + 1;
+      s.n_win = static_cast<size_t>(std::min<int64_t>(points, static_cast<int64_t>(s.n_win)));
+    }
+    s.start = win_begin - static_cast<int64_t>(s.n_base) * step;
+    return s;
+  }
+
   struct Ranking {
     int64_t ranked_ms = 0;
     std::vector<ExtraSample> samples;
@@ -224,24 +258,27 @@ class RootCauseAnalysis final : public ClusterAnalysis {
     std::vector<rc::CandidateInfo> infos;
   };
 
+  // Ranks the candidates (rows of `frames` over `total` points, this target's span from
+  // `offset`) against the target over its span.
   Status RankTarget(const ClusterInput& in, const ClusterTarget& target,
-                    const std::vector<GridFrame>& frames, int64_t start, size_t n_base,
-                    size_t n_win) {
+                    const std::vector<GridFrame>& frames, const Span& span, size_t offset,
+                    size_t total) {
     const JobConfig& job = *in.job;
     const RootCauseConfig& cfg = job.rootcause;
-    const size_t n = n_base + n_win;
+    const size_t n_base = span.n_base, n = span.n_base + span.n_win;
+    const int64_t last = span.start + static_cast<int64_t>(n - 1) * job.step.count();
     std::vector<remote_read::Matcher> tm;
     for (const auto& [name, value] : target.input_labels) {
       tm.push_back({remote_read::MatchType::kEqual, name, value});
     }
-    auto tf = in.fetcher->Fetch(tm, job.transform, Aggregation::kNone, {}, start, in.end_grid_ms);
+    auto tf = in.fetcher->Fetch(tm, job.transform, Aggregation::kNone, {}, span.start, last);
     if (!tf.ok()) return tf.status().WithContext("target " + target.key);
     if (tf->series.empty()) return Status::Error("target " + target.key + ": no data");
     std::vector<double> y = tf->series[0].values;
     if (y.size() != n || !FillGaps(&y, 0.2)) {
       return Status::Error("target " + target.key + ": too many missing points");
     }
-    const Candidates cands = GatherCandidates(cfg, target, frames, n);
+    const Candidates cands = GatherCandidates(cfg, target, frames, offset, n, total);
     if (cands.infos.empty()) {
       return Status::Error("target " + target.key + ": no candidate series");
     }
@@ -262,14 +299,16 @@ class RootCauseAnalysis final : public ClusterAnalysis {
         if (narrowed.ok()) r = std::move(narrowed);
       }
     }
-    rankings_[target.key] = RenderRanking(in, target, start, p, *r, cands.infos.size());
+    rankings_[target.key] = RenderRanking(in, target, span.start, p, *r, cands.infos.size());
     return Status::Ok();
   }
 
-  // The candidates of `frames` that may explain `target`: complete enough, not the target
-  // itself, and agreeing with it on every match label the candidate carries.
+  // The candidates of `frames` (`total` points each) that may explain `target`, as their `n`
+  // points from `offset`: complete enough, not the target itself, and agreeing with it on
+  // every match label the candidate carries.
   Candidates GatherCandidates(const RootCauseConfig& cfg, const ClusterTarget& target,
-                              const std::vector<GridFrame>& frames, size_t n) const {
+                              const std::vector<GridFrame>& frames, size_t offset, size_t n,
+                              size_t total) const {
     std::map<std::string, std::string> tlabels(target.input_labels.begin(),
                                                target.input_labels.end());
     Candidates out;
@@ -279,7 +318,7 @@ class RootCauseAnalysis final : public ClusterAnalysis {
       const CandidateConfig& c = families_[f].config;
       for (const GridSeries& gs : frames[f].series) {
         if (out.infos.size() >= kMaxCandidates) break;
-        if (gs.values.size() != n) continue;
+        if (gs.values.size() != total || offset + n > total) continue;
         if (c.aggregation == Aggregation::kNone && gs.labels == target.input_labels) continue;
         bool match = true;
         for (const auto& [ln, lv] : gs.labels) {
@@ -291,7 +330,8 @@ class RootCauseAnalysis final : public ClusterAnalysis {
           if (it != tlabels.end() && it->second != lv) match = false;
         }
         if (!match) continue;
-        row = gs.values;
+        row.assign(gs.values.begin() + static_cast<std::ptrdiff_t>(offset),
+                   gs.values.begin() + static_cast<std::ptrdiff_t>(offset + n));
         if (!FillGaps(&row, 0.2)) continue;
         rc::CandidateInfo info;
         info.name = Render(c.name, gs.labels);

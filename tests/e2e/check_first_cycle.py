@@ -120,16 +120,20 @@ def check_cycle(c, port, m, truth, when):
             f"{when}: outlier brokers {sorted(flagged)} == {{{broker}}} "
             f"(scores {json.dumps({b: round(v, 2) for b, v in sorted(outliers.items())})})")
     doc = ecolib.http_json(f"http://127.0.0.1:{port}/api/v1/rootcause?for=consumer_lag")
-    firsts = {}
+    firsts, reasons = {}, {}
     for item in doc.get("data", []):
         g = item.get("labels", {}).get("consumergroup")
         causes = item.get("causes") or item.get("ranking") or []
         if g and causes:
             firsts[g] = causes[0].get("candidate", "")
+            reasons[g] = [x.get("reason", x.get("candidate", "")) for x in causes[:3]]
     for g in sorted(affected):
         first = firsts.get(g, "")
-        c.check(f'broker="{broker}"' in first,
-                f"{when}: the first-ranked cause of {g} names broker {broker} (got {first!r})")
+        ok = c.check(f'broker="{broker}"' in first,
+                     f"{when}: the first-ranked cause of {g} names broker {broker} (got {first!r})")
+        if not ok:
+            for r in reasons.get(g, []):
+                print(f"    ranked: {r}")
 
 
 def main():

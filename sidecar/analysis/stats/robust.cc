@@ -49,18 +49,23 @@ double Mad(std::span<const double> x, double center) {
 
 std::vector<double> RobustZ(std::span<const double> x) {
   const double med = Median(x);
-  const double mad = Mad(x, med);
+  double scale = Mad(x, med);
+  if (!(scale > 0)) {
+    // Iglewicz and Hoaglin's modified z for MAD = 0: the mean absolute deviation from the
+    // median, scaled to a normal sigma (sqrt(pi / 2)).
+    double sum = 0;
+    size_t n = 0;
+    for (double v : x) {
+      if (std::isnan(v)) continue;
+      sum += std::fabs(v - med);
+      ++n;
+    }
+    scale = n > 0 ? 1.2533141373155 * sum / static_cast<double>(n) : 0.0;
+  }
   std::vector<double> z(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     const double d = x[i] - med;
-    if (mad > 0) {
-      z[i] = d / mad;
-    } else if (d == 0) {
-      z[i] = 0;
-    } else {
-      z[i] = d > 0 ? std::numeric_limits<double>::infinity()
-                   : -std::numeric_limits<double>::infinity();
-    }
+    z[i] = scale > 0 ? d / scale : 0.0;
   }
   return z;
 }

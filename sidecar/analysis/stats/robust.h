@@ -20,8 +20,10 @@ double Median(std::span<const double> x);
 // Scaled MAD around `center` (pass Median(x) for the usual MAD). NaN when x has no finite value.
 double Mad(std::span<const double> x, double center);
 
-// (x[i] - median) / mad for every i; 0 where mad == 0 and x[i] == median, +/-inf where mad == 0
-// and x[i] differs (a single deviating member among identical peers is infinitely unusual).
+// (x[i] - median) / mad for every i. Where more than half the values are equal (mad == 0) the
+// scale is the mean absolute deviation from the median times sqrt(pi / 2) (Iglewicz and
+// Hoaglin's modified z): one member differing from n - 1 identical peers scores n / 1.2533
+// (4.8 among 6), two scattered ones less; all equal scores 0. Always finite.
 std::vector<double> RobustZ(std::span<const double> x);
 
 // Trailing-window statistics: out[i] uses x[max(0, i - window + 1) .. i] (finite values only),

@@ -32,10 +32,20 @@ TEST(RobustTest, RobustZFlagsTheDeviatingPeer) {
   // median 10, mad = 1.4826 * median(0,1,1,0,20) = 1.4826
   EXPECT_NEAR(z[4], 20 / 1.4826, 1e-12);
   EXPECT_NEAR(z[1], 1 / 1.4826, 1e-12);
-  std::vector<double> identical = {5, 5, 5, 6};
+  // More than half identical (MAD 0): the mean absolute deviation sets the scale, finite.
+  std::vector<double> identical = {5, 5, 5, 5, 5, 6};
   z = RobustZ(identical);
   EXPECT_EQ(z[0], 0.0);
-  EXPECT_TRUE(std::isinf(z[3]) && z[3] > 0);
+  EXPECT_NEAR(z[5], 6 / 1.2533141373155, 1e-9);
+  // Leaders per broker where one broker leads three topics and one leads one: neither is
+  // an outlier at 3.5 (each deviates by a topic's worth from four identical peers).
+  std::vector<double> leaders = {12, 12, 12, 12, 18, 6};
+  z = RobustZ(leaders);
+  EXPECT_LT(std::fabs(z[4]), 3.5);
+  EXPECT_LT(std::fabs(z[5]), 3.5);
+  EXPECT_TRUE(std::isfinite(z[4]));
+  std::vector<double> same = {7, 7, 7};
+  for (double v : RobustZ(same)) EXPECT_EQ(v, 0.0);
 }
 
 TEST(RobustTest, RollingVersionsEqualNaiveTrailingWindows) {

@@ -1,0 +1,188 @@
+// bench_sidecar_estate --series N [--brokers B] [--days D] [--workers W] [--sim-minutes M]
+//                      [--jobs all|lag] [--analyses all|anomaly|forecast]
+//
+// The built-in job set (sidecar/engine/default_config.cc) over a synthetic Kafka estate
+// (synthetic_estate.h): N per-series-job series (N/2 consumer group/topic pairs, each with its
+// lag and its lag in seconds) plus B brokers' series, D days of history at 1 minute. The engine
+// runs in process with a ManualClock:
+//   1. start: the first cycle of every job, one after the other (RunOnce), as after a start
+//      without saved state; its wall time is when results exist for every series;
+//   2. M simulated minutes: the clock advances a minute at a time and every job due by its
+//      infer_every runs a cycle (scheduled refits included, as they fall due).
+// Printed: wall and CPU seconds of each phase (CPU of the whole process minus the synthetic
+// source's own), fits, the CPU of the simulated span as cores (CPU / simulated seconds) and
+// extrapolated to a day, and memory: peak RSS, RSS after the start and at the end, heap in use.
+// `--jobs lag` keeps only the consumer_lag and consumer_lag_seconds jobs; `--analyses anomaly`
+// (or forecast) turns the other per-series analysis off in every job.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "bench/sidecar/synthetic_estate.h"
+#include "common/log.h"
+#include "sidecar/engine/clock.h"
+#include "sidecar/engine/config.h"
+#include "sidecar/engine/engine.h"
+
+using namespace streamlens;
+
+namespace {
+
+constexpr int64_t kMin = 60'000;
+
+struct Options {
+  int series = 1000, brokers = 12, days = 7, workers = 2, sim_minutes = 60;
+  std::string jobs = "all";
+  std::string analyses = "all";  // all | anomaly | forecast: the per-series analyses kept
+};
+
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+double PeakRssMb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+double RssMb() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, rss = 0;
+  f >> pages >> rss;
+  return static_cast<double>(rss) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1e6;
+}
+double HeapInUseMb() { return static_cast<double>(mallinfo2().uordblks) / 1e6; }
+
+bool ParseArgs(int argc, char** argv, Options* o) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--series") {
+      o->series = std::atoi(v.c_str());
+    } else if (k == "--brokers") {
+      o->brokers = std::atoi(v.c_str());
+    } else if (k == "--days") {
+      o->days = std::atoi(v.c_str());
+    } else if (k == "--workers") {
+      o->workers = std::atoi(v.c_str());
+    } else if (k == "--sim-minutes") {
+      o->sim_minutes = std::atoi(v.c_str());
+    } else if (k == "--jobs") {
+      o->jobs = v;
+    } else if (k == "--analyses") {
+      o->analyses = v;
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// CPU of the engine: the process' CPU minus what the synthetic source spent generating samples.
+struct CpuMeter {
+  const bench::SyntheticEstate* src;
+  double process0, source0;
+  explicit CpuMeter(const bench::SyntheticEstate* s)
+      : src(s), process0(ProcessCpuSeconds()), source0(s->source_cpu_seconds()) {}
+  double Engine() const {
+    return (ProcessCpuSeconds() - process0) - (src->source_cpu_seconds() - source0);
+  }
+  double Source() const { return src->source_cpu_seconds() - source0; }
+};
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void PrintJobs(const engine::Engine& eng) {
+  for (const auto& j : eng.GetStatus().jobs) {
+    std::printf("  job=%s series=%llu fits=%llu fit_failures=%llu state_bytes_per_series=%.0f\n",
+                j.job.c_str(), static_cast<unsigned long long>(j.series_tracked),
+                static_cast<unsigned long long>(j.fits),
+                static_cast<unsigned long long>(j.fit_failures),
+                j.series_tracked
+                    ? static_cast<double>(j.state_bytes) / static_cast<double>(j.series_tracked)
+                    : 0.0);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!ParseArgs(argc, argv, &o)) return 2;
+  const int64_t t0 = 1'700'000'000'000 / kMin * kMin;
+  auto src = std::make_shared<bench::SyntheticEstate>(o.series / 2, o.brokers,
+                                                      t0 - int64_t{o.days} * 86'400'000);
+  auto cfg = std::make_shared<engine::EngineConfig>(
+      engine::DefaultConfig("http://synthetic/api/v1/read", "remote-read"));
+  if (o.jobs == "lag") {
+    std::erase_if(cfg->jobs, [](const engine::JobConfig& j) {
+      return j.name != "consumer_lag" && j.name != "consumer_lag_seconds";
+    });
+  }
+  for (auto& j : cfg->jobs) {
+    if (o.analyses == "anomaly") j.forecast.enabled = false;
+    if (o.analyses == "forecast") j.anomaly.enabled = false;
+  }
+  auto clock = std::make_shared<engine::ManualClock>(t0);
+  engine::EngineOptions eo;
+  eo.workers = static_cast<size_t>(o.workers);
+  eo.clock = clock;
+  engine::Engine eng(
+      eo,
+      [src](const engine::SourceConfig&) -> Result<std::shared_ptr<engine::HistorySource>> {
+        return std::shared_ptr<engine::HistorySource>(src);
+      },
+      engine::MakeDefaultAnalysisFactory(),
+      Logger(&std::cerr, LogLevel::kWarn, LogFormat::kLogfmt));
+  if (Status s = eng.Apply(cfg); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return 1;
+  }
+  std::printf("estate: series=%zu (pairs=%d brokers=%d) days=%d workers=%d jobs=%s\n",
+              src->num_series(), o.series / 2, o.brokers, o.days, o.workers, o.jobs.c_str());
+  const double rss0 = RssMb();
+  auto w0 = std::chrono::steady_clock::now();
+  CpuMeter start_cpu(src.get());
+  for (const auto& j : cfg->jobs) {
+    if (Status s = eng.RunOnce(j.name); !s.ok()) {
+      std::fprintf(stderr, "job %s: %s\n", j.name.c_str(), s.message().c_str());
+    }
+  }
+  std::printf(
+      "start: wall_s=%.1f engine_cpu_s=%.1f source_cpu_s=%.1f rss_mb_before=%.0f "
+      "rss_mb_after=%.0f heap_in_use_mb=%.0f peak_rss_mb=%.0f\n",
+      Since(w0), start_cpu.Engine(), start_cpu.Source(), rss0, RssMb(), HeapInUseMb(), PeakRssMb());
+  PrintJobs(eng);
+  auto w1 = std::chrono::steady_clock::now();
+  CpuMeter span_cpu(src.get());
+  for (int m = 1; m <= o.sim_minutes; ++m) {
+    clock->Advance(kMin);
+    for (const auto& j : cfg->jobs) {
+      if ((int64_t{m} * kMin) % j.infer_every.count() != 0) continue;
+      if (Status s = eng.RunOnce(j.name); !s.ok()) {
+        std::fprintf(stderr, "minute %d job %s: %s\n", m, j.name.c_str(), s.message().c_str());
+      }
+    }
+  }
+  const double span_s = static_cast<double>(o.sim_minutes) * 60;
+  const double cpu = span_cpu.Engine();
+  std::printf(
+      "simulated: minutes=%d wall_s=%.1f engine_cpu_s=%.1f source_cpu_s=%.1f cores=%.4f "
+      "engine_cpu_s_per_day_extrapolated=%.0f rss_mb=%.0f heap_in_use_mb=%.0f "
+      "peak_rss_mb=%.0f\n",
+      o.sim_minutes, Since(w1), cpu, span_cpu.Source(), cpu / span_s, cpu / span_s * 86400, RssMb(),
+      HeapInUseMb(), PeakRssMb());
+  PrintJobs(eng);
+  return 0;
+}

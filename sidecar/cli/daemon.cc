@@ -33,6 +33,8 @@ struct SidecarFlags {
   std::string storage_path;
   int64_t shard_count = 1;
   int64_t shard_index = 0;
+  int64_t fit_batch = 500;
+  double refit_budget = 0.25;
   int64_t gzip_level = 1;
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(30)};
 };
@@ -123,6 +125,12 @@ void RegisterSidecarFlags(FlagSet& flags, SidecarFlags* f) {
   flags.Int("shard.count", &f->shard_count,
             "Number of sidecars sharing the series (hashmod of the label set).");
   flags.Int("shard.index", &f->shard_index, "This sidecar's shard, 0 <= index < shard.count.");
+  flags.Int("fit.batch", &f->fit_batch,
+            "Fits fetch the fit window of at most this many series at a time, so a fit holds "
+            "one batch of history per running cycle whatever the number of series.");
+  flags.Double("fit.refit-budget", &f->refit_budget,
+               "Share (0-1) of its infer_every a job's cycle may spend on scheduled full refits; "
+               "due refits beyond it wait for the next cycle (one batch runs per cycle).");
   flags.Duration("shutdown.timeout", &f->shutdown_timeout,
                  "On SIGTERM/SIGINT: in-flight fetches are cancelled, running cycles end and state "
                  "is saved within this time, else the process exits with code 1.");
@@ -138,6 +146,13 @@ Status CheckSidecarFlags(const SidecarFlags& f) {
   if (f.shard_count < 1 || f.shard_index < 0 || f.shard_index >= f.shard_count) {
     return Status::Error("--shard.index: expected 0 <= index < --shard.count (" +
                          str(f.shard_count) + "), got " + str(f.shard_index));
+  }
+  if (f.fit_batch < 1 || f.fit_batch > 10000000) {
+    return Status::Error("--fit.batch: expected 1..10000000, got " + str(f.fit_batch));
+  }
+  if (!(f.refit_budget >= 0 && f.refit_budget <= 1)) {
+    return Status::Error("--fit.refit-budget: expected 0 to 1, got " +
+                         std::to_string(f.refit_budget));
   }
   if (f.gzip_level < 0 || f.gzip_level > 9) {
     return Status::Error("--web.gzip-level: expected 0 (off) to 9, got " + str(f.gzip_level));
@@ -184,6 +199,8 @@ int RunDaemon(int argc, const char* const* argv) {
   eo.workers = static_cast<size_t>(sf.workers);
   eo.storage_path = sf.storage_path;
   eo.shard = {static_cast<uint32_t>(sf.shard_count), static_cast<uint32_t>(sf.shard_index)};
+  eo.fit_batch = static_cast<int>(sf.fit_batch);
+  eo.refit_budget = sf.refit_budget;
   // Cancelled at shutdown: interrupts every source's in-flight fetch.
   auto cancel = std::make_shared<CancelToken>();
   auto eng = std::make_shared<engine::Engine>(

@@ -86,6 +86,10 @@ class SeriesModel {
   virtual void Save(std::string* out) const = 0;
   // Approximate heap bytes held (for the memory self-metric and the documented bound).
   virtual size_t MemoryBytes() const = 0;
+  // True when the points seen since the fit say a refit would pay: the model's recent errors
+  // drifted beyond its own uncertainty. The engine then refits the series before its scheduled
+  // time (at most once per kDriftRefitSpacing, cycle.h). Default: never.
+  virtual bool Drifted() const { return false; }
 };
 
 // What an analysis fits once across the series of a job (e.g. pooled forecast models) and
@@ -109,6 +113,14 @@ class SeriesAnalysis {
   // Fits on `history`; `out` receives what the fit itself produces (e.g. a forecast).
   virtual Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& history,
                                                    SeriesOutput* out) const = 0;
+  // A quick first fit: a cheaper model that gives a new series results at once; the engine
+  // replaces it with Fit's model at the first full refit its budget allows (cycle.h). With
+  // HasQuickFit() false (the default) the first fit is Fit.
+  virtual bool HasQuickFit() const { return false; }
+  virtual Result<std::unique_ptr<SeriesModel>> FitQuick(const DenseSeries& history,
+                                                        SeriesOutput* out) const {
+    return Fit(history, out);
+  }
   // Job-level fit (optional). When SharesFit() is true, the engine, in every scheduled fit cycle
   // in which at least two series are refitted, passes each of those series' history (exactly
   // what Fit receives) to Condense on the worker threads, hands the condensed forms (empty ones

@@ -1,14 +1,21 @@
 // One cycle of one job, as named stages (cycle.cc):
-//   1. plan     the range to fetch: the fit window when a refit is due (or a new series waits
-//               for its first fit), otherwise only what came since the previous cycle;
-//   2. fetch    the job's selector from its source;
+//   1. plan     the grid of this cycle: what came since the previous cycle (on a job's first
+//               cycle the last few points, which also list its series), and the fit window;
+//   2. fetch    the job's selector over that recent range from its source;
 //   3. match    fetched series to the job's series states (this shard's, at most max_series);
-//   4. shared   the job-level fits of a scheduled refit (pooled forecast models);
-//   5. update   per series, in parallel: grid values (grid.h), fit or update each analysis, fold
-//               the outputs into the series' state (series_update.h);
+//   4. update   per fitted series, in parallel: grid values (grid.h), the new points to each
+//               model, outputs folded into the series' state (series_update.h);
+//   5. fit      series due for a fit, in batches (fit_batches.h): each batch's fit window is
+//               fetched, the job-level fits (pooled forecast models) made when stale, the series
+//               fitted in parallel and the batch released, so a fit holds one batch of history.
+//               First every series without a model gets its first fit (quick models where an
+//               analysis has one: results within the cycle, published batch by batch); then full
+//               refits, due fit_every after the previous one, at once after a quick first fit,
+//               or when a model drifted (at most once per kDriftRefitSpacing), oldest due first,
+//               while the cycle has spent less than env.refit_budget of infer_every on them;
 //   6. forget   series not seen for the grace period;
 //   7. peers    outliers among peers at the latest point (peer_stage.h);
-//   8. cluster  the cluster analyses (cluster_stage.h).
+//   8. cluster  the cluster analyses (cluster_stage.h), refitted every fit_every.
 // The engine then publishes the job's results and saves its state. A cycle runs with the job's
 // cycle lock held; per-series work is spread over the pool.
 #pragma once
@@ -33,9 +40,16 @@ struct CycleEnv {
   const AnalysisFactory* factory = nullptr;
   const ShardSpec* shard = nullptr;
   const Logger* logger = nullptr;
+  int fit_batch = 500;         // EngineOptions::fit_batch
+  double refit_budget = 0.25;  // EngineOptions::refit_budget
   HistorySource* source = nullptr;
   std::function<void(bool)> source_up;  // reports each fetch's outcome
+  // Publishes the job's results so far (between batches of first fits); may be empty.
+  std::function<void()> publish;
 };
+
+// A drifted model is refitted before its schedule at most this often.
+inline constexpr int64_t kDriftRefitSpacing = 3'600'000;
 
 // What a cycle did, for the job's statistics and logs.
 struct CycleReport {
@@ -43,6 +57,8 @@ struct CycleReport {
   bool full = false;     // fetched the fit window
   bool fit_due = false;  // a scheduled refit
   uint64_t fits = 0, fit_failures = 0, processed = 0, samples = 0, dropped = 0;
+  uint64_t first_fits = 0, full_fits = 0, drift_fits = 0;  // of `fits`
+  uint64_t refits_waiting = 0;  // due full refits left for later cycles (refit_budget)
   double seconds = 0, fit_seconds = 0;
   std::string first_error;  // the first series' analysis error, for the debug log
 };

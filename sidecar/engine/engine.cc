@@ -11,6 +11,13 @@
 #include "sidecar/engine/persistence.h"
 
 namespace streamlens::engine {
+namespace {
+
+// Refits come every cycle or so; the state (every series') is written at most this often after
+// them, and after every cycle that gave series their first fit.
+constexpr int64_t kSaveSpacing = 15 * 60'000;
+
+}  // namespace
 
 Engine::Engine(EngineOptions options, SourceFactory sources,
                std::unique_ptr<AnalysisFactory> analyses, Logger logger)
@@ -255,14 +262,22 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
   env.pool = &pool_;
   env.factory = analyses_.get();
   env.shard = &options_.shard;
+  env.fit_batch = options_.fit_batch;
+  env.refit_budget = options_.refit_budget;
   env.logger = &logger_;
   env.source = source.get();
   env.source_up = [this, &job](bool up) { SetSourceUp(job.source_name, up); };
+  env.publish = [this, &job, now_ms] { PublishJob(job, now_ms); };
   CycleReport report;
   Status s = RunJobCycle(job, cfg, now_ms, env, &report);
   if (s.ok()) RecordCycle(job, cfg, report, now_ms);
   if (report.fetched) PublishJob(job, now_ms);
-  if (s.ok() && report.fits > 0 && !options_.storage_path.empty()) {
+  // Saved after first fits, and after refits at most every kSaveSpacing: refits trickle in every
+  // cycle, and a save writes every series' state.
+  const bool save_due = report.first_fits > 0 || job.last_save_ms == kNever ||
+                        now_ms - job.last_save_ms >= kSaveSpacing;
+  if (s.ok() && report.fits > 0 && save_due && !options_.storage_path.empty()) {
+    job.last_save_ms = now_ms;
     Status saved = SaveJob(job);
     if (!saved.ok()) {
       logger_.Warn("saving job state failed", {{"job", cfg.name}, {"err", saved.message()}});
@@ -275,7 +290,8 @@ Status Engine::CycleImpl(Job& job, int64_t now_ms) {
 void Engine::RecordCycle(Job& job, const JobConfig& cfg, const CycleReport& r, int64_t now_ms) {
   size_t bytes = 0;
   for (const auto& [k, st] : job.series) {
-    bytes += sizeof(SeriesState) + st->key.size() * 2 + st->score_history.size() * 16;
+    bytes += sizeof(SeriesState) + st->key.capacity() * 2 + st->score_history.capacity() * 16;
+    for (const auto& [name, value] : st->input_labels) bytes += name.capacity() + value.capacity();
     for (const auto& m : st->models) bytes += m->MemoryBytes();
   }
   {
@@ -288,21 +304,23 @@ void Engine::RecordCycle(Job& job, const JobConfig& cfg, const CycleReport& r, i
     s.series_dropped += r.dropped;
     s.series_tracked = job.series.size();
     s.state_bytes = bytes;
-    if (r.full) {
-      s.last_fit_seconds = r.fit_seconds > 0 ? r.fit_seconds : r.seconds;
-    } else {
-      s.last_infer_seconds = r.seconds;
-    }
+    if (r.full) s.last_fit_seconds = r.fit_seconds;
+    s.last_infer_seconds = r.seconds - r.fit_seconds;
     s.last_success_unix = static_cast<double>(now_ms) / 1000.0;
   }
   if (!r.first_error.empty()) {
     logger_.Debug("series analysis error", {{"job", cfg.name}, {"err", r.first_error}});
   }
-  logger_.Debug("job cycle finished", {{"job", cfg.name},
-                                       {"phase", r.full ? "fit" : "infer"},
-                                       {"series", static_cast<unsigned long>(r.processed)},
-                                       {"samples", static_cast<unsigned long>(r.samples)},
-                                       {"duration_seconds", r.seconds}});
+  logger_.Debug("job cycle finished",
+                {{"job", cfg.name},
+                 {"phase", r.full ? "fit" : "infer"},
+                 {"series", static_cast<unsigned long>(r.processed)},
+                 {"first_fits", static_cast<unsigned long>(r.first_fits)},
+                 {"full_fits", static_cast<unsigned long>(r.full_fits)},
+                 {"drift_fits", static_cast<unsigned long>(r.drift_fits)},
+                 {"refits_waiting", static_cast<unsigned long>(r.refits_waiting)},
+                 {"samples", static_cast<unsigned long>(r.samples)},
+                 {"duration_seconds", r.seconds}});
 }
 
 void Engine::PublishJob(Job& job, int64_t now_ms) {

@@ -47,6 +47,13 @@ struct EngineOptions {
   size_t workers = 0;        // 0: hardware threads
   std::string storage_path;  // empty: no persistence
   ShardSpec shard;
+  // Fits fetch the fit window for at most this many series at a time (fit_batches.h), so a
+  // fit's memory is the jobs' state plus one batch per running cycle (--fit.batch).
+  int fit_batch = 500;
+  // Share of its infer_every a job's cycle may spend on scheduled full refits once every series
+  // has its first fit; due refits beyond it wait for the next cycle (at least one batch runs per
+  // cycle) (--fit.refit-budget).
+  double refit_budget = 0.25;
   // The engine's time (clock.h); null: the system clock. Tests and benchmarks use a ManualClock.
   std::shared_ptr<const Clock> clock;
   // Called (on a worker thread) after each scheduled cycle of a job, with the job's name, so

@@ -28,12 +28,30 @@ using remote_read::SeriesSetBuilder;
 constexpr int64_t kMin = 60000;
 constexpr int64_t kT0 = 1'700'000'000'000 / kMin * kMin;  // a step-aligned "now"
 
+// Whether `value` passes matcher `m` (equality, or a regex that is an alternation of escaped
+// literals, as fit batches send; other matchers pass everything).
+bool Passes(const remote_read::Matcher& m, const std::string& value) {
+  if (m.type == remote_read::MatchType::kEqual) return value == m.value;
+  if (m.type != remote_read::MatchType::kRegexMatch) return true;
+  std::string cur;
+  for (size_t i = 0; i <= m.value.size(); ++i) {
+    if (i == m.value.size() || m.value[i] == '|') {
+      if (cur == value) return true;
+      cur.clear();
+    } else {
+      if (m.value[i] == '\\') ++i;
+      cur += m.value[i];
+    }
+  }
+  return false;
+}
+
 // A source with `n` series lag{group="gK"} sampled every minute; value(t) = K + spike.
 class FakeSource : public remote_read::Source {
  public:
   explicit FakeSource(int n) : n_(n) {}
-  Result<SeriesSet> Fetch(const std::vector<remote_read::Matcher>&, int64_t start, int64_t end,
-                          remote_read::FetchStats*) override {
+  Result<SeriesSet> Fetch(const std::vector<remote_read::Matcher>& matchers, int64_t start,
+                          int64_t end, remote_read::FetchStats*) override {
     calls++;
     last_start = start;
     last_end = end;
@@ -45,10 +63,17 @@ class FakeSource : public remote_read::Source {
     }
     if (down) return Status::Error("fake source: connection refused");
     SeriesSetBuilder b;
+    size_t returned = 0;
     for (int k = 0; k < n_; ++k) {
       if (hidden.count(k)) continue;
       std::string g = label_name == "group" ? "g" + std::to_string(k) : std::to_string(k);
       std::vector<remote_read::Label> labels = {{"__name__", "lag"}, {label_name, g}};
+      bool selected = true;
+      for (const auto& m : matchers) {
+        for (const auto& l : labels) selected &= l.name != m.name || Passes(m, l.value);
+      }
+      if (!selected) continue;
+      ++returned;
       if (!b.BeginSeries(labels).ok()) return Status::Error("builder");
       for (int64_t t = (start + kMin - 1) / kMin * kMin; t <= end; t += kMin) {
         double v = k + ((t / kMin) % 2 == 0 ? 0.5 : -0.5);
@@ -57,12 +82,17 @@ class FakeSource : public remote_read::Source {
         b.Append(t, v);
       }
     }
+    {
+      std::lock_guard<std::mutex> l(gate_mu);
+      series_per_fetch.push_back(returned);
+    }
     return b.Finish();
   }
   std::string Describe() const override { return "fake"; }
 
   int n_;
   std::atomic<int> calls{0};
+  std::vector<size_t> series_per_fetch;  // gate_mu
   std::atomic<int64_t> last_start{0}, last_end{0};
   std::atomic<bool> down{false};
   // HoldNext(): the next Fetch blocks until Release(); WaitHeld() returns once it is blocked.
@@ -219,6 +249,140 @@ TEST(EngineTest, FitsThenUpdatesIncrementallyFetchingOnlyTheNewRange) {
   EXPECT_EQ(st.fits, 10u);
   EXPECT_EQ(st.series_tracked, 5u);
   EXPECT_GT(st.samples_read, 0u);
+}
+
+TEST(EngineTest, FitsReadHistoryInBatchesOfFitBatchSeries) {
+  EngineOptions o;
+  o.fit_batch = 3;
+  Harness h(10, o);
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  g_fits = 0;
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  EXPECT_EQ(g_fits.load(), 10);
+  EXPECT_EQ(h.Job().series.size(), 10u);
+  // The recent points of every series (listing them), then their fit windows 3 series at a time.
+  std::vector<size_t> per_fetch;
+  {
+    std::lock_guard<std::mutex> l(h.source->gate_mu);
+    per_fetch = h.source->series_per_fetch;
+  }
+  ASSERT_EQ(per_fetch.size(), 5u);
+  EXPECT_EQ(per_fetch[0], 10u);
+  size_t fitted = 0;
+  for (size_t i = 1; i < per_fetch.size(); ++i) {
+    EXPECT_LE(per_fetch[i], 3u);
+    fitted += per_fetch[i];
+  }
+  EXPECT_EQ(fitted, 10u);
+}
+
+// A model that knows whether it came from the quick fit, and drifts once it sees a value more
+// than 50 above the mean it was fitted with.
+std::atomic<int> g_quick_fits{0}, g_full_fits{0};
+class StagedModel : public MeanModel {
+ public:
+  StagedModel(double mean, bool quick) : MeanModel(mean), quick_(quick) {}
+  void Describe(SeriesOutput* out) const override {
+    out->anomaly_model = quick_ ? "quick" : "full";
+  }
+  Status Update(const DenseSeries& p, SeriesOutput* out) override {
+    for (double v : p.values) drifted_ |= v > mean_ + 50;
+    return MeanModel::Update(p, out);
+  }
+  bool Drifted() const override { return drifted_; }
+  bool quick_, drifted_ = false;
+};
+class StagedAnalysis : public MeanAnalysis {
+ public:
+  bool HasQuickFit() const override { return true; }
+  Result<std::unique_ptr<SeriesModel>> FitQuick(const DenseSeries& h,
+                                                SeriesOutput*) const override {
+    ++g_quick_fits;
+    return std::unique_ptr<SeriesModel>(std::make_unique<StagedModel>(Mean(h), true));
+  }
+  Result<std::unique_ptr<SeriesModel>> Fit(const DenseSeries& h, SeriesOutput*) const override {
+    ++g_full_fits;
+    return std::unique_ptr<SeriesModel>(std::make_unique<StagedModel>(Mean(h), false));
+  }
+  static double Mean(const DenseSeries& h) {
+    double s = 0;
+    for (double v : h.values) s += v;
+    return s / static_cast<double>(h.values.size());
+  }
+};
+class StagedFactory : public MeanFactory {
+ public:
+  Result<std::vector<std::unique_ptr<SeriesAnalysis>>> Make(const JobConfig&) const override {
+    std::vector<std::unique_ptr<SeriesAnalysis>> v;
+    v.push_back(std::make_unique<StagedAnalysis>());
+    return v;
+  }
+};
+
+std::map<std::string, int> ModelCounts(const JobResults& r) {
+  std::map<std::string, int> n;
+  for (const auto& s : r.series) ++n[s.anomaly_model];
+  return n;
+}
+
+TEST(EngineTest, QuickFirstFitsForEverySeriesThenFullRefitsOneBatchPerCycleWithNoBudget) {
+  EngineOptions o;
+  o.fit_batch = 2;
+  o.refit_budget = 0;
+  Harness h(5, o, std::make_unique<StagedFactory>());
+  ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
+  g_quick_fits = g_full_fits = 0;
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  EXPECT_EQ(g_quick_fits.load(), 5);
+  EXPECT_EQ(g_full_fits.load(), 0);
+  EXPECT_EQ(ModelCounts(h.Job())["quick"], 5);
+  // Every later cycle replaces the quick models of one batch (2 series) with full fits.
+  for (int full : {2, 4, 5, 5}) {
+    h.clock->Advance(kMin);
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+    EXPECT_EQ(g_full_fits.load(), full);
+    EXPECT_EQ(ModelCounts(h.Job())["full"], full);
+  }
+  EXPECT_EQ(g_quick_fits.load(), 5);
+  // fit_every (1h) after its full fit each series is refitted again.
+  h.clock->Advance(3600000);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+    h.clock->Advance(kMin);
+  }
+  EXPECT_EQ(g_full_fits.load(), 10);
+}
+
+TEST(EngineTest, ADriftedModelIsRefittedEarlyButAtMostOncePerSpacing) {
+  Harness h(1, {}, std::make_unique<StagedFactory>());
+  auto c = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\n"
+      "jobs:\n  - name: lagjob\n    selector: lag\n    fit_window: 1h\n    fit_every: 1d\n"
+      "    anomaly: {}\n",
+      "t.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(h.engine->Apply(std::make_shared<EngineConfig>(*c)).ok());
+  g_quick_fits = g_full_fits = 0;
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());  // quick
+  h.clock->Advance(kMin);
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());  // full, due at once after the quick fit
+  ASSERT_EQ(g_full_fits.load(), 1);
+  // A jump the model did not expect: it drifts, but was fitted less than an hour ago.
+  h.source->value = [](int, int64_t t) { return t >= kT0 + 2 * kMin ? 200.0 : 0.0; };
+  for (int m = 2; m <= 60; ++m) {
+    h.clock->Advance(kMin);
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  }
+  EXPECT_EQ(g_full_fits.load(), 1);
+  // An hour after the last fit (not a day) it is refitted, and the new model has not drifted.
+  h.clock->Advance(kMin);
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  EXPECT_EQ(g_full_fits.load(), 2);
+  for (int m = 0; m < 120; ++m) {
+    h.clock->Advance(kMin);
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  }
+  EXPECT_EQ(g_full_fits.load(), 2);
 }
 
 // A fit that throws for the series whose history averages 2 (group g2), as a fit running out of
@@ -587,7 +751,7 @@ TEST(EngineTest, SchedulerSkipsAndCountsOverrunningCycles) {
   JobStats st = h.Stats();
   EXPECT_EQ(st.runs, 1u);
   EXPECT_EQ(st.skipped_cycles, 2u);
-  EXPECT_EQ(h.source->calls.load(), 1);
+  EXPECT_EQ(h.source->calls.load(), 2);  // the one cycle: its recent points, its fit batch
 }
 
 TEST(EngineTest, OutliersAmongPeersWithTheOutlierLibrary) {

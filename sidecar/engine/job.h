@@ -61,8 +61,12 @@ struct Job {
   // cycle:
   int64_t next_fit_ms = 0;
   int64_t last_end_ms = kNever;
-  bool new_series_pending = false;
   SeriesMap series;
+  // The job-level fits (pooled forecast models, per analysis, may be null) that fits use, made
+  // by the first large enough batch of fits when there are none or they are fit_every old.
+  std::vector<std::shared_ptr<const SharedFit>> shared_fits;
+  int64_t shared_fit_ms = kNever;
+  int64_t last_save_ms = kNever;
   std::vector<OutlierResult> outliers;  // latest peer scores
   // Cluster analyses per value of the cluster label ("" when the estate has none), in the
   // order MakeCluster returns them.

@@ -16,7 +16,8 @@ namespace {
 
 constexpr char kStateMagic[] = "SLSTATE";
 constexpr uint32_t kLegacyVersion = 1;  // payload without length and checksum
-constexpr uint32_t kStateVersion = 2;
+constexpr uint32_t kV2 = 2;             // no per-series refit schedule
+constexpr uint32_t kStateVersion = 3;
 
 // Distinguishes temporary files of concurrent writers within this process.
 std::atomic<uint64_t> g_temp_counter{0};
@@ -42,6 +43,9 @@ void EncodeSeries(const SeriesState& st, const AnalysisList& analyses, StateWrit
   w.I64(st.last_t);
   w.F64(st.last_value);
   w.I64(st.last_seen_ms);
+  w.I64(st.next_fit_ms);
+  w.I64(st.last_fit_ms);
+  w.U8(st.full_fit);
   w.U32(static_cast<uint32_t>(st.models.size()));
   std::string blob;
   for (size_t a = 0; a < st.models.size(); ++a) {
@@ -87,7 +91,10 @@ void EncodeSeries(const SeriesState& st, const AnalysisList& analyses, StateWrit
 }
 
 // The series' identity and models. An error names what is wrong.
-Status DecodeSeriesModels(StateReader& r, const AnalysisList& analyses, SeriesState* st) {
+// A version 2 file has no refit schedule per series: the job's next fit time stands for every
+// series, as a full fit.
+Status DecodeSeriesModels(StateReader& r, uint32_t version, int64_t job_next_fit_ms,
+                          const AnalysisList& analyses, SeriesState* st) {
   uint32_t nl;
   if (!r.Str(&st->key) || !r.U32(&nl)) return Status::Error("truncated series");
   for (uint32_t l = 0; l < nl; ++l) {
@@ -95,9 +102,19 @@ Status DecodeSeriesModels(StateReader& r, const AnalysisList& analyses, SeriesSt
     if (!r.Str(&a) || !r.Str(&b)) return Status::Error("truncated labels");
     st->input_labels.emplace_back(std::move(a), std::move(b));
   }
+  if (!r.I64(&st->last_t) || !r.F64(&st->last_value) || !r.I64(&st->last_seen_ms)) {
+    return Status::Error("truncated series state");
+  }
+  st->next_fit_ms = job_next_fit_ms;
+  st->full_fit = true;
+  uint8_t full = 1;
+  if (version >= kStateVersion &&
+      (!r.I64(&st->next_fit_ms) || !r.I64(&st->last_fit_ms) || !r.U8(&full))) {
+    return Status::Error("truncated refit schedule");
+  }
+  st->full_fit = full != 0;
   uint32_t nm;
-  if (!r.I64(&st->last_t) || !r.F64(&st->last_value) || !r.I64(&st->last_seen_ms) || !r.U32(&nm) ||
-      nm != analyses.size()) {
+  if (!r.U32(&nm) || nm != analyses.size()) {
     return Status::Error("truncated or mismatched series state");
   }
   for (uint32_t a = 0; a < nm; ++a) {
@@ -188,8 +205,8 @@ std::string EncodeJobState(const std::string& fingerprint, int64_t next_fit_ms, 
 
 namespace {
 
-// The payload of a state file after its header checks out.
-Result<std::string_view> Payload(std::string_view data, StateProblem* problem) {
+// The payload of a state file after its header checks out, and its version.
+Result<std::string_view> Payload(std::string_view data, StateProblem* problem, uint32_t* version) {
   *problem = StateProblem::kCorrupt;
   if (data.size() < sizeof kStateMagic ||
       std::memcmp(data.data(), kStateMagic, sizeof kStateMagic) != 0) {
@@ -197,13 +214,12 @@ Result<std::string_view> Payload(std::string_view data, StateProblem* problem) {
   }
   data.remove_prefix(sizeof kStateMagic);
   StateReader h(data);
-  uint32_t version;
-  if (!h.U32(&version)) return Status::Error("truncated header");
-  if (version == kLegacyVersion) return data.substr(4);
-  if (version != kStateVersion) {
+  if (!h.U32(version)) return Status::Error("truncated header");
+  if (*version == kLegacyVersion) return data.substr(4);
+  if (*version != kStateVersion && *version != kV2) {
     // A slightly newer version was written by a newer streamlens; anything else is garbage.
-    if (version > kStateVersion && version < 1000) *problem = StateProblem::kStale;
-    return Status::Error("unsupported version " + std::to_string(version));
+    if (*version > kStateVersion && *version < 1000) *problem = StateProblem::kStale;
+    return Status::Error("unsupported version " + std::to_string(*version));
   }
   uint64_t length;
   uint32_t crc;
@@ -224,7 +240,8 @@ Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string
                                         const AnalysisList& analyses, StateProblem* problem) {
   StateProblem ignored;
   if (problem == nullptr) problem = &ignored;
-  auto payload = Payload(data, problem);
+  uint32_t version = 0;
+  auto payload = Payload(data, problem, &version);
   if (!payload.ok()) return payload.status();
   *problem = StateProblem::kCorrupt;
   StateReader r(*payload);
@@ -240,7 +257,7 @@ Result<RestoredJobState> DecodeJobState(std::string_view data, const std::string
   }
   for (uint64_t i = 0; i < n; ++i) {
     auto st = std::make_unique<SeriesState>();
-    STREAMLENS_RETURN_IF_ERROR(DecodeSeriesModels(r, analyses, st.get()));
+    STREAMLENS_RETURN_IF_ERROR(DecodeSeriesModels(r, version, out.next_fit_ms, analyses, st.get()));
     STREAMLENS_RETURN_IF_ERROR(DecodeSeriesOutputs(r, st.get()));
     st->fitted = true;
     st->restored = true;

@@ -2,15 +2,17 @@
 // encoding and decoding, and crash-safe replacement of the file.
 //
 // One file per job, <storage>/<sanitised job name>.state. Layout (little endian): magic
-// "SLSTATE\0", u32 version (2), u64 payload length, u32 CRC32C of the payload, payload. The
+// "SLSTATE\0", u32 version (3), u64 payload length, u32 CRC32C of the payload, payload. The
 // payload: str fingerprint, i64 next_fit_ms, i64 last_end_ms, u64 series count, then per series:
 // str key, u32 label count, (str name, str value)*, i64 last_t, f64 last_value (the transformed
-// value at last_t, which peer comparisons use right after a restart), i64 last_seen_ms, u32 model
-// count, (str kind, str bytes)*, u8 has_anomaly, i64 t + 5 x f64 anomaly point, u64 history count,
-// (i64 t, f64 score)*, u8 has_forecast, forecast, str anomaly_model, str forecast_model.
-// Strings are u64 length + bytes (common/binary_io.h).
+// value at last_t, which peer comparisons use right after a restart), i64 last_seen_ms, the
+// refit schedule (i64 next_fit_ms, i64 last_fit_ms, u8 full_fit), u32 model count, (str kind, str
+// bytes)*, u8 has_anomaly, i64 t + 5 x f64 anomaly point, u64 history count, (i64 t, f64 score)*,
+// u8 has_forecast, forecast, str anomaly_model, str forecast_model. Strings are u64 length + bytes
+// (common/binary_io.h).
 //
-// Version 1 files (the same payload without length and checksum) are still read.
+// Version 2 files (no per-series refit schedule: the job's next_fit_ms stands for every series)
+// and version 1 files (also without length and checksum) are still read.
 //
 // Only fitted series are saved. A file whose fingerprint differs from the job's (its analysis
 // config changed) is stale; one whose checksum, length or contents do not check out is corrupt

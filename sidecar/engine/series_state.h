@@ -29,6 +29,13 @@ struct SeriesState {
   double last_value = std::numeric_limits<double>::quiet_NaN();  // transformed value at last_t
   int64_t last_seen_ms = 0;
   bool fitted = false;
+  // Refit schedule (cycle.h, the fit stage): the next full refit is due at next_fit_ms; a series
+  // whose first fit used a quick model (SeriesAnalysis::HasQuickFit) has full_fit false and is
+  // due at once; drifted is set when a model says its errors drifted (SeriesModel::Drifted).
+  int64_t next_fit_ms = 0;
+  int64_t last_fit_ms = kNever;
+  bool full_fit = false;
+  bool drifted = false;
   bool restored = false;
   std::vector<std::unique_ptr<SeriesModel>> models;  // parallel to Job::analyses
   bool has_anomaly = false;

@@ -9,12 +9,12 @@ namespace streamlens::engine {
 bool CycleGrid(const remote_read::SeriesSet& set, const SeriesWork& work, const CycleWindow& win,
                int64_t* start_ms, std::vector<double>* grid) {
   const SeriesState& st = *work.state;
-  const int64_t first_t = work.refit ? win.grid_start_ms : std::max(win.grid_start_ms, st.last_t);
+  const int64_t first_t = work.refit() ? win.grid_start_ms : std::max(win.grid_start_ms, st.last_t);
   if (!GridValues(set.timestamps(work.index), set.values(work.index), first_t, win.end_grid_ms,
                   win.step_ms, win.lookback_ms, win.transform, start_ms, grid)) {
     return false;
   }
-  if (!work.refit && st.last_t != kNever && *start_ms <= st.last_t) {
+  if (!work.refit() && st.last_t != kNever && *start_ms <= st.last_t) {
     const size_t skip = static_cast<size_t>((st.last_t - *start_ms) / win.step_ms + 1);
     if (skip >= grid->size()) return false;
     grid->erase(grid->begin(), grid->begin() + static_cast<ptrdiff_t>(skip));
@@ -37,11 +37,11 @@ size_t FitLength(size_t n, const AnalysisList& analyses, size_t infer_points) {
 namespace {
 
 // Refits every analysis on the first fit_n points and updates the new models with the rest; an
-// online analysis keeps its running model and consumes what it has not seen. On a failed fit
-// the series keeps all its previous models.
-SeriesUpdate Refit(SeriesState& st, int64_t start, std::span<const double> grid, int64_t step,
-                   size_t fit_n, const AnalysisList& analyses, const SharedFits& shared,
-                   SeriesOutput* out) {
+// online analysis keeps its running model and consumes what it has not seen; a first fit uses
+// the quick fits. On a failed fit the series keeps all its previous models.
+SeriesUpdate Refit(SeriesState& st, FitKind kind, int64_t start, std::span<const double> grid,
+                   int64_t step, size_t fit_n, const AnalysisList& analyses,
+                   const SharedFits& shared, SeriesOutput* out) {
   SeriesUpdate r;
   const DenseSeries hist{start, step, grid.first(fit_n)};
   const DenseSeries rest{start + static_cast<int64_t>(fit_n) * step, step, grid.subspan(fit_n)};
@@ -54,7 +54,10 @@ SeriesUpdate Refit(SeriesState& st, int64_t start, std::span<const double> grid,
       models.push_back(nullptr);  // the running model, kept below
       continue;
     }
-    auto m = analyses[a]->FitWith(hist, a < shared.size() ? shared[a].get() : nullptr, out);
+    const bool quick = kind == FitKind::kFirst && analyses[a]->HasQuickFit();
+    r.quick |= quick;
+    auto m = quick ? analyses[a]->FitQuick(hist, out)
+                   : analyses[a]->FitWith(hist, a < shared.size() ? shared[a].get() : nullptr, out);
     if (!m.ok()) {
       r.fit_failed = true;
       r.error = st.key + ": " + m.status().message();
@@ -72,24 +75,36 @@ SeriesUpdate Refit(SeriesState& st, int64_t start, std::span<const double> grid,
   return r;
 }
 
-// Folds one cycle's outputs into the series' state.
+// Folds one cycle's outputs into the series' state. Only the newest `keep` scores can stay in
+// the history, so only those are appended (a first fit scores the whole fit window), and the
+// history never holds more than twice `keep` in capacity.
 void Fold(SeriesState& st, SeriesOutput& out, size_t keep) {
-  for (const auto& p : out.anomaly) {
-    if (!st.score_history.empty() && p.t_ms <= st.score_history.back().first) continue;
+  int64_t newest = st.score_history.empty() ? kNever : st.score_history.back().first;
+  const size_t first_kept = out.anomaly.size() > keep ? out.anomaly.size() - keep : 0;
+  for (size_t i = 0; i < out.anomaly.size(); ++i) {
+    const AnomalyPoint& p = out.anomaly[i];
+    if (p.t_ms <= newest) continue;
+    newest = p.t_ms;
     st.has_anomaly = true;
     st.anomaly = p;
-    if (keep > 0) st.score_history.emplace_back(p.t_ms, static_cast<float>(p.score));
+    if (keep > 0 && i >= first_kept)
+      st.score_history.emplace_back(p.t_ms, static_cast<float>(p.score));
   }
   if (st.score_history.size() > keep) {
     st.score_history.erase(
         st.score_history.begin(),
         st.score_history.begin() + static_cast<ptrdiff_t>(st.score_history.size() - keep));
   }
+  if (st.score_history.capacity() > 2 * keep) st.score_history.shrink_to_fit();
   if (out.has_forecast) {
     st.has_forecast = true;
     st.forecast = std::move(out.forecast);
   }
-  for (const auto& m : st.models) m->Describe(&out);
+  st.drifted = false;
+  for (const auto& m : st.models) {
+    m->Describe(&out);
+    st.drifted |= m->Drifted();
+  }
   if (!out.anomaly_model.empty()) st.anomaly_model = out.anomaly_model;
   if (!out.forecast_model.empty()) st.forecast_model = out.forecast_model;
 }
@@ -101,13 +116,13 @@ SeriesUpdate UpdateSeries(SeriesState& st, const SeriesWork& work, int64_t start
                           const AnalysisList& analyses, const SharedFits& shared) {
   SeriesOutput out;
   SeriesUpdate r;
-  if (work.refit) {
+  if (work.refit()) {
     const size_t fit_n = FitLength(grid.size(), analyses, win.infer_points);
     if (fit_n == 0) {
       r.fit_failed = true;
       return r;
     }
-    r = Refit(st, start_ms, grid, win.step_ms, fit_n, analyses, shared, &out);
+    r = Refit(st, work.kind, start_ms, grid, win.step_ms, fit_n, analyses, shared, &out);
     if (r.fit_failed) return r;
   } else {
     const DenseSeries pts{start_ms, win.step_ms, grid};

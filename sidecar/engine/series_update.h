@@ -30,12 +30,17 @@ struct CycleWindow {
   size_t score_history = 0;
 };
 
-// One fetched series this cycle handles: its index in the fetched set, its state, and whether
-// its analyses are (re)fitted.
+// What a cycle does with a series: hand its new points to its models, fit it for the first
+// time (quick models where its analyses have them), or refit it in full.
+enum class FitKind { kUpdate, kFirst, kFull };
+
+// One fetched series this cycle handles: its index in the fetched set, its state, and what to
+// do with it.
 struct SeriesWork {
   size_t index = 0;
   SeriesState* state = nullptr;
-  bool refit = false;
+  FitKind kind = FitKind::kUpdate;
+  bool refit() const { return kind != FitKind::kUpdate; }
 };
 
 // The series' grid values for this cycle (grid.h: gaps are NaN): every point of the range on a
@@ -50,15 +55,19 @@ size_t FitLength(size_t n, const AnalysisList& analyses, size_t infer_points);
 
 struct SeriesUpdate {
   bool fitted = false;      // the series was (re)fitted
+  bool quick = false;       // ... and an analysis used its quick first fit
   bool fit_failed = false;  // a fit failed: the series keeps its previous models
   std::string error;        // the first analysis error ("" if none)
 };
 
-// Fits (work.refit) or updates every analysis of the series on `grid` (starting at start_ms)
-// and folds their outputs into the state: the latest anomaly point and score history, the
-// latest forecast, the model names, the last grid point and value. An online analysis
-// (RefitsOnSchedule() false) keeps its running model through a refit and consumes the points
-// it has not seen. `shared` holds the job-level fits of this cycle (pooled models).
+// Fits (work.refit()) or updates every analysis of the series on `grid` (starting at start_ms)
+// and folds their outputs into the state: the latest anomaly point and score history (at most
+// win.score_history points, also in capacity), the latest forecast, the model names, the last
+// grid point and value, and whether a model drifted. A first fit (FitKind::kFirst) uses each
+// analysis' quick fit where it has one. An online analysis (RefitsOnSchedule() false) keeps its
+// running model through a refit and consumes the points it has not seen. `shared` holds the
+// job-level fits for full refits (pooled models). The refit schedule fields of the state are the
+// caller's.
 SeriesUpdate UpdateSeries(SeriesState& st, const SeriesWork& work, int64_t start_ms,
                           std::span<const double> grid, const CycleWindow& win,
                           const AnalysisList& analyses, const SharedFits& shared);

@@ -303,12 +303,18 @@ TEST_F(SidecarE2E, ScoresForecastsShardsReloadRestart) {
   EXPECT_EQ(lint.exit_code, 0) << lint.output;
   EXPECT_EQ(lint.output, "");
 
-  // 6. Two shards cover every series exactly once (run alongside).
+  // 6. Two shards cover every series exactly once (run alongside); shard 0 fits in batches of
+  // two series, each batch read with the selector narrowed to its series (--fit.batch).
+  CommandResult bad = RunCommand({sidecar_, "--fit.refit-budget=1.5"}, "", 10s);
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--fit.refit-budget: expected 0 to 1"), std::string::npos)
+      << bad.output;
   std::string shard_cfg = tmp_.File("shard.yaml");
   std::ofstream(shard_cfg) << "jobs:\n  - name: lag\n    selector: sl_lag\n    fit_window: 12h\n"
                               "    infer_every: 30m\n    anomaly: {seasonal_periods: [1h]}\n";
   int sp0 = FreePort(), sp1 = FreePort();
-  auto s0 = StartSidecar(sp0, shard_cfg, {"--shard.count=2", "--shard.index=0"}, "shard0.log");
+  auto s0 = StartSidecar(sp0, shard_cfg, {"--shard.count=2", "--shard.index=0", "--fit.batch=2"},
+                         "shard0.log");
   auto s1 = StartSidecar(sp1, shard_cfg, {"--shard.count=2", "--shard.index=1"}, "shard1.log");
   std::vector<std::string> l0, l1;
   ASSERT_TRUE(WaitFor(

@@ -64,13 +64,15 @@ void FuzzStateFile(const uint8_t* data, size_t size) {
   std::string payload;
   StateWriter(&payload).Str("fp");
   payload.append(in);
-  std::string file("SLSTATE", 8);
-  StateWriter w(&file);
-  w.U32(2);
-  w.U64(payload.size());
-  w.U32(remote_read::Crc32c(payload));
-  file += payload;
-  (void)DecodeJobState(file, "fp", *analyses);
+  for (uint32_t version : {2u, 3u}) {  // without and with the per-series refit schedule
+    std::string file("SLSTATE", 8);
+    StateWriter w(&file);
+    w.U32(version);
+    w.U64(payload.size());
+    w.U32(remote_read::Crc32c(payload));
+    file += payload;
+    (void)DecodeJobState(file, "fp", *analyses);
+  }
 }
 
 }  // namespace streamlens::engine::fuzz

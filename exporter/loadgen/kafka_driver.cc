@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace streamlens::exporter::loadgen {
@@ -95,6 +96,31 @@ Status Producer::Produce(const std::string& topic, int partition, int count) {
 }
 
 void Producer::Poll() { rd_kafka_poll(impl_->rk, 0); }
+
+Result<std::map<std::string, std::vector<int>>> Producer::PartitionLeaders(
+    const std::vector<std::string>& topics, int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk, 1, nullptr, &md, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Error(std::string("reading cluster metadata: ") + rd_kafka_err2str(err));
+  }
+  std::map<std::string, std::vector<int>> out;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& t = md->topics[i];
+    std::vector<int> leaders(static_cast<size_t>(std::max(0, t.partition_cnt)), -1);
+    for (int j = 0; j < t.partition_cnt; ++j) {
+      const int id = t.partitions[j].id;
+      if (id >= 0 && id < t.partition_cnt)
+        leaders[static_cast<size_t>(id)] = t.partitions[j].leader;
+    }
+    out[t.topic] = std::move(leaders);
+  }
+  rd_kafka_metadata_destroy(md);
+  for (const auto& name : topics) {
+    if (!out.count(name)) return Status::Error("topic " + name + " is not in the cluster metadata");
+  }
+  return out;
+}
 
 Status Producer::Flush(int timeout_ms) {
   rd_kafka_resp_err_t err = rd_kafka_flush(impl_->rk, timeout_ms);

@@ -38,6 +38,10 @@ class Producer {
   Status Flush(int timeout_ms);
   // Serves delivery reports without blocking.
   void Poll();
+  // Leader broker id of every partition of `topics` (partition index -> id, -1 while it has
+  // none), from cluster metadata. Error when the metadata request fails or a topic is missing.
+  Result<std::map<std::string, std::vector<int>>> PartitionLeaders(
+      const std::vector<std::string>& topics, int timeout_ms);
   // Messages acknowledged / failed so far.
   int64_t delivered() const { return delivered_.load(); }
   int64_t failed() const { return failed_.load(); }

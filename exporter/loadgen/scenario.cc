@@ -27,6 +27,7 @@ constexpr KindInfo kKinds[] = {
     {FaultKind::kDailyBurst, "daily_burst", true},
     {FaultKind::kBrokerDown, "broker_down", false},
     {FaultKind::kBrokerSlow, "broker_slow", false},
+    {FaultKind::kBrokerSaturation, "broker_saturation", false},
 };
 
 std::string JsonEscape(const std::string& s) {
@@ -91,13 +92,18 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
         return Status::Error(
             where + ".kind: unknown kind \"" + kind +
             "\" (expected consumer_stop, consumer_slowdown, consumer_rewind, "
-            "partition_skew, producer_burst, daily_burst, broker_down or broker_slow)");
+            "partition_skew, producer_burst, daily_burst, broker_down, broker_slow or "
+            "broker_saturation)");
       }
       if (f["group"]) fault.group = f["group"].as<std::string>();
       if (f["topic"]) fault.topic = f["topic"].as<std::string>();
       if (f["partition"]) fault.partition = f["partition"].as<int>();
       if (f["broker"]) fault.broker = f["broker"].as<int>();
-      if (f["factor"]) fault.factor = f["factor"].as<double>();
+      if (f["factor"]) {
+        fault.factor = f["factor"].as<double>();
+      } else if (fault.kind == FaultKind::kBrokerSaturation) {
+        fault.factor = 0.1;
+      }
       if (f["offsets"]) fault.offsets = f["offsets"].as<int64_t>();
     } catch (const YAML::Exception& e) {
       return Status::Error(where + ": bad value: " + e.what());
@@ -133,6 +139,7 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
         break;
       case FaultKind::kBrokerDown:
       case FaultKind::kBrokerSlow:
+      case FaultKind::kBrokerSaturation:
         if (fault.broker < 1) return Status::Error(where + ": `broker` (>= 1) is required");
         if (fault.kind == FaultKind::kBrokerSlow && fault.rtt.count() <= 0) {
           return Status::Error(where + ": `rtt` (> 0) is required");
@@ -141,8 +148,11 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source)
       default:
         break;
     }
-    if (fault.kind == FaultKind::kConsumerSlowdown && !(fault.factor >= 0 && fault.factor < 1)) {
-      return Status::Error(where + ".factor: a slowdown needs 0 <= factor < 1");
+    if ((fault.kind == FaultKind::kConsumerSlowdown ||
+         fault.kind == FaultKind::kBrokerSaturation) &&
+        !(fault.factor >= 0 && fault.factor < 1)) {
+      return Status::Error(where + ".factor: " + std::string(FaultKindName(fault.kind)) +
+                           " needs 0 <= factor < 1");
     }
     if ((fault.kind == FaultKind::kProducerBurst || fault.kind == FaultKind::kDailyBurst ||
          fault.kind == FaultKind::kPartitionSkew) &&

@@ -14,6 +14,11 @@
 //     - kind: daily_burst          # benign burst the consumers catch up on afterwards (factor)
 //     - kind: broker_down          # mock only: rd_kafka_mock_broker_set_down (broker)
 //     - kind: broker_slow          # mock only: every response of `broker` delayed by `rtt`
+//     - kind: broker_saturation    # mock only: `broker`'s request handlers saturate (factor,
+//     default
+//                                  # 0.1): produce to and fetch from its partitions x factor,
+//                                  commits # of the groups it coordinates fail, its simulated JMX
+//                                  shows it
 //
 // Ground truth JSON: {"start": <unix s>, "faults": [{"kind": ..., "benign": bool,
 //   "labels": {"consumergroup": ..., "topic": ..., "partition": ..., "broker": ...},
@@ -40,6 +45,7 @@ enum class FaultKind {
   kDailyBurst,
   kBrokerDown,
   kBrokerSlow,
+  kBrokerSaturation,
 };
 
 std::string_view FaultKindName(FaultKind kind);
@@ -50,7 +56,7 @@ struct Fault {
   std::string topic;  // empty: all topics (bursts)
   int partition = -1;
   int broker = -1;
-  double factor = 1;
+  double factor = 1;  // broker_saturation: 0.1 unless given
   int64_t offsets = 0;
   std::chrono::milliseconds start{0};
   std::chrono::milliseconds duration{0};

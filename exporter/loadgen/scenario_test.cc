@@ -37,6 +37,33 @@ faults:
   EXPECT_NE(no_rtt.status().message().find("`rtt`"), std::string::npos);
 }
 
+TEST(ScenarioTest, BrokerSaturationNeedsABrokerAndDefaultsToATenth) {
+  auto sc = ParseScenario(R"(
+faults:
+  - {kind: broker_saturation, broker: 3, start: 1m, duration: 10m}
+  - {kind: broker_saturation, broker: 1, factor: 0.5, start: 0s, duration: 1m}
+)",
+                          "s.yml");
+  ASSERT_TRUE(sc.ok()) << sc.status().message();
+  EXPECT_EQ(sc->faults[0].kind, FaultKind::kBrokerSaturation);
+  EXPECT_EQ(sc->faults[0].broker, 3);
+  EXPECT_DOUBLE_EQ(sc->faults[0].factor, 0.1);
+  EXPECT_DOUBLE_EQ(sc->faults[1].factor, 0.5);
+  EXPECT_NE(GroundTruthJson(*sc, 100, {})
+                .find("\"kind\": \"broker_saturation\", \"benign\": false, \"labels\": "
+                      "{\"broker\": \"3\"}"),
+            std::string::npos);
+  auto no_broker =
+      ParseScenario("faults:\n  - {kind: broker_saturation, start: 1s, duration: 1s}\n", "s.yml");
+  ASSERT_FALSE(no_broker.ok());
+  EXPECT_NE(no_broker.status().message().find("`broker`"), std::string::npos);
+  auto bad_factor = ParseScenario(
+      "faults:\n  - {kind: broker_saturation, broker: 1, factor: 1.5, start: 1s, duration: 1s}\n",
+      "s.yml");
+  ASSERT_FALSE(bad_factor.ok());
+  EXPECT_NE(bad_factor.status().message().find("factor"), std::string::npos);
+}
+
 TEST(ScenarioTest, ErrorsNameFaultAndField) {
   auto sc = ParseScenario("faults:\n  - {kind: consumer_stop, start: 1s, duration: 1s}\n", "s.yml");
   ASSERT_FALSE(sc.ok());

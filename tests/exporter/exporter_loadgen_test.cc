@@ -24,6 +24,7 @@ struct Cluster {
   std::unique_ptr<Subprocess> loadgen;
   std::string bootstrap;
   std::string groups;
+  std::string jolokia;  // with --jolokia.listen-address: "1=url,2=url,..."
 };
 
 Cluster StartLoadgen(const std::vector<std::string>& args, const std::string& name) {
@@ -39,6 +40,13 @@ Cluster StartLoadgen(const std::vector<std::string>& args, const std::string& na
   EXPECT_TRUE(l2 && l2->rfind("groups=", 0) == 0) << l2.value_or("<none>");
   if (l1) c.bootstrap = l1->substr(10);
   if (l2) c.groups = l2->substr(7);
+  if (std::any_of(args.begin(), args.end(), [](const std::string& a) {
+        return a.rfind("--jolokia.listen-address", 0) == 0;
+      })) {
+    auto l3 = c.loadgen->ReadStdoutLine(5s);
+    EXPECT_TRUE(l3 && l3->rfind("jolokia=", 0) == 0) << l3.value_or("<none>");
+    if (l3) c.jolokia = l3->substr(8);
+  }
   return c;
 }
 
@@ -366,6 +374,68 @@ TEST(ExporterLoadgenTest, JolokiaReplyOfTwoMegabytesOfOpenBracketsIsUpZeroAndKaf
   EXPECT_EQ(Sample(Scrape(port), "kafka_up", {}), 1);
   agent.stop();
   agent_thread.join();
+}
+
+TEST(ExporterLoadgenTest, SimulatedBrokerJmxThroughTheJolokiaCollectorShowsASaturatedBroker) {
+  // Three brokers, each leading a third of every topic's partitions; broker 2's request handlers
+  // saturate from 6 s on (it lets a tenth of its traffic through).
+  const std::string scenario = WriteFile("saturation.yml", R"(
+faults:
+  - {kind: broker_saturation, broker: 2, start: 6s, duration: 1h}
+)");
+  Cluster c =
+      StartLoadgen({"--brokers=3", "--replication-factor=3", "--leaders=spread", "--topics=3",
+                    "--partitions-per-topic=3", "--groups=3", "--rate=90", "--tick=200ms",
+                    "--jolokia.listen-address=127.0.0.1:0", "--scenario=" + scenario},
+                   "loadgen-jmx");
+  ASSERT_FALSE(c.jolokia.empty());
+  std::vector<std::string> args = {"--kafka.server=" + c.bootstrap, "--group.list=" + c.groups,
+                                   "--collect.interval=1s"};
+  std::istringstream urls(c.jolokia);
+  for (std::string u; std::getline(urls, u, ',');) args.push_back("--jolokia.url=" + u);
+  const int port = FreePort();
+  auto exporter = StartExporter(port, args, "exporter-jmx");
+  const std::string idle =
+      "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_oneminuterate";
+  std::this_thread::sleep_for(5s);
+  const std::string before = Scrape(port);
+  std::this_thread::sleep_for(25s);
+  const std::string after = Scrape(port);
+  for (const std::string b : {"1", "2", "3"}) {
+    EXPECT_EQ(Sample(after, "jolokia_up", {{"broker", b}}), 1) << after;
+    EXPECT_EQ(Sample(after, "kafka_server_replicamanager_leadercount", {{"broker", b}}), 3);
+    EXPECT_EQ(Sample(after, "kafka_server_replicamanager_partitioncount", {{"broker", b}}), 9);
+    EXPECT_GT(Sample(before, idle, {{"broker", b}}).value_or(0), 0.6) << before;
+  }
+  // Broker 2's handlers are busy and its traffic fell; its peers are as before.
+  EXPECT_LT(Sample(after, idle, {{"broker", "2"}}).value_or(1),
+            Sample(after, idle, {{"broker", "1"}}).value_or(0) - 0.2)
+      << after;
+  auto bytes_in = [](const std::string& text, const std::string& b) {
+    return Sample(text, "kafka_server_brokertopicmetrics_bytesin_total", {{"broker", b}})
+        .value_or(0);
+  };
+  const double grew1 = bytes_in(after, "1") - bytes_in(before, "1");
+  const double grew2 = bytes_in(after, "2") - bytes_in(before, "2");
+  EXPECT_GT(grew1, 0);
+  EXPECT_LT(grew2, 0.3 * grew1) << "broker 2 " << grew2 << " vs broker 1 " << grew1;
+  // The group coordinated by broker 2 (group 1) commits nothing while it is saturated: its lag
+  // grows with the whole topic's production.
+  const double lag_before =
+      Sample(before, "kafka_consumergroup_lag_sum",
+             {{"consumergroup", "loadgen-group-1"}, {"topic", "loadgen-topic-1"}})
+          .value_or(-1);
+  const double lag_after =
+      Sample(after, "kafka_consumergroup_lag_sum",
+             {{"consumergroup", "loadgen-group-1"}, {"topic", "loadgen-topic-1"}})
+          .value_or(-1);
+  EXPECT_GT(lag_after, lag_before + 300) << after;
+  EXPECT_LT(Sample(after, "kafka_consumergroup_lag_sum",
+                   {{"consumergroup", "loadgen-group-0"}, {"topic", "loadgen-topic-0"}})
+                .value_or(1e9),
+            100);
+  auto [rc, out] = RunShell("promtool check metrics < " + WriteFile("jmx.txt", after));
+  EXPECT_EQ(out, "") << out;
 }
 
 TEST(ExporterLoadgenTest, UnreachableClusterIsNotReadyAndReportsKafkaUpZero) {

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The streamlens demo on loopback (run through scripts/demo, which installs and builds first).
 
-Starts streamlens-loadgen (embedded mock Kafka: 4 topics, 4 consumer groups, a scenario with a
-benign daily burst and an incident: a consumer slowdown), streamlens-exporter, Prometheus with a
-backfilled week of history (so the analyses have daily seasonality from minute one) and
-streamlens' rules, Alertmanager with the example routing, and streamlens-sidecar. Prints what
-the sidecar finds as it finds it (anomalies with scores, forecasts with time to the lag SLA,
-alerts as Alertmanager delivers them) and where to look; stops everything on Ctrl-C or after
---duration, and writes a self-contained HTML report.
+Starts streamlens-loadgen (embedded mock Kafka: 3 brokers with simulated JMX read through the
+exporter's Jolokia collector, 6 topics, 6 consumer groups, a scenario: a benign daily burst, a
+consumer slowdown and a broker whose request handlers saturate), streamlens-exporter, Prometheus
+with a backfilled week of history (so the analyses have daily seasonality from minute one) and
+streamlens' rules, Alertmanager with the example routing, and streamlens-sidecar with its built-in
+jobs. Prints each finding of the sidecar in words with its numbers as it appears (anomalies with
+their first-ranked cause, broker outliers, forecast breaches, recommendations) and the alerts as
+Alertmanager delivers them; stops everything on Ctrl-C or after --duration, and writes a
+self-contained HTML report.
 """
 import argparse
 import json
@@ -22,24 +24,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "ecosystem"))
 import ecolib  # noqa: E402
+import findings  # noqa: E402
 import report  # noqa: E402
 import stack  # noqa: E402
 
-WORKLOAD = stack.Workload(topics=4, partitions=8, groups=4, rate=400, headroom=1.5, faults=[
-    {"kind": "daily_burst", "topic": "loadgen-topic-1", "factor": 3, "start": "2m", "duration": "2m"},
-    {"kind": "consumer_slowdown", "group": "loadgen-group-2", "factor": 0.3, "start": "3m", "duration": "20m"},
+# stack.CLUSTER: broker b leads two partitions of every topic, group g reads topic g and is
+# coordinated by broker g mod 3 + 1. The burst is caught up (at +4m) before broker 1 saturates.
+SCENARIO = ("benign daily burst on loadgen-topic-1 at +1m; consumer slowdown of loadgen-group-4 at +2m; "
+            "broker 1's request handlers saturate at +4m30s (it coordinates loadgen-group-0 and -3)")
+WORKLOAD = stack.Workload(**stack.CLUSTER, faults=[
+    {"kind": "daily_burst", "topic": "loadgen-topic-1", "factor": 3, "start": "1m", "duration": "1m"},
+    {"kind": "consumer_slowdown", "group": "loadgen-group-4", "factor": 0.3, "start": "2m", "duration": "20m"},
+    {"kind": "broker_saturation", "broker": 1, "start": "4m30s", "duration": "20m"},
 ])
 
 
 class Demo:
     def __init__(self, st, say):
         self.st, self.say = st, say
-        self.seen_anomalies = set()
-        self.seen_forecasts = set()
-        self.seen_alerts = set()
-        self.seen_recs = set()
-        self.anomalies = []
-        self.forecasts = {}
+        self.last = {}         # (kind, key) -> what was printed (see tell)
+        self.seen = set()      # alerts already printed
+        self.findings = []     # (time, kind, sentence)
+        self.anomalies = []    # every anomalous item seen (for the report's plots)
+        self.forecasts = {}    # (job, series) -> latest forecast item
         self.alerts = []
 
     def sidecar(self, path):
@@ -48,134 +55,121 @@ class Demo:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
+    def prom(self, expr):
+        try:
+            return self.st.query(expr)
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return []
+
+    def tell(self, kind, key, sentence):
+        """Prints a finding once per key; a cause again when its first-ranked candidate changes."""
+        gist = sentence.split(", score")[0] if kind == "CAUSE" else ""
+        if (kind, key) in self.last and self.last[(kind, key)] == gist:
+            return
+        self.last[(kind, key)] = gist
+        self.findings.append((time.time(), kind, sentence))
+        self.say(f"{kind:<9} {sentence}")
+
     def poll(self):
-        r = self.sidecar("/api/v1/anomalies?min_score=1")
-        for a in (r or {}).get("data", []):
+        self.poll_anomalies()
+        self.poll_outliers()
+        self.poll_forecasts()
+        self.poll_recommendations()
+        self.poll_alerts()
+
+    def poll_anomalies(self):
+        for a in (self.sidecar("/api/v1/anomalies?min_score=1") or {}).get("data", []):
             if not a.get("anomalous"):
                 continue
-            key = (a.get("for"), a.get("series"))
             self.anomalies.append(a)
-            if key not in self.seen_anomalies:
-                self.seen_anomalies.add(key)
-                lab = " ".join(f"{k}={v}" for k, v in sorted(a.get("labels", {}).items())
-                               if k not in ("job", "instance"))
-                self.say(f"ANOMALY   {a.get('for')} {lab}: score {a['score']:.2f}, value {a['y']:.0f}, "
-                         f"expected {a['yhat']:.0f} [{a['yhat_lower']:.0f}, {a['yhat_upper']:.0f}]")
-        r = self.sidecar("/api/v1/forecasts")
-        for f in (r or {}).get("data", []):
+            key = (a.get("for"), a.get("series"))
+            self.tell("ANOMALY", key, f"{a.get('for')}: {findings.anomaly(a)}")
+            rc = findings.root_cause(a)
+            if rc:
+                self.tell("CAUSE", key, rc)
+
+    def poll_outliers(self):
+        for o in (self.sidecar("/api/v1/outliers") or {}).get("data", []):
+            if not o.get("outlier"):
+                continue
+            b = o.get("labels", {}).get("broker")
+            value = median = None
+            if o.get("for") == "broker_traffic_peers":
+                rates = {r["metric"].get("broker"): float(r["value"][1]) for r in self.prom(
+                    'sum by (broker) (rate(kafka_server_brokertopicmetrics_bytesin_total{topic=""}[1m]))')}
+                unit = lambda v: f"{v / 1024:,.1f} KiB/s"  # noqa: E731
+                what = "bytes in"
+            else:
+                rates = {r["metric"].get("broker"): float(r["value"][1]) for r in self.prom(
+                    "max by (broker) (kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_oneminuterate)")}
+                unit = lambda v: f"{100 * v:.0f}%"  # noqa: E731
+                what = "request handler idle"
+            others = sorted(v for k, v in rates.items() if k != b)
+            if b in rates and others:
+                mid = others[len(others) // 2] if len(others) % 2 else sum(others[len(others) // 2 - 1:][:2]) / 2
+                value, median = f"{what} {unit(rates[b])}", unit(mid)
+            self.tell("OUTLIER", (o.get("for"), b), findings.outlier(o, value, median))
+
+    def poll_forecasts(self):
+        for f in (self.sidecar("/api/v1/forecasts") or {}).get("data", []):
             self.forecasts[(f.get("for"), f.get("series"))] = f
-            for th in f.get("thresholds", []):
-                if not th.get("crosses"):
-                    continue
-                key = (f.get("for"), f.get("series"), th.get("threshold"))
-                if key in self.seen_forecasts:
-                    continue
-                self.seen_forecasts.add(key)
-                lab = " ".join(f"{k}={v}" for k, v in sorted(f.get("labels", {}).items())
-                               if k not in ("job", "instance"))
-                ttt = th.get("time_to_threshold_seconds")
-                when = f"in {ttt / 60:.0f} min" if ttt is not None else "within the horizon"
-                self.say(f"FORECAST  {f.get('for')} {lab}: crosses {th.get('threshold')} {when}")
-        # Recommendations, when the sidecar serves them (analysis III): printed once each.
+            current = None
+            lab = f.get("labels", {})
+            if f.get("for") == "consumer_lag_seconds":
+                r = self.prom(f'max(streamlens_consumergroup_max_lag_seconds{{consumergroup="{lab.get("consumergroup")}",'
+                              f'topic="{lab.get("topic")}"}})')
+                current = float(r[0]["value"][1]) if r else None
+            for kind, threshold, sentence in findings.forecasts(f, current):
+                self.tell(kind.upper(), (f.get("for"), f.get("series"), threshold), sentence)
+
+    def poll_recommendations(self):
         r = self.sidecar("/api/v1/recommendations")
-        data = (r or {}).get("data") if isinstance(r, dict) else None
-        for item in (data if isinstance(data, list) else []):
-            key = json.dumps(item, sort_keys=True)[:300]
-            if key not in self.seen_recs:
-                self.seen_recs.add(key)
-                self.say(f"RECOMMEND {key}")
+        for item in (r or {}).get("data", []) if isinstance(r, dict) else []:
+            if item.get("kind") == "partitions" and not (
+                    (item.get("recommended_consumers") or 0) > (item.get("current_consumers") or 0)
+                    or (item.get("recommended_partitions") or 0) > (item.get("current_partitions") or 0)):
+                continue
+            sentence = findings.recommendation(item)
+            if sentence:
+                self.tell("RECOMMEND", (item.get("kind"), item.get("consumergroup"), item.get("topic")), sentence)
+
+    def poll_alerts(self):
         for path, a in self.st.hook.alerts():
             key = (a["labels"].get("alertname"), tuple(sorted(a["labels"].items())), a.get("status"))
-            if key in self.seen_alerts:
+            if key in self.seen:
                 continue
-            self.seen_alerts.add(key)
+            self.seen.add(key)
             self.alerts.append((time.time(), path, a))
-            self.say(f"ALERT     {a.get('status', '').upper()} {a['labels'].get('alertname')} -> {path.strip('/')}: "
-                     f"{a['annotations'].get('summary', '')}")
+            sentence = (f"{a.get('status', '').upper()} {a['labels'].get('alertname')} -> {path.strip('/')}: "
+                        f"{findings.alert(a)}")
+            self.findings.append((time.time(), "ALERT", sentence))
+            self.say(f"ALERT     {sentence}")
 
     def write_report(self, path, t_start):
         st = self.st
         now = time.time()
-        t0 = t_start - 30 * 60  # half an hour of the backfilled history before the run
         faults = []
         try:
             with open(st.ground_truth) as f:
                 faults = json.load(f).get("faults", [])
         except (OSError, ValueError):
             pass
-        sections = [("What ran", report.table(["component", "where"], [
-            ("loadgen (mock Kafka)", st.bootstrap), ("exporter", f"http://127.0.0.1:{st.ports['exporter']}/metrics"),
-            ("Prometheus", f"http://127.0.0.1:{st.ports['prometheus']}/"),
-            ("sidecar", f"http://127.0.0.1:{st.ports['sidecar']}/api/v1/anomalies"),
-            ("Alertmanager", f"http://127.0.0.1:{st.ports['alertmanager']}/"),
-            ("run", f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(t_start))} UTC, {(now - t_start) / 60:.1f} min")]))]
-        sections.append(("Injected faults (loadgen ground truth)", report.table(
-            ["kind", "benign", "labels", "start", "end"],
-            [(f["kind"], f.get("benign"), json.dumps(f.get("labels", {})), report._fmt_t(f["start"]),
-              report._fmt_t(f["end"])) for f in faults])))
-        plots = []
-        try:
-            series = st.query_range("kafka_consumergroup_lag_sum", t0, now, 15)
-        except Exception:
-            series = []
-        for s in series:
-            g, tp = s["metric"].get("consumergroup", ""), s["metric"].get("topic", "")
-            sel = f'consumergroup="{g}",topic="{tp}",for="consumer_lag"'
-            def rng(expr):
-                try:
-                    r = st.query_range(expr, t0, now, 15)
-                    return [(float(t), float(v)) for t, v in r[0]["values"]] if r else []
-                except Exception:
-                    return []
-            actual = [(float(t), float(v)) for t, v in s["values"]]
-            yhat = rng(f"max(streamlens_yhat{{{sel}}})")
-            lower = rng(f"max(streamlens_yhat_lower{{{sel}}})")
-            upper = rng(f"max(streamlens_yhat_upper{{{sel}}})")
-            spans = [(f["start"], f["end"], "#d9534f" if not f.get("benign") else "#f0ad4e",
-                      f["kind"] + (" (benign)" if f.get("benign") else ""))
-                     for f in faults if f.get("labels", {}).get("consumergroup") in (None, g)
-                     and f.get("labels", {}).get("topic") in (None, tp)]
-            points = []
-            for (job, _), f in self.forecasts.items():
-                if job != "consumer_lag" or f.get("labels", {}).get("consumergroup") != g:
-                    continue
-                for h in f.get("horizons", []):
-                    try:
-                        secs = stack.parse_duration(h["horizon"])
-                    except ValueError:
-                        continue
-                    if h.get("yhat") is not None and secs <= 3600:
-                        points.append((f["origin"] + secs, h["yhat"], "#5cb85c", f"forecast +{h['horizon']}"))
-            for a in self.anomalies:
-                if (a.get("for") == "consumer_lag" and a.get("labels", {}).get("consumergroup") == g
-                        and a.get("labels", {}).get("topic") == tp):
-                    points.append((a["timestamp"], a["y"], "#d9534f", f"anomaly, score {a['score']:.2f}"))
-            plots.append(report.svg_plot(f"lag of {g} on {tp} (messages)", t0, now,
-                                         [("actual", "#222", actual), ("expected (yhat)", "#4a90d9", yhat)],
-                                         band=(lower, upper) if lower and upper else None, spans=spans,
-                                         points=points))
-        sections.append(("Consumer lag: actual, the sidecar's expected value and band, anomalies (red), "
-                         "forecast (green) and the injected faults (shaded)",
-                         "\n".join(plots) or "<p><i>no data</i></p>"))
-        best = {}
-        for a in self.anomalies:
-            k = (a.get("for"), a.get("series"))
-            if k not in best or a["score"] > best[k]["score"]:
-                best[k] = a
-        sections.append(("Anomalies found (highest score per series)", report.table(
-            ["job", "labels", "max score", "value", "expected", "band"],
-            [(a.get("for"), json.dumps({k: v for k, v in a.get("labels", {}).items() if k not in ("job", "instance")}),
-              f"{a['score']:.2f}", f"{a['y']:.0f}", f"{a['yhat']:.0f}", f"{a['yhat_lower']:.0f}..{a['yhat_upper']:.0f}")
-             for a in sorted(best.values(), key=lambda a: -a["score"])])))
-        rows = []
-        for (job, _), f in sorted(self.forecasts.items(), key=lambda kv: str(kv[0])):
-            for th in f.get("thresholds", []):
-                ttt = th.get("time_to_threshold_seconds")
-                rows.append((job, json.dumps({k: v for k, v in f.get("labels", {}).items() if k not in ("job", "instance")}),
-                             th.get("threshold"), "yes" if th.get("crosses") else "no",
-                             f"{ttt / 60:.0f} min" if ttt is not None else "-"))
-        sections.append(("Forecasts: time to threshold", report.table(
-            ["job", "labels", "threshold", "crosses", "time to threshold"], rows)))
+        sections = [
+            ("What ran", report.table(["component", "where"], [
+                ("loadgen (mock Kafka, simulated broker JMX)", st.bootstrap),
+                ("exporter", f"http://127.0.0.1:{st.ports['exporter']}/metrics"),
+                ("Prometheus", f"http://127.0.0.1:{st.ports['prometheus']}/"),
+                ("sidecar", f"http://127.0.0.1:{st.ports['sidecar']}/api/v1/anomalies"),
+                ("Alertmanager", f"http://127.0.0.1:{st.ports['alertmanager']}/"),
+                ("run", f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(t_start))} UTC, "
+                        f"{(now - t_start) / 60:.1f} min")])),
+            ("Injected faults (loadgen ground truth)", report.table(
+                ["kind", "benign", "labels", "start", "end"],
+                [(f["kind"], f.get("benign"), ", ".join(f"{k}={v}" for k, v in f.get("labels", {}).items()),
+                  report._fmt_t(f["start"]), report._fmt_t(f["end"])) for f in faults])),
+            ("Findings, in the order they appeared", report.findings(self.findings, t_start)),
+        ]
+        sections += report.lag_plots(st, t_start - 30 * 60, now, faults, self.anomalies, self.forecasts)
         sections.append(("Alerts delivered by Alertmanager", report.table(
             ["time", "receiver", "status", "alert", "summary"],
             [(report._fmt_t(t), p.strip("/"), a.get("status"), a["labels"].get("alertname"),
@@ -201,7 +195,8 @@ def main():
     t_start = time.time()
 
     def say(msg):
-        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+        el = int(time.time() - t_start)
+        print(f"[{time.strftime('%H:%M:%S')} +{el // 60}:{el % 60:02d}] {msg}", flush=True)
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     st = stack.Stack(ROOT, a.bin_dir, work, say)
@@ -210,7 +205,7 @@ def main():
     try:
         bootstrap, groups = st.start_loadgen(WORKLOAD)
         say(f"loadgen: mock Kafka at {bootstrap}, groups {', '.join(groups)}")
-        say("scenario: benign daily burst on loadgen-topic-1 at +2m; consumer slowdown of loadgen-group-2 at +3m")
+        say(f"scenario: {SCENARIO}")
         _, samples = st.start_exporter(interval="15s")
         say(f"exporter: http://127.0.0.1:{st.ports['exporter']}/metrics")
         data = st.backfill(samples, WORKLOAD, history=history, step=60)

@@ -1,10 +1,13 @@
-"""Self-contained HTML report of a streamlens run: one SVG plot per series with the sidecar's
-expected band (yhat_lower..yhat_upper), the expectation (yhat), the actual value, the forecast
-points at their horizons, the injected faults from loadgen's ground truth as shaded spans, and
-tables of anomalies, forecasts and alerts. No external scripts, styles or fonts."""
+"""Self-contained HTML report of a streamlens run: the findings in words (findings.py) in the
+order they appeared, one SVG plot per consumer group with the sidecar's expected band
+(yhat_lower..yhat_upper, never below 0: lag is never negative), the expectation (yhat), the actual
+value, anomalies and forecast points, the injected faults from loadgen's ground truth as shaded
+spans, and tables. No external scripts, styles or fonts."""
 import datetime
 import html
 import math
+
+import stack
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 900, 260, 70, 20, 20, 40
 
@@ -76,6 +79,61 @@ def svg_plot(title, t0, t1, lines, band=None, spans=(), points=()):
     out.append(f'<text x="{W / 2}" y="14" font-size="13" text-anchor="middle" font-weight="bold">{html.escape(title)}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+def findings(items, t_start):
+    """items: [(time, kind, sentence)] -> a table with the minute after start of each."""
+    return table(["+min", "time", "kind", "finding"],
+                 [(f"{(t - t_start) / 60:.1f}", _fmt_t(t), kind, sentence) for t, kind, sentence in items])
+
+
+def lag_plots(st, t0, t1, faults, anomalies, forecasts):
+    """[(heading, html)]: one plot per consumer group and topic of the lag in messages, from the
+    stack's Prometheus, with the sidecar's band (clipped at 0), anomalies (red), forecast points
+    (green) and the faults that concern the group (shaded)."""
+    def rng(expr):
+        try:
+            r = st.query_range(expr, t0, t1, 15)
+            return [(float(t), float(v)) for t, v in r[0]["values"]] if r else []
+        except Exception:
+            return []
+
+    try:
+        series = st.query_range("kafka_consumergroup_lag_sum", t0, t1, 15)
+    except Exception:
+        series = []
+    plots = []
+    for s in sorted(series, key=lambda s: s["metric"].get("consumergroup", "")):
+        g, tp = s["metric"].get("consumergroup", ""), s["metric"].get("topic", "")
+        sel = f'consumergroup="{g}",topic="{tp}",for="consumer_lag"'
+        actual = [(float(t), float(v)) for t, v in s["values"]]
+        yhat = rng(f"max(streamlens_yhat{{{sel}}})")
+        lower = [(t, max(0.0, v)) for t, v in rng(f"max(streamlens_yhat_lower{{{sel}}})")]
+        upper = rng(f"max(streamlens_yhat_upper{{{sel}}})")
+        spans = [(f["start"], f["end"], "#d9534f" if not f.get("benign") else "#f0ad4e",
+                  f["kind"] + (" (benign)" if f.get("benign") else ""))
+                 for f in faults if f.get("labels", {}).get("consumergroup") in (None, g)
+                 and f.get("labels", {}).get("topic") in (None, tp)]
+        points = []
+        for (job, _), f in forecasts.items():
+            if job != "consumer_lag" or f.get("labels", {}).get("consumergroup") != g:
+                continue
+            for h in f.get("horizons", []):
+                try:
+                    secs = stack.parse_duration(h["horizon"])
+                except ValueError:
+                    continue
+                if h.get("yhat") is not None and secs <= 3600:
+                    points.append((f["origin"] + secs, h["yhat"], "#5cb85c", f"forecast +{h['horizon']}"))
+        for a in anomalies:
+            if (a.get("for") == "consumer_lag" and a.get("labels", {}).get("consumergroup") == g
+                    and a.get("labels", {}).get("topic") == tp):
+                points.append((a["timestamp"], a["y"], "#d9534f", f"anomaly, score {a['score']:.2f}"))
+        plots.append(svg_plot(f"lag of {g} on {tp} (messages)", t0, t1,
+                              [("actual", "#222", actual), ("expected (yhat)", "#4a90d9", yhat)],
+                              band=(lower, upper) if lower and upper else None, spans=spans, points=points))
+    return [("Consumer lag: actual, the sidecar's expected value and band, anomalies (red), forecast (green) "
+             "and the injected faults (shaded)", "\n".join(plots) or "<p><i>no data</i></p>")]
 
 
 def table(headers, rows):

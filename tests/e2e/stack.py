@@ -8,7 +8,9 @@ Alertmanager (alertmanager/alertmanager.yml with its webhooks pointed at a local
 History: the live exporter is scraped once; each consumer-lag series it serves is extended
 backwards over `history` with the workload's own model (lag 0 while consumers keep up, and for a
 `daily_burst` of the scenario the same burst at the same time of day on every past day, caught up
-at the consumers' headroom), written as OpenMetrics and backfilled before Prometheus starts.
+at the consumers' headroom), written as OpenMetrics and backfilled before Prometheus starts. With
+simulated broker JMX (Workload(jolokia=True)) the exporter also reads the mock brokers' Jolokia
+agents, and the brokers' series get the same history (broker_history.py).
 Every process gets a free loopback port and its own log in the work directory; close() stops all.
 """
 import math
@@ -20,13 +22,26 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ecosystem"))
+import broker_history  # noqa: E402
 import ecolib  # noqa: E402
 import yaml  # noqa: E402
 
 # The consumer-lag families the sidecar's built-in jobs read (per group and topic); the per-partition
 # families only matter live (rules, dashboards), so they are not backfilled.
 LAG_FAMILIES = ("kafka_consumergroup_lag_sum", "streamlens_consumergroup_max_lag_seconds")
+
+
+# The demo's and the end-to-end test's cluster: three mock brokers (librdkafka's mock places three
+# replicas of every partition, so each broker holds them all), each leading two partitions of every
+# topic (--leaders=spread); topics and partitions of unequal rates, as keyed traffic is, so the
+# brokers' loads differ by about 4% (0.96, 1.04, 1.00 of the mean) and a burst on one topic keeps
+# them apart alike, while a broker that stops taking traffic stands out. Group g is coordinated by
+# broker g mod 3 + 1.
+CLUSTER = dict(brokers=3, topics=6, partitions=6, groups=6, rate=360, headroom=1.5, leaders="spread",
+               jolokia=True, topic_weights=(1.35, 0.61, 0.72, 0.98, 0.76, 0.71),
+               partition_weights=(0.73, 1.2, 1.0, 0.88, 1.28, 1.07))
 
 
 def parse_exposition(text):
@@ -54,28 +69,62 @@ def parse_duration(s):
 
 
 class Workload:
-    """The loadgen parameters the history model needs."""
+    """The loadgen parameters the history model needs.
+
+    With `jolokia` the mock's brokers serve simulated JMX (loadgen --jolokia.listen-address) that
+    the exporter reads with its Jolokia collector; `leaders="spread"` places partition p of topic t
+    on broker (t + p) mod brokers + 1 (the replication factor is then the broker count)."""
 
     def __init__(self, topics=2, partitions=4, groups=2, rate=200.0, headroom=1.5, brokers=3, faults=(),
-                 tick=1.0):
+                 tick=1.0, topic_weights=(), partition_weights=(), leaders="mock", jolokia=False,
+                 message_bytes=1024):
         self.topics, self.partitions, self.groups, self.tick = topics, partitions, groups, tick
         self.rate, self.headroom, self.brokers = rate, headroom, brokers
         self.faults = list(faults)
+        self.topic_weights = list(topic_weights) or [1.0] * topics
+        self.partition_weights = list(partition_weights) or [1.0] * partitions
+        self.leaders, self.jolokia, self.message_bytes = leaders, jolokia, message_bytes
 
     def args(self):
-        return [f"--brokers={self.brokers}", f"--topics={self.topics}",
-                f"--partitions-per-topic={self.partitions}", f"--groups={self.groups}",
-                f"--rate={self.rate:g}", f"--consumer.headroom={self.headroom:g}",
-                f"--replication-factor={min(3, self.brokers)}", f"--tick={self.tick * 1000:.0f}ms"]
+        rf = self.brokers if self.leaders == "spread" else min(3, self.brokers)
+        out = [f"--brokers={self.brokers}", f"--topics={self.topics}",
+               f"--partitions-per-topic={self.partitions}", f"--groups={self.groups}",
+               f"--rate={self.rate:g}", f"--consumer.headroom={self.headroom:g}",
+               f"--replication-factor={rf}", f"--tick={self.tick * 1000:.0f}ms",
+               f"--leaders={self.leaders}",
+               "--topic-weights=" + ",".join(f"{w:g}" for w in self.topic_weights),
+               "--partition-weights=" + ",".join(f"{w:g}" for w in self.partition_weights)]
+        if self.jolokia:
+            out += ["--jolokia.listen-address=127.0.0.1:0", f"--jmx.message-bytes={self.message_bytes:g}"]
+        return out
+
+    def topic_rate(self, t):
+        """Base messages/s of topic index t (loadgen's --topic-weights share of --rate)."""
+        return self.rate * self.topic_weights[t] / sum(self.topic_weights)
+
+    def partition_rate(self, t, p):
+        return self.topic_rate(t) * self.partition_weights[p] / sum(self.partition_weights)
+
+    def leader(self, t, p):
+        """Broker id leading partition p of topic t (leaders="spread" only)."""
+        return (t + p) % self.brokers + 1
 
     def scenario_yaml(self):
         return yaml.safe_dump({"faults": self.faults}, sort_keys=False)
 
-    def daily_lag(self, topic, t, t0):
-        """Lag (messages, whole topic) that the daily bursts of the scenario leave at unix time t,
-        for bursts that happened at the same time of day as in the live run started at t0."""
-        r = self.rate / self.topics
-        lag = 0.0
+    def topic_index(self, topic):
+        """Index of a loadgen topic name ("loadgen-topic-3" -> 3), None for other names."""
+        tail = topic.rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() and int(tail) < self.topics else None
+
+    def daily_burst(self, topic, t, t0):
+        """(lag, production, consumption) of `topic` at unix time t from the scenario's daily
+        bursts that happened at the same time of day on past days, for the live run started at t0:
+        the backlog (messages) and the production and consumption rates as multiples of the
+        topic's base rate (1, 1 when no burst is under way)."""
+        i = self.topic_index(topic)
+        r = self.topic_rate(i) if i is not None else self.rate / self.topics
+        lag, prod, cons = 0.0, 1.0, 1.0
         for f in self.faults:
             if f["kind"] != "daily_burst" or (f.get("topic") and f["topic"] != topic):
                 continue
@@ -95,10 +144,15 @@ class Workload:
                 g = grow * day.uniform(0.85, 1.15)
                 if s <= t < s + d:
                     lag = max(lag, g * (t - s))
-                elif t >= s + d:
-                    peak = g * d
-                    lag = max(lag, peak - drain * (t - s - d))
-        return lag
+                    prod, cons = (g + min(factor, self.headroom) * r) / r, min(factor, self.headroom)
+                elif t >= s + d and g * d - drain * (t - s - d) > 0:
+                    lag = max(lag, g * d - drain * (t - s - d))
+                    cons = self.headroom
+        return lag, prod, cons
+
+    def daily_lag(self, topic, t, t0):
+        """Lag (messages, whole topic) that the daily bursts leave at unix time t (daily_burst)."""
+        return self.daily_burst(topic, t, t0)[0]
 
 
 class Stack:
@@ -110,6 +164,7 @@ class Stack:
         self.loadgen_start = None
         self.bootstrap = None
         self.groups = []
+        self.jolokia_urls = []
 
     def close(self):
         self.servers.close()
@@ -133,11 +188,12 @@ class Stack:
         proc, log = self.servers.start("loadgen", [
             self.binary("streamlens-loadgen"), *workload.args(), f"--scenario={scenario}",
             f"--ground-truth={self.ground_truth}", "--log.level=warn"], stdout_path=out)
+        want = 3 if workload.jolokia else 2
         deadline = time.time() + 30
         while time.time() < deadline:
             with open(out) as f:
                 lines = f.read().splitlines()
-            if len(lines) >= 2:
+            if len(lines) >= want:
                 break
             if proc.poll() is not None:
                 raise RuntimeError(f"streamlens-loadgen exited with {proc.returncode}:\n{ecolib.tail(log)}")
@@ -148,6 +204,12 @@ class Stack:
             raise RuntimeError(f"streamlens-loadgen: unexpected first lines {lines[:2]}")
         self.bootstrap = lines[0].split("=", 1)[1]
         self.groups = [g for g in lines[1].split("=", 1)[1].split(",") if g]
+        self.jolokia_urls = []
+        if workload.jolokia:
+            if not lines[2].startswith("jolokia="):
+                raise RuntimeError(f"streamlens-loadgen: expected a jolokia= line, got {lines[2]!r}")
+            self.jolokia_urls = [u for u in lines[2].split("=", 1)[1].split(",") if u]
+        self.workload = workload
         return self.bootstrap, self.groups
 
     # --- exporter ---
@@ -155,7 +217,9 @@ class Stack:
         self.collect_interval = parse_duration(interval)
         port = ecolib.free_port()
         argv = [self.binary("streamlens-exporter"), f"--web.listen-address=127.0.0.1:{port}",
-                f"--collect.interval={interval}", "--no-collector.jolokia", "--log.level=warn"]
+                f"--collect.interval={interval}", "--log.level=warn"]
+        # The simulated brokers' Jolokia agents, or no Jolokia collector at all.
+        argv += [f"--jolokia.url={u}" for u in self.jolokia_urls] or ["--no-collector.jolokia"]
         argv += [f"--kafka.server={s}" for s in self.bootstrap.split(",")]
         if self.groups:
             argv.append("--group.list=" + ",".join(self.groups))
@@ -177,7 +241,8 @@ class Stack:
 
     # --- history ---
     def backfill(self, samples, workload, history, step=60.0):
-        """Extends the live lag series backwards over `history` seconds; returns the TSDB dir."""
+        """Extends the live lag series backwards over `history` seconds, and with simulated broker
+        JMX writes the brokers' history (broker_history.py); returns the TSDB dir."""
         port = self.ports["exporter"]
         end = math.floor(time.time() / step) * step - step
         start = end - history
@@ -193,7 +258,8 @@ class Stack:
                 nparts = 1
                 lab = dict(labels, job="streamlens-exporter", instance=f"127.0.0.1:{port}")
                 ls = ",".join(f'{k}="{v}"' for k, v in sorted(lab.items()))
-                r = workload.rate / workload.topics
+                i = workload.topic_index(topic)
+                r = workload.topic_rate(i) if i is not None else workload.rate / workload.topics
                 lines = []
                 t = start
                 while t <= end:
@@ -210,6 +276,9 @@ class Stack:
                     t += step
                 f.write("".join(lines))
                 n_series += 1
+            if workload.jolokia:
+                n_series += broker_history.write(f, workload, t0, start, end, step, {
+                    "job": "streamlens-exporter", "instance": f"127.0.0.1:{port}"})
             f.write("# EOF\n")
         data = os.path.join(self.work, "prometheus-data")
         subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", om, data],
@@ -240,8 +309,9 @@ class Stack:
 
     # --- prometheus ---
     def start_prometheus(self, data, interval="15s", alert_for=None):
-        """Starts Prometheus on `data` with rules/ (alert `for:` durations replaced by `alert_for`
-        when given, so that a test sees in minutes what production waits longer for)."""
+        """Starts Prometheus on `data` with rules/ (alert `for:` durations longer than `alert_for`
+        shortened to it when given, so that a test sees in minutes what production waits longer
+        for; shorter ones are kept)."""
         rules = []
         for path in sorted(os.listdir(os.path.join(self.src, "rules"))):
             if not path.endswith(".yml"):
@@ -249,7 +319,10 @@ class Stack:
             with open(os.path.join(self.src, "rules", path)) as f:
                 text = f.read()
             if alert_for:
-                text = re.sub(r"(\n\s+for: )\S+", r"\g<1>" + alert_for, text)
+                cap = parse_duration(alert_for)
+                text = re.sub(r"(\n\s+for: )(\S+)",
+                              lambda m: m.group(1) + (alert_for if parse_duration(m.group(2)) > cap else m.group(2)),
+                              text)
             dst = os.path.join(self.work, path)
             with open(dst, "w") as f:
                 f.write(text)

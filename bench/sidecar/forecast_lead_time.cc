@@ -1,4 +1,4 @@
-// forecast_lead_time FILE.csv KIND START END [--out-every M]
+// forecast_lead_time FILE.csv KIND START END [--trace]
 //
 // Replays the daemon's forecast path for one lag-in-seconds series point by point, exactly as
 // the built-in consumer_lag_seconds job runs it (its forecast config: model auto, 15-minute
@@ -12,13 +12,17 @@
 // a day before the incident to the end of the incident; benign series over their last week.
 // Prints one line per threshold:
 //   lead threshold=180 breach=<unix s|none> predicted=<unix s|none> lead_minutes=<m|nan>
-//   false threshold=180 episodes=<n> weeks=<w>     (predictions not followed by a breach within
-//                                                   the hour, counted per episode)
+//   false threshold=180 episodes=<n> weeks=<w>     (predictions of a breach within the hour that
+//                                                   no breach followed within that hour, counted
+//                                                   per run of consecutive likely minutes)
+// --trace also prints every replayed minute: "trace <unix s> y=<v> p=<p60>,<p180>,<p600>
+// yhat1h=<v> lo1h=<v> hi1h=<v>" (the 1h breach probability of each threshold and the 1h forecast).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -64,14 +68,35 @@ JobConfig LagSecondsJob() {
   std::exit(1);
 }
 
+// KafkaConsumerLagSLABreachPredicted's `for` (rules/): a prediction pages once it held this long.
+constexpr int64_t kPageAfter = 2 * kMin;
+
 struct Tracker {
   double threshold;
-  int64_t breach = -1;        // first time at or beyond the threshold
-  int64_t likely_since = -1;  // start of the current run of probability >= 0.5
-  int64_t predicted = -1;     // likely_since when the breach happened
-  int false_episodes = 0;
-  std::vector<int64_t> open;  // starts of likely runs not yet matched with a breach
+  int64_t breach = -1;              // first time at or beyond the threshold (in the incident)
+  int64_t likely_since = -1;        // start of the current run of probability >= 0.5
+  int64_t predicted = -1;           // likely_since when the breach happened
+  std::vector<int64_t> run_starts;  // every run of "likely" (a predicted breach within the hour)
+  std::vector<int64_t> run_lasts;   // the last "likely" minute of each run
+  std::vector<int64_t> crossings;   // every time the series went from below to beyond
 };
+
+// Predictions not followed by a breach within the hour they were about, counted per run of
+// consecutive "likely" minutes; for an incident series only those made more than an hour before
+// the incident (the ones the incident cannot explain).
+// With min_ms > 0 only runs that stayed likely for at least that long count (the alert's `for`:
+// what would have paged).
+int FalsePredictions(const Tracker& x, int64_t count_before, int64_t min_ms = 0) {
+  int n = 0;
+  for (size_t r = 0; r < x.run_starts.size(); ++r) {
+    const int64_t s = x.run_starts[r];
+    if (s >= count_before || x.run_lasts[r] - s < min_ms) continue;
+    const bool followed = std::any_of(x.crossings.begin(), x.crossings.end(),
+                                      [&](int64_t c) { return c >= s && c <= s + 60 * kMin; });
+    n += !followed;
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -90,6 +115,7 @@ int main(int argc, char** argv) {
   const bool benign = kind == "benign";
   const int64_t inc_start = benign ? -1 : ParseTime(argv[3]);
   const int64_t inc_end = benign ? -1 : ParseTime(argv[4]);
+  const bool trace = argc > 5 && std::string(argv[5]) == "--trace";
   const JobConfig job = LagSecondsJob();
   auto analysis = MakeForecastAnalysis(job);
   if (!analysis.ok()) {
@@ -123,30 +149,42 @@ int main(int argc, char** argv) {
       (void)model->Update({t, step, std::span<const double>(&vs[i], 1)}, &out);
     }
     if (!out.has_forecast) continue;
+    if (trace) {
+      std::printf("trace %lld y=%g p=", static_cast<long long>(t / 1000), vs[i]);
+      for (size_t k = 0; k < out.forecast.thresholds.size(); ++k) {
+        const auto& pr = out.forecast.thresholds[k].probability;
+        std::printf("%s%.2f", k ? "," : "", hour_index < pr.size() ? pr[hour_index] : 0.0);
+      }
+      const auto& hz = out.forecast.horizons[hour_index];
+      std::printf(" yhat1h=%.1f lo1h=%.1f hi1h=%.1f\n", hz.yhat, hz.yhat_lower, hz.yhat_upper);
+    }
     for (size_t k = 0; k < tr.size(); ++k) {
       Tracker& x = tr[k];
       const ThresholdForecast& f = out.forecast.thresholds[k];
       const bool beyond = vs[i] >= x.threshold;
+      const bool was_beyond = i > 0 && vs[i - 1] >= x.threshold;
       const double p = hour_index < f.probability.size() ? f.probability[hour_index] : 0;
       const bool likely = p >= 0.5 && !beyond;
+      if (beyond && !was_beyond) x.crossings.push_back(t);
       if (beyond && x.breach < 0 && (benign || t >= inc_start)) {
         x.breach = t;
         x.predicted = x.likely_since;
       }
-      if (likely && x.likely_since < 0) x.likely_since = t;
-      if (!likely && !beyond) {
-        // A likely run that ended without a breach within the hour after it started is a false
-        // prediction (outside the incident for incident series).
-        if (x.likely_since >= 0 && (benign || t < inc_start - 60 * kMin)) ++x.false_episodes;
-        x.likely_since = -1;
+      if (likely && x.likely_since < 0) {
+        x.likely_since = t;
+        x.run_starts.push_back(t);
+        x.run_lasts.push_back(t);
       }
-      if (beyond) x.likely_since = -1;
+      if (likely) x.run_lasts.back() = t;
+      if (!likely) x.likely_since = -1;
     }
   }
   const double weeks = static_cast<double>(to - from) / (7 * 24 * 60 * kMin);
+  const int64_t count_before = benign ? std::numeric_limits<int64_t>::max() : inc_start - 60 * kMin;
   for (const Tracker& x : tr) {
     if (benign) {
-      std::printf("false threshold=%g episodes=%d weeks=%.2f\n", x.threshold, x.false_episodes,
+      std::printf("false threshold=%g episodes=%d paging=%d weeks=%.2f\n", x.threshold,
+                  FalsePredictions(x, count_before), FalsePredictions(x, count_before, kPageAfter),
                   weeks);
       continue;
     }
@@ -157,7 +195,7 @@ int main(int argc, char** argv) {
         "lead threshold=%g kind=%s breach=%lld predicted=%lld lead_minutes=%.1f "
         "false_before=%d\n",
         x.threshold, kind.c_str(), static_cast<long long>(x.breach / 1000),
-        static_cast<long long>(x.predicted / 1000), lead, x.false_episodes);
+        static_cast<long long>(x.predicted / 1000), lead, FalsePredictions(x, count_before));
   }
   return 0;
 }

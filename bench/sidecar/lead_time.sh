@@ -43,13 +43,14 @@ for line in open(sys.argv[1]):
             continue
         lead.setdefault((th, kv["kind"]), []).append(float(kv["lead_minutes"]))
     else:
-        e, w = false.get(th, (0, 0.0))
-        false[th] = (e + int(kv["episodes"]), w + float(kv["weeks"]))
+        e, pg, w = false.get(th, (0, 0, 0.0))
+        false[th] = (e + int(kv["episodes"]), pg + int(kv["paging"]), w + float(kv["weeks"]))
 print(f"{'threshold':>9} {'kind':>14} {'breaches':>8} {'>=5min':>7} {'share':>6} {'median_lead':>11}")
 for (th, kind), xs in sorted(lead.items(), key=lambda k: (float(k[0][0]), k[0][1])):
     ok = sum(1 for x in xs if x >= 5)
     print(f"{th:>9} {kind:>14} {len(xs):>8} {ok:>7} {ok / len(xs):>6.2f} {statistics.median(xs):>11.1f}")
-for th, (e, w) in sorted(false.items(), key=lambda k: float(k[0])):
+for th, (e, pg, w) in sorted(false.items(), key=lambda k: float(k[0])):
     print(f"benign threshold={th}: {e} false predictions over {w:.1f} series-weeks "
-          f"({e / w if w else 0:.2f} per series-week)")
+          f"({e / w if w else 0:.2f} per series-week); {pg} held 2 min and would page "
+          f"({pg / w if w else 0:.2f} per series-week)")
 PY

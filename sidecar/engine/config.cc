@@ -254,7 +254,7 @@ class Parser {
     if (!n.IsNull()) {
       CheckKeys(n, p,
                 {"enabled", "model", "horizons", "season", "extra_seasons", "pooled", "levels",
-                 "thresholds", "fit_history", "step", "update_window"});
+                 "thresholds", "fit_history", "step", "update_window", "threshold_basis"});
       for (const auto& kv : n) {
         std::string key = kv.first.Scalar();
         std::string q = Join(p, key);
@@ -276,6 +276,12 @@ class Parser {
         if (key == "fit_history") f->fit_history = Dur(v, q);
         if (key == "step") f->step = Dur(v, q);
         if (key == "update_window") f->update_window = Dur(v, q);
+        if (key == "threshold_basis") {
+          f->threshold_basis = Str(v, q);
+          if (f->threshold_basis != "forecast" && f->threshold_basis != "trend") {
+            Fail(v, q, "expected forecast or trend, got \"" + f->threshold_basis + "\"");
+          }
+        }
         if (key == "levels") {
           if (!v.IsSequence()) Fail(v, q, "expected a list of percentages like [80, 95]");
           f->levels.clear();

@@ -97,6 +97,9 @@ struct ForecastConfig {
   // Between refits every new point updates the forecast: the deviations of this last span from
   // the fitted forecast set its level and, when significant, its trend.
   Duration update_window{std::chrono::minutes(15)};
+  // What time to threshold and breach probability are predicted from: "forecast" (the updated
+  // forecast, seasons included) or "trend" (the level and significant trend of update_window).
+  std::string threshold_basis = "forecast";
 };
 
 struct OutliersConfig {

@@ -123,6 +123,8 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
        "jobs[0].labels.for: label name is reserved"},
       {"jobs:\n  - {name: a, selector: up, anomaly: {sensitivity: 0}}\n",
        "jobs[0].anomaly.sensitivity: expected a positive number"},
+      {"jobs:\n  - {name: a, selector: up, forecast: {threshold_basis: slope}}\n",
+       "jobs[0].forecast.threshold_basis: expected forecast or trend, got \"slope\""},
   };
   for (const auto& c : cases) {
     auto r = ParseConfig(c.yaml, "x.yaml", "");
@@ -225,8 +227,8 @@ TEST(ConfigTest, AnomalyKeysThatWereRemovedOrMalformedAreNamed) {
   auto ok = parse("{seasonal_periods: [1d, 7d], detector: 'usual=12h'}");
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_EQ(ok->jobs[0].anomaly.seasonal_periods.size(), 2u);
-  for (const char* gone : {"likelihood: true", "lag_like: true", "persistence: {k: 3, n: 5}",
-                           "band_sigmas: 3"}) {
+  for (const char* gone :
+       {"likelihood: true", "lag_like: true", "persistence: {k: 3, n: 5}", "band_sigmas: 3"}) {
     auto bad = parse(std::string("{") + gone + "}");
     ASSERT_FALSE(bad.ok()) << gone;
     EXPECT_NE(bad.status().message().find("was removed"), std::string::npos)

@@ -250,8 +250,10 @@ Status FitDueSeries(Job& job, const JobConfig& cfg, const Plan& plan, int64_t no
   const DueSeries due = FindDue(job, now_ms);
   const size_t batch = static_cast<size_t>(std::max(1, env.fit_batch));
   const std::vector<FitBatch> first = PlanFitBatches(job.matchers, due.first, job.series, batch);
+  // Quick first models only when the new series take several batches (a large job's start).
+  const FitKind first_kind = first.size() > 1 ? FitKind::kFirst : FitKind::kFirstFull;
   for (size_t b = 0; b < first.size(); ++b) {
-    Status s = FitBatchSeries(job, cfg, first[b], FitKind::kFirst, plan, now_ms, env, report);
+    Status s = FitBatchSeries(job, cfg, first[b], first_kind, plan, now_ms, env, report);
     if (!s.ok()) return s;
     if (b + 1 < first.size() && env.publish) env.publish();
   }

@@ -8,8 +8,9 @@
 //   5. fit      series due for a fit, in batches (fit_batches.h): each batch's fit window is
 //               fetched, the job-level fits (pooled forecast models) made when stale, the series
 //               fitted in parallel and the batch released, so a fit holds one batch of history.
-//               First every series without a model gets its first fit (quick models where an
-//               analysis has one: results within the cycle, published batch by batch); then full
+//               First every series without a model gets its first fit (when they take more
+//               than one batch, quick models where an analysis has one: results within the
+//               cycle, published batch by batch); then full
 //               refits, due fit_every after the previous one, at once after a quick first fit,
 //               or when a model drifted (at most once per kDriftRefitSpacing), oldest due first,
 //               while the cycle has spent less than env.refit_budget of infer_every on them;

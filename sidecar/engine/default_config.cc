@@ -39,7 +39,12 @@ void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
   j->forecast.extra_seasons = {days(7)};
   j->forecast.step = minutes(15);
   j->forecast.thresholds = std::move(thresholds);
-  j->fit_every = minutes(15);
+  // A refit re-estimates parameters and seasons; between refits every cycle updates the
+  // forecast from the new points (docs/forecasting.md), and a series whose updates had to move
+  // the forecast beyond its own uncertainty is refitted early (at most hourly). Refits every
+  // 15 minutes cost ~225 ms CPU per series each: 12 cores at 50,000 series
+  // (bench/sidecar/RESULTS-scale.md); daily, 0.13 of a core.
+  j->fit_every = days(1);
   j->fit_window = days(15);
 }
 
@@ -86,6 +91,9 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   Anomaly(&lag_s, Direction::kAbove);
   lag_s.anomaly.min_dev_abs = 5;
   Forecast(&lag_s, {{60, "60"}, {180, "180"}, {600, "600"}});
+  // Will the lag SLA be missed at the current rate? The usual daily burst is known to its owners
+  // and its timing varies by more than the minutes that matter here.
+  lag_s.forecast.threshold_basis = "trend";
   c.jobs.push_back(lag_s);
 
   // Broker traffic: bytes in and out per broker (counters, as rates), daily seasonality.

@@ -30,7 +30,7 @@ std::string JobFingerprint(const JobConfig& j, const ShardSpec& shard) {
     for (double l : f.levels) o << l << ",";
     o << "t=";
     for (const auto& t : f.thresholds) o << t.value << "/" << t.label << "/" << t.above << ",";
-    o << f.fit_history.count() << ",u=" << f.update_window.count();
+    o << f.fit_history.count() << ",u=" << f.update_window.count() << ",tb=" << f.threshold_basis;
   }
   // Cluster analyses: their state (a fitted CPU model, rankings) is rebuilt when they change.
   const auto& r = j.rootcause;

@@ -48,6 +48,9 @@ class ForecastModel final : public SeriesModel {
   ForecastModel(std::string name, fc::UpdatingForecast f, std::shared_ptr<const PublishSpec> pub)
       : name_(std::move(name)), f_(std::move(f)), pub_(std::move(pub)) {}
   void Describe(SeriesOutput* out) const override { out->forecast_model = name_; }
+  // The updates had to move the fitted path beyond its own uncertainty (UpdatingForecast::
+  // Drifted): the engine refits before the schedule.
+  bool Drifted() const override { return f_.Drifted(); }
   // Every new point updates the forecast; the output is recomputed from the latest one.
   Status Update(const DenseSeries& p, SeriesOutput* out) override {
     const int64_t before = f_.latest_ms();
@@ -108,6 +111,8 @@ class ForecastAnalysis final : public SeriesAnalysis {
     pub->thresholds = cfg_.thresholds;
     pub->resolution_ms = job_step_;
     pub->update.window_ms = cfg_.update_window.count();
+    pub->update.threshold_basis = cfg_.threshold_basis == "trend" ? fc::ThresholdBasis::kTrend
+                                                                  : fc::ThresholdBasis::kForecast;
     pub_ = std::move(pub);
     bucket_ = static_cast<size_t>(std::max<int64_t>(1, cfg_.step.count() / job_step_));
     season_ =
@@ -149,11 +154,25 @@ class ForecastAnalysis final : public SeriesAnalysis {
     return std::shared_ptr<const SharedFit>(std::move(pooled));
   }
 
+  // A new series' first forecast, before the engine's budget allows the full `auto` fit: the
+  // seasonal naive model (the naive one before two seasons are stored), ~1% of auto's cost.
+  bool HasQuickFit() const override { return kind_ == fc::ModelKind::kAuto; }
+  Result<std::unique_ptr<SeriesModel>> FitQuick(const DenseSeries& h,
+                                                SeriesOutput* out) const override {
+    return FitModel(h, nullptr, fc::ModelKind::kSnaive, out);
+  }
+
   Result<std::unique_ptr<SeriesModel>> FitWith(const DenseSeries& h, const SharedFit* shared,
                                                SeriesOutput* out) const override {
+    return FitModel(h, shared, kind_, out);
+  }
+
+  Result<std::unique_ptr<SeriesModel>> FitModel(const DenseSeries& h, const SharedFit* shared,
+                                                fc::ModelKind kind, SeriesOutput* out) const {
     std::vector<double> y = Buckets(h);
     if (y.size() < 8) return Status::Error("forecast: too little history");
     fc::ForecastParams p = Params(y.size());
+    p.model = kind == fc::ModelKind::kSnaive && p.season <= 1 ? fc::ModelKind::kNaive : kind;
     if (const auto* pooled = dynamic_cast<const PooledFit*>(shared)) p.global = pooled->sets;
     auto f = fc::ForecastSeries(y, p);
     if (!f.ok()) return f.status();
@@ -175,7 +194,14 @@ class ForecastAnalysis final : public SeriesAnalysis {
         std::all_of(h.values.begin(), h.values.end(), [](double v) { return !(v < 0); });
     auto uf = fc::UpdatingForecast::Create(std::move(path), pub_->update);
     if (!uf.ok()) return uf.status();
-    // Right after the fit the published forecast is the model's; the points that follow update it.
+    // The model sees 15-minute means; the raw points of the last update window anchor its path
+    // on where the series is now (a trend that began within the last bucket), so a refit never
+    // sets the published forecast back to a view older than the one it replaces.
+    const int64_t recent_from = h.end_ms() - pub_->update.window_ms;
+    for (size_t k = 0; k < h.values.size(); ++k) {
+      const int64_t t = h.start_ms + static_cast<int64_t>(k) * h.step_ms;
+      if (t > recent_from) uf->Observe(t, h.values[k]);
+    }
     auto m = std::make_unique<ForecastModel>(r.model + SeasonsLabel(p), std::move(*uf), pub_);
     m->Publish(out);
     return std::unique_ptr<SeriesModel>(std::move(m));

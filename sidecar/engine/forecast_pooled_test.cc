@@ -62,7 +62,8 @@ class Source : public remote_read::Source {
 };
 
 // Runs one fit cycle of a forecast job and returns its series results by host label.
-std::map<std::string, SeriesResult> RunJob(const std::string& forecast) {
+std::map<std::string, SeriesResult> RunJob(const std::string& forecast, int fit_batch = 500,
+                                           int cycles = 1) {
   std::map<std::string, SeriesResult> out;
   auto cfg = ParseConfig(
       "sources: [{url: 'http://x/api/v1/read'}]\n"
@@ -75,7 +76,10 @@ std::map<std::string, SeriesResult> RunJob(const std::string& forecast) {
   std::ostringstream log;
   EngineOptions o;
   o.workers = 2;
-  o.clock = std::make_shared<ManualClock>(kT0);
+  o.fit_batch = fit_batch;
+  o.refit_budget = 0;  // one refit batch per cycle
+  auto clock = std::make_shared<ManualClock>(kT0);
+  o.clock = clock;
   auto src = std::make_shared<Source>();
   Engine engine(
       o,
@@ -84,8 +88,11 @@ std::map<std::string, SeriesResult> RunJob(const std::string& forecast) {
       },
       MakeDefaultAnalysisFactory(), Logger(&log, LogLevel::kInfo, LogFormat::kLogfmt));
   EXPECT_TRUE(engine.Apply(std::make_shared<EngineConfig>(*cfg)).ok());
-  Status s = engine.RunOnce("load");
-  EXPECT_TRUE(s.ok()) << s.message() << "\n" << log.str();
+  for (int c = 0; c < cycles; ++c) {
+    if (c > 0) clock->Advance(kStep);
+    Status s = engine.RunOnce("load");
+    EXPECT_TRUE(s.ok()) << s.message() << "\n" << log.str();
+  }
   auto snap = engine.Results();
   EXPECT_EQ(snap->jobs.size(), 1u);
   if (snap->jobs.size() != 1) return out;
@@ -194,6 +201,24 @@ TEST(ForecastPooledTest, ExtraSeasonsMustBeWholeSteps) {
   ASSERT_EQ(good->jobs[0].forecast.extra_seasons.size(), 1u);
   EXPECT_EQ(good->jobs[0].forecast.extra_seasons[0], std::chrono::hours(24 * 7));
   EXPECT_FALSE(good->jobs[0].forecast.pooled);
+}
+
+// A job whose new series take several fit batches starts with quick seasonal-naive forecasts
+// (results for every series in the first cycle at ~1% of auto's cost); the full `auto` fits
+// replace them batch by batch in the cycles that follow.
+TEST(ForecastPooledTest, ALargeJobStartsWithQuickForecastsThenRefitsInFull) {
+  const std::string fc = std::string(kForecast) + ", pooled: false}";
+  for (const auto& [host, r] : RunJob(fc, 3, 1)) {
+    ASSERT_TRUE(r.has_forecast) << host;
+    EXPECT_EQ(r.forecast_model, "snaive@1d,2d") << host;
+  }
+  for (const auto& [host, r] : RunJob(fc, 3, 4)) {
+    EXPECT_EQ(r.forecast_model.rfind("snaive", 0), std::string::npos) << host;
+  }
+  // One batch: the full fit at once.
+  for (const auto& [host, r] : RunJob(fc, 500, 1)) {
+    EXPECT_EQ(r.forecast_model.rfind("snaive", 0), std::string::npos) << host;
+  }
 }
 
 }  // namespace

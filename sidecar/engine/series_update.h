@@ -31,8 +31,9 @@ struct CycleWindow {
 };
 
 // What a cycle does with a series: hand its new points to its models, fit it for the first
-// time (quick models where its analyses have them), or refit it in full.
-enum class FitKind { kUpdate, kFirst, kFull };
+// time (quick models where its analyses have them; kFirstFull: full models, when the job's new
+// series fit in one batch and a quick model would only be replaced at once), or refit it in full.
+enum class FitKind { kUpdate, kFirst, kFirstFull, kFull };
 
 // One fetched series this cycle handles: its index in the fetched set, its state, and what to
 // do with it.

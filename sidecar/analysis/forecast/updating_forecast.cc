@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "sidecar/analysis/forecast/stats_util.h"
 
@@ -67,42 +69,136 @@ void UpdatingForecast::Observe(int64_t t_ms, double y) {
   Refresh();
 }
 
-// The correction line through the recent deviations (time relative to the latest observation).
-// Each part is used only when the observations show it beyond min_t standard errors of their own
-// scatter: noise around the path moves nothing, and fewer than three points move nothing.
+namespace {
+
+struct LineFit {
+  double b = 0, se_b = 0;  // slope and its standard error
+  double a = 0, se_a = 0;  // the line's value at time 0 (the latest observation)
+  double m = 0, se_m = 0;  // the mean value and its standard error
+  double stt = 0;          // the spread of time (sum of squared deviations from its mean)
+  double s2 = 0;           // the residual variance about the line
+  double mt = 0;           // the mean time
+};
+
+// Ordinary least squares of value on time (>= 3 points).
+LineFit FitLine(const std::vector<std::pair<double, double>>& pts) {
+  LineFit f;
+  const double n = static_cast<double>(pts.size());
+  double mt = 0;
+  for (const auto& [t, y] : pts) {
+    mt += t;
+    f.m += y;
+  }
+  mt /= n;
+  f.m /= n;
+  double& stt = f.stt;
+  double sty = 0, syy = 0;
+  for (const auto& [t, y] : pts) {
+    stt += (t - mt) * (t - mt);
+    sty += (t - mt) * (y - f.m);
+    syy += (y - f.m) * (y - f.m);
+  }
+  f.se_m = std::sqrt(syy / (n - 1) / n);
+  f.mt = mt;
+  if (stt <= 0) return f;
+  f.b = sty / stt;
+  const double s2 = std::max(0.0, syy - f.b * sty) / (n - 2);
+  f.s2 = s2;
+  f.se_b = std::sqrt(s2 / stt);
+  f.a = f.m - f.b * mt;
+  f.se_a = std::sqrt(s2 * (1.0 / n + mt * mt / stt));
+  return f;
+}
+
+bool Significant(double x, double se, double min_t) { return std::fabs(x) > min_t * se; }
+
+// A reversal: a step against the trend beyond this many robust standard deviations of the
+// window's steps (1.4826 MAD of consecutive differences; p < 1e-4 for Gaussian noise).
+constexpr double kReversalSd = 4;
+
+double MedianOf(std::vector<double> v) {
+  const size_t h = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(h), v.end());
+  return v[h];
+}
+
+// A significant slope of `pts` (oldest first) that the newest point does not reverse: its step
+// from the previous point goes against the slope by more than kReversalSd robust standard
+// deviations of the window's steps. A spike that already falls back (a rebalance pause, a
+// scrape glitch) is no trend; a runaway, whose steps keep their sign, keeps its line.
+bool ConfirmedTrend(const std::vector<std::pair<double, double>>& pts, const LineFit& all,
+                    double min_t) {
+  if (!Significant(all.b, all.se_b, min_t)) return false;
+  if (pts.size() < 4) return true;
+  std::vector<double> steps;
+  for (size_t i = 1; i < pts.size(); ++i) steps.push_back(pts[i].second - pts[i - 1].second);
+  const double med = MedianOf(steps);
+  std::vector<double> dev;
+  for (double d : steps) dev.push_back(std::fabs(d - med));
+  const double sd = 1.4826 * MedianOf(dev);
+  const double against = steps.back() * (all.b > 0 ? -1.0 : 1.0);
+  return !(against > kReversalSd * sd);
+}
+
+// The trajectory: the observations' line when `trend` (a confirmed significant slope), else
+// their mean; the scatter about it is the noise of a future observation.
+Trajectory TrajectoryOf(const LineFit& r, size_t n, bool trend) {
+  Trajectory j;
+  j.valid = true;
+  if (trend) {
+    j.level = r.a;
+    j.se_level = r.se_a;
+    j.slope = r.b;
+    j.se_slope = r.se_b;
+    j.noise_sd = r.se_b * std::sqrt(r.stt);
+  } else {
+    j.level = r.m;
+    j.se_level = r.se_m;
+    j.noise_sd = r.se_m * std::sqrt(static_cast<double>(n));
+  }
+  return j;
+}
+
+}  // namespace
+
+// The correction through the recent deviations from the path (time relative to the latest
+// observation), and the trajectory of the observations themselves. A trend is used only when
+// the deviations show one beyond min_t standard errors and the observations themselves move the
+// same way beyond min_t standard errors (a path that falls back to its usual level while the
+// series already sits there is no trend of the series), and the newest point confirms it
+// (ConfirmedTrend).
+// Otherwise a mean deviation beyond min_t standard errors shifts the level. Noise around the path
+// moves nothing, and fewer than three points move nothing.
 void UpdatingForecast::Refresh() {
   a_ = b_ = se_a_ = se_b_ = 0;
+  trajectory_ = Trajectory{};
   const size_t n = recent_.size();
   if (n < 3) return;
   const int64_t now = latest_ms();
-  double mt = 0, md = 0;
-  for (const auto& [t, d] : recent_) {
-    mt += static_cast<double>(t - now);
-    md += d;
+  std::vector<double> path(n), y(n);
+  for (size_t i = 0; i < n; ++i) {
+    path[i] = PathValue(recent_[i].first, path_.mean, path_.origin_value);
+    y[i] = recent_[i].second + path[i];
   }
-  mt /= static_cast<double>(n);
-  md /= static_cast<double>(n);
-  double stt = 0, std_ = 0, sdd = 0;
-  for (const auto& [t, d] : recent_) {
-    const double x = static_cast<double>(t - now) - mt;
-    stt += x * x;
-    std_ += x * (d - md);
-    sdd += (d - md) * (d - md);
+  std::vector<std::pair<double, double>> dev, raw;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(recent_[i].first - now);
+    dev.emplace_back(x, y[i] - path[i]);
+    raw.emplace_back(x, y[i]);
   }
-  const double b = stt > 0 ? std_ / stt : 0;
-  const double s2 = std::max(0.0, sdd - b * std_) / static_cast<double>(n - 2);
-  const double se_b = stt > 0 ? std::sqrt(s2 / stt) : 0;
-  if (stt > 0 && std::fabs(b) > params_.min_t * se_b) {
-    b_ = b;
-    se_b_ = se_b;
-    a_ = md - b * mt;  // the line's value at the latest observation
-    se_a_ = std::sqrt(s2 * (1.0 / static_cast<double>(n) + mt * mt / stt));
+  const LineFit d = FitLine(dev), r = FitLine(raw);
+  const bool raw_trend = ConfirmedTrend(raw, r, params_.min_t);
+  trajectory_ = TrajectoryOf(r, n, raw_trend);
+  if (raw_trend && ConfirmedTrend(dev, d, params_.min_t) && (d.b > 0) == (r.b > 0)) {
+    b_ = d.b;
+    se_b_ = d.se_b;
+    a_ = d.a;
+    se_a_ = d.se_a;
     return;
   }
-  const double se_mean = std::sqrt(sdd / static_cast<double>(n - 1) / static_cast<double>(n));
-  if (std::fabs(md) > params_.min_t * se_mean) {
-    a_ = md;
-    se_a_ = se_mean;
+  if (Significant(d.m, d.se_m, params_.min_t)) {
+    a_ = d.m;
+    se_a_ = d.se_m;
   }
 }
 
@@ -129,6 +225,29 @@ ForecastPoint UpdatingForecast::At(int64_t tau_ms) const {
   return p;
 }
 
+ForecastPoint UpdatingForecast::TrajectoryAt(int64_t tau_ms) const {
+  const double tau = static_cast<double>(tau_ms);
+  const Trajectory& j = trajectory_;
+  ForecastPoint p;
+  p.mean = j.level + j.slope * tau;
+  p.sd = std::sqrt(j.noise_sd * j.noise_sd + j.se_level * j.se_level +
+                   tau * tau * j.se_slope * j.se_slope);
+  const double z = NormalQuantile(0.5 + path_.level / 2);
+  p.lower = p.mean - z * p.sd;
+  p.upper = p.mean + z * p.sd;
+  if (path_.nonnegative) {
+    p.mean = std::max(0.0, p.mean);
+    p.lower = std::max(0.0, p.lower);
+    p.upper = std::max(0.0, p.upper);
+  }
+  return p;
+}
+
+bool UpdatingForecast::Drifted() const {
+  const double sd = path_.sd.front();
+  return b_ != 0 || (sd > 0 && std::fabs(a_) > 2 * sd);
+}
+
 int64_t UpdatingForecast::horizon_ms() const {
   const int64_t end = path_.origin_ms + static_cast<int64_t>(path_.mean.size()) * path_.step_ms;
   return std::max<int64_t>(0, end - latest_ms());
@@ -147,8 +266,9 @@ ThresholdAnswer UpdatingForecast::Threshold(double value, bool above, int64_t re
   const int64_t horizon = horizon_ms();
   const int64_t res = std::max<int64_t>({resolution_ms, 1, horizon / kMaxScan});
   double prev = latest_value_;
+  const bool trend = params_.threshold_basis == ThresholdBasis::kTrend && trajectory_.valid;
   for (int64_t tau = res; tau <= horizon; tau += res) {
-    const ForecastPoint p = At(tau);
+    const ForecastPoint p = trend ? TrajectoryAt(tau) : At(tau);
     if (!r.crosses && beyond(p.mean)) {
       r.crosses = true;
       const double frac = p.mean == prev ? 1 : (value - prev) / (p.mean - prev);

@@ -38,9 +38,17 @@ struct ForecastPath {
   bool nonnegative = false;          // the fitted history was never negative
 };
 
+// What a threshold crossing is predicted from.
+enum class ThresholdBasis {
+  kForecast,  // the re-anchored forecast path (seasonal structure included)
+  kTrend,     // the trajectory of the last window: its line when the slope is significant, else
+              // its mean, with the scatter about it (predict_linear with a significance test)
+};
+
 struct UpdateParams {
   int64_t window_ms = 15 * 60'000;  // observations that set the correction line
   double min_t = 2;                 // a slope is used only beyond this many standard errors
+  ThresholdBasis threshold_basis = ThresholdBasis::kForecast;
 };
 
 struct ForecastPoint {
@@ -54,6 +62,13 @@ struct ThresholdAnswer {
   // Probability of being beyond the threshold at some time within each requested horizon: the
   // largest per-time Gaussian probability (exact for perfectly correlated errors, as for lag).
   std::vector<double> probability;
+};
+
+// The recent observations' own line (level at the latest observation, slope per ms) or, without a
+// significant slope, their mean; noise_sd is their scatter about it.
+struct Trajectory {
+  bool valid = false;
+  double level = 0, se_level = 0, slope = 0, se_slope = 0, noise_sd = 0;
 };
 
 class UpdatingForecast {
@@ -71,9 +86,14 @@ class UpdatingForecast {
   int64_t latest_ms() const;
   double latest_value() const { return latest_value_; }
   int64_t horizon_ms() const;  // how far ahead of the latest observation the path reaches
+  // The recent observations moved the path beyond its own uncertainty: a trend was adopted, or
+  // the level shift exceeds twice the path's one-step standard deviation. A refit would see
+  // what the fit did not.
+  bool Drifted() const;
 
   // Crossing of `value` (above: y >= value; else y <= value) searched every `resolution_ms` up to
-  // the path's horizon, with the breach probability within each of `horizons_ms`.
+  // the path's horizon, with the breach probability within each of `horizons_ms`, predicted from
+  // params.threshold_basis (the trend basis falls back to the path below three observations).
   ThresholdAnswer Threshold(double value, bool above, int64_t resolution_ms,
                             const std::vector<int64_t>& horizons_ms) const;
 
@@ -83,6 +103,7 @@ class UpdatingForecast {
  private:
   UpdatingForecast(ForecastPath path, UpdateParams params);
   void Refresh();
+  ForecastPoint TrajectoryAt(int64_t tau_ms) const;
   double PathValue(int64_t t_ms, const std::vector<double>& v, double at_origin) const;
 
   ForecastPath path_;
@@ -92,6 +113,7 @@ class UpdatingForecast {
   std::deque<std::pair<int64_t, double>> recent_;  // (t, y - path) within the window
   // The correction line at the latest observation: a + b * tau, with standard errors.
   double a_ = 0, b_ = 0, se_a_ = 0, se_b_ = 0;
+  Trajectory trajectory_;  // of the recent observations themselves (ThresholdBasis::kTrend)
 };
 
 }  // namespace streamlens::analysis::forecast

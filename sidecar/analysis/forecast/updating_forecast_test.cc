@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace streamlens::analysis::forecast {
@@ -46,6 +47,7 @@ TEST(UpdatingForecastTest, ATrendTheFitDidNotSeeIsFollowedAtOnce) {
   EXPECT_LT(a.probability[0], 0.5);   // not within 15 minutes
   EXPECT_GT(a.probability[1], 0.95);  // certainly within the hour
   EXPECT_NEAR(f->At(0).mean, 120, 1.5);
+  EXPECT_TRUE(f->Drifted());
 }
 
 // Noise around the path is not a trend: the forecast stays near the path.
@@ -54,6 +56,7 @@ TEST(UpdatingForecastTest, NoiseIsNotExtrapolated) {
   ASSERT_TRUE(f.ok());
   const double noise[] = {3, -4, 2, -1, 5, -3, 0, 4, -2, 1, -5, 3, -1, 2, -3};
   for (int m = 0; m < 15; ++m) f->Observe((m + 1) * kMin, 100 + noise[m]);
+  EXPECT_FALSE(f->Drifted());
   EXPECT_NEAR(f->At(60 * kMin).mean, 100, 3);
   EXPECT_FALSE(f->Threshold(180, true, kMin, {60 * kMin}).crosses);
 }
@@ -68,6 +71,89 @@ TEST(UpdatingForecastTest, AnObservationBeyondTheThresholdIsABreach) {
   EXPECT_EQ(a.seconds, 0);
   EXPECT_EQ(a.probability[0], 1);
   EXPECT_FALSE(f->Threshold(50, false, kMin, {60 * kMin}).breached);
+}
+
+// The path expects a burst that decays from 300 to 100 over the next hour (the fit saw the
+// series' usual burst); the series already sits at 100, flat. The path's fall is no trend of
+// the series: the deviations climb but the observations do not, so nothing is extrapolated.
+TEST(UpdatingForecastTest, APathThatFallsWhileTheSeriesIsFlatIsNoTrend) {
+  ForecastPath p = Flat();
+  p.origin_value = 300;
+  for (int k = 0; k < 96; ++k) p.mean[k] = k < 4 ? 300 - 50.0 * (k + 1) : 100;
+  auto f = UpdatingForecast::Create(p, {});
+  ASSERT_TRUE(f.ok());
+  const double noise[] = {1, -1, 0.5, -0.5, 1, 0, -1, 0.5, -0.5, 1};
+  for (int m = 1; m <= 10; ++m) f->Observe(m * kMin, 100 + noise[m - 1]);
+  // A trend taken from the deviations (path falls ~3.3/min, series flat) would put the value near
+  // 100 + 3.3 * 50 = 265 at +50 min and cross 180; the level shift alone keeps it near 100 + shift.
+  EXPECT_FALSE(f->Threshold(400, true, kMin, {60 * kMin}).crosses);
+  EXPECT_LT(f->At(50 * kMin).mean, 150);
+}
+
+// With the trend basis a threshold is predicted from the observations' own line, whatever the
+// path expects: a climb of 2 per minute from 120 crosses 180 in 30 minutes, although the path
+// falls by 1 per minute after its first 15 minutes (a fit that has seen such climbs end every
+// day), which on the forecast basis delays the predicted crossing to about 55 minutes.
+TEST(UpdatingForecastTest, TheTrendBasisPredictsFromTheObservationsLine) {
+  ForecastPath p = Flat();
+  p.origin_value = 60;
+  for (int k = 0; k < 96; ++k) p.mean[k] = std::max(0.0, 60 - 15.0 * k);
+  UpdateParams trend;
+  trend.threshold_basis = ThresholdBasis::kTrend;
+  auto f = UpdatingForecast::Create(p, trend);
+  auto g = UpdatingForecast::Create(p, {});
+  ASSERT_TRUE(f.ok() && g.ok());
+  for (int m = 1; m <= 10; ++m) {
+    const double y = 100 + 2.0 * m + (m % 2 ? 0.3 : -0.3);
+    f->Observe(m * kMin, y);
+    g->Observe(m * kMin, y);
+  }
+  const ThresholdAnswer a = f->Threshold(180, true, kMin, {15 * kMin, 60 * kMin});
+  ASSERT_TRUE(a.crosses);
+  EXPECT_NEAR(a.seconds, 30 * 60, 3 * 60);
+  EXPECT_LT(a.probability[0], 0.5);
+  EXPECT_GT(a.probability[1], 0.95);
+  const ThresholdAnswer on_path = g->Threshold(180, true, kMin, {60 * kMin});
+  ASSERT_TRUE(on_path.crosses);
+  EXPECT_GT(on_path.seconds, 45 * 60);
+  // A flat series is no trend on either basis.
+  auto flat = UpdatingForecast::Create(p, trend);
+  ASSERT_TRUE(flat.ok());
+  const double noise[] = {3, -4, 2, -1, 5, -3, 0, 4, -2, 1, -5, 3, -1, 2, -3};
+  for (int m = 0; m < 15; ++m) flat->Observe((m + 1) * kMin, 150 + noise[m]);
+  const ThresholdAnswer b = flat->Threshold(180, true, kMin, {60 * kMin});
+  EXPECT_FALSE(b.crosses);
+  EXPECT_LT(b.probability[0], 0.01);
+}
+
+// A four-minute spike (a rebalance pause: 7, 64, 124, then 88, 43) is no runaway once it
+// reverses: the newest point falls far below the line through the others, so no crossing of
+// 180 is predicted; a steady climb through the same values keeps its prediction.
+TEST(UpdatingForecastTest, ASpikeThatReversesIsNoTrend) {
+  UpdateParams trend;
+  trend.threshold_basis = ThresholdBasis::kTrend;
+  ForecastPath p = Flat();
+  for (int k = 0; k < 96; ++k) p.mean[k] = 3;
+  p.origin_value = 3;
+  auto spike = UpdatingForecast::Create(p, trend);
+  auto climb = UpdatingForecast::Create(p, trend);
+  ASSERT_TRUE(spike.ok() && climb.ok());
+  const double calm[] = {2.4, 1.8, 3.0, 3.2, 2.7, 1.7, 5.8, 1.9, 3.9, 2.2, 1.5};
+  int m = 1;
+  for (double v : calm) {
+    spike->Observe(m * kMin, v);
+    climb->Observe(m * kMin, v);
+    ++m;
+  }
+  for (double v : {7.0, 64.0, 124.0, 88.0}) spike->Observe(m++ * kMin, v);
+  EXPECT_FALSE(spike->Threshold(180, true, kMin, {60 * kMin}).crosses);
+  spike->Observe(m * kMin, 43);
+  EXPECT_FALSE(spike->Threshold(180, true, kMin, {60 * kMin}).crosses);
+  m = 12;
+  for (double v : {7.0, 64.0, 124.0, 150.0}) climb->Observe(m++ * kMin, v);
+  const ThresholdAnswer a = climb->Threshold(180, true, kMin, {60 * kMin});
+  EXPECT_TRUE(a.crosses);
+  EXPECT_GT(a.probability[0], 0.5);
 }
 
 TEST(UpdatingForecastTest, NonNegativeSeriesKeepBandsAtOrAboveZero) {

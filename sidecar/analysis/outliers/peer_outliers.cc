@@ -42,9 +42,11 @@ std::vector<double> Standardize(std::span<const double> rows, int dims) {
   return out;
 }
 
-Result<PeerScores> PeerRobustZ(std::span<const double> rows, int dims, double z_threshold) {
+Result<PeerScores> PeerRobustZ(std::span<const double> rows, int dims, double z_threshold,
+                               double min_relative) {
   STREAMLENS_RETURN_IF_ERROR(CheckRows(rows, dims, "peer robust z"));
   if (!(z_threshold > 0)) return Status::Error("peer robust z: z_threshold must be > 0");
+  if (!(min_relative >= 0)) return Status::Error("peer robust z: min_relative must be >= 0");
   const size_t n = rows.size() / static_cast<size_t>(dims);
   PeerScores out;
   out.score.assign(n, 0.0);
@@ -52,8 +54,12 @@ Result<PeerScores> PeerRobustZ(std::span<const double> rows, int dims, double z_
   for (int k = 0; k < dims; ++k) {
     for (size_t i = 0; i < n; ++i) col[i] = rows[i * dims + k];
     const std::vector<double> z = RobustZ(col);
+    const double med = Median(col);
+    const double floor = min_relative * std::fabs(med);
     for (size_t i = 0; i < n; ++i) {
-      out.score[i] = std::max(out.score[i], std::fabs(z[i]) / z_threshold);
+      double s = std::fabs(z[i]) / z_threshold;
+      if (floor > 0) s = std::min(s, std::fabs(col[i] - med) / floor);
+      out.score[i] = std::max(out.score[i], s);
     }
   }
   return out;

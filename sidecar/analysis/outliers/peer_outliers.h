@@ -2,7 +2,12 @@
 // is a row of metrics (bytes in, messages in, request rate, handler idle, CPU, ...). Every method
 // returns one score per member where > 1 means outlier, so they can be alerted on alike.
 //
-//  - PeerRobustZ: per metric robust z (median/MAD across members); score = max |z| / z_threshold.
+//  - PeerRobustZ: per metric robust z (median/MAD across members). A member is an outlier on a
+//    metric when it is both unusual among its peers (|z| > z_threshold) and materially different
+//    (|x - median| > min_relative * |median|): the metric's score is the smaller of |z| /
+//    z_threshold and |x - median| / (min_relative * |median|) (the second is infinite when the
+//    median is 0); the member's score is the largest over its metrics. Idle ratios of 0.75
+//    against peers at 0.74 with a tiny spread are not an outlier; 0.20 against 0.76 is.
 //  - PeerDbscan: metrics standardised (mean/std, as sklearn's StandardScaler), DBSCAN; members in a
 //    cluster score distance-to-nearest-core / eps (0 for core members, <= 1 for border members),
 //    noise members score the same ratio, which is > 1. With no cluster at all every member is
@@ -29,7 +34,8 @@ struct PeerScores {
 // Column-wise (x - mean) / std with population std (ddof 0); constant columns become 0.
 std::vector<double> Standardize(std::span<const double> rows, int dims);
 
-Result<PeerScores> PeerRobustZ(std::span<const double> rows, int dims, double z_threshold = 3.5);
+Result<PeerScores> PeerRobustZ(std::span<const double> rows, int dims, double z_threshold = 3.5,
+                               double min_relative = 0.1);
 Result<PeerScores> PeerDbscan(std::span<const double> rows, int dims, const DbscanParams& params);
 Result<PeerScores> PeerIsolationForest(std::span<const double> rows, int dims,
                                        const IsolationForestParams& params, double threshold = 0.6);

@@ -46,6 +46,29 @@ TEST(PeerOutliersTest, AllMethodsFlagOnlyTheOverloadedBroker) {
   }
 }
 
+// Request-handler idle of six brokers: a tiny spread makes 0.75 against 0.74 a large robust z,
+// but a 1% difference is no outlier; 0.20 against 0.76 is. A metric whose median is 0 (under-
+// replicated partitions) is judged by z alone.
+TEST(PeerOutliersTest, RobustZNeedsAMaterialDifference) {
+  const std::vector<double> calm = {0.740, 0.741, 0.739, 0.740, 0.740, 0.750};
+  auto r = PeerRobustZ(calm, 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(r->score[5], 1.0);
+  auto z_only = PeerRobustZ(calm, 1, 3.5, 0.0);
+  ASSERT_TRUE(z_only.ok());
+  EXPECT_GT(z_only->score[5], 1.0);
+  const std::vector<double> saturated = {0.76, 0.75, 0.77, 0.76, 0.74, 0.20};
+  r = PeerRobustZ(saturated, 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->score[5], 1.0);
+  for (int i = 0; i < 5; ++i) EXPECT_LT(r->score[i], 1.0);
+  const std::vector<double> urp = {0, 0, 0, 0, 0, 3};
+  r = PeerRobustZ(urp, 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->score[5], 1.0);
+  EXPECT_FALSE(PeerRobustZ(urp, 1, 3.5, -1).ok());
+}
+
 TEST(PeerOutliersTest, StandardizeMatchesPopulationZ) {
   std::vector<double> rows = {1, 10, 2, 10, 3, 10};
   auto z = Standardize(rows, 2);

@@ -12,11 +12,11 @@
 // Score of a deviation d >= 0 in one direction: d / max(usual, floor), where `usual` is the
 // quantile q of the channel's past deviations in that direction (DecayedQuantiles over `memory`,
 // learnt only from points that were not anomalous; the detector sets q so that the usual large
-// deviation is one seen about once a day) and `floor` the smallest deviation that means anything
-// for the channel (one noise sigma for excursions; the noise sigma over the square root of the
-// points averaged for levels). The detector divides by its sensitivity. A channel scores 0 until
-// it has learnt from the equivalent of 1 / (1 - q) points over its maturation time. Not
-// thread-safe.
+// deviation is one seen about once per the spec's `usual` span, a week by default) and `floor` the
+// smallest deviation that means anything for the channel (one noise sigma for excursions; the noise
+// sigma over the square root of the points averaged for levels). The detector divides by its
+// sensitivity. A channel scores 0 until it has learnt from the equivalent of 1 / (1 - q) points
+// over its maturation time. Not thread-safe.
 #pragma once
 
 #include <cstdint>

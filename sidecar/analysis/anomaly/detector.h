@@ -8,8 +8,8 @@
 //     day's quarter-hour means (for levels);
 //   - a seasonal profile (seasonal_profile.h) of one period: the envelope of the last `cycles`
 //     cycles around this time, and their median mean.
-// Candidate periods come from the clock (an hour, a day, a week, each if it spans at least 8
-// steps) or from the spec. Each candidate is confirmed by the data: every quarter hour (or step,
+// Candidate periods come from the clock (a day and a week, each if it spans at least 8 steps) or
+// from the spec. Each candidate is confirmed by the data: every quarter hour (or step,
 // if longer) each model's prediction of that bin's mean is scored, and the model with the smallest
 // recent error (weights over `memory`) is the active one; a model not yet able to predict is
 // charged the error of the shorter model before it, so a week is chosen only once it has

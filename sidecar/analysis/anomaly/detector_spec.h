@@ -40,8 +40,9 @@ struct DetectorSpec {
   // Nothing is judged before the series has been seen for this long.
   int64_t warmup_ms = 86'400'000;
   // The usual large deviation of each channel is the one the series shows about once per this
-  // span (its quantile 1 - step / usual)...
-  int64_t usual_ms = 86'400'000;
+  // span (its quantile 1 - step / usual). A week: deviations that recur every few days (consumer
+  // rebalances, a batch that runs twice a week) are usual, and the weekly cycle is one span.
+  int64_t usual_ms = 7 * 86'400'000;
   // ... and a deviation is anomalous (score > 1) beyond this multiple of it.
   double sensitivity = 3.0;
   // Deviations smaller than these never score above 1 (absolute, and relative to |expected|).

@@ -101,6 +101,37 @@ TEST(DetectorTest, OneSampleBlipsAreNotAnomalousButLongerExcursionsAre) {
   EXPECT_GT(r2.points[blip + 1].score, 1.0);
 }
 
+// A deviation the series shows every few days (a rebalance pause, a batch that runs twice a
+// week) is usual: with `usual` a week (the default) it does not page once the detector has seen
+// it recur, while one four times as large still does. With usual=1d (the earlier default) the
+// recurring one pages.
+TEST(DetectorTest, DeviationsThatRecurEveryFewDaysAreUsual) {
+  const int64_t step = kMinute;
+  const int days = 20;
+  std::vector<double> x = Daily(step, days, 5);
+  auto burst = [&](std::vector<double>& v, int64_t start, double height) {
+    for (int64_t i = start / step; i < (start + 5 * kMinute) / step; ++i) {
+      v[static_cast<size_t>(i)] += height;
+    }
+  };
+  // Five minutes every fourth day (rarer than once a day, more often than once a week), at a time
+  // of day that differs, so the seasonal envelope cannot learn it.
+  for (int d = 1; d < days - 1; d += 4) burst(x, d * kDay + (3 + d % 7) * kHour, 150);
+  const size_t last = static_cast<size_t>((days - 3) * kDay / step);  // the burst of day 17
+  std::vector<double> big = x;
+  burst(big, (days - 1) * kDay + 13 * kHour, 600);
+
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  EXPECT_LE(r.max_score_from(last), 1.0) << "a burst seen every three days pages";
+  const Trace rb = Feed(DetectorSpec{}, big, step);
+  EXPECT_GT(rb.max_score_from(static_cast<size_t>((days - 1) * kDay / step)), 1.0);
+
+  auto daily = ParseDetectorSpec("usual=1d");
+  ASSERT_TRUE(daily.ok());
+  EXPECT_GT(Feed(*daily, x, step).max_score_from(last), 1.0)
+      << "with usual=1d the recurring burst should page (the test would not show the default)";
+}
+
 TEST(DetectorTest, OneSampleIsEnoughWhenTheStepIsLongerThanMinDuration) {
   const int64_t step = 5 * kMinute;
   std::vector<double> x = Daily(step, 14, 3);

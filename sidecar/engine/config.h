@@ -54,7 +54,7 @@ enum class Direction { kBoth, kAbove, kBelow };
 // The anomaly analysis: streamlens' detector (analysis/anomaly/detector.h), one per series.
 struct AnomalyConfig {
   bool enabled = false;
-  // Seasonal periods to consider; empty: the clock's hour, day and week, each used while the data
+  // Seasonal periods to consider; empty: the clock's day and week, each used while the data
   // confirm it (the default).
   std::vector<Duration> seasonal_periods;
   Direction direction = Direction::kBoth;

@@ -49,20 +49,6 @@ def backfill(work, seed, say):
     say(f"backfilled a week of history in {time.time() - t0:.0f} s: {json.dumps(truth)}")
     return tsdb, truth
 
-
-def start_prometheus(servers, work, tsdb):
-    port = ecolib.free_port()
-    cfg = os.path.join(work, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write("global:\n  scrape_interval: 1m\n")
-    proc, log = servers.start("prometheus", [
-        "prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tsdb}",
-        "--storage.tsdb.retention.time=100y", f"--web.listen-address=127.0.0.1:{port}",
-        "--log.level=warn"])
-    ecolib.wait_http(f"http://127.0.0.1:{port}/-/ready", timeout=120, proc=proc, log=log)
-    return port
-
-
 def start_sidecar(servers, bin_dir, prom_port, storage, name):
     port = ecolib.free_port()
     proc, log = servers.start(name, [
@@ -150,7 +136,7 @@ def main():
     try:
         with ecolib.Servers(work) as servers:
             tsdb, truth = backfill(work, a.seed, say)
-            prom = start_prometheus(servers, work, tsdb)
+            prom = ecolib.start_prometheus_on(servers, work, tsdb)
             storage = os.path.join(work, "state")
             port, proc, log = start_sidecar(servers, a.bin_dir, prom, storage, "sidecar")
             t0 = time.time()

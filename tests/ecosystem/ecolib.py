@@ -143,6 +143,21 @@ class WebhookReceiver:
         self.server.server_close()
 
 
+def start_prometheus_on(servers, work, tsdb):
+    """Starts Debian's prometheus on loopback over the TSDB folder `tsdb` (e.g. backfilled with
+    promtool), keeping all of its history; returns the port once it is ready."""
+    port = free_port()
+    cfg = os.path.join(work, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global:\n  scrape_interval: 1m\n")
+    proc, log = servers.start("prometheus", [
+        "prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tsdb}",
+        "--storage.tsdb.retention.time=100y", f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=warn"])
+    wait_http(f"http://127.0.0.1:{port}/-/ready", timeout=120, proc=proc, log=log)
+    return port
+
+
 def require_tools(*names):
     missing = [n for n in names if shutil.which(n) is None]
     if missing:

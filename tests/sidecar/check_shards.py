@@ -99,16 +99,7 @@ def start_prometheus(servers, work):
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"promtool backfill failed:\n{r.stderr[-2000:]}")
-    port = ecolib.free_port()
-    cfg = os.path.join(work, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write("global:\n  scrape_interval: 1m\n")
-    proc, log = servers.start("prometheus", [
-        "prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tsdb}",
-        "--storage.tsdb.retention.time=100y", f"--web.listen-address=127.0.0.1:{port}",
-        "--log.level=warn"])
-    ecolib.wait_http(f"http://127.0.0.1:{port}/-/ready", timeout=120, proc=proc, log=log)
-    return port
+    return ecolib.start_prometheus_on(servers, work, tsdb)
 
 
 def main():

@@ -301,7 +301,7 @@ TEST(QueryRangeClientTest, RawAndStepModesSendTheRightQueries) {
   ASSERT_TRUE(raw.ok());
   auto s = (*raw)->Fetch({{MatchType::kRegexMatch, "__name__", "m|n"}}, 10'000, 60'000);
   ASSERT_TRUE(s.ok()) << s.status().message();
-  EXPECT_EQ(query, "{__name__=~\"m|n\"}[50000ms]");
+  EXPECT_EQ(query, "{__name__=~\"m|n\"}[50001ms]");  // a sample at `start` on left-open stores
   EXPECT_EQ(time, "60.000");
   EXPECT_EQ(s->num_samples(), 2u);  // 70 s is outside the asked range
   auto stepped = QueryRangeClient::Create(server.url(), FastOptions(), std::chrono::seconds(15));

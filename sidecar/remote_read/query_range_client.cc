@@ -96,9 +96,10 @@ Result<SeriesSet> QueryRangeClient::FetchOne(const std::string& selector, int64_
     req.body = "query=" + FormEscape(selector) + "&start=" + FormatApiTime(start_ms) +
                "&end=" + FormatApiTime(end_ms) + "&step=" + FormatApiTime(step_ms_);
   } else {
-    // The range selector covers [time - range, time] (both ends included in Prometheus 2.x);
-    // samples outside [start, end] are dropped while decoding in any case.
-    int64_t range = std::max<int64_t>(1, end_ms - start_ms);
+    // The range selector covers [time - range, time] in Prometheus 2.x but (time - range, time]
+    // in VictoriaMetrics, which would drop a sample exactly at `start`: one millisecond more
+    // keeps it on both, and samples outside [start, end] are dropped while decoding.
+    int64_t range = std::max<int64_t>(1, end_ms - start_ms + 1);
     req.path = "/api/v1/query";
     req.body = "query=" + FormEscape(selector + "[" + std::to_string(range) + "ms]") +
                "&time=" + FormatApiTime(end_ms);

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""The sidecar reading a long-term store: Debian's VictoriaMetrics, backfilled through its import
+API, read through the query_range path (--query-range.url), gives the same per-series results as
+the Prometheus remote-read path on the same history.
+
+History: check_shards.py's 30 series sl_lag{group,topic} over a day at 1 minute (an hourly cycle,
+three series end in an incident), backfilled into Prometheus with promtool and imported into
+VictoriaMetrics with /api/v1/import/prometheus. Two sidecars run the same job (anomaly and
+forecast): one against Prometheus' remote read, one against VictoriaMetrics' query API. After each
+one's first cycle the sets of per-series result samples (name, labels) must be equal and their
+values equal to 1e-9 relative; the duration of each one's first (fitting) cycle is printed.
+
+  check_victoria.py SOURCE_DIR BIN_DIR
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "ecosystem"))
+sys.path.insert(0, HERE)
+import ecolib  # noqa: E402
+import check_shards as shards  # noqa: E402
+
+
+def backfill_prometheus(servers, work, om):
+    tsdb = os.path.join(work, "tsdb")
+    r = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, tsdb],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"promtool backfill failed:\n{r.stderr[-2000:]}")
+    return ecolib.start_prometheus_on(servers, work, tsdb)
+
+
+def start_victoria(servers, work, om):
+    """Starts victoria-metrics on loopback and imports the OpenMetrics history (seconds) as
+    Prometheus text (milliseconds); returns the port once every series is searchable."""
+    port = ecolib.free_port()
+    proc, log = servers.start("victoria-metrics", [
+        "victoria-metrics", f"-storageDataPath={os.path.join(work, 'vm-data')}",
+        f"-httpListenAddr=127.0.0.1:{port}", "-retentionPeriod=100y", "-loggerLevel=WARN"])
+    ecolib.wait_http(f"http://127.0.0.1:{port}/health", timeout=60, proc=proc, log=log)
+    lines = []
+    with open(om) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            name_labels, value, ts = line.rsplit(" ", 2)
+            lines.append(f"{name_labels} {value} {int(ts) * 1000}\n")
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/import/prometheus",
+                                 data="".join(lines).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        if r.status // 100 != 2:
+            raise RuntimeError(f"victoria-metrics import: HTTP {r.status}")
+    ecolib.http_get(f"http://127.0.0.1:{port}/internal/force_flush")
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        doc = ecolib.http_json(f"http://127.0.0.1:{port}/api/v1/series?match[]=sl_lag"
+                               f"&start={int(time.time()) - 2 * 86400}")
+        if len(doc.get("data", [])) == shards.SERIES:
+            return port
+        time.sleep(0.5)
+    raise RuntimeError(f"victoria-metrics: the imported series are not searchable:\n"
+                       f"{ecolib.tail(log)}")
+
+
+def close(a, b):
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return a == b
+    return x == y or abs(x - y) <= 1e-9 * max(abs(x), abs(y))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    bin_dir = sys.argv[2]
+    ecolib.require_tools("prometheus", "promtool", "victoria-metrics")
+    c = ecolib.Checker()
+    with tempfile.TemporaryDirectory(prefix="streamlens-victoria-") as work, \
+            ecolib.Servers(work) as servers:
+        om = os.path.join(work, "history.om")
+        shards.history(om, int(time.time()) // 60 * 60 - 60)
+        prom = backfill_prometheus(servers, work, om)
+        vm = start_victoria(servers, work, om)
+        cfg = os.path.join(work, "jobs.yaml")
+        with open(cfg, "w") as f:
+            f.write(shards.CONFIG)
+        runs = [("remote-read", f"--remote-read.url=http://127.0.0.1:{prom}/api/v1/read"),
+                ("query-range", f"--query-range.url=http://127.0.0.1:{vm}")]
+        scraped = {}
+        for name, source in runs:
+            port = ecolib.free_port()
+            proc, log = servers.start(f"sidecar-{name}", [
+                os.path.join(bin_dir, "streamlens-sidecar"), f"--config.file={cfg}", source,
+                f"--web.listen-address=127.0.0.1:{port}", "--workers=1"])
+            ecolib.wait_http(f"http://127.0.0.1:{port}/-/healthy", proc=proc, log=log)
+            scraped[name] = shards.wait_first_cycle(port, proc, log)
+        rr, qr = (shards.results(scraped[n]) for n, _ in runs)
+        scores = sum(1 for k in rr if k[0] == "streamlens_anomaly_score")
+        c.check(scores == shards.SERIES, f"remote read scores all {shards.SERIES} series ({scores})")
+        c.check(set(rr) == set(qr),
+                f"the same result samples: only remote read {sorted(set(rr) - set(qr))[:5]}, "
+                f"only query_range {sorted(set(qr) - set(rr))[:5]}")
+        differ = [(k, rr[k], qr[k]) for k in sorted(set(rr) & set(qr)) if not close(rr[k], qr[k])]
+        c.check(not differ, f"equal values ({len(differ)} of {len(rr)} differ, e.g. {differ[:3]}; "
+                            f"families {sorted(set(k[0] for k, _, _ in differ))})")
+        c.check(any(k[0] == "streamlens_forecast" for k in rr), "forecasts were compared too")
+        for name, _ in runs:
+            fit = scraped[name].get(
+                ("streamlens_sidecar_job_last_fit_duration_seconds", (("for", "lag"),)), "?")
+            print(f"{name}: first (fitting) cycle {fit} s")
+        print(f"{len(rr)} result samples of {shards.SERIES} series compared")
+    return c.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

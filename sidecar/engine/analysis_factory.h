@@ -8,11 +8,14 @@
 #include <vector>
 
 #include "common/flags.h"
+#include "sidecar/analysis/anomaly/detector_spec.h"
 #include "sidecar/engine/analysis_runner.h"
 
 namespace streamlens::engine {
 
 // anomaly_adapter.cc, forecast_model.cc (to be renamed forecast_adapter.cc)
+// The detector spec an anomaly job runs: the detector's defaults with the job's keys applied.
+Result<analysis::DetectorSpec> DetectorSpecFor(const JobConfig& job);
 Result<std::unique_ptr<SeriesAnalysis>> MakeAnomalyAnalysis(const JobConfig& job);
 Result<std::unique_ptr<SeriesAnalysis>> MakeForecastAnalysis(const JobConfig& job);
 

@@ -64,7 +64,7 @@ struct AnomalyConfig {
   // detector's default).
   double sensitivity = 0;
   // Excursions shorter than this are blips and never anomalous.
-  Duration min_duration{std::chrono::minutes(2)};
+  Duration min_duration{std::chrono::minutes(5)};
   Duration warmup{0};      // scores stay <= 1 until this much has been seen (0: the detector's 1d)
   int score_history = 60;  // points of score history kept per series for the JSON API
   // Further detector settings as "key=value,..." (detector_spec.h), applied last.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "sidecar/engine/analysis_factory.h"
+
 namespace streamlens::engine {
 namespace {
 
@@ -43,6 +45,14 @@ jobs:
     step: 5m
     outliers: {peer_label: broker}
 )";
+
+// What pages is what was measured: an anomaly job without detector keys runs the detector's
+// default spec, the one `backtest` scores.
+TEST(ConfigTest, AnAnomalyJobWithoutKeysRunsTheDetectorsDefaultSpec) {
+  auto spec = DetectorSpecFor(JobConfig{});
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_EQ(analysis::FormatDetectorSpec(*spec), analysis::FormatDetectorSpec({}));
+}
 
 TEST(ConfigTest, ParsesEveryKnownField) {
   auto c = ParseConfig(kGood, "sidecar.yaml", "/etc/sl");

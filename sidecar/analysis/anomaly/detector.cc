@@ -16,6 +16,7 @@ constexpr int kStepsForModels = 8;        // intervals seen before the step is t
 constexpr size_t kMaxProfileBins = 1536;  // bins x (cycles + 1) per seasonal profile
 constexpr size_t kMaxLocalPoints = 1024;
 constexpr int kOnsetBins = 48;
+constexpr double kDayTypeFactor = 2;  // a new day type's level is within this factor
 constexpr uint32_t kStateVersion = 1;
 
 // Median of the last intervals between timestamps.
@@ -304,12 +305,14 @@ bool Detector::Impl::ModelContext(size_t model, int64_t t, double y, int64_t ste
     Expectation e = p.Expect(t);
     if (!e.ok) return false;
     if (e.other_day_type) {
-      const double r = DayTypeRatio(p, t);
-      e.hi *= r;
-      e.lo *= r;
-      e.mean *= r;
-      e.spread_hi *= r;
-      e.spread_lo *= r;
+      // A day of a type not seen yet has the other days' shape at a level within a factor of
+      // two (kDayTypeFactor): usual is anything inside the envelope scaled by any such factor.
+      e.mean *= DayTypeRatio(p, t);
+      const double hi = e.hi, lo = e.lo;
+      e.hi = std::max(hi * kDayTypeFactor, hi / kDayTypeFactor);
+      e.lo = std::min(lo * kDayTypeFactor, lo / kDayTypeFactor);
+      e.spread_hi *= kDayTypeFactor;
+      e.spread_lo *= kDayTypeFactor;
     }
     c->hi = e.hi;
     c->lo = e.lo;
@@ -325,11 +328,11 @@ bool Detector::Impl::ModelContext(size_t model, int64_t t, double y, int64_t ste
   return true;
 }
 
-// The excursion is measured against the union of the envelopes of the candidates in use that can
-// answer (a point is an excursion only if it is unusual for all of them; if none in use can, the
-// longest candidate that can), or, while no candidate can, against the median of the last
-// local_span; the two have their own usual excursions (excs[1], excs[0]). The published
-// expectation and band come from the same envelope.
+// The excursion is measured, per side, against the envelope of the candidate in use for which the
+// point is least unusual in that candidate's own scale (a point is an excursion only if it is
+// unusual for all of them; if none in use can answer, the longest candidate that can), or, while no
+// candidate can, against the median of the last local_span; the two have their own usual excursions
+// (excs[1], excs[0]). The published expectation and band come from the same envelope.
 double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, const TailLevel& q,
                                       double scale, DetectorPoint* out) {
   const double noise_sigma = noise.Sigma();
@@ -343,11 +346,17 @@ double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, cons
       if (!any) {
         c = e;  // the longest model's expectation
       } else {
-        if (e.hi > c.hi) {
+        // Per side, the model for which y is least unusual (smallest excess in its own scale;
+        // among those it is inside of, the widest envelope).
+        const double up_e = std::max(0.0, y - e.hi) / e.scale_hi;
+        const double up_c = std::max(0.0, y - c.hi) / c.scale_hi;
+        if (up_e < up_c || (up_e == up_c && e.hi > c.hi)) {
           c.hi = e.hi;
           c.scale_hi = e.scale_hi;
         }
-        if (e.lo < c.lo) {
+        const double down_e = std::max(0.0, e.lo - y) / e.scale_lo;
+        const double down_c = std::max(0.0, c.lo - y) / c.scale_lo;
+        if (down_e < down_c || (down_e == down_c && e.lo < c.lo)) {
           c.lo = e.lo;
           c.scale_lo = e.scale_lo;
         }
@@ -389,7 +398,7 @@ double Detector::Impl::DayTypeRatio(const SeasonalProfile& p, int64_t t) const {
   const double r = (sum / static_cast<double>(local.size())) / expected;
   // A new day type differs in level by less than a factor of two (weekends are quieter, not
   // another series); beyond that the difference is for the channels to judge.
-  return std::isfinite(r) && r > 0 ? std::clamp(r, 0.5, 2.0) : 1;
+  return std::isfinite(r) && r > 0 ? std::clamp(r, 1 / kDayTypeFactor, kDayTypeFactor) : 1;
 }
 
 // The level score of one span: every model scores the window mean (and learns from it later);

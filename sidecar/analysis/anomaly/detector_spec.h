@@ -22,7 +22,7 @@ struct DetectorSpec {
   Direction direction = Direction::kBoth;
   // An excursion must hold this long to count: shorter ones are blips. A point stands for the
   // step it ends, so with steps of at least this long one point suffices.
-  int64_t min_duration_ms = 2 * 60'000;
+  int64_t min_duration_ms = 5 * 60'000;
   // Levels: the mean deviation over each of these spans is a channel of its own, so a shift too
   // small to leave the usual envelope shows once it has lasted.
   std::vector<int64_t> level_spans_ms = {3'600'000, 4 * 3'600'000};

@@ -33,12 +33,13 @@ struct Trace {
   }
 };
 
-Trace Feed(const DetectorSpec& spec, const std::vector<double>& x, int64_t step) {
+Trace Feed(const DetectorSpec& spec, const std::vector<double>& x, int64_t step,
+           int64_t origin = 0) {
   auto d = Detector::Create(spec);
   EXPECT_TRUE(d.ok()) << d.status().message();
   Trace r;
   for (size_t i = 0; i < x.size(); ++i) {
-    r.points.push_back((*d)->Next(static_cast<int64_t>(i) * step, x[i]));
+    r.points.push_back((*d)->Next(origin + static_cast<int64_t>(i) * step, x[i]));
   }
   return r;
 }
@@ -131,6 +132,60 @@ TEST(DetectorTest, DeviationsThatRecurEveryFewDaysAreUsual) {
   // The default (usual=1d) pages on it: a deviation rarer than daily is unusual.
   EXPECT_GT(Feed(DetectorSpec{}, x, step).max_score_from(last), 1.0)
       << "with usual=1d the recurring burst should page";
+}
+
+// An excursion must hold min_duration (5 minutes by default) to count: a consumer's lag after a
+// rebalance pause drains within a few minutes. Levels off, so only the excursion channel speaks.
+TEST(DetectorTest, ExcursionsShorterThanFiveMinutesDoNotCountByDefault) {
+  const int64_t step = kMinute;
+  auto spec = ParseDetectorSpec("levels=none");
+  ASSERT_TRUE(spec.ok());
+  const size_t at = static_cast<size_t>(5 * kDay / step + 3 * kHour / step);  // a Tuesday
+  auto with_excursion = [&](int minutes) {
+    std::vector<double> x = Daily(step, 6, 7);
+    for (size_t i = at; i < at + static_cast<size_t>(minutes); ++i) x[i] += 2000;
+    return Feed(*spec, x, step).max_score_from(at);
+  };
+  EXPECT_LE(with_excursion(4), 1.0);
+  EXPECT_GT(with_excursion(6), 1.0);
+}
+
+// The first weekend (a day type not seen yet) is compared by shape at any level within a factor
+// of two, from its first minute: traffic that is lower on Saturdays does not page at midnight
+// (five weekdays from a Monday, then the first weekend), traffic three times as high does.
+TEST(DetectorTest, TheFirstWeekendIsJudgedByShapeWithinAFactorOfTwo) {
+  const int64_t step = kMinute, monday = 4 * kDay;  // t = 0 is a Thursday
+  const size_t saturday = static_cast<size_t>(5 * kDay / step);
+  auto weekend = [&](double factor) {
+    std::vector<double> x = Daily(step, 7, 8);
+    for (size_t i = saturday; i < x.size(); ++i) x[i] *= factor;
+    return Feed(DetectorSpec{}, x, step, monday).max_score_from(saturday);
+  };
+  EXPECT_LE(weekend(0.6), 1.0);
+  EXPECT_GT(weekend(3.0), 1.0);
+}
+
+// A daily batch whose lag burst wanders by +-20 minutes and +-40% in height is usual once a week
+// of it has been seen; with one week of history the weekly profile knows a single cycle (no
+// spread), and the excursion must be judged by the model for which it is least unusual.
+TEST(DetectorTest, AWanderingDailyBurstIsUsual) {
+  const int64_t step = kMinute;
+  const int days = 12;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> shift(-20, 20), height(0.6, 1.4);
+  std::normal_distribution<double> noise(0, 10);
+  std::vector<double> x(static_cast<size_t>(days * kDay / step));
+  for (double& v : x) v = 100 + std::fabs(noise(rng));
+  for (int d = 0; d < days; ++d) {
+    const int64_t start = d * kDay + 3 * kHour + static_cast<int64_t>(shift(rng) * kMinute);
+    const double peak = 80000 * height(rng);
+    for (int m = 0; m < 30; ++m) {  // rises for 10 minutes, drains for 20
+      const double v = m < 10 ? peak * (m + 1) / 10 : peak * (30 - m) / 20;
+      x[static_cast<size_t>((start + m * kMinute) / step)] += v;
+    }
+  }
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  EXPECT_LE(r.max_score_from(static_cast<size_t>(7 * kDay / step)), 1.0);
 }
 
 TEST(DetectorTest, OneSampleIsEnoughWhenTheStepIsLongerThanMinDuration) {

@@ -138,7 +138,13 @@ int64_t LevelChannel::Add(int64_t t_ms, double y) {
   cur.sum += y;
   cur.count += 1;
   current_ = index;
-  return (index - kBins) * bin_ms_;
+  // The window starts at its oldest bin that holds a point (after a gap, the mean of what was
+  // seen is compared with what was expected of the same time).
+  int64_t oldest = index;
+  for (const Bin& b : bins_) {
+    if (b.index > index - (kBins + 1) && b.count > 0) oldest = std::min(oldest, b.index);
+  }
+  return oldest * bin_ms_;
 }
 
 ChannelScore LevelChannel::Score(int model, double expected, double noise, const TailLevel& q) {

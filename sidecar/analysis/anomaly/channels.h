@@ -115,7 +115,7 @@ class LevelChannel {
   // for mature_ms[m]; resets what was learnt.
   void SetModels(const std::vector<int64_t>& mature_ms);
   // Adds the point; returns the start of the window whose mean Score() compares (the window ends
-  // at t_ms and holds at least span_ms).
+  // at t_ms and spans span_ms, less what a gap left empty at its start).
   int64_t Add(int64_t t_ms, double y);
   // Scores the window's mean against `expected` (model m's expectation of that mean; NaN: m has
   // none) and remembers the deviation for Learn().

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -85,6 +86,42 @@ TEST(DetectorTest, QuietOnItsOwnPatternAndFindsASustainedShift) {
   }
   EXPECT_GT(during, 1.0);
   EXPECT_LE(first, at + 5) << "detected " << first - at << " minutes after the start";
+}
+
+// Irregular and gappy timestamps (a scrape every 40-80 s, a missing hour every day, a missing
+// half day once): the clock's day is still found, the pattern stays quiet and a sustained shift
+// is found within minutes.
+TEST(DetectorTest, IrregularAndGappyTimestamps) {
+  std::mt19937 rng(21);
+  std::uniform_int_distribution<int64_t> jitter(40'000, 80'000);
+  std::normal_distribution<double> g(0, 1);
+  const int64_t shift_at = 10 * kDay + 6 * kHour, shift_end = shift_at + 2 * kHour;
+  auto d = Detector::Create(DetectorSpec{});
+  ASSERT_TRUE(d.ok());
+  double before = 0, during = 0;
+  int64_t first = -1;
+  for (int64_t t = 0; t < 12 * kDay; t += jitter(rng)) {
+    const int64_t in_day = t % kDay;
+    if (in_day >= 13 * kHour && in_day < 14 * kHour) continue;  // a gap every day
+    if (t >= 5 * kDay && t < 5 * kDay + 12 * kHour) continue;   // and half a day once
+    const double h = static_cast<double>(in_day) / kHour;
+    double y = 1000 + 300 * std::sin(2 * M_PI * h / 24) + 10 * g(rng);
+    if (t >= shift_at && t < shift_end) y += 200;
+    const DetectorPoint p = (*d)->Next(t, y);
+    if (t >= kDay && t < shift_at) before = std::max(before, p.score);
+    if (t >= shift_at && t < shift_end) {
+      during = std::max(during, p.score);
+      if (p.score > 1 && first < 0) first = t;
+    }
+  }
+  EXPECT_EQ((*d)->step_ms() >= 40'000 && (*d)->step_ms() <= 80'000, true) << (*d)->step_ms();
+  const std::vector<int64_t> periods = (*d)->candidate_periods_ms();
+  EXPECT_NE(std::find(periods.begin(), periods.end(), kDay), periods.end());
+  EXPECT_LE(before, 1.0);
+  EXPECT_GT(during, 1.0);
+  EXPECT_GE(first, shift_at);
+  EXPECT_LE(first, shift_at + 10 * kMinute)
+      << "found " << (first - shift_at) / kMinute << " min in";
 }
 
 TEST(DetectorTest, OneSampleBlipsAreNotAnomalousButLongerExcursionsAre) {

@@ -140,9 +140,8 @@ TEST(DetectorTest, OneSampleBlipsAreNotAnomalousButLongerExcursionsAre) {
 }
 
 // A deviation the series shows every few days (a rebalance pause, a batch that runs twice a
-// week) is usual: with `usual` a week (the default) it does not page once the detector has seen
-// it recur, while one four times as large still does. With usual=1d (the earlier default) the
-// recurring one pages.
+// week) is usual with `usual=7d`: it does not page once the detector has seen it recur, while one
+// four times as large still does. With the default usual=1d the recurring one pages.
 TEST(DetectorTest, DeviationsThatRecurEveryFewDaysAreUsual) {
   const int64_t step = kMinute;
   const int days = 20;

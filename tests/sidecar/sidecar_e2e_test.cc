@@ -51,7 +51,7 @@ struct Incident {
   int from_end_stop;
   double add;
 };
-constexpr Incident kIncidents[] = {{0, 20, 15, 600}, {3, 8, 5, -700}};
+constexpr Incident kIncidents[] = {{0, 22, 12, 600}, {3, 12, 4, -700}};
 
 double Noise(int k, int64_t minute) {
   // Deterministic bounded noise in [-8, 8].
@@ -264,9 +264,9 @@ TEST_F(SidecarE2E, ScoresForecastsShardsReloadRestart) {
       double score = std::stod((*p)[2]);
       if (t > t_end_) continue;  // grid points after the history are carried values
       if (InIncident(k, t_end_, t)) {
-        // An excursion counts once it has lasted min_duration (2 minutes): from its second point.
+        // An excursion counts once it has lasted min_duration (5 minutes): from its fifth point.
         ++incident_points;
-        if (InIncident(k, t_end_, t - kMin)) {
+        if (InIncident(k, t_end_, t - 4 * kMin)) {
           EXPECT_GT(score, 1.0) << "g" << k << " t=" << t_end_ - t << "s before end";
         }
       } else {
@@ -276,7 +276,7 @@ TEST_F(SidecarE2E, ScoresForecastsShardsReloadRestart) {
     }
   }
   EXPECT_EQ(series_seen, kSeries) << json.substr(0, 2000);
-  EXPECT_EQ(incident_points, 5 + 3);
+  EXPECT_EQ(incident_points, 10 + 8);
   EXPECT_GE(normal_points, kSeries * 25);
   EXPECT_EQ(
       Lines(metrics, "streamlens_anomaly_score{group=\"g0\",for=\"lag\",model=\"envelope_1h\"}")

@@ -3,7 +3,8 @@
 //
 // The built-in job set (sidecar/engine/default_config.cc) over a synthetic Kafka estate
 // (synthetic_estate.h): N per-series-job series (N/2 consumer group/topic pairs, each with its
-// lag and its lag in seconds) plus B brokers' series, D days of history at 1 minute. The engine
+// lag and its lag in seconds; their committed offsets, members and partitions feed the consumer
+// capacity job) plus B brokers' series, D days of history at 1 minute. The engine
 // runs in process with a ManualClock:
 //   1. start: the first cycle of every job, one after the other (RunOnce), as after a start
 //      without saved state; its wall time is when results exist for every series;
@@ -149,7 +150,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
     return 1;
   }
-  std::printf("estate: series=%zu (pairs=%d brokers=%d) days=%d workers=%d jobs=%s\n",
+  std::printf("estate: source_series=%zu (pairs=%d brokers=%d) days=%d workers=%d jobs=%s\n",
               src->num_series(), o.series / 2, o.brokers, o.days, o.workers, o.jobs.c_str());
   const double rss0 = RssMb();
   auto w0 = std::chrono::steady_clock::now();

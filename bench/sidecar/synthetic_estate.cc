@@ -97,16 +97,7 @@ SyntheticEstate::SyntheticEstate(int pairs, int brokers, int64_t history_start_m
   for (size_t m = 0; m < daily_.size(); ++m) {
     daily_[m] = std::sin(2 * M_PI * static_cast<double>(m) / static_cast<double>(daily_.size()));
   }
-  for (int k = 0; k < pairs; ++k) {
-    const std::string g = "g" + std::to_string(k / 10), t = "t" + std::to_string(k % 10);
-    const double level = 1000 + 13 * (k % 31), amp = 100 + k % 97;
-    Add({{"__name__", "kafka_consumergroup_lag_sum"}, {"consumergroup", g}, {"topic", t}},
-        Kind::kLag, level, amp, 10);
-    Add({{"__name__", "streamlens_consumergroup_max_lag_seconds"},
-         {"consumergroup", g},
-         {"topic", t}},
-        Kind::kLagSeconds, 20 + k % 7, 10 + k % 5, 2);
-  }
+  AddConsumerGroups(pairs);
   for (int b = 0; b < brokers; ++b) {
     const std::string id = std::to_string(b);
     for (const char* m : {"kafka_server_brokertopicmetrics_bytesin_total",
@@ -130,6 +121,30 @@ SyntheticEstate::SyntheticEstate(int pairs, int brokers, int64_t history_start_m
         0.4, 0.15, 0.03);
     Add({{"__name__", "broker:kafka_log_dir_fill:ratio"}, {"broker", id}}, Kind::kRatio, 0.5, 0.01,
         0.002);
+  }
+}
+
+void SyntheticEstate::AddConsumerGroups(int pairs) {
+  for (int k = 0; k < pairs; ++k) {
+    const std::string g = "g" + std::to_string(k / 10), t = "t" + std::to_string(k % 10);
+    const double level = 1000 + 13 * (k % 31), amp = 100 + k % 97;
+    Add({{"__name__", "kafka_consumergroup_lag_sum"}, {"consumergroup", g}, {"topic", t}},
+        Kind::kLag, level, amp, 10);
+    Add({{"__name__", "streamlens_consumergroup_max_lag_seconds"},
+         {"consumergroup", g},
+         {"topic", t}},
+        Kind::kLagSeconds, 20 + k % 7, 10 + k % 5, 2);
+    Add({{"__name__", "kafka_consumergroup_current_offset_sum"},
+         {"consumergroup", g},
+         {"topic", t}},
+        Kind::kCounter, 50 + k % 41, 20, 5);
+    if (k % 10 == 0) {
+      Add({{"__name__", "kafka_consumergroup_members"}, {"consumergroup", g}}, Kind::kCount, 3, 0,
+          0);
+    }
+    if (k < 10) {
+      Add({{"__name__", "kafka_topic_partitions"}, {"topic", t}}, Kind::kCount, 12, 0, 0);
+    }
   }
 }
 

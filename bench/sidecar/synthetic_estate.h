@@ -3,7 +3,10 @@
 //
 // The estate: `pairs` consumer group/topic pairs, each with kafka_consumergroup_lag_sum and
 // streamlens_consumergroup_max_lag_seconds (consumergroup="g<k/10>", topic="t<k%10>": a daily
-// cycle, a level and amplitude that differ per series, and noise), and `brokers` brokers, each
+// cycle, a level and amplitude that differ per series, and noise) and its committed offset
+// (kafka_consumergroup_current_offset_sum: a counter at a daily-cycling rate), each group's
+// kafka_consumergroup_members and each topic's kafka_topic_partitions (what the consumer
+// capacity job reads), and `brokers` brokers, each
 // with the broker series the built-in jobs read (traffic counters with topic="", request handler
 // idle ratio, under-replicated partitions, process CPU, log dir fill ratio, partition and leader
 // counts). Fetch() applies the matchers (=, !=, =~, !~; regexes anchored as Prometheus does) and
@@ -37,6 +40,7 @@ class SyntheticEstate final : public remote_read::Source {
 
  private:
   enum class Kind { kLag, kLagSeconds, kCounter, kRatio, kCount };
+  void AddConsumerGroups(int pairs);
   struct Series {
     std::vector<remote_read::Label> labels;  // sorted by name
     Kind kind;

@@ -70,6 +70,9 @@ struct ClusterInput {
   int64_t now_ms = 0;
   int64_t end_grid_ms = 0;  // the latest grid point
   bool fit_due = false;     // the job's fit_every is due (refit models)
+  // At most this many series' fit windows are held at once (EngineOptions::fit_batch): an
+  // analysis that reads the fit window of every group or topic reads it in batches of this size.
+  size_t fit_batch = 500;
   ClusterFetcher* fetcher = nullptr;
   std::vector<ClusterTarget> targets;  // highest score first, at most rootcause.max_targets
 };

@@ -264,6 +264,7 @@ Status RunClusterStage(Job& job, const JobConfig& cfg, const ClusterStageTime& t
     in.now_ms = time.now_ms;
     in.end_grid_ms = time.end_grid_ms;
     in.fit_due = time.fit_due;
+    in.fit_batch = static_cast<size_t>(std::max(1, env.fit_batch));
     in.fetcher = &fetcher;
     if (cfg.rootcause.enabled) in.targets = Targets(job, cfg, cluster, time.end_grid_ms);
     for (ClusterRun& run : runs) {

@@ -45,8 +45,10 @@ class ScenarioSource : public remote_read::Source {
     ++calls;
     if (down) return Status::Error("scenario source: down");
     SeriesSetBuilder b;
+    size_t matched = 0;
     for (const auto& d : defs) {
       if (!Matches(d.labels, ms)) continue;
+      ++matched;
       std::vector<remote_read::Label> labels;
       for (const auto& [n, v] : d.labels) labels.push_back({n, v});
       if (!b.BeginSeries(labels).ok()) return Status::Error("builder");
@@ -55,6 +57,7 @@ class ScenarioSource : public remote_read::Source {
         if (!std::isnan(v)) b.Append(t, v);
       }
     }
+    fetches.push_back({end - start, matched});
     return b.Finish();
   }
   std::string Describe() const override { return "scenario"; }
@@ -82,15 +85,21 @@ class ScenarioSource : public remote_read::Source {
     }
     return true;
   }
+  struct FetchRecord {
+    int64_t span_ms = 0;
+    size_t series = 0;
+  };
   std::vector<Def> defs;
+  std::vector<FetchRecord> fetches;
   int calls = 0;
   bool down = false;
 };
 
 struct Rig {
-  explicit Rig(std::shared_ptr<ScenarioSource> src) : source(std::move(src)) {
+  explicit Rig(std::shared_ptr<ScenarioSource> src, int fit_batch = 500) : source(std::move(src)) {
     EngineOptions opts;
     opts.workers = 1;
+    opts.fit_batch = fit_batch;
     opts.clock = clock;
     std::shared_ptr<ScenarioSource> s = source;
     engine = std::make_unique<Engine>(
@@ -783,6 +792,114 @@ TEST(ClusterTest, RecommendationFromLearnedCapacityAndRecentPeak) {
   EXPECT_EQ(r.documents[0].key, "billing/orders");
   EXPECT_NE(r.documents[0].json.find("\"reason\":\"recent peak input 250 msg/s"), std::string::npos)
       << r.documents[0].json;
+}
+
+// Three groups with the Backlog pattern at different scales, each on its own topic.
+std::shared_ptr<ScenarioSource> ThreeBacklogs() {
+  auto src = std::make_shared<ScenarioSource>();
+  auto bl = std::make_shared<Backlog>();
+  const std::vector<std::pair<std::string, double>> groups = {
+      {"audit", 0.5}, {"billing", 1.0}, {"search", 2.0}};
+  for (const auto& [g, k] : groups) {
+    const std::string topic = "t_" + g;
+    src->Add({{"__name__", "kafka_consumergroup_current_offset_sum"},
+              {"consumergroup", g},
+              {"topic", topic}},
+             [bl, k](int64_t t) { return k * bl->At(bl->committed, t); });
+    src->Add({{"__name__", "kafka_consumergroup_lag_sum"}, {"consumergroup", g}, {"topic", topic}},
+             [bl, k](int64_t t) { return k * bl->At(bl->lag, t); });
+    src->Add({{"__name__", "kafka_consumergroup_members"}, {"consumergroup", g}},
+             [](int64_t) { return 2.0; });
+    src->Add({{"__name__", "kafka_topic_partitions"}, {"topic", topic}},
+             [](int64_t) { return 4.0; });
+  }
+  return src;
+}
+
+TEST(ClusterTest, RecommendationsRefitReadsTheFitWindowOneBatchOfGroupsAtATime) {
+  const std::string yaml = R"(jobs:
+  - name: capacity
+    fit_window: 12h
+    recommendations: {lag_sla: 5m, headroom: 0.2, forecast: false}
+)";
+  // The most series one fetch of the fit window returned, and the recommendations as text.
+  auto run = [&](int fit_batch, size_t* widest) {
+    Rig rig(ThreeBacklogs(), fit_batch);
+    EXPECT_TRUE(rig.Apply(yaml).ok());
+    EXPECT_TRUE(rig.engine->RunOnce("capacity").ok()) << rig.log.str();
+    *widest = 0;
+    for (const auto& f : rig.source->fetches) {
+      if (f.span_ms > 6 * 60 * kMin) *widest = std::max(*widest, f.series);
+    }
+    std::map<std::string, std::string> docs;
+    for (const auto& d : rig.Job("capacity").documents) docs[d.key] = d.json;
+    return docs;
+  };
+  size_t widest_whole = 0, widest_batched = 0;
+  const auto whole = run(500, &widest_whole);
+  const auto batched = run(1, &widest_batched);
+  EXPECT_EQ(widest_whole, 3u);    // one fetch per selector covers all three groups
+  EXPECT_EQ(widest_batched, 1u);  // one group's history at a time
+  ASSERT_EQ(whole.size(), 3u);
+  EXPECT_EQ(batched, whole);
+  for (const auto& [key, json] : whole) {
+    EXPECT_NE(json.find("\"capacity_learned\":true"), std::string::npos) << json;
+  }
+}
+
+// A first refit over several batches gives every group a quick recommendation in the first
+// cycle, then learns one batch in full per cycle; one batch is learned in full at once.
+TEST(ClusterTest, RecommendationsLearnQuicklyFirstThenOneBatchPerCycle) {
+  const std::string yaml = R"(jobs:
+  - name: capacity
+    fit_window: 12h
+    infer_every: 5m
+    recommendations: {lag_sla: 5m, headroom: 0.2}
+)";
+  // Per cycle: fetches of the fit window, and each group's input forecast model.
+  struct Cycle {
+    size_t long_fetches = 0;
+    std::map<std::string, std::string> model;
+  };
+  auto run = [&](int fit_batch, int cycles) {
+    Rig rig(ThreeBacklogs(), fit_batch);
+    EXPECT_TRUE(rig.Apply(yaml).ok());
+    std::vector<Cycle> out;
+    for (int c = 0; c < cycles; ++c) {
+      if (c > 0) rig.clock->Advance(5 * kMin);
+      rig.source->fetches.clear();
+      EXPECT_TRUE(rig.engine->RunOnce("capacity").ok()) << rig.log.str();
+      Cycle cy;
+      for (const auto& f : rig.source->fetches) cy.long_fetches += f.span_ms > 6 * 60 * kMin;
+      for (const auto& d : rig.Job("capacity").documents) {
+        const size_t at = d.json.find("\"forecast_model\":\"");
+        EXPECT_NE(at, std::string::npos) << d.json;
+        if (at == std::string::npos) continue;
+        const size_t from = at + 18;
+        cy.model[d.key] = d.json.substr(from, d.json.find('"', from) - from);
+      }
+      out.push_back(std::move(cy));
+    }
+    return out;
+  };
+  const auto whole = run(500, 2);
+  EXPECT_EQ(whole[0].long_fetches, 4u);  // offsets, lag, members, partitions: all groups at once
+  EXPECT_EQ(whole[1].long_fetches, 0u);
+  ASSERT_EQ(whole[0].model.size(), 3u);
+  // auto's choice is labelled "auto:<model>", the quick forecast's "naive" (12h: no season).
+  for (const auto& [key, m] : whole[0].model) EXPECT_EQ(m.rfind("auto:", 0), 0u) << key << " " << m;
+  const auto batched = run(1, 4);
+  EXPECT_EQ(batched[0].long_fetches, 16u);  // three batches quick, then the first in full
+  EXPECT_EQ(batched[1].long_fetches, 4u);
+  EXPECT_EQ(batched[2].long_fetches, 4u);
+  EXPECT_EQ(batched[3].long_fetches, 0u);
+  ASSERT_EQ(batched[0].model.size(), 3u);
+  EXPECT_EQ(batched[0].model.at("audit/t_audit"), whole[0].model.at("audit/t_audit"));
+  EXPECT_EQ(batched[0].model.at("billing/t_billing"), "naive");
+  EXPECT_EQ(batched[0].model.at("search/t_search"), "naive");
+  EXPECT_EQ(batched[1].model.at("billing/t_billing").rfind("auto:", 0), 0u);
+  EXPECT_EQ(batched[1].model.at("search/t_search"), "naive");
+  EXPECT_EQ(batched[2].model.at("search/t_search").rfind("auto:", 0), 0u);
 }
 
 TEST(ClusterTest, ClusterOnlyJobFailsItsCycleWhenTheSourceIsDownAndKeepsResultsForGrace) {

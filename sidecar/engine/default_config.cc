@@ -168,6 +168,11 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   // 5-minute lag SLA at the forecast peak input rate.
   JobConfig capacity = Base("consumer_capacity", "");
   capacity.infer_every = minutes(5);
+  // A refit learns capacities from a week of catch-up periods and forecasts each group's input
+  // rate (~0.3 s CPU per group/topic with auto): hourly, 25,000 pairs would take two cores;
+  // daily, 0.08 of one (bench/sidecar/RESULTS-scale.md). Every cycle reads the current lag,
+  // members and partitions.
+  capacity.fit_every = days(1);
   capacity.recommendations.enabled = true;
   c.jobs.push_back(capacity);
 

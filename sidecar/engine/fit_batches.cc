@@ -38,8 +38,20 @@ Partition Evaluate(const std::string& label, const std::vector<SeriesState*>& wa
   return p;
 }
 
-remote_read::Matcher ValuesMatcher(const std::string& label,
-                                   const std::vector<std::string_view>& values) {
+}  // namespace
+
+std::string QuoteRegex(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c != '\0' && std::strchr("\\.+*?()|[]{}^$", c) != nullptr) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+remote_read::Matcher MatchAnyOf(const std::string& label,
+                                const std::vector<std::string_view>& values) {
   remote_read::Matcher m;
   m.name = label;
   if (values.size() == 1) {
@@ -53,18 +65,6 @@ remote_read::Matcher ValuesMatcher(const std::string& label,
     m.value += QuoteRegex(values[i]);
   }
   return m;
-}
-
-}  // namespace
-
-std::string QuoteRegex(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    if (c != '\0' && std::strchr("\\.+*?()|[]{}^$", c) != nullptr) out += '\\';
-    out += c;
-  }
-  return out;
 }
 
 std::vector<FitBatch> PlanFitBatches(const std::vector<remote_read::Matcher>& job_matchers,
@@ -94,7 +94,7 @@ std::vector<FitBatch> PlanFitBatches(const std::vector<remote_read::Matcher>& jo
   auto flush = [&] {
     if (cur.wanted.empty()) return;
     cur.matchers = job_matchers;
-    cur.matchers.push_back(ValuesMatcher(best.label, values));
+    cur.matchers.push_back(MatchAnyOf(best.label, values));
     out.push_back(std::move(cur));
     cur = FitBatch();
     values.clear();

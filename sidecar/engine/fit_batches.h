@@ -38,4 +38,9 @@ std::vector<FitBatch> PlanFitBatches(const std::vector<remote_read::Matcher>& jo
 // `v` as a regular expression that matches exactly `v` (RE2 syntax, metacharacters escaped).
 std::string QuoteRegex(std::string_view v);
 
+// A matcher selecting series whose `label` is one of `values` (non-empty): `label="v"` for one
+// value, else `label=~"v1|v2|..."` (values quoted by QuoteRegex).
+remote_read::Matcher MatchAnyOf(const std::string& label,
+                                const std::vector<std::string_view>& values);
+
 }  // namespace streamlens::engine

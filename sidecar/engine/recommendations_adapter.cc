@@ -1,14 +1,21 @@
 // Adapter: consumer capacity and partition recommendations
 // (sidecar/analysis/models/consumer_capacity.h, recommendations.h) as a cluster analysis.
 //
-// At each refit learns every group/topic's consumer capacity from catch-up periods in fit_window
-// and forecasts its input rate (d(committed + lag)/dt, averaged into forecast.step buckets); each
-// cycle recommends consumers and partitions for the lag SLA from the forecast peak (never below
-// the latest bucket's input rate; the recent peak when the forecast fails or is off), the current
-// lag, members and partitions.
+// At each refit learns the consumer capacity of every group/topic that has a lag now from
+// catch-up periods in fit_window and forecasts its input rate (d(committed + lag)/dt, averaged
+// into forecast.step buckets); each cycle recommends consumers and partitions for the lag SLA from
+// the forecast peak (never below the latest bucket's input rate; the recent peak when the
+// forecast fails or is off), the current lag, members and partitions. A refit reads the fit window
+// in batches of whole groups (at most ClusterInput::fit_batch group/topic pairs each, narrowed by
+// a matcher on the group label, and on the topic label for partitions), one batch per cycle, so a
+// cycle holds one batch of history and spends one batch's forecasts whatever the number of
+// groups; a group that appears after a refit is learned at the next one. A job's first refit
+// over several batches first learns every group with quick (seasonal naive) input forecasts.
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "common/json_writer.h"
 #include "sidecar/analysis/forecast/forecast.h"
@@ -17,6 +24,7 @@
 #include "sidecar/engine/adapter_helpers.h"
 #include "sidecar/engine/analysis_factory.h"
 #include "sidecar/engine/cluster_analysis.h"
+#include "sidecar/engine/fit_batches.h"
 
 namespace streamlens::engine {
 namespace {
@@ -38,12 +46,13 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
   Status Run(const ClusterInput& in, ClusterOutput* out) override {
     const JobConfig& job = *in.job;
     const RecommendationsConfig& cfg = job.recommendations;
-    if (in.fit_due || !learned_) {
-      STREAMLENS_RETURN_IF_ERROR(Learn(in));
-    }
     // Current lag, members and partitions.
     GroupFrames now;
-    STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, in.end_grid_ms - job.lookback.count(), &now));
+    STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, in.end_grid_ms - job.lookback.count(), {}, &now));
+    if (in.fit_due || !learned_) {
+      STREAMLENS_RETURN_IF_ERROR(Learn(in, now.lag));
+    }
+    STREAMLENS_RETURN_IF_ERROR(LearnNext(in));
     const GridFrame* lag = &now.lag;
     const GridFrame* members = &now.members;
     const GridFrame* parts = &now.partitions;
@@ -136,17 +145,30 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
   struct GroupFrames {
     GridFrame lag, members, partitions;
   };
-  Status FetchGroups(const ClusterInput& in, int64_t start_ms, GroupFrames* out) const {
+  // A batch of the refit: matchers narrowing the fetches to some groups (`groups`: committed
+  // offsets, lag, members) and to their topics (`topics`: partitions); empty: no narrowing.
+  struct Scope {
+    std::vector<remote_read::Matcher> groups, topics;
+  };
+  static std::vector<remote_read::Matcher> Narrowed(const std::vector<remote_read::Matcher>& ms,
+                                                    const std::vector<remote_read::Matcher>& by) {
+    std::vector<remote_read::Matcher> out = ms;
+    out.insert(out.end(), by.begin(), by.end());
+    return out;
+  }
+  Status FetchGroups(const ClusterInput& in, int64_t start_ms, const Scope& scope,
+                     GroupFrames* out) const {
     const RecommendationsConfig& cfg = in.job->recommendations;
     const std::vector<std::string> gt = {cfg.group_label, cfg.topic_label};
-    auto lag =
-        in.fetcher->Fetch(lag_, Transform::kNone, Aggregation::kSum, gt, start_ms, in.end_grid_ms);
+    auto lag = in.fetcher->Fetch(Narrowed(lag_, scope.groups), Transform::kNone, Aggregation::kSum,
+                                 gt, start_ms, in.end_grid_ms);
     if (!lag.ok()) return lag.status().WithContext("recommendations: lag");
-    auto members = in.fetcher->Fetch(members_, Transform::kNone, Aggregation::kMax,
-                                     {cfg.group_label}, start_ms, in.end_grid_ms);
+    auto members =
+        in.fetcher->Fetch(Narrowed(members_, scope.groups), Transform::kNone, Aggregation::kMax,
+                          {cfg.group_label}, start_ms, in.end_grid_ms);
     if (!members.ok()) return members.status().WithContext("recommendations: members");
-    auto parts = in.fetcher->Fetch(partitions_, Transform::kNone, Aggregation::kMax,
-                                   {cfg.topic_label}, start_ms, in.end_grid_ms);
+    auto parts = in.fetcher->Fetch(Narrowed(partitions_, scope.topics), Transform::kNone,
+                                   Aggregation::kMax, {cfg.topic_label}, start_ms, in.end_grid_ms);
     if (!parts.ok()) return parts.status().WithContext("recommendations: partitions");
     out->lag = std::move(*lag);
     out->members = std::move(*members);
@@ -162,17 +184,86 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
     double partitions = 1;
   };
 
-  Status Learn(const ClusterInput& in) {
+  using GroupKey = std::pair<std::string, std::string>;  // group, topic
+  using GroupMap = std::map<GroupKey, Learned>;
+
+  // The refit's batches: the groups of `lag_now` (whole, in label order) with their topics, at
+  // most in.fit_batch group/topic pairs per batch (a larger group is a batch of its own).
+  static std::vector<Scope> PlanBatches(const ClusterInput& in, const GridFrame& lag_now) {
+    const RecommendationsConfig& cfg = in.job->recommendations;
+    std::map<std::string, std::set<std::string>> topics_of;
+    for (const auto& s : lag_now.series) {
+      topics_of[LabelValue(s.labels, cfg.group_label)].insert(
+          LabelValue(s.labels, cfg.topic_label));
+    }
+    std::vector<Scope> out;
+    std::vector<std::string_view> groups;
+    std::set<std::string_view> topics;
+    size_t pairs = 0;
+    auto flush = [&] {
+      if (groups.empty()) return;
+      Scope sc;
+      sc.groups.push_back(MatchAnyOf(cfg.group_label, groups));
+      sc.topics.push_back(MatchAnyOf(cfg.topic_label, {topics.begin(), topics.end()}));
+      out.push_back(std::move(sc));
+      groups.clear();
+      topics.clear();
+      pairs = 0;
+    };
+    for (const auto& [g, ts] : topics_of) {
+      if (pairs > 0 && pairs + ts.size() > in.fit_batch) flush();
+      groups.push_back(g);
+      topics.insert(ts.begin(), ts.end());
+      pairs += ts.size();
+    }
+    flush();
+    return out;
+  }
+
+  // Starts a refit of the groups that have a lag now (the others are forgotten): its batches are
+  // learned by LearnNext, one per cycle, so a cycle holds one batch of history and spends one
+  // batch's forecasts. The first refit of a job whose groups take several batches first learns
+  // all of them with quick input forecasts (the seasonal naive model, ~1% of auto's cost), so
+  // every group has a recommendation after the first cycle.
+  Status Learn(const ClusterInput& in, const GridFrame& lag_now) {
+    const RecommendationsConfig& cfg = in.job->recommendations;
+    std::set<GroupKey> present;
+    for (const auto& s : lag_now.series) {
+      present.insert(
+          {LabelValue(s.labels, cfg.group_label), LabelValue(s.labels, cfg.topic_label)});
+    }
+    std::erase_if(groups_, [&](const auto& g) { return present.count(g.first) == 0; });
+    pending_ = PlanBatches(in, lag_now);
+    if (!learned_ && pending_.size() > 1) {
+      for (const Scope& scope : pending_) {
+        STREAMLENS_RETURN_IF_ERROR(LearnBatch(in, scope, /*quick=*/true, &groups_));
+      }
+    }
+    learned_ = true;
+    return Status::Ok();
+  }
+
+  // The next batch of the refit in progress, if any.
+  Status LearnNext(const ClusterInput& in) {
+    if (pending_.empty()) return Status::Ok();
+    STREAMLENS_RETURN_IF_ERROR(LearnBatch(in, pending_.front(), /*quick=*/false, &groups_));
+    pending_.erase(pending_.begin());
+    return Status::Ok();
+  }
+
+  // Learns the groups of one batch into `groups` (quick: seasonal naive input forecasts).
+  Status LearnBatch(const ClusterInput& in, const Scope& scope, bool quick,
+                    GroupMap* groups) const {
     const JobConfig& job = *in.job;
     const RecommendationsConfig& cfg = job.recommendations;
     const int64_t step = job.step.count();
     const int64_t start = in.end_grid_ms - job.fit_window.count() + step;
     const std::vector<std::string> gt = {cfg.group_label, cfg.topic_label};
-    auto committed = in.fetcher->Fetch(committed_, Transform::kNone, Aggregation::kSum, gt, start,
-                                       in.end_grid_ms);
+    auto committed = in.fetcher->Fetch(Narrowed(committed_, scope.groups), Transform::kNone,
+                                       Aggregation::kSum, gt, start, in.end_grid_ms);
     if (!committed.ok()) return committed.status().WithContext("recommendations: offsets");
     GroupFrames frames;
-    STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, start, &frames));
+    STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, start, scope, &frames));
     const GridFrame* lag = &frames.lag;
     const GridFrame* members = &frames.members;
     const GridFrame* parts = &frames.partitions;
@@ -183,7 +274,6 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
     std::map<std::string, const GridSeries*> members_by, parts_by;
     for (const auto& s : members->series) members_by[LabelValue(s.labels, cfg.group_label)] = &s;
     for (const auto& s : parts->series) parts_by[LabelValue(s.labels, cfg.topic_label)] = &s;
-    std::map<std::pair<std::string, std::string>, Learned> groups;
     const double step_s = static_cast<double>(step) / 1000.0;
     for (const auto& cs : committed->series) {
       std::pair<std::string, std::string> key = {LabelValue(cs.labels, cfg.group_label),
@@ -227,18 +317,17 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
       } else {
         l.capacity = std::move(*cap);
       }
-      InputPeak(cfg, step, input, &l);
-      groups[key] = std::move(l);
+      InputPeak(cfg, step, input, quick, &l);
+      (*groups)[key] = std::move(l);
     }
-    groups_ = std::move(groups);
-    learned_ = true;
     return Status::Ok();
   }
 
   // Averages the input rate into forecast.step buckets (aligned to the end), takes the recent
-  // peak over peak_window and, when enabled, the peak of the forecast over its horizon.
+  // peak over peak_window and, when enabled, the peak of the forecast over its horizon (quick:
+  // of the seasonal naive model instead of forecast_model).
   static void InputPeak(const RecommendationsConfig& cfg, int64_t step,
-                        const std::vector<double>& input, Learned* l) {
+                        const std::vector<double>& input, bool quick, Learned* l) {
     const size_t bucket =
         static_cast<size_t>(std::max<int64_t>(1, cfg.forecast_step.count() / step));
     std::vector<double> y;
@@ -279,6 +368,7 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
         std::max<int64_t>(1, cfg.forecast_horizon.count() / cfg.forecast_step.count()));
     const int season = static_cast<int>(cfg.forecast_season.count() / cfg.forecast_step.count());
     p.season = season > 1 && y.size() >= static_cast<size_t>(2 * season) ? season : 1;
+    if (quick) p.model = p.season > 1 ? fc::ModelKind::kSnaive : fc::ModelKind::kNaive;
     auto f = fc::ForecastSeries(y, p);
     if (!f.ok() || f->mean.empty()) return;
     double peak = 0;
@@ -299,7 +389,8 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
 
   std::vector<remote_read::Matcher> committed_, lag_, members_, partitions_;
   bool learned_ = false;
-  std::map<std::pair<std::string, std::string>, Learned> groups_;
+  GroupMap groups_;
+  std::vector<Scope> pending_;  // batches of the refit in progress, next first
 };
 
 }  // namespace

@@ -94,7 +94,9 @@ class ForecastModel final : public SeriesModel {
     w.Str(name_);
     f_.Save(w);
   }
-  size_t MemoryBytes() const override { return sizeof(*this) + name_.size() + 64 * 8 * 4; }
+  size_t MemoryBytes() const override {
+    return sizeof(*this) - sizeof(f_) + f_.MemoryBytes() + name_.size();
+  }
 
  private:
   std::string name_;

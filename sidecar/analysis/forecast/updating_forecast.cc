@@ -20,8 +20,27 @@ bool Finite(const std::vector<double>& v) {
 
 }  // namespace
 
-UpdatingForecast::UpdatingForecast(ForecastPath path, UpdateParams params)
-    : path_(std::move(path)),
+UpdatingForecast::StoredPath UpdatingForecast::Store(const ForecastPath& p) {
+  StoredPath s;
+  s.origin_ms = p.origin_ms;
+  s.step_ms = p.step_ms;
+  s.origin_value = p.origin_value;
+  s.level = p.level;
+  s.nonnegative = p.nonnegative;
+  auto offsets = [&](const std::vector<double>& v, double base) {
+    std::vector<float> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<float>(v[i] - base);
+    return out;
+  };
+  s.mean = offsets(p.mean, p.origin_value);
+  s.lower = offsets(p.lower, p.origin_value);
+  s.upper = offsets(p.upper, p.origin_value);
+  s.sd = offsets(p.sd, 0);
+  return s;
+}
+
+UpdatingForecast::UpdatingForecast(const ForecastPath& path, UpdateParams params)
+    : path_(Store(path)),
       params_(params),
       latest_ms_(std::numeric_limits<int64_t>::min()),
       latest_value_(path_.origin_value) {}
@@ -43,23 +62,22 @@ Result<UpdatingForecast> UpdatingForecast::Create(ForecastPath path, UpdateParam
     return Status::Error("forecast path: values must be finite");
   }
   if (!(path.level > 0 && path.level < 1)) return Status::Error("forecast path: level in (0, 1)");
-  return UpdatingForecast(std::move(path), params);
+  return UpdatingForecast(path, params);
 }
 
-double UpdatingForecast::PathValue(int64_t t_ms, const std::vector<double>& v,
-                                   double at_origin) const {
+double UpdatingForecast::PathValue(int64_t t_ms, const std::vector<float>& v, double base) const {
   const double k = static_cast<double>(t_ms - path_.origin_ms) / static_cast<double>(path_.step_ms);
-  if (k <= 0) return at_origin;
-  if (k >= static_cast<double>(v.size())) return v.back();
+  if (k <= 0) return base;
+  if (k >= static_cast<double>(v.size())) return base + v.back();
   const size_t hi = static_cast<size_t>(std::ceil(k));  // 1..size
-  const double from = hi == 1 ? at_origin : v[hi - 2];
+  const double from = hi == 1 ? 0.0 : v[hi - 2];
   const double frac = k - static_cast<double>(hi - 1);
-  return from + (v[hi - 1] - from) * frac;
+  return base + from + (v[hi - 1] - from) * frac;
 }
 
 void UpdatingForecast::Observe(int64_t t_ms, double y) {
   if (!std::isfinite(y) || t_ms <= latest_ms_) return;
-  recent_.emplace_back(t_ms, y - PathValue(t_ms, path_.mean, path_.origin_value));
+  recent_.emplace_back(t_ms, y - MeanAt(t_ms));
   while (!recent_.empty() &&
          (recent_.front().first <= t_ms - params_.window_ms || recent_.size() > kMaxRecent)) {
     recent_.pop_front();
@@ -177,7 +195,7 @@ void UpdatingForecast::Refresh() {
   const int64_t now = latest_ms();
   std::vector<double> path(n), y(n);
   for (size_t i = 0; i < n; ++i) {
-    path[i] = PathValue(recent_[i].first, path_.mean, path_.origin_value);
+    path[i] = MeanAt(recent_[i].first);
     y[i] = recent_[i].second + path[i];
   }
   std::vector<std::pair<double, double>> dev, raw;
@@ -208,7 +226,7 @@ ForecastPoint UpdatingForecast::At(int64_t tau_ms) const {
   const double shift = a_ + b_ * tau;
   const double extra2 = se_a_ * se_a_ + tau * tau * se_b_ * se_b_;
   const double z = NormalQuantile(0.5 + path_.level / 2);
-  const double mean = PathValue(t, path_.mean, path_.origin_value);
+  const double mean = MeanAt(t);
   const double sd = PathValue(t, path_.sd, 0);
   const double up = PathValue(t, path_.upper, path_.origin_value) - mean;
   const double down = mean - PathValue(t, path_.lower, path_.origin_value);
@@ -284,14 +302,27 @@ ThresholdAnswer UpdatingForecast::Threshold(double value, bool above, int64_t re
   return r;
 }
 
+size_t UpdatingForecast::MemoryBytes() const {
+  const size_t floats =
+      path_.mean.capacity() + path_.lower.capacity() + path_.upper.capacity() + path_.sd.capacity();
+  // A deque holds its elements in 512-byte blocks plus a map of block pointers.
+  const size_t blocks = recent_.size() * sizeof(recent_.front()) / 512 + 1;
+  return sizeof(*this) + floats * sizeof(float) + blocks * 512 + 8 * sizeof(void*);
+}
+
 void UpdatingForecast::Save(StateWriter& w) const {
+  auto expanded = [](const std::vector<float>& v, double base) {
+    std::vector<double> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i) out[i] = base + v[i];
+    return out;
+  };
   w.I64(path_.origin_ms);
   w.I64(path_.step_ms);
   w.F64(path_.origin_value);
-  w.F64s(path_.mean);
-  w.F64s(path_.lower);
-  w.F64s(path_.upper);
-  w.F64s(path_.sd);
+  w.F64s(expanded(path_.mean, path_.origin_value));
+  w.F64s(expanded(path_.lower, path_.origin_value));
+  w.F64s(expanded(path_.upper, path_.origin_value));
+  w.F64s(expanded(path_.sd, 0));
   w.F64(path_.level);
   w.U8(path_.nonnegative);
   w.I64(latest_ms_);
@@ -315,7 +346,7 @@ Result<UpdatingForecast> UpdatingForecast::Load(StateReader& r, UpdateParams par
     return Status::Error("forecast state: truncated");
   }
   p.nonnegative = nonneg != 0;
-  auto f = Create(std::move(p), params);
+  auto f = Create(p, params);
   if (!f.ok()) return f.status().WithContext("forecast state");
   for (uint64_t i = 0; i < n; ++i) {
     int64_t t;

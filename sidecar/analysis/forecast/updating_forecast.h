@@ -13,7 +13,9 @@
 //   sd(tau)^2 = path_sd(t_last + tau)^2 + se_a^2 + (tau * se_b)^2
 // Between path steps the path is interpolated linearly (from the last fitted value at the
 // origin); past its last step it stays at that step. A series that was never negative keeps its
-// bands at or above 0. Pure; not thread-safe.
+// bands at or above 0. The path is kept as float offsets from its origin value (sd as float): half
+// the bytes of doubles, and the precision of the path's movement rather than of its level
+// (relative 6e-8 of the distance from the origin value). Pure; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -100,13 +102,29 @@ class UpdatingForecast {
   void Save(StateWriter& w) const;
   static Result<UpdatingForecast> Load(StateReader& r, UpdateParams params);
 
+  // Bytes this object holds, its own size included.
+  size_t MemoryBytes() const;
+
  private:
-  UpdatingForecast(ForecastPath path, UpdateParams params);
+  // ForecastPath with mean, lower and upper as offsets from origin_value, all as floats.
+  struct StoredPath {
+    int64_t origin_ms = 0;
+    int64_t step_ms = 1;
+    double origin_value = 0;
+    double level = 0.95;
+    bool nonnegative = false;
+    std::vector<float> mean, lower, upper, sd;
+  };
+  static StoredPath Store(const ForecastPath& p);
+
+  UpdatingForecast(const ForecastPath& path, UpdateParams params);
   void Refresh();
   ForecastPoint TrajectoryAt(int64_t tau_ms) const;
-  double PathValue(int64_t t_ms, const std::vector<double>& v, double at_origin) const;
+  // The path's value at t_ms, interpolated between steps: base + v (base at the origin).
+  double PathValue(int64_t t_ms, const std::vector<float>& v, double base) const;
+  double MeanAt(int64_t t_ms) const { return PathValue(t_ms, path_.mean, path_.origin_value); }
 
-  ForecastPath path_;
+  StoredPath path_;
   UpdateParams params_;
   int64_t latest_ms_;
   double latest_value_;

@@ -143,14 +143,16 @@ void UpdateAllSeries(const Job& job, const remote_read::SeriesSet& set,
 // own fits will see, when the job has none or they are fit_every old and the batch is large
 // enough to pool over: half a batch, or half the job's series when it has fewer. A job of at most
 // fit_batch series thus pools over all of them in its first cycle, as the offline command does.
+// Quick first fits use no job-level fit: a batch of them leaves it to the first full batch.
 void RefreshSharedFits(Job& job, const JobConfig& cfg, const remote_read::SeriesSet& set,
-                       const std::vector<SeriesWork>& work, const CycleWindow& win, int64_t now_ms,
-                       const CycleEnv& env, std::string* error) {
+                       const std::vector<SeriesWork>& work, FitKind kind, const CycleWindow& win,
+                       int64_t now_ms, const CycleEnv& env, std::string* error) {
   WorkerPool& pool = *env.pool;
   if (job.shared_fit_ms != kNever && now_ms < job.shared_fit_ms + cfg.fit_every.count()) return;
   std::vector<size_t> sharing;
   for (size_t a = 0; a < job.analyses.size(); ++a) {
-    if (job.analyses[a]->SharesFit()) sharing.push_back(a);
+    const bool quick = kind == FitKind::kFirst && job.analyses[a]->HasQuickFit();
+    if (job.analyses[a]->SharesFit() && !quick) sharing.push_back(a);
   }
   const size_t pool_size =
       std::min(static_cast<size_t>(std::max(1, env.fit_batch)), job.series.size());
@@ -238,7 +240,7 @@ Status FitBatchSeries(Job& job, const JobConfig& cfg, const FitBatch& batch, Fit
     work.push_back({i, st, kind});
     wanted.erase(it);
   }
-  RefreshSharedFits(job, cfg, *set, work, plan.fit_win, now_ms, env, &report->first_error);
+  RefreshSharedFits(job, cfg, *set, work, kind, plan.fit_win, now_ms, env, &report->first_error);
   UpdateAllSeries(job, *set, work, plan.fit_win, job.shared_fits, now_ms, cfg.fit_every.count(),
                   *env.pool, report);
   return Status::Ok();

@@ -278,7 +278,7 @@ TEST(EngineTest, FitsReadHistoryInBatchesOfFitBatchSeries) {
 
 // A model that knows whether it came from the quick fit, and drifts once it sees a value more
 // than 50 above the mean it was fitted with.
-std::atomic<int> g_quick_fits{0}, g_full_fits{0};
+std::atomic<int> g_quick_fits{0}, g_full_fits{0}, g_shared_fits{0};
 class StagedModel : public MeanModel {
  public:
   StagedModel(double mean, bool quick) : MeanModel(mean), quick_(quick) {}
@@ -292,8 +292,16 @@ class StagedModel : public MeanModel {
   bool Drifted() const override { return drifted_; }
   bool quick_, drifted_ = false;
 };
+// Its full fits share a job-level fit (counted), as pooled forecasts do; quick fits use none.
 class StagedAnalysis : public MeanAnalysis {
  public:
+  bool SharesFit() const override { return true; }
+  std::vector<double> Condense(const DenseSeries& h) const override { return {Mean(h)}; }
+  Result<std::shared_ptr<const SharedFit>> FitShared(std::vector<std::vector<double>>,
+                                                     int) const override {
+    ++g_shared_fits;
+    return std::shared_ptr<const SharedFit>(std::make_shared<SharedFit>());
+  }
   bool HasQuickFit() const override { return true; }
   Result<std::unique_ptr<SeriesModel>> FitQuick(const DenseSeries& h,
                                                 SeriesOutput*) const override {
@@ -331,17 +339,20 @@ TEST(EngineTest, QuickFirstFitsForEverySeriesThenFullRefitsOneBatchPerCycleWithN
   o.refit_budget = 0;
   Harness h(5, o, std::make_unique<StagedFactory>());
   ASSERT_TRUE(h.engine->Apply(Harness::Config()).ok());
-  g_quick_fits = g_full_fits = 0;
+  g_quick_fits = g_full_fits = g_shared_fits = 0;
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_quick_fits.load(), 5);
   EXPECT_EQ(g_full_fits.load(), 0);
+  EXPECT_EQ(g_shared_fits.load(), 0);  // the quick start spends nothing on the job-level fit
   EXPECT_EQ(ModelCounts(h.Job())["quick"], 5);
-  // Every later cycle replaces the quick models of one batch (2 series) with full fits.
+  // Every later cycle replaces the quick models of one batch (2 series) with full fits; the first
+  // full batch makes the job-level fit.
   for (int full : {2, 4, 5, 5}) {
     h.clock->Advance(kMin);
     ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
     EXPECT_EQ(g_full_fits.load(), full);
     EXPECT_EQ(ModelCounts(h.Job())["full"], full);
+    EXPECT_EQ(g_shared_fits.load(), 1);
   }
   EXPECT_EQ(g_quick_fits.load(), 5);
   // fit_every (1h) after its full fit each series is refitted again.

@@ -2,10 +2,13 @@
 # End-to-end: 1,000 series x 7 days at 60 s (~10 M samples) from a real Prometheus, fetched
 # with remote-read streamed XOR chunks, remote-read SAMPLES, the query API raw mode
 # (/api/v1/query sel[7d]) and /api/v1/query_range (step 60 s), in the same run, each in its own
-# process (for peak RSS). Prints a table and the streamed-vs-query_range ratio.
+# process (for peak RSS). Prints a table and the streamed-vs-query_range ratio, with the CPU time
+# of the client process and of Prometheus (from /proc) during each fetch, to show which side
+# bounds the wall time.
 #
 #   bench/remote_read/e2e.sh [BUILD_DIR]      (default build-remoteread)
-# Env: RUNS=3 (median of), SERIES=1000, DAYS=7, KEEP_TSDB=1 to reuse /tmp/streamlens-rr-bench.
+# Env: RUNS=3 (median of), SERIES=1000, DAYS=7, KEEP_TSDB=1 to reuse the TSDB of that size
+# (/tmp/streamlens-rr-bench/SERIESxDAYS, one per size so sizes can alternate).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build-remoteread}
@@ -14,8 +17,8 @@ BIN=$(find "$BUILD" -name bench_remote_read_e2e -type f | head -1)
 command -v prometheus >/dev/null && command -v promtool >/dev/null ||
   { echo "needs Debian's prometheus + promtool" >&2; exit 2; }
 RUNS=${RUNS:-3}; SERIES=${SERIES:-1000}; DAYS=${DAYS:-7}
-WORK=/tmp/streamlens-rr-bench
-STAMP="$WORK/done-$SERIES-$DAYS"
+WORK=/tmp/streamlens-rr-bench/${SERIES}x${DAYS}
+STAMP="$WORK/done"
 if [[ ! -f "$STAMP" || "${KEEP_TSDB:-1}" != 1 ]]; then
   rm -rf "$WORK"; mkdir -p "$WORK/om" "$WORK/data"
   END_MS=$(( ($(date +%s) - 6*3600) * 1000 ))
@@ -53,22 +56,30 @@ for m in "${modes[@]}"; do
   mm=${m%_nogzip}; extra=(); [[ $m == *_nogzip ]] && extra=(--no-gzip)
   "$BIN" fetch --url "$URL" --mode "$mm" --selector "$SEL" --start "$START" --end "$END" "${extra[@]}" > /dev/null
 done
+TCK=$(getconf CLK_TCK)
+prom_ticks() { awk '{print $14+$15}' "/proc/$PROM/stat"; }
 for r in $(seq "$RUNS"); do
   for m in "${modes[@]}"; do
     mm=${m%_nogzip}; extra=(); [[ $m == *_nogzip ]] && extra=(--no-gzip)
+    t0=$(prom_ticks)
     line=$("$BIN" fetch --url "$URL" --mode "$mm" --selector "$SEL" --start "$START" --end "$END" "${extra[@]}")
-    results[$m]+="$line"$'\n'
+    results[$m]+="$line server_cpu_seconds=$(echo "($(prom_ticks)-$t0)/$TCK" | bc -l)"$'\n'
   done
 done
-printf '%-20s %9s %9s %10s %12s %14s %10s\n' mode median_s samples MB_recv peak_rss_MB held_B/sample Msamples/s
+printf '%-20s %9s %9s %10s %12s %14s %10s %13s %13s\n' mode median_s samples MB_recv peak_rss_MB \
+  held_B/sample Msamples/s client_cpu_s server_cpu_s
 declare -A med
 for m in "${modes[@]}"; do
   med[$m]=$(printf '%s' "${results[$m]}" | sed -n 's/.*seconds=\([0-9.]*\) series.*/\1/p' | sort -n | sed -n "$(( (RUNS+1)/2 ))p")
   last=$(printf '%s' "${results[$m]}" | tail -1)
   get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<< "$last"; }
-  printf '%-20s %9s %9s %10.1f %12.1f %14s %10.2f\n' "$m" "${med[$m]}" "$(get samples)" \
+  # CPU columns: medians over the runs (the server's from /proc ticks, 10 ms resolution).
+  medcol() { printf '%s' "${results[$m]}" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | sort -n |
+    sed -n "$(( (RUNS+1)/2 ))p"; }
+  printf '%-20s %9s %9s %10.1f %12.1f %14s %10.2f %13.3f %13.2f\n' "$m" "${med[$m]}" "$(get samples)" \
     "$(echo "$(get bytes_received)/1048576" | bc -l)" "$(echo "$(get peak_rss_bytes)/1048576" | bc -l)" \
-    "$(get held_bytes_per_sample)" "$(echo "$(get samples)/${med[$m]}/1000000" | bc -l)"
+    "$(get held_bytes_per_sample)" "$(echo "$(get samples)/${med[$m]}/1000000" | bc -l)" \
+    "$(medcol cpu_seconds)" "$(medcol server_cpu_seconds)"
 done
 best_qr=$(printf '%s\n%s\n' "${med[query_range]}" "${med[query_range_nogzip]}" | sort -n | head -1)
 echo "ratio streamed vs query_range (faster of gzip/identity): $(echo "$best_qr/${med[streamed]}" | bc -l | cut -c1-5)x"

@@ -1,9 +1,12 @@
 // bench_remote_read_e2e: the client side of e2e.sh.
 //   generate --out-dir DIR --series N --days D --end-ms T  OpenMetrics history for promtool
 //   fetch --url URL --mode streamed|samples|query|query_range --selector S --start MS --end MS
-//         [--step-ms N] [--no-gzip]                        one timed Fetch(), one result line
+//         [--step-ms N] [--no-gzip] [--max-range-ms N] [--concurrency N]
+//                                                         one timed Fetch(), one result line
+//         (sub-query length and parallelism default to the client's defaults, 24 h and 4)
 // The fetch line: mode=... seconds=... series=... samples=... bytes_received=...
-// decode_seconds=... peak_rss_bytes=... held_bytes_per_sample=...
+// decode_seconds=... cpu_seconds=... peak_rss_bytes=... held_bytes_per_sample=...
+// (cpu_seconds: user + system CPU of this process over the whole run, all threads).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -82,6 +85,10 @@ int Generate(int argc, char** argv) {
   return 0;
 }
 
+double CpuSeconds(const timeval& tv) {
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
 int Fetch(int argc, char** argv) {
   std::string url = Arg(argc, argv, "--url", "");
   std::string mode = Arg(argc, argv, "--mode", "streamed");
@@ -96,6 +103,10 @@ int Fetch(int argc, char** argv) {
   rr::ClientOptions o;
   o.timeout = std::chrono::seconds(300);
   o.accept_gzip = !Has(argc, argv, "--no-gzip");
+  o.max_range = std::chrono::milliseconds(
+      std::atoll(Arg(argc, argv, "--max-range-ms", std::to_string(o.max_range.count()).c_str())));
+  o.max_concurrency =
+      std::atoi(Arg(argc, argv, "--concurrency", std::to_string(o.max_concurrency).c_str()));
   std::unique_ptr<rr::Source> src;
   if (mode == "streamed" || mode == "samples") {
     auto c = rr::RemoteReadClient::Create(
@@ -121,9 +132,10 @@ int Fetch(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   std::printf(
       "mode=%s seconds=%.3f series=%zu samples=%zu bytes_received=%llu decode_seconds=%.3f "
-      "peak_rss_bytes=%lld held_bytes_per_sample=%.2f requests=%d\n",
+      "cpu_seconds=%.3f peak_rss_bytes=%lld held_bytes_per_sample=%.2f requests=%d\n",
       mode.c_str(), secs, set->size(), set->num_samples(),
       static_cast<unsigned long long>(stats.bytes_received), stats.decode_seconds,
+      CpuSeconds(ru.ru_utime) + CpuSeconds(ru.ru_stime),
       static_cast<long long>(ru.ru_maxrss) * 1024,
       set->num_samples() ? static_cast<double>(set->MemoryBytes()) / set->num_samples() : 0.0,
       stats.requests);

@@ -88,13 +88,15 @@ void BM_StreamedReply(benchmark::State& state) {
   auto series = ManySeries(200, 2880);  // 200 series x 12 h at 15 s
   std::string body = rr::testing::StreamedBody(series, 120);
   for (auto _ : state) {
-    rr::SeriesSetBuilder b;
-    rr::StreamedReadDecoder d(rr::DecodeOptions{}, 1 << 24, &b);
+    rr::ChunkIndex index;
+    rr::StreamedReadDecoder d(1 << 24, &index);
     for (size_t off = 0; off < body.size(); off += 16384) {
       if (!d.Feed(std::string_view(body).substr(off, 16384)).ok()) state.SkipWithError("feed");
     }
     if (!d.Finish().ok()) state.SkipWithError("finish");
-    auto set = b.Finish();
+    std::vector<rr::ChunkIndex> parts;
+    parts.push_back(std::move(index));
+    auto set = rr::DecodeChunkIndexes(std::move(parts));
     benchmark::DoNotOptimize(set);
   }
   state.SetItemsProcessed(state.iterations() * 200 * 2880);

@@ -2,8 +2,13 @@
 // shared by both Source implementations. Internal to remote_read, but exposed for tests.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -32,5 +37,78 @@ Result<SeriesSet> FetchInPieces(int64_t start_ms, int64_t end_ms, int64_t max_ra
                                 int64_t max_samples, int concurrency, int64_t align_ms,
                                 const std::function<Result<SeriesSet>(const TimeRange&)>& fetch,
                                 FetchStats* stats);
+
+// As FetchInPieces, for pieces of any type: `merge` joins them (given in time order) into the
+// answer, and Part::num_samples() (an estimate is enough) measures the density.
+template <typename Part>
+Result<SeriesSet> FetchPiecesAndMerge(
+    int64_t start_ms, int64_t end_ms, int64_t max_range_ms, int64_t max_samples, int concurrency,
+    int64_t align_ms, const std::function<Result<Part>(const TimeRange&)>& fetch,
+    const std::function<Result<SeriesSet>(std::vector<Part>)>& merge, FetchStats* stats);
+
+namespace internal {
+
+// Runs fetch(pieces[i]) on up to `concurrency` threads; stops handing out pieces after an
+// error. Returns the first error in time order.
+template <typename Part>
+Status RunPieces(const std::vector<TimeRange>& pieces, int concurrency,
+                 const std::function<Result<Part>(const TimeRange&)>& fetch,
+                 std::vector<std::optional<Result<Part>>>* results) {
+  results->resize(pieces.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (;;) {
+      size_t i = next.fetch_add(1);
+      if (i >= pieces.size()) return;
+      (*results)[i].emplace(fetch(pieces[i]));
+      if (!(*results)[i]->ok()) next.store(pieces.size());  // stop handing out new pieces
+    }
+  };
+  int n = std::max(1, std::min<int>(concurrency, static_cast<int>(pieces.size())));
+  std::vector<std::thread> threads;
+  for (int k = 1; k < n; ++k) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if ((*results)[i] && !(*results)[i]->ok()) return (*results)[i]->status();
+  }
+  return Status::Ok();
+}
+
+// The length of the pieces after a first one of `span_ms` that held `samples`.
+int64_t PieceLengthFromDensity(int64_t span_ms, size_t samples, int64_t max_samples,
+                               int64_t max_range_ms, int64_t align_ms);
+
+}  // namespace internal
+
+template <typename Part>
+Result<SeriesSet> FetchPiecesAndMerge(
+    int64_t start_ms, int64_t end_ms, int64_t max_range_ms, int64_t max_samples, int concurrency,
+    int64_t align_ms, const std::function<Result<Part>(const TimeRange&)>& fetch,
+    const std::function<Result<SeriesSet>(std::vector<Part>)>& merge, FetchStats* stats) {
+  if (end_ms < start_ms) {
+    return Status::Error("time range end " + std::to_string(end_ms) + " is before its start " +
+                         std::to_string(start_ms));
+  }
+  std::vector<TimeRange> pieces = SplitRange(start_ms, end_ms, max_range_ms, align_ms);
+  std::vector<Part> done;
+  if (max_samples > 0 && pieces.size() > 1) {
+    auto first = fetch(pieces[0]);
+    if (!first.ok()) return first.status();
+    const int64_t len =
+        internal::PieceLengthFromDensity(pieces[0].end_ms - pieces[0].start_ms + 1,
+                                         first->num_samples(), max_samples, max_range_ms, align_ms);
+    const int64_t rest_start = pieces[0].end_ms + 1;
+    done.push_back(std::move(*first));
+    pieces = SplitRange(rest_start, end_ms, len, align_ms);
+  }
+  std::vector<std::optional<Result<Part>>> results;
+  STREAMLENS_RETURN_IF_ERROR(internal::RunPieces(pieces, concurrency, fetch, &results));
+  if (stats) stats->sub_queries += static_cast<int>(done.size() + pieces.size());
+  done.reserve(done.size() + results.size());
+  for (auto& r : results) done.push_back(std::move(*r).value());
+  results.clear();
+  return merge(std::move(done));
+}
 
 }  // namespace streamlens::remote_read

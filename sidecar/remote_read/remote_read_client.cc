@@ -1,6 +1,8 @@
 #include "sidecar/remote_read/remote_read_client.h"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <mutex>
 
 #include "sidecar/remote_read/http_transport.h"
@@ -10,20 +12,31 @@
 
 namespace streamlens::remote_read {
 
+// One sub-query's reply: streamed chunks (checked and indexed, not decoded yet) or SAMPLES.
+struct ReadReply {
+  bool chunked = false;
+  ChunkIndex chunks;
+  SeriesSet samples;
+  // An upper bound for chunks (their headers), exact for samples; sizes density-split pieces.
+  size_t num_samples() const { return chunked ? chunks.sample_bound() : samples.num_samples(); }
+};
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Decodes one reply into a builder, whichever type the server picked.
+// Decodes one reply, whichever type the server picked: SAMPLES into a builder, streamed chunks
+// into a ChunkIndex (decoded when the fetch has all its replies).
 class ReadSink final : public ReplySink {
  public:
   ReadSink(const DecodeOptions& decode, const ClientOptions& options, ResponseType asked)
       : decode_(decode),
         options_(options),
         asked_(asked),
-        streamed_(decode, options.max_frame_bytes, &builder_) {}
+        chunks_(decode),
+        streamed_(options.max_frame_bytes, &chunks_) {}
 
   Status Begin(const std::string& content_type) override {
     if (content_type.rfind("application/x-streamed-protobuf", 0) == 0) {
@@ -80,7 +93,19 @@ class ReadSink final : public ReplySink {
     return st;
   }
 
-  SeriesSetBuilder& builder() { return builder_; }
+  // The reply; call once, after End() succeeded.
+  Result<ReadReply> TakeReply() {
+    ReadReply r;
+    r.chunked = streamed;
+    if (streamed) {
+      r.chunks = std::move(chunks_);
+    } else {
+      auto set = builder_.Finish();
+      if (!set.ok()) return set.status();
+      r.samples = std::move(*set);
+    }
+    return r;
+  }
   bool streamed = false;
   double decode_seconds = 0;
 
@@ -89,9 +114,36 @@ class ReadSink final : public ReplySink {
   const ClientOptions& options_;
   ResponseType asked_;
   SeriesSetBuilder builder_;
+  ChunkIndex chunks_;
   StreamedReadDecoder streamed_;
   std::string body_;
 };
+
+// Decodes and joins the sub-queries' replies (in time order). Chunked replies are decoded
+// straight into the answer; a mix with SAMPLES replies (only from a server that changes its
+// mind between requests) decodes each one first and joins the sets.
+Result<SeriesSet> MergeReplies(std::vector<ReadReply> parts) {
+  if (std::all_of(parts.begin(), parts.end(), [](const ReadReply& r) { return r.chunked; })) {
+    std::vector<ChunkIndex> chunks;
+    chunks.reserve(parts.size());
+    for (ReadReply& r : parts) chunks.push_back(std::move(r.chunks));
+    return DecodeChunkIndexes(std::move(chunks));
+  }
+  std::vector<SeriesSet> sets;
+  sets.reserve(parts.size());
+  for (ReadReply& r : parts) {
+    if (r.chunked) {
+      std::vector<ChunkIndex> one;
+      one.push_back(std::move(r.chunks));
+      auto set = DecodeChunkIndexes(std::move(one));
+      if (!set.ok()) return set.status();
+      sets.push_back(std::move(*set));
+    } else {
+      sets.push_back(std::move(r.samples));
+    }
+  }
+  return ConcatenateInTime(std::move(sets));
+}
 
 bool IsSampleLimitError(const Status& st) {
   return st.message().find("exceeded sample limit") != std::string::npos;
@@ -136,7 +188,7 @@ std::string RemoteReadClient::EncodeRequest(const std::vector<Matcher>& matchers
   return SnappyEncode(req.SerializeAsString());
 }
 
-Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matchers, int64_t start_ms,
+Result<ReadReply> RemoteReadClient::FetchOne(const std::vector<Matcher>& matchers, int64_t start_ms,
                                              int64_t end_ms, FetchStats* stats, int depth,
                                              FetchBudget* budget) {
   HttpRequest req;
@@ -171,14 +223,17 @@ Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matcher
     if (options_.split_on_sample_limit && IsSampleLimitError(st) && end_ms > start_ms &&
         depth < 20) {
       int64_t mid = start_ms + (end_ms - start_ms) / 2;
-      auto a = FetchOne(matchers, start_ms, mid, stats, depth + 1, budget);
-      if (!a.ok()) return a.status();
-      auto b = FetchOne(matchers, mid + 1, end_ms, stats, depth + 1, budget);
-      if (!b.ok()) return b.status();
-      SeriesSetBuilder merged;
-      STREAMLENS_RETURN_IF_ERROR(merged.AppendSet(*a));
-      STREAMLENS_RETURN_IF_ERROR(merged.AppendSet(*b));
-      return merged.Finish();
+      std::vector<ReadReply> halves;
+      for (auto [s, e] : {std::pair{start_ms, mid}, std::pair{mid + 1, end_ms}}) {
+        auto half = FetchOne(matchers, s, e, stats, depth + 1, budget);
+        if (!half.ok()) return half.status();
+        halves.push_back(std::move(*half));
+      }
+      auto merged = MergeReplies(std::move(halves));
+      if (!merged.ok()) return merged.status();
+      ReadReply r;
+      r.samples = std::move(*merged);
+      return r;
     }
     return st;
   }
@@ -186,7 +241,7 @@ Result<SeriesSet> RemoteReadClient::FetchOne(const std::vector<Matcher>& matcher
     stats->decode_seconds += sink->decode_seconds;
     stats->response_type = sink->streamed ? "streamed_xor_chunks" : "samples";
   }
-  return sink->builder().Finish();
+  return sink->TakeReply();
 }
 
 Result<SeriesSet> RemoteReadClient::Fetch(const std::vector<Matcher>& matchers, int64_t start_ms,
@@ -196,7 +251,8 @@ Result<SeriesSet> RemoteReadClient::Fetch(const std::vector<Matcher>& matchers, 
   std::mutex mu;
   FetchStats total;
   FetchBudget budget(options_.limits, options_.cancel.get());
-  auto fetch = [&](const TimeRange& r) -> Result<SeriesSet> {
+  std::function<Result<ReadReply>(const TimeRange&)> fetch =
+      [&](const TimeRange& r) -> Result<ReadReply> {
     FetchStats s;
     auto out = FetchOne(matchers, r.start_ms, r.end_ms, &s, 0, &budget);
     std::lock_guard<std::mutex> lock(mu);
@@ -207,9 +263,17 @@ Result<SeriesSet> RemoteReadClient::Fetch(const std::vector<Matcher>& matchers, 
     if (!s.response_type.empty()) total.response_type = s.response_type;
     return out;
   };
-  auto out =
-      FetchInPieces(start_ms, end_ms, options_.max_range.count(), options_.max_samples_per_query,
-                    options_.max_concurrency, 0, fetch, &total);
+  // The replies are decoded here, on the calling thread, once all have arrived.
+  std::function<Result<SeriesSet>(std::vector<ReadReply>)> merge =
+      [&](std::vector<ReadReply> parts) {
+        auto t1 = Clock::now();
+        auto set = MergeReplies(std::move(parts));
+        total.decode_seconds += Seconds(Clock::now() - t1);
+        return set;
+      };
+  auto out = FetchPiecesAndMerge<ReadReply>(start_ms, end_ms, options_.max_range.count(),
+                                            options_.max_samples_per_query,
+                                            options_.max_concurrency, 0, fetch, merge, &total);
   total.fetch_seconds = Seconds(Clock::now() - t0);
   if (stats) *stats = total;
   if (out.ok()) out = CheckMergedLimits(std::move(*out), options_.limits);

@@ -3,7 +3,9 @@
 //
 // Sends one query per HTTP request (protobuf ReadRequest, snappy block). In kAuto mode it asks
 // for STREAMED_XOR_CHUNKS first with SAMPLES as the fallback, so a server that only offers
-// SAMPLES still answers; streamed frames are decoded while they arrive. Chunks are trimmed to
+// SAMPLES still answers. Streamed frames are checked (CRC32C, protobuf, chunk headers, limits)
+// and indexed while they arrive; their chunks are decoded once every sub-query has answered,
+// each sample written once into the answer's arrays (chunk_index.h). Chunks are trimmed to
 // the asked range and stale markers are dropped (unless ClientOptions::keep_stale_markers), so
 // the answer equals what PromQL's `selector[range]` evaluated at end returns.
 //
@@ -18,6 +20,7 @@
 namespace streamlens::remote_read {
 
 class HttpTransport;
+struct ReadReply;
 
 enum class ResponseType {
   kAuto,            // accept streamed chunks, else samples
@@ -43,7 +46,7 @@ class RemoteReadClient final : public Source {
 
  private:
   RemoteReadClient() = default;
-  Result<SeriesSet> FetchOne(const std::vector<Matcher>& matchers, int64_t start_ms, int64_t end_ms,
+  Result<ReadReply> FetchOne(const std::vector<Matcher>& matchers, int64_t start_ms, int64_t end_ms,
                              FetchStats* stats, int depth, FetchBudget* budget);
 
   std::unique_ptr<HttpTransport> transport_;

@@ -170,21 +170,28 @@ void SeriesSetBuilder::CloseRun() {
   in_series_ = false;
 }
 
+Status NormalizeLabels(std::span<const std::pair<std::string_view, std::string_view>> labels,
+                       std::vector<std::pair<std::string_view, std::string_view>>* sorted) {
+  sorted->clear();
+  sorted->reserve(labels.size());
+  for (const auto& l : labels) {
+    if (l.first.empty()) return Status::Error("series has a label with an empty name");
+    if (!l.second.empty()) sorted->push_back(l);
+  }
+  std::sort(sorted->begin(), sorted->end());
+  for (size_t k = 1; k < sorted->size(); ++k) {
+    if ((*sorted)[k].first == (*sorted)[k - 1].first) {
+      return Status::Error("series has label \"" + std::string((*sorted)[k].first) + "\" twice");
+    }
+  }
+  return Status::Ok();
+}
+
 Status SeriesSetBuilder::BeginSeries(
     std::span<const std::pair<std::string_view, std::string_view>> labels) {
   CloseRun();
   std::vector<std::pair<std::string_view, std::string_view>> sorted;
-  sorted.reserve(labels.size());
-  for (const auto& l : labels) {
-    if (l.first.empty()) return Status::Error("series has a label with an empty name");
-    if (!l.second.empty()) sorted.push_back(l);
-  }
-  std::sort(sorted.begin(), sorted.end());
-  for (size_t k = 1; k < sorted.size(); ++k) {
-    if (sorted[k].first == sorted[k - 1].first) {
-      return Status::Error("series has label \"" + std::string(sorted[k].first) + "\" twice");
-    }
-  }
+  STREAMLENS_RETURN_IF_ERROR(NormalizeLabels(labels, &sorted));
   std::vector<LabelRef> refs;
   refs.reserve(sorted.size());
   std::string key;
@@ -310,64 +317,47 @@ Result<SeriesSet> SeriesSetBuilder::Finish() {
   return out;
 }
 
-Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts) {
-  if (parts.size() == 1) return std::move(parts[0]);
+SeriesJoin JoinSeries(std::span<const PartLabels> parts) {
   // 1. One symbol table; each part's symbol ids mapped into it.
-  SeriesSet out;
+  SeriesJoin out;
   std::unordered_map<std::string_view, uint32_t> symbol_ids;
   std::vector<std::vector<uint32_t>> remap(parts.size());
   for (size_t p = 0; p < parts.size(); ++p) {
-    remap[p].resize(parts[p].symbols_.size());
-    for (size_t k = 0; k < parts[p].symbols_.size(); ++k) {
-      const std::string& sym = parts[p].symbols_[k];
-      auto it = symbol_ids.find(sym);
-      if (it == symbol_ids.end()) {
-        // Keys point into the parts' strings, which live until the end of this function.
-        it = symbol_ids.emplace(sym, static_cast<uint32_t>(symbol_ids.size())).first;
-      }
+    remap[p].resize(parts[p].symbols.size());
+    for (size_t k = 0; k < parts[p].symbols.size(); ++k) {
+      // Keys point into the parts' strings, which outlive this function.
+      auto it = symbol_ids.try_emplace(parts[p].symbols[k], symbol_ids.size()).first;
       remap[p][k] = it->second;
     }
   }
-  out.symbols_.resize(symbol_ids.size());
-  for (const auto& [text, id] : symbol_ids) out.symbols_[id] = std::string(text);
+  out.symbols.resize(symbol_ids.size());
+  for (const auto& [text, id] : symbol_ids) out.symbols[id] = std::string(text);
 
   // 2. Distinct series (labels in a part are sorted by name text, so mapped ids keep that
   //    order) and, per series, its slices in part order.
-  struct Slice {
-    uint32_t part;
-    uint32_t series;
-  };
-  struct Joined {
-    std::vector<LabelRef> labels;
-    std::vector<Slice> slices;
-    size_t samples = 0;
-  };
-  std::vector<Joined> joined;
+  std::vector<JoinedSeries> joined;
   std::unordered_map<std::string, uint32_t> series_ids;
   std::string key;
   for (size_t p = 0; p < parts.size(); ++p) {
-    const SeriesSet& part = parts[p];
-    for (size_t i = 0; i < part.size(); ++i) {
+    for (size_t i = 0; i < parts[p].series.size(); ++i) {
       key.clear();
       std::vector<LabelRef> refs;
-      refs.reserve(part.labels(i).size());
-      for (const LabelRef& l : part.labels(i)) {
+      refs.reserve(parts[p].series[i].size());
+      for (const LabelRef& l : parts[p].series[i]) {
         LabelRef r{remap[p][l.name], remap[p][l.value]};
         refs.push_back(r);
         key.append(reinterpret_cast<const char*>(&r), sizeof(r));
       }
       auto [it, inserted] = series_ids.emplace(key, static_cast<uint32_t>(joined.size()));
-      if (inserted) joined.push_back({std::move(refs), {}, 0});
-      Joined& j = joined[it->second];
-      j.slices.push_back({static_cast<uint32_t>(p), static_cast<uint32_t>(i)});
-      j.samples += part.timestamps(i).size();
+      if (inserted) joined.push_back({std::move(refs), {}});
+      joined[it->second].slices.emplace_back(static_cast<uint32_t>(p), static_cast<uint32_t>(i));
     }
   }
 
-  // 3. Series in label order; exact-size columns; one copy per sample.
+  // 3. Series in label order.
   std::vector<uint32_t> order(joined.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  const auto& sym = out.symbols_;
+  const auto& sym = out.symbols;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     const auto& la = joined[a].labels;
     const auto& lb = joined[b].labels;
@@ -378,38 +368,51 @@ Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts) {
     }
     return la.size() < lb.size();
   });
+  out.series.reserve(joined.size());
+  for (uint32_t idx : order) out.series.push_back(std::move(joined[idx]));
+  return out;
+}
+
+Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  std::vector<PartLabels> labels(parts.size());
+  for (size_t p = 0; p < parts.size(); ++p) {
+    labels[p].symbols = parts[p].symbols_;
+    for (size_t i = 0; i < parts[p].size(); ++i) labels[p].series.push_back(parts[p].labels(i));
+  }
+  SeriesJoin join = JoinSeries(labels);
+  SeriesSet out;
+  out.symbols_ = std::move(join.symbols);
+  if (join.series.empty()) return out;
   size_t total = 0, total_labels = 0;
-  for (const Joined& j : joined) {
-    total += j.samples;
+  for (const JoinedSeries& j : join.series) {
+    for (const auto& [p, i] : j.slices) total += parts[p].timestamps(i).size();
     total_labels += j.labels.size();
   }
-  if (joined.empty()) return out;
-  // reserve, not resize: pages are touched once, by the copy, never zero-filled first.
+  // Exact-size columns, reserved rather than resized: pages are touched once, by the copy,
+  // never zero-filled first; one copy per sample.
   out.timestamps_.reserve(total);
   out.values_.reserve(total);
   out.label_refs_.reserve(total_labels);
-  out.sample_offsets_.reserve(joined.size() + 1);
-  out.label_offsets_.reserve(joined.size() + 1);
+  out.sample_offsets_.reserve(join.series.size() + 1);
+  out.label_offsets_.reserve(join.series.size() + 1);
   out.sample_offsets_.push_back(0);
   out.label_offsets_.push_back(0);
-  size_t at = 0;
-  for (uint32_t idx : order) {
-    const Joined& j = joined[idx];
+  for (const JoinedSeries& j : join.series) {
     int64_t last = INT64_MIN;
-    for (const Slice& s : j.slices) {
-      auto ts = parts[s.part].timestamps(s.series);
-      auto vs = parts[s.part].values(s.series);
+    for (const auto& [p, i] : j.slices) {
+      auto ts = parts[p].timestamps(i);
+      auto vs = parts[p].values(i);
       if (ts.front() <= last) {
-        return Status::Error("series " + parts[s.part].SeriesName(s.series) +
+        return Status::Error("series " + parts[p].SeriesName(i) +
                              ": samples of consecutive sub-queries overlap in time (timestamp " +
                              std::to_string(ts.front()) + " after " + std::to_string(last) + ")");
       }
       last = ts.back();
       out.timestamps_.insert(out.timestamps_.end(), ts.begin(), ts.end());
       out.values_.insert(out.values_.end(), vs.begin(), vs.end());
-      at += ts.size();
     }
-    out.sample_offsets_.push_back(at);
+    out.sample_offsets_.push_back(out.timestamps_.size());
     out.label_refs_.insert(out.label_refs_.end(), j.labels.begin(), j.labels.end());
     out.label_offsets_.push_back(static_cast<uint32_t>(out.label_refs_.size()));
   }

@@ -39,6 +39,8 @@ struct Label {
   friend bool operator==(const Label&, const Label&) = default;
 };
 
+class ChunkIndex;
+
 class SeriesSet {
  public:
   SeriesSet() = default;
@@ -78,6 +80,7 @@ class SeriesSet {
  private:
   friend class SeriesSetBuilder;
   friend Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts);
+  friend Result<SeriesSet> DecodeChunkIndexes(std::vector<ChunkIndex> parts);
   std::vector<std::string> symbols_;
   std::vector<LabelRef> label_refs_;
   std::vector<uint32_t> label_offsets_;  // size()+1 entries once non-empty
@@ -106,9 +109,6 @@ class SeriesSetBuilder {
     timestamps_.push_back(timestamp_ms);
     values_.push_back(value);
   }
-  // Direct access for decoders that append in bulk: the columns of the whole set.
-  std::vector<int64_t>& timestamps_column() { return timestamps_; }
-  std::vector<double>& values_column() { return values_; }
   // Reserves capacity for `n` more samples.
   void ReserveSamples(size_t n) {
     timestamps_.reserve(timestamps_.size() + n);
@@ -160,6 +160,28 @@ class SeriesSetBuilder {
 // size (no growth, no second copy). Fails, naming the series, when a series' samples in a later
 // part do not come strictly after those of an earlier part. `parts` is consumed.
 Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts);
+
+// Checks a series' labels and puts them in the stored form: fails for an empty or repeated
+// name; drops labels with empty values (Prometheus treats them as absent); sorts by name.
+Status NormalizeLabels(std::span<const std::pair<std::string_view, std::string_view>> labels,
+                       std::vector<std::pair<std::string_view, std::string_view>>* sorted);
+
+// The label sets of several parts (e.g. the answers of one fetch's sub-queries) under one
+// symbol table, series with equal label sets joined. Shared by ConcatenateInTime and
+// DecodeChunkIndexes.
+struct PartLabels {
+  std::span<const std::string> symbols;           // the part's symbol table
+  std::vector<std::span<const LabelRef>> series;  // each series' labels, sorted by name text
+};
+struct JoinedSeries {
+  std::vector<LabelRef> labels;                       // ids into SeriesJoin::symbols
+  std::vector<std::pair<uint32_t, uint32_t>> slices;  // (part, series in part), in part order
+};
+struct SeriesJoin {
+  std::vector<std::string> symbols;
+  std::vector<JoinedSeries> series;  // in label order (byte-wise on name, then value)
+};
+SeriesJoin JoinSeries(std::span<const PartLabels> parts);
 
 // Appends `text` quoted and escaped like Go's strconv.Quote (as Prometheus prints label values).
 void AppendQuoted(std::string* out, std::string_view text);

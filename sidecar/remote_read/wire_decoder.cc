@@ -123,19 +123,91 @@ std::string SeriesText(const LabelPairs& labels) {
   return s + "}";
 }
 
-Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, bool chunked,
-                           SeriesSetBuilder* out, size_t* chunks) {
-  LabelPairs labels;
-  {
-    FieldReader r(msg);
-    Field f;
-    int rc;
-    while ((rc = r.Next(&f)) > 0) {
-      if (f.number == 1 && f.wire_type == 2)
-        STREAMLENS_RETURN_IF_ERROR(ParseLabel(f.bytes, &labels));
-    }
-    if (rc < 0) return Status::Error("series: " + r.error());
+// Reads the labels (field 1) of a TimeSeries or ChunkedSeries message.
+Status ParseSeriesLabels(std::string_view msg, LabelPairs* labels) {
+  FieldReader r(msg);
+  Field f;
+  int rc;
+  while ((rc = r.Next(&f)) > 0) {
+    if (f.number == 1 && f.wire_type == 2) STREAMLENS_RETURN_IF_ERROR(ParseLabel(f.bytes, labels));
   }
+  if (rc < 0) return Status::Error("series: " + r.error());
+  return Status::Ok();
+}
+
+// One Chunk message into the index (its samples are decoded later, by DecodeChunkIndexes).
+Status IndexChunk(std::string_view msg, const LabelPairs& labels, size_t frame, ChunkIndex* out) {
+  FieldReader cr(msg);
+  Field cf;
+  int crc;
+  int64_t min_t = 0, max_t = 0;
+  uint64_t type = 0;
+  std::string_view data;
+  while ((crc = cr.Next(&cf)) > 0) {
+    switch (cf.number) {
+      case 1:
+        min_t = static_cast<int64_t>(cf.varint);
+        break;
+      case 2:
+        max_t = static_cast<int64_t>(cf.varint);
+        break;
+      case 3:
+        type = cf.varint;
+        break;
+      case 4:
+        data = cf.bytes;
+        break;
+      default:
+        break;
+    }
+  }
+  if (crc < 0) return Status::Error("series " + SeriesText(labels) + ": chunk: " + cr.error());
+  // The text is built only for an error: this runs once per chunk.
+  auto where = [&] {
+    return "series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) + "," +
+           std::to_string(max_t) + "]";
+  };
+  if (type != 1) {
+    return Status::Error(where() + " has encoding " + std::to_string(type) +
+                         ", only XOR (1) float chunks are supported");
+  }
+  Status st = out->AddChunk(min_t, max_t, data, frame);
+  if (!st.ok()) return Status::Error(where() + ": " + st.message());
+  if (out->sample_bound() > out->options().max_samples) {
+    return LimitExceeded("max_samples", out->options().max_samples, "the reply has more samples");
+  }
+  return Status::Ok();
+}
+
+Status IndexChunkedSeries(std::string_view msg, size_t frame, ChunkIndex* out, size_t* chunks) {
+  LabelPairs labels;
+  STREAMLENS_RETURN_IF_ERROR(ParseSeriesLabels(msg, &labels));
+  Status st = out->BeginSeries(labels);
+  if (!st.ok()) return Status::Error("series " + SeriesText(labels) + ": " + st.message());
+  if (out->num_series() > out->options().max_series) {
+    return LimitExceeded("max_series", out->options().max_series,
+                         "the reply has more series (at " + SeriesText(labels) + ")");
+  }
+  FieldReader r(msg);
+  Field f;
+  int rc;
+  while ((rc = r.Next(&f)) > 0) {
+    if (f.number != 2) continue;
+    if (f.wire_type != 2) {
+      return Status::Error("series " + SeriesText(labels) + ": field 2 has wire type " +
+                           std::to_string(f.wire_type) + ", expected a message");
+    }
+    ++*chunks;
+    STREAMLENS_RETURN_IF_ERROR(IndexChunk(f.bytes, labels, frame, out));
+  }
+  if (rc < 0) return Status::Error("series " + SeriesText(labels) + ": " + r.error());
+  return Status::Ok();
+}
+
+Status DecodeSampleSeries(std::string_view msg, const DecodeOptions& options,
+                          SeriesSetBuilder* out) {
+  LabelPairs labels;
+  STREAMLENS_RETURN_IF_ERROR(ParseSeriesLabels(msg, &labels));
   Status st = out->BeginSeries(labels);
   if (!st.ok()) return Status::Error("series " + SeriesText(labels) + ": " + st.message());
   if (out->num_series() > options.max_series) {
@@ -145,8 +217,6 @@ Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, b
   FieldReader r(msg);
   Field f;
   int rc;
-  std::vector<int64_t>& ts = out->timestamps_column();
-  std::vector<double>& vs = out->values_column();
   while ((rc = r.Next(&f)) > 0) {
     if (f.number != 2) continue;
     if (f.wire_type != 2) {
@@ -156,83 +226,24 @@ Status DecodeSeriesMessage(std::string_view msg, const DecodeOptions& options, b
     FieldReader cr(f.bytes);
     Field cf;
     int crc;
-    if (chunked) {
-      int64_t min_t = 0, max_t = 0;
-      uint64_t type = 0;
-      std::string_view data;
-      while ((crc = cr.Next(&cf)) > 0) {
-        switch (cf.number) {
-          case 1:
-            min_t = static_cast<int64_t>(cf.varint);
-            break;
-          case 2:
-            max_t = static_cast<int64_t>(cf.varint);
-            break;
-          case 3:
-            type = cf.varint;
-            break;
-          case 4:
-            data = cf.bytes;
-            break;
-          default:
-            break;
-        }
-      }
-      if (crc < 0) return Status::Error("series " + SeriesText(labels) + ": chunk: " + cr.error());
-      if (type != 1) {
-        return Status::Error("series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) +
-                             "," + std::to_string(max_t) + "] has encoding " +
-                             std::to_string(type) + ", only XOR (1) float chunks are supported");
-      }
-      ++*chunks;
-      if (max_t < options.start_ms || min_t > options.end_ms) continue;
-      int64_t last = out->last_timestamp_in_run();
-      size_t before = ts.size();
-      // Decode the whole chunk so its first/last timestamps can be checked against the chunk's
-      // stated time range (a lying sample count shows up there); trim afterwards.
-      int64_t first_t = 0, last_t = 0;
-      auto n = AppendXorChunkChecked(data, options.start_ms, options.end_ms,
-                                     options.keep_stale_markers, &ts, &vs, &first_t, &last_t);
-      if (n.ok() && (first_t != min_t || (last_t != max_t && max_t != INT64_MAX))) {
-        ts.resize(before);
-        vs.resize(before);
-        n = Status::Error("decoded samples span [" + std::to_string(first_t) + "," +
-                          std::to_string(last_t) +
-                          "], not the chunk's stated range (sample count wrong?)");
-      }
-      if (!n.ok()) {
-        return Status::Error("series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) +
-                             "," + std::to_string(max_t) + "]: " + n.status().message());
-      }
-      if (ts.size() > options.max_samples) {
-        return LimitExceeded("max_samples", options.max_samples, "the reply has more samples");
-      }
-      if (*n > 0 && ts[before] <= last) {
-        return Status::Error("series " + SeriesText(labels) + ": chunk [" + std::to_string(min_t) +
-                             "," + std::to_string(max_t) +
-                             "] overlaps the previous chunk (timestamp " +
-                             std::to_string(ts[before]) + " after " + std::to_string(last) + ")");
-      }
-    } else {
-      double v = 0;
-      int64_t t = 0;
-      while ((crc = cr.Next(&cf)) > 0) {
-        if (cf.number == 1 && cf.wire_type == 1) v = std::bit_cast<double>(cf.varint);
-        if (cf.number == 2 && cf.wire_type == 0) t = static_cast<int64_t>(cf.varint);
-      }
-      if (crc < 0) return Status::Error("series " + SeriesText(labels) + ": sample: " + cr.error());
-      if (t < options.start_ms || t > options.end_ms) continue;
-      if (!options.keep_stale_markers && std::bit_cast<uint64_t>(v) == kStaleNaNBits) continue;
-      int64_t last = out->last_timestamp_in_run();
-      if (t <= last) {
-        return Status::Error("series " + SeriesText(labels) + ": sample timestamp " +
-                             std::to_string(t) + " does not increase (previous " +
-                             std::to_string(last) + ")");
-      }
-      out->Append(t, v);
-      if (out->num_samples() > options.max_samples) {
-        return LimitExceeded("max_samples", options.max_samples, "the reply has more samples");
-      }
+    double v = 0;
+    int64_t t = 0;
+    while ((crc = cr.Next(&cf)) > 0) {
+      if (cf.number == 1 && cf.wire_type == 1) v = std::bit_cast<double>(cf.varint);
+      if (cf.number == 2 && cf.wire_type == 0) t = static_cast<int64_t>(cf.varint);
+    }
+    if (crc < 0) return Status::Error("series " + SeriesText(labels) + ": sample: " + cr.error());
+    if (t < options.start_ms || t > options.end_ms) continue;
+    if (!options.keep_stale_markers && std::bit_cast<uint64_t>(v) == kStaleNaNBits) continue;
+    int64_t last = out->last_timestamp_in_run();
+    if (t <= last) {
+      return Status::Error("series " + SeriesText(labels) + ": sample timestamp " +
+                           std::to_string(t) + " does not increase (previous " +
+                           std::to_string(last) + ")");
+    }
+    out->Append(t, v);
+    if (out->num_samples() > options.max_samples) {
+      return LimitExceeded("max_samples", options.max_samples, "the reply has more samples");
     }
   }
   if (rc < 0) return Status::Error("series " + SeriesText(labels) + ": " + r.error());
@@ -271,7 +282,6 @@ Status DecodeReadResponse(std::string_view message, const DecodeOptions& options
   Field f;
   int rc;
   size_t results = 0;
-  size_t unused = 0;
   while ((rc = r.Next(&f)) > 0) {
     if (f.number != 1) continue;
     if (f.wire_type != 2) return Status::Error("ReadResponse: results field is not a message");
@@ -282,7 +292,7 @@ Status DecodeReadResponse(std::string_view message, const DecodeOptions& options
     while ((qrc = qr.Next(&qf)) > 0) {
       if (qf.number != 1) continue;
       if (qf.wire_type != 2) return Status::Error("QueryResult: timeseries field is not a message");
-      STREAMLENS_RETURN_IF_ERROR(DecodeSeriesMessage(qf.bytes, options, false, out, &unused));
+      STREAMLENS_RETURN_IF_ERROR(DecodeSampleSeries(qf.bytes, options, out));
     }
     if (qrc < 0) return Status::Error("QueryResult: " + qr.error());
   }
@@ -290,8 +300,8 @@ Status DecodeReadResponse(std::string_view message, const DecodeOptions& options
   return Status::Ok();
 }
 
-Status DecodeChunkedReadResponse(std::string_view msg, const DecodeOptions& options, size_t frame,
-                                 SeriesSetBuilder* out, size_t* chunks) {
+Status DecodeChunkedReadResponse(std::string_view msg, size_t frame, ChunkIndex* out,
+                                 size_t* chunks) {
   FieldReader r(msg);
   Field f;
   int rc;
@@ -304,16 +314,15 @@ Status DecodeChunkedReadResponse(std::string_view msg, const DecodeOptions& opti
     if (f.wire_type != 2) {
       return Status::Error("frame " + std::to_string(frame) + ": chunked_series is not a message");
     }
-    Status st = DecodeSeriesMessage(f.bytes, options, true, out, chunks);
+    Status st = IndexChunkedSeries(f.bytes, frame, out, chunks);
     if (!st.ok()) return Status::Error("frame " + std::to_string(frame) + ": " + st.message());
   }
   if (rc < 0) return Status::Error("frame " + std::to_string(frame) + ": " + r.error());
   return Status::Ok();
 }
 
-StreamedReadDecoder::StreamedReadDecoder(const DecodeOptions& options, size_t max_frame_bytes,
-                                         SeriesSetBuilder* out)
-    : options_(options), max_frame_bytes_(max_frame_bytes), out_(out) {}
+StreamedReadDecoder::StreamedReadDecoder(size_t max_frame_bytes, ChunkIndex* out)
+    : max_frame_bytes_(max_frame_bytes), out_(out) {}
 
 Status StreamedReadDecoder::DecodeFrames(std::string_view data, size_t* consumed) {
   size_t pos = 0;
@@ -344,7 +353,7 @@ Status StreamedReadDecoder::DecodeFrames(std::string_view data, size_t* consumed
       return Status::Error("frame " + std::to_string(frames_) + ": CRC32C mismatch (frame says " +
                            std::to_string(want) + ", data has " + std::to_string(got) + ")");
     }
-    STREAMLENS_RETURN_IF_ERROR(DecodeChunkedReadResponse(msg, options_, frames_, out_, &chunks_));
+    STREAMLENS_RETURN_IF_ERROR(DecodeChunkedReadResponse(msg, frames_, out_, &chunks_));
     pos += header + len;
   }
   *consumed = pos;

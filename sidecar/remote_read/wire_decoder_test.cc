@@ -12,6 +12,12 @@ namespace {
 using testing::MakeSeries;
 using testing::TestSeries;
 
+Result<SeriesSet> DecodeOne(ChunkIndex index) {
+  std::vector<ChunkIndex> parts;
+  parts.push_back(std::move(index));
+  return DecodeChunkIndexes(std::move(parts));
+}
+
 void ExpectEqualSets(const SeriesSet& got, const std::vector<TestSeries>& want) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
@@ -34,8 +40,8 @@ TEST(StreamedReadDecoderTest, DecodesFramesFedInAnySplit) {
   std::string body = testing::StreamedBody(series, 120);
   std::mt19937 rng(3);
   for (int trial = 0; trial < 20; ++trial) {
-    SeriesSetBuilder b;
-    StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
+    ChunkIndex b;
+    StreamedReadDecoder d(1 << 20, &b);
     size_t pos = 0;
     while (pos < body.size()) {
       size_t n = std::min<size_t>(body.size() - pos, 1 + rng() % (trial < 10 ? 7 : 5000));
@@ -45,7 +51,7 @@ TEST(StreamedReadDecoderTest, DecodesFramesFedInAnySplit) {
     ASSERT_TRUE(d.Finish().ok());
     EXPECT_EQ(d.frames(), 5u);
     EXPECT_EQ(d.chunks(), 25u);
-    auto set = b.Finish();
+    auto set = DecodeOne(std::move(b));
     ASSERT_TRUE(set.ok());
     ExpectEqualSets(*set, series);
   }
@@ -63,14 +69,14 @@ TEST(StreamedReadDecoderTest, SeriesSpanningFramesIsJoinedAndTrimmed) {
   testing::AddChunkedSeries(first, 120, a.add_chunked_series());
   testing::AddChunkedSeries(second, 120, b.add_chunked_series());
   std::string body = testing::Frame(a.SerializeAsString()) + testing::Frame(b.SerializeAsString());
-  SeriesSetBuilder builder;
   DecodeOptions opt;
   opt.start_ms = 50'000;
   opt.end_ms = 250'500;
-  StreamedReadDecoder d(opt, 1 << 20, &builder);
+  ChunkIndex index(opt);
+  StreamedReadDecoder d(1 << 20, &index);
   ASSERT_TRUE(d.Feed(body).ok());
   ASSERT_TRUE(d.Finish().ok());
-  auto set = builder.Finish();
+  auto set = DecodeOne(std::move(index));
   ASSERT_TRUE(set.ok());
   ASSERT_EQ(set->size(), 1u);
   auto ts = set->timestamps(0);
@@ -83,8 +89,8 @@ TEST(StreamedReadDecoderTest, SeriesSpanningFramesIsJoinedAndTrimmed) {
 TEST(StreamedReadDecoderTest, RejectsWrongCrcNamingTheFrame) {
   std::string body = testing::StreamedBody(MakeSeries(3, 10, 0, 1000), 120);
   body[body.size() - 3] ^= 0x40;  // corrupt the last frame's payload
-  SeriesSetBuilder b;
-  StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
+  ChunkIndex b;
+  StreamedReadDecoder d(1 << 20, &b);
   Status st = d.Feed(body);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("frame 3: CRC32C mismatch"), std::string::npos) << st.message();
@@ -94,15 +100,15 @@ TEST(StreamedReadDecoderTest, RejectsWrongCrcNamingTheFrame) {
 TEST(StreamedReadDecoderTest, RejectsOversizedAndTruncatedFrames) {
   std::string body = testing::StreamedBody(MakeSeries(1, 200, 0, 1000), 120);
   {
-    SeriesSetBuilder b;
-    StreamedReadDecoder d(DecodeOptions{}, 64, &b);
+    ChunkIndex b;
+    StreamedReadDecoder d(64, &b);
     Status st = d.Feed(body);
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.message().find("above the limit of 64"), std::string::npos) << st.message();
   }
   {
-    SeriesSetBuilder b;
-    StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
+    ChunkIndex b;
+    StreamedReadDecoder d(1 << 20, &b);
     ASSERT_TRUE(d.Feed(body.substr(0, body.size() - 1)).ok());
     Status st = d.Finish();
     ASSERT_FALSE(st.ok());
@@ -115,8 +121,8 @@ TEST(StreamedReadDecoderTest, RejectsUnknownEncodingAndLyingChunkNamingTheSeries
   prometheus::ChunkedReadResponse r;
   testing::AddChunkedSeries(series[0], 120, r.add_chunked_series());
   r.mutable_chunked_series(0)->mutable_chunks(0)->set_type(prometheus::Chunk::HISTOGRAM);
-  SeriesSetBuilder b;
-  StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
+  ChunkIndex b;
+  StreamedReadDecoder d(1 << 20, &b);
   Status st = d.Feed(testing::Frame(r.SerializeAsString()));
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("idx=\"1000\""), std::string::npos) << st.message();
@@ -124,13 +130,17 @@ TEST(StreamedReadDecoderTest, RejectsUnknownEncodingAndLyingChunkNamingTheSeries
 
   r.mutable_chunked_series(0)->mutable_chunks(0)->set_type(prometheus::Chunk::XOR);
   std::string* data = r.mutable_chunked_series(0)->mutable_chunks(0)->mutable_data();
-  (*data)[1] = 40;  // claims 40 samples, holds 10
-  SeriesSetBuilder b2;
-  StreamedReadDecoder d2(DecodeOptions{}, 1 << 20, &b2);
-  st = d2.Feed(testing::Frame(r.SerializeAsString()));
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("frame 1: series {__name__=\"m\",idx=\"1000\"}"), std::string::npos)
-      << st.message();
+  (*data)[1] = 40;  // claims 40 samples, holds 10: found when the samples are decoded
+  ChunkIndex b2;
+  StreamedReadDecoder d2(1 << 20, &b2);
+  ASSERT_TRUE(d2.Feed(testing::Frame(r.SerializeAsString())).ok());
+  ASSERT_TRUE(d2.Finish().ok());
+  auto set = DecodeOne(std::move(b2));
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(
+      set.status().message().find("frame 1: series {__name__=\"m\",idx=\"1000\"}: chunk [0,9000]"),
+      std::string::npos)
+      << set.status().message();
 }
 
 TEST(StreamedReadDecoderTest, RejectsChunkClaimingOneSampleTooFew) {
@@ -138,17 +148,19 @@ TEST(StreamedReadDecoderTest, RejectsChunkClaimingOneSampleTooFew) {
   prometheus::ChunkedReadResponse r;
   testing::AddChunkedSeries(series[0], 120, r.add_chunked_series());
   (*r.mutable_chunked_series(0)->mutable_chunks(0)->mutable_data())[1] = 9;
-  SeriesSetBuilder b;
-  StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
-  Status st = d.Feed(testing::Frame(r.SerializeAsString()));
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("sample count wrong?"), std::string::npos) << st.message();
+  ChunkIndex b;
+  StreamedReadDecoder d(1 << 20, &b);
+  ASSERT_TRUE(d.Feed(testing::Frame(r.SerializeAsString())).ok());
+  auto set = DecodeOne(std::move(b));
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.status().message().find("sample count wrong?"), std::string::npos)
+      << set.status().message();
 }
 
 TEST(StreamedReadDecoderTest, RejectsGarbageProtobuf) {
   std::string garbage = "\x0a\xff\xff\x03zzzz";
-  SeriesSetBuilder b;
-  StreamedReadDecoder d(DecodeOptions{}, 1 << 20, &b);
+  ChunkIndex b;
+  StreamedReadDecoder d(1 << 20, &b);
   Status st = d.Feed(testing::Frame(garbage));
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("malformed protobuf"), std::string::npos) << st.message();

@@ -45,15 +45,17 @@ void FuzzStreamedReply(const uint8_t* data, size_t size) {
     framed.append(body);
     body = framed;
   }
-  SeriesSetBuilder b;
-  StreamedReadDecoder d(opt, 1 << 16, &b);
+  ChunkIndex index(opt);
+  StreamedReadDecoder d(1 << 16, &index);
   size_t piece = 1 + ((ctl >> 2) & 0x1f) * 3;
   bool ok = true;
   for (size_t off = 0; off < body.size() && ok; off += piece) {
     ok = d.Feed(body.substr(off, piece)).ok();
   }
   if (ok && d.Finish().ok()) {
-    auto set = b.Finish();
+    std::vector<ChunkIndex> parts;
+    parts.push_back(std::move(index));
+    auto set = DecodeChunkIndexes(std::move(parts));
     if (set.ok()) {
       for (size_t i = 0; i < set->size(); ++i) {
         auto ts = set->timestamps(i);

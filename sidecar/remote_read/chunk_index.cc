@@ -1,0 +1,141 @@
+#include "sidecar/remote_read/chunk_index.h"
+
+#include "sidecar/remote_read/xor_chunk.h"
+
+namespace streamlens::remote_read {
+
+ChunkIndex::ChunkIndex(const DecodeOptions& options) : options_(options) {}
+
+uint32_t ChunkIndex::Intern(std::string_view s) {
+  auto it = symbol_ids_.find(s);
+  if (it != symbol_ids_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(symbols_.size());
+  symbols_.emplace_back(s);
+  symbol_ids_.emplace(std::string(s), id);
+  return id;
+}
+
+Status ChunkIndex::BeginSeries(
+    std::span<const std::pair<std::string_view, std::string_view>> labels) {
+  current_ = SIZE_MAX;
+  std::vector<std::pair<std::string_view, std::string_view>> sorted;
+  STREAMLENS_RETURN_IF_ERROR(NormalizeLabels(labels, &sorted));
+  std::vector<LabelRef> refs;
+  refs.reserve(sorted.size());
+  std::string key;
+  key.reserve(sorted.size() * sizeof(LabelRef));
+  for (const auto& l : sorted) {
+    LabelRef r{Intern(l.first), Intern(l.second)};
+    refs.push_back(r);
+    key.append(reinterpret_cast<const char*>(&r), sizeof(r));
+  }
+  auto [it, inserted] = series_ids_.emplace(std::move(key), static_cast<uint32_t>(series_.size()));
+  if (inserted) series_.push_back({std::move(refs), {}});
+  current_ = it->second;
+  return Status::Ok();
+}
+
+Status ChunkIndex::AddChunk(int64_t min_t, int64_t max_t, std::string_view data, size_t frame) {
+  if (max_t < options_.start_ms || min_t > options_.end_ms) return Status::Ok();
+  if (current_ == SIZE_MAX) return Status::Error("chunk before any series");
+  auto count = XorChunkSampleCount(data);
+  if (!count.ok()) return count.status();
+  sample_bound_ += *count;
+  series_[current_].chunks.push_back({data_.size(), static_cast<uint32_t>(data.size()),
+                                      static_cast<uint32_t>(frame), min_t, max_t});
+  data_.append(data);
+  ++num_chunks_;
+  return Status::Ok();
+}
+
+std::string ChunkIndex::SeriesText(size_t series) const {
+  std::string s = "{";
+  for (const LabelRef& l : series_[series].labels) {
+    if (s.size() > 1) s += ",";
+    s += symbols_[l.name];
+    s += "=";
+    AppendQuoted(&s, symbols_[l.value]);
+  }
+  return s + "}";
+}
+
+namespace {
+
+std::string ChunkText(const ChunkIndex& part, size_t series, size_t frame, int64_t min_t,
+                      int64_t max_t) {
+  return "frame " + std::to_string(frame) + ": series " + part.SeriesText(series) + ": chunk [" +
+         std::to_string(min_t) + "," + std::to_string(max_t) + "]";
+}
+
+}  // namespace
+
+Result<SeriesSet> DecodeChunkIndexes(std::vector<ChunkIndex> parts) {
+  std::vector<PartLabels> labels(parts.size());
+  size_t bound = 0;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    labels[p].symbols = parts[p].symbols_;
+    for (const auto& s : parts[p].series_) labels[p].series.push_back(s.labels);
+    bound += parts[p].sample_bound_;
+  }
+  SeriesJoin join = JoinSeries(labels);
+  SeriesSet out;
+  out.symbols_ = std::move(join.symbols);
+  // Sized once from the chunk headers (reserved, not resized: each page is first touched by
+  // the decoder writing its samples).
+  out.timestamps_.reserve(bound);
+  out.values_.reserve(bound);
+  out.sample_offsets_.reserve(join.series.size() + 1);
+  out.label_offsets_.reserve(join.series.size() + 1);
+  out.sample_offsets_.push_back(0);
+  out.label_offsets_.push_back(0);
+  std::vector<int64_t>& ts = out.timestamps_;
+  std::vector<double>& vs = out.values_;
+  for (const JoinedSeries& j : join.series) {
+    const size_t series_begin = ts.size();
+    size_t last_part = SIZE_MAX;
+    for (const auto& [p, i] : j.slices) {
+      const ChunkIndex& part = parts[p];
+      const DecodeOptions& o = part.options_;
+      for (const ChunkIndex::ChunkRef& c : part.series_[i].chunks) {
+        const int64_t last = ts.size() > series_begin ? ts.back() : INT64_MIN;
+        const size_t before = ts.size();
+        int64_t first_t = 0, last_t = 0;
+        // The whole chunk is decoded so its first/last timestamps can be checked against its
+        // stated range (a lying sample count shows up there); trimmed afterwards.
+        auto n =
+            AppendXorChunkChecked(std::string_view(part.data_).substr(c.offset, c.size), o.start_ms,
+                                  o.end_ms, o.keep_stale_markers, &ts, &vs, &first_t, &last_t);
+        if (n.ok() && (first_t != c.min_t || (last_t != c.max_t && c.max_t != INT64_MAX))) {
+          ts.resize(before);
+          vs.resize(before);
+          n = Status::Error("decoded samples span [" + std::to_string(first_t) + "," +
+                            std::to_string(last_t) +
+                            "], not the chunk's stated range (sample count wrong?)");
+        }
+        if (!n.ok()) {
+          return Status::Error(ChunkText(part, i, c.frame, c.min_t, c.max_t) + ": " +
+                               n.status().message());
+        }
+        if (*n > 0 && ts[before] <= last) {
+          return Status::Error(
+              ChunkText(part, i, c.frame, c.min_t, c.max_t) +
+              (last_part == p ? " overlaps the previous chunk"
+                              : ": samples of consecutive sub-queries overlap in time") +
+              " (timestamp " + std::to_string(ts[before]) + " after " + std::to_string(last) + ")");
+        }
+        if (*n > 0) last_part = p;
+      }
+    }
+    if (ts.size() == series_begin) continue;  // no samples in range: absent, as in PromQL
+    out.sample_offsets_.push_back(ts.size());
+    out.label_refs_.insert(out.label_refs_.end(), j.labels.begin(), j.labels.end());
+    out.label_offsets_.push_back(static_cast<uint32_t>(out.label_refs_.size()));
+  }
+  if (out.sample_offsets_.size() == 1) {
+    out.sample_offsets_.clear();
+    out.label_offsets_.clear();
+  }
+  return out;
+}
+
+}  // namespace streamlens::remote_read

@@ -81,7 +81,10 @@ struct FetchStats {
   int sub_queries = 0;  // time sub-ranges fetched
   uint64_t bytes_received = 0;
   double fetch_seconds = 0;   // wall time of the whole Fetch()
-  double decode_seconds = 0;  // time spent decoding replies (overlaps network time when streamed)
+  // Wall time spent decoding replies, summed over the sub-query threads (so it can exceed
+  // fetch_seconds, and includes waiting for a core); for streamed chunks, reading and indexing
+  // the frames as they arrive plus the final decode of the samples.
+  double decode_seconds = 0;
   std::string response_type;  // "streamed_xor_chunks", "samples", "query", "query_range"
 };
 

@@ -80,7 +80,7 @@ struct FetchStats {
   int retries = 0;      // of which retries
   int sub_queries = 0;  // time sub-ranges fetched
   uint64_t bytes_received = 0;
-  double fetch_seconds = 0;   // wall time of the whole Fetch()
+  double fetch_seconds = 0;  // wall time of the whole Fetch()
   // Wall time spent decoding replies, summed over the sub-query threads (so it can exceed
   // fetch_seconds, and includes waiting for a core); for streamed chunks, reading and indexing
   // the frames as they arrive plus the final decode of the samples.

@@ -10,9 +10,10 @@
 //      without saved state; its wall time is when results exist for every series;
 //   2. M simulated minutes: the clock advances a minute at a time and every job due by its
 //      infer_every runs a cycle (scheduled refits included, as they fall due).
-// Printed: wall and CPU seconds of each phase (CPU of the whole process minus the synthetic
-// source's own), fits, the CPU of the simulated span as cores (CPU / simulated seconds) and
-// extrapolated to a day, and memory: peak RSS, RSS after the start and at the end, heap in use.
+// Printed: wall and CPU seconds of each phase and of each job's first cycle (CPU of the whole
+// process minus the synthetic source's own), fits, the CPU of the simulated span as cores (CPU /
+// simulated seconds) and extrapolated to a day, and memory: peak RSS, RSS after the start and at
+// the end, heap in use.
 // `--jobs lag` keeps only the consumer_lag and consumer_lag_seconds jobs; `--analyses anomaly`
 // (or forecast) turns the other per-series analysis off in every job.
 #include <malloc.h>
@@ -156,9 +157,13 @@ int main(int argc, char** argv) {
   auto w0 = std::chrono::steady_clock::now();
   CpuMeter start_cpu(src.get());
   for (const auto& j : cfg->jobs) {
+    auto wj = std::chrono::steady_clock::now();
+    CpuMeter job_cpu(src.get());
     if (Status s = eng.RunOnce(j.name); !s.ok()) {
       std::fprintf(stderr, "job %s: %s\n", j.name.c_str(), s.message().c_str());
     }
+    std::printf("  start job=%s wall_s=%.1f engine_cpu_s=%.1f\n", j.name.c_str(), Since(wj),
+                job_cpu.Engine());
   }
   std::printf(
       "start: wall_s=%.1f engine_cpu_s=%.1f source_cpu_s=%.1f rss_mb_before=%.0f "

@@ -42,6 +42,7 @@ void DecayedQuantiles::Add(int64_t t_ms, double v) {
   if (static_cast<double>(t_ms - ref_ms_) / memory_ms_ > kMaxExponent) Rescale(t_ms);
   const double w = std::exp(static_cast<double>(t_ms - ref_ms_) / memory_ms_);
   const int bin = v > 0 ? 1 + BinOf(v) : 0;
+  if (bin > 0) top_ = std::max(top_, bin - 1);
   counts_[bin] = static_cast<float>(counts_[bin] + w);
   total_ += w;
 }
@@ -53,7 +54,23 @@ double DecayedQuantiles::weight() const {
 
 double DecayedQuantiles::Quantile(double q) const {
   if (total_ <= 0) return std::numeric_limits<double>::quiet_NaN();
-  const double target = std::clamp(q, 0.0, 1.0) * total_;
+  q = std::clamp(q, 0.0, 1.0);
+  // A high quantile (the detector's usual large deviation) is found from the top, where few bins
+  // lie between the largest value and it.
+  if (q > 0.5) {
+    const double target = (1 - q) * total_;  // weight above the quantile
+    double above = 0;
+    for (int k = top_; k >= 0; --k) {
+      const double c = counts_[1 + k];
+      if (c > 0 && above + c >= target) {
+        const double frac = 1 - (target - above) / c;  // log-linear inside the bin
+        return BinLow(k) * std::exp2(frac / kBinsPerOctave);
+      }
+      above += c;
+    }
+    return 0;
+  }
+  const double target = q * total_;
   double below = counts_[0];
   if (target <= below) return 0;
   for (int k = 0; k < kLogBins; ++k) {
@@ -116,6 +133,10 @@ bool DecayedQuantiles::Load(StateReader& r) {
   }
   started_ = started != 0;
   counts_ = std::move(counts);
+  top_ = -1;
+  for (int k = 0; k < kLogBins; ++k) {
+    if (counts_[static_cast<size_t>(1 + k)] > 0) top_ = k;
+  }
   return true;
 }
 

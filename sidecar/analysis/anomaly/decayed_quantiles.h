@@ -54,6 +54,7 @@ class DecayedQuantiles {
   int64_t last_ms_ = 0;  // time of the latest value
   bool started_ = false;
   double total_ = 0;           // sum of counts_, in the same relative units
+  int top_ = -1;               // highest log bin that has held a value (-1: none)
   std::vector<float> counts_;  // [0] = zeros, [1 + k] = log bin k
 };
 

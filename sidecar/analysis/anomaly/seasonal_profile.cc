@@ -169,6 +169,21 @@ double SeasonalProfile::ExpectedMean(int64_t t_ms) const {
 
 double SeasonalProfile::ExpectedWindowMean(int64_t start_ms, int64_t end_ms) const {
   end_ms = std::min(end_ms, start_ms + period_ms_);
+  // The answer depends on the window only through its start, the number of bins it reads and the
+  // day of its end, and on the profile only through the complete cycles: the detector asks the
+  // same question at every point of a bin, so the last answers are kept.
+  const WindowKey key{start_ms, (end_ms - start_ms + bin_ms_ - 1) / bin_ms_, CycleOf(end_ms - 1),
+                      cycle_};
+  for (const WindowAnswer& a : window_cache_) {
+    if (a.key == key) return a.mean;
+  }
+  const double mean = ComputeWindowMean(start_ms, end_ms);
+  window_cache_[window_next_] = {key, mean};
+  window_next_ = (window_next_ + 1) % window_cache_.size();
+  return mean;
+}
+
+double SeasonalProfile::ComputeWindowMean(int64_t start_ms, int64_t end_ms) const {
   scratch_mean_.clear();
   auto type = [&](int64_t t) { return TypeOfCycle(CycleOf(t)); };
   for (int ago = 1; ago <= complete_; ++ago) {
@@ -211,6 +226,7 @@ void SeasonalProfile::Save(StateWriter& w) const {
 }
 
 bool SeasonalProfile::Load(StateReader& r) {
+  window_cache_ = {};
   int64_t period, bin, origin, cycle;
   uint32_t cycles, slot, complete;
   std::vector<float> mx, mn, sm;

@@ -18,6 +18,7 @@
 // thread-safe.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -86,6 +87,18 @@ class SeasonalProfile {
   std::vector<uint16_t> count_;
   std::vector<uint8_t> type_;  // per slot
   mutable std::vector<double> scratch_hi_, scratch_lo_, scratch_mean_;
+  // ExpectedWindowMean's last answers (not state: a pure function of the window and the cycles).
+  struct WindowKey {
+    int64_t start = -1, bins = 0, end_cycle = 0, cycle = -2;
+    bool operator==(const WindowKey&) const = default;
+  };
+  struct WindowAnswer {
+    WindowKey key;
+    double mean = 0;
+  };
+  double ComputeWindowMean(int64_t start_ms, int64_t end_ms) const;
+  mutable std::array<WindowAnswer, 4> window_cache_{};
+  mutable size_t window_next_ = 0;
 };
 
 }  // namespace streamlens::analysis

@@ -49,6 +49,25 @@ URL=http://127.0.0.1:$PORT
 SEL='bench_lag'
 echo "prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') on $URL, range [$START, $END], cores: $(nproc)"
 
+# The streamed mode's requests sent by one curl process, all in flight at once (3 or 7; the client
+# runs 4 at a time), replies to /dev/null: Prometheus' side alone (its encoding plus the loopback
+# transfer), the floor under the streamed mode's time.
+mkdir -p "$WORK/requests"; rm -f "$WORK/requests"/*.body
+"$BIN" requests --selector "$SEL" --start "$START" --end "$END" --out-dir "$WORK/requests"
+curl_args=()
+for f in "$WORK"/requests/*.body; do
+  [[ ${#curl_args[@]} == 0 ]] || curl_args+=(--next)
+  curl_args+=(-f -o /dev/null -H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: snappy'
+    -H 'X-Prometheus-Remote-Read-Version: 0.1.0' --data-binary "@$f" "$URL/api/v1/read")
+done
+curl_streamed() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  curl -s -Z --parallel-max 8 "${curl_args[@]}"
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+
 # Warm Prometheus' page cache and caches once per mode, then alternate modes RUNS times.
 modes=(streamed samples query query_range query_range_nogzip)
 declare -A results
@@ -56,6 +75,8 @@ for m in "${modes[@]}"; do
   mm=${m%_nogzip}; extra=(); [[ $m == *_nogzip ]] && extra=(--no-gzip)
   "$BIN" fetch --url "$URL" --mode "$mm" --selector "$SEL" --start "$START" --end "$END" "${extra[@]}" > /dev/null
 done
+curl_streamed > /dev/null
+curl_secs=""
 TCK=$(getconf CLK_TCK)
 prom_ticks() { awk '{print $14+$15}' "/proc/$PROM/stat"; }
 for r in $(seq "$RUNS"); do
@@ -65,6 +86,7 @@ for r in $(seq "$RUNS"); do
     line=$("$BIN" fetch --url "$URL" --mode "$mm" --selector "$SEL" --start "$START" --end "$END" "${extra[@]}")
     results[$m]+="$line server_cpu_seconds=$(echo "($(prom_ticks)-$t0)/$TCK" | bc -l)"$'\n'
   done
+  curl_secs+="$(curl_streamed)"$'\n'
 done
 printf '%-20s %9s %9s %10s %12s %14s %10s %13s %13s\n' mode median_s samples MB_recv peak_rss_MB \
   held_B/sample Msamples/s client_cpu_s server_cpu_s
@@ -81,6 +103,8 @@ for m in "${modes[@]}"; do
     "$(get held_bytes_per_sample)" "$(echo "$(get samples)/${med[$m]}/1000000" | bc -l)" \
     "$(medcol cpu_seconds)" "$(medcol server_cpu_seconds)"
 done
+printf '%-20s %9.3f   (Prometheus alone: the streamed requests by curl, replies to /dev/null)\n' \
+  streamed_curl "$(printf '%s' "$curl_secs" | sort -n | sed -n "$(( (RUNS+1)/2 ))p")"
 best_qr=$(printf '%s\n%s\n' "${med[query_range]}" "${med[query_range_nogzip]}" | sort -n | head -1)
 echo "ratio streamed vs query_range (faster of gzip/identity): $(echo "$best_qr/${med[streamed]}" | bc -l | cut -c1-5)x"
 echo "ratio streamed vs samples: $(echo "${med[samples]}/${med[streamed]}" | bc -l | cut -c1-5)x"

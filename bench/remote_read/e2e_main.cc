@@ -4,6 +4,9 @@
 //         [--step-ms N] [--no-gzip] [--max-range-ms N] [--concurrency N]
 //                                                         one timed Fetch(), one result line
 //         (sub-query length and parallelism default to the client's defaults, 24 h and 4)
+//   requests --selector S --start MS --end MS --out-dir DIR
+//         the remote-read request bodies (streamed chunks) of the client's default sub-queries,
+//         one file per sub-query, for timing the server alone with curl
 // The fetch line: mode=... seconds=... series=... samples=... bytes_received=...
 // decode_seconds=... cpu_seconds=... peak_rss_bytes=... held_bytes_per_sample=...
 // (cpu_seconds: user + system CPU of this process over the whole run, all threads).
@@ -19,6 +22,7 @@
 
 #include "sidecar/remote_read/matcher.h"
 #include "sidecar/remote_read/query_range_client.h"
+#include "sidecar/remote_read/range_split.h"
 #include "sidecar/remote_read/remote_read_client.h"
 
 namespace rr = streamlens::remote_read;
@@ -142,11 +146,37 @@ int Fetch(int argc, char** argv) {
   return 0;
 }
 
+int Requests(int argc, char** argv) {
+  auto matchers = rr::ParseSelector(Arg(argc, argv, "--selector", ""));
+  long long start = std::atoll(Arg(argc, argv, "--start", "0"));
+  long long end = std::atoll(Arg(argc, argv, "--end", "0"));
+  const char* out_dir = Arg(argc, argv, "--out-dir", nullptr);
+  if (!matchers.ok() || !out_dir) {
+    std::fprintf(stderr, "requests: need --selector, --start, --end, --out-dir\n");
+    return 2;
+  }
+  const rr::ClientOptions defaults;
+  int k = 0;
+  for (const rr::TimeRange& r : rr::SplitRange(start, end, defaults.max_range.count())) {
+    std::string body = rr::RemoteReadClient::EncodeRequest(*matchers, r.start_ms, r.end_ms,
+                                                           rr::ResponseType::kStreamedChunks);
+    std::string path = std::string(out_dir) + "/" + std::to_string(k++) + ".body";
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f || std::fwrite(body.data(), 1, body.size(), f) != body.size() || std::fclose(f) != 0) {
+      std::fprintf(stderr, "requests: cannot write %s\n", path.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "generate") == 0) return Generate(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "fetch") == 0) return Fetch(argc, argv);
-  std::fprintf(stderr, "usage: bench_remote_read_e2e generate|fetch ... (see the source)\n");
+  if (argc >= 2 && std::strcmp(argv[1], "requests") == 0) return Requests(argc, argv);
+  std::fprintf(stderr,
+               "usage: bench_remote_read_e2e generate|fetch|requests ... (see the source)\n");
   return 2;
 }

@@ -69,10 +69,17 @@ ChannelScore ExcursionChannel::Observe(const PointContext& c, const TailLevel& q
   observed_ = true;
   last_up_ = up;
   last_down_ = down;
+  double peak_up = up, peak_down = down;
   for (const Recent& r : recent_) {
     last_up_ = std::min<double>(last_up_, r.up);
     last_down_ = std::min<double>(last_down_, r.down);
+    peak_up = std::max<double>(peak_up, r.up);
+    peak_down = std::max<double>(peak_down, r.down);
   }
+  // An excursion already more than half recovered from its peak within the window is draining
+  // (the lag of a rebalance pause being consumed), not holding.
+  if (up < 0.5 * peak_up) last_up_ = 0;
+  if (down < 0.5 * peak_down) last_down_ = 0;
   ChannelScore s;
   tail_.Score(q, last_up_, last_down_, 1.0, &s);
   s.dev_up = last_up_ * c.scale_hi;

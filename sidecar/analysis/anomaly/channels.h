@@ -4,7 +4,8 @@
 //
 //   ExcursionChannel  how far the value is outside the usual envelope [lo, hi] at this time, in
 //                     the series' robust scale, as the smallest such excess over the last
-//                     `min_duration` (so one odd sample, a blip, never counts).
+//                     `min_duration` (so one odd sample, a blip, never counts); 0 while the
+//                     excess is less than half its peak over that span (a draining burst).
 //   LevelChannel      the mean of the values over a span (one channel per span) against what
 //                     the active model expects of that span, in the series' units: a shift that
 //                     stays inside the envelope but lasts shows here.

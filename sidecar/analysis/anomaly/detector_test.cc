@@ -186,6 +186,22 @@ TEST(DetectorTest, ExcursionsShorterThanFiveMinutesDoNotCountByDefault) {
   EXPECT_GT(with_excursion(6), 1.0);
 }
 
+// A burst that is already draining when it has lasted min_duration (the lag of a rebalance pause
+// being consumed: up 2000 and down 300 a minute) does not count; lag that keeps growing does.
+TEST(DetectorTest, AnExcursionDrainingFromItsPeakDoesNotCount) {
+  const int64_t step = kMinute;
+  auto spec = ParseDetectorSpec("levels=none");
+  ASSERT_TRUE(spec.ok());
+  const size_t at = static_cast<size_t>(5 * kDay / step + 3 * kHour / step);
+  auto with_burst = [&](double first, double per_minute) {
+    std::vector<double> x = Daily(step, 6, 7);
+    for (size_t k = 0; k < 7; ++k) x[at + k] += std::max(0.0, first + per_minute * k);
+    return Feed(*spec, x, step).max_score_from(at);
+  };
+  EXPECT_LE(with_burst(2000, -300), 1.0);
+  EXPECT_GT(with_burst(300, 300), 1.0);
+}
+
 // The first weekend (a day type not seen yet) is compared by shape at any level within a factor
 // of two, from its first minute: traffic that is lower on Saturdays does not page at midnight
 // (five weekdays from a Monday, then the first weekend), traffic three times as high does.

@@ -17,7 +17,7 @@ constexpr size_t kMaxProfileBins = 1536;  // bins x (cycles + 1) per seasonal pr
 constexpr size_t kMaxLocalPoints = 1024;
 constexpr int kOnsetBins = 48;
 constexpr double kDayTypeFactor = 2;  // a new day type's level is within this factor
-constexpr uint32_t kStateVersion = 1;
+constexpr uint32_t kStateVersion = 2;
 
 // Median of the last intervals between timestamps.
 class StepEstimator {
@@ -207,6 +207,7 @@ struct Detector::Impl {
   // envelope), levels per span.
   std::vector<ExcursionChannel> excs;
   std::vector<LevelChannel> levels;
+  bool episode_reported = false;  // the current episode (scores > 1 in a row) has a detection
   // Largest score per onset bin over the onset span (bin index, score).
   std::vector<std::pair<int64_t, float>> onset =
       std::vector<std::pair<int64_t, float>>(kOnsetBins + 1, {-1, 0.0f});
@@ -458,7 +459,12 @@ double Detector::Impl::Onset(int64_t t, double score) {
   auto& slot = onset[static_cast<size_t>(index % (kOnsetBins + 1))];
   if (slot.first != index) slot = {index, 0.0f};
   slot.second = std::max(slot.second, static_cast<float>(score));
-  return score > before ? score / (1 + score) : 0;
+  // An anomalous episode (points scoring above 1 in a row) is detected once, however much its
+  // score grows: the daemon's alert is firing already.
+  if (score <= 1) episode_reported = false;
+  if (score <= before || episode_reported) return 0;
+  if (score > 1) episode_reported = true;
+  return score / (1 + score);
 }
 
 // The profiles learn every point (their medians over cycles shrug off one odd cycle); the local
@@ -563,6 +569,7 @@ void Detector::Impl::Save(StateWriter& w) const {
     w.I64(i);
     w.F64(s);
   }
+  w.U8(episode_reported);
 }
 
 bool Detector::Impl::Load(StateReader& r) {
@@ -612,6 +619,9 @@ bool Detector::Impl::Load(StateReader& r) {
     if (!r.I64(&i) || !r.F64(&v)) return false;
     s = static_cast<float>(v);
   }
+  uint8_t reported;
+  if (!r.U8(&reported)) return false;
+  episode_reported = reported != 0;
   return r.done();
 }
 

@@ -21,7 +21,9 @@
 // or a repeated timestamp) is neither scored nor learnt.
 //
 // NAB output (`nab`, in [0, 1)): score / (1 + score) when the score exceeds every score of the
-// `onset` span before it, else 0: one detection at the start of an excursion.
+// `onset` span before it, else 0: one detection at the start of an excursion; an anomalous
+// episode (scores > 1 in a row) is detected once, however much its score grows (the daemon's
+// alert is firing already).
 //
 // State: bounded by the spec and the step (about 45 KB for minute data with daily and weekly
 // candidates), independent of how long the series runs. Serialize()/Restore() round-trip it

@@ -202,6 +202,32 @@ TEST(DetectorTest, AnExcursionDrainingFromItsPeakDoesNotCount) {
   EXPECT_GT(with_burst(300, 300), 1.0);
 }
 
+// NAB output: lag that grows for hours (its score growing with it) is one detection above 1, at
+// the start of the episode; a larger incident after the score fell back below 1 is another.
+TEST(DetectorTest, AnAnomalousEpisodeIsOneNabDetectionHoweverItsScoreGrows) {
+  const int64_t step = kMinute;
+  const size_t at = static_cast<size_t>(5 * kDay / step + 3 * kHour / step);
+  const size_t second = at + static_cast<size_t>(18 * kHour / step);  // after `onset`
+  std::vector<double> x = Daily(step, 7, 9);
+  for (size_t k = 0; k < 180; ++k) {
+    x[at + k] += 200 + 50.0 * static_cast<double>(k);
+    x[second + k] += 20000;
+  }
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  int detections = 0;
+  size_t above = 0;
+  for (size_t i = at; i < at + 180; ++i) {
+    detections += r.points[i].nab > 0.5;
+    above += r.points[i].score > 1;
+  }
+  EXPECT_GT(above, 170u);  // one episode: the score stays above 1 (it would report ~every rise)
+  EXPECT_EQ(detections, 1);
+  EXPECT_GT(r.max_score_from(second), 1.0);
+  int later = 0;
+  for (size_t i = second; i < second + 180; ++i) later += r.points[i].nab > 0.5;
+  EXPECT_EQ(later, 1);
+}
+
 // The first weekend (a day type not seen yet) is compared by shape at any level within a factor
 // of two, from its first minute: traffic that is lower on Saturdays does not page at midnight
 // (five weekdays from a Monday, then the first weekend), traffic three times as high does.

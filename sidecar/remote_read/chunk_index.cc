@@ -11,32 +11,13 @@ namespace streamlens::remote_read {
 
 ChunkIndex::ChunkIndex(const DecodeOptions& options) : options_(options) {}
 
-uint32_t ChunkIndex::Intern(std::string_view s) {
-  auto it = symbol_ids_.find(s);
-  if (it != symbol_ids_.end()) return it->second;
-  uint32_t id = static_cast<uint32_t>(symbols_.size());
-  symbols_.emplace_back(s);
-  symbol_ids_.emplace(std::string(s), id);
-  return id;
-}
-
 Status ChunkIndex::BeginSeries(
     std::span<const std::pair<std::string_view, std::string_view>> labels) {
   current_ = SIZE_MAX;
-  std::vector<std::pair<std::string_view, std::string_view>> sorted;
-  STREAMLENS_RETURN_IF_ERROR(NormalizeLabels(labels, &sorted));
-  std::vector<LabelRef> refs;
-  refs.reserve(sorted.size());
-  std::string key;
-  key.reserve(sorted.size() * sizeof(LabelRef));
-  for (const auto& l : sorted) {
-    LabelRef r{Intern(l.first), Intern(l.second)};
-    refs.push_back(r);
-    key.append(reinterpret_cast<const char*>(&r), sizeof(r));
-  }
-  auto [it, inserted] = series_ids_.emplace(std::move(key), static_cast<uint32_t>(series_.size()));
-  if (inserted) series_.push_back({std::move(refs), {}});
-  current_ = it->second;
+  auto interned = labels_.Intern(labels);
+  if (!interned.ok()) return interned.status();
+  if (interned->is_new) series_.emplace_back();
+  current_ = interned->series;
   return Status::Ok();
 }
 
@@ -55,11 +36,12 @@ Status ChunkIndex::AddChunk(int64_t min_t, int64_t max_t, std::string_view data,
 
 std::string ChunkIndex::SeriesText(size_t series) const {
   std::string s = "{";
-  for (const LabelRef& l : series_[series].labels) {
+  const auto symbols = labels_.symbols();
+  for (const LabelRef& l : labels_.labels(series)) {
     if (s.size() > 1) s += ",";
-    s += symbols_[l.name];
+    s += symbols[l.name];
     s += "=";
-    AppendQuoted(&s, symbols_[l.value]);
+    AppendQuoted(&s, symbols[l.value]);
   }
   return s + "}";
 }
@@ -90,8 +72,10 @@ Result<SeriesSet> DecodeChunkIndexes(std::vector<ChunkIndex> parts) {
   std::vector<PartLabels> labels(parts.size());
   size_t bound = 0;
   for (size_t p = 0; p < parts.size(); ++p) {
-    labels[p].symbols = parts[p].symbols_;
-    for (const auto& s : parts[p].series_) labels[p].series.push_back(s.labels);
+    labels[p].symbols = parts[p].labels_.symbols();
+    for (uint32_t i = 0; i < parts[p].series_.size(); ++i) {
+      labels[p].series.push_back(parts[p].labels_.labels(i));
+    }
     bound += parts[p].sample_bound_;
   }
   SeriesJoin join = JoinSeries(labels);

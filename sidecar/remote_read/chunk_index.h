@@ -17,15 +17,14 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "sidecar/remote_read/label_interner.h"
 #include "sidecar/remote_read/series_set.h"
 
 namespace streamlens::remote_read {
@@ -77,22 +76,14 @@ class ChunkIndex {
     int64_t max_t;
   };
   struct IndexedSeries {
-    std::vector<LabelRef> labels;  // sorted by name text
     std::vector<ChunkRef> chunks;  // in arrival order
   };
-  uint32_t Intern(std::string_view s);
 
   DecodeOptions options_;
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::vector<std::string> symbols_;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> symbol_ids_;
-  std::unordered_map<std::string, uint32_t> series_ids_;  // key: the label ids' bytes
-  std::vector<IndexedSeries> series_;
-  size_t current_ = SIZE_MAX;  // index into series_
-  std::string data_;           // the kept chunks' bytes, back to back
+  LabelInterner labels_;               // series_[i]'s labels are labels_.labels(i)
+  std::vector<IndexedSeries> series_;  // by the label set's number in labels_
+  size_t current_ = SIZE_MAX;          // index into series_
+  std::string data_;                   // the kept chunks' bytes, back to back
   size_t num_chunks_ = 0;
   size_t sample_bound_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 namespace streamlens::remote_read {
 
@@ -44,6 +45,18 @@ size_t Utf8Len(std::string_view s, size_t i, uint32_t* cp) {
   }
   *cp = v;
   return n;
+}
+
+// Prometheus' order of label sets (each sorted by name): label by label, byte-wise on the name,
+// then on the value; a set that is a prefix of another comes first.
+bool LabelSetLess(std::span<const std::string> symbols, std::span<const LabelRef> a,
+                  std::span<const LabelRef> b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t k = 0; k < n; ++k) {
+    if (a[k].name != b[k].name) return symbols[a[k].name] < symbols[b[k].name];
+    if (a[k].value != b[k].value) return symbols[a[k].value] < symbols[b[k].value];
+  }
+  return a.size() < b.size();
 }
 
 }  // namespace
@@ -152,15 +165,6 @@ size_t SeriesSet::MemoryBytes() const {
   return b;
 }
 
-uint32_t SeriesSetBuilder::Intern(std::string_view s) {
-  auto it = symbol_ids_.find(std::string(s));
-  if (it != symbol_ids_.end()) return it->second;
-  uint32_t id = static_cast<uint32_t>(symbols_.size());
-  symbols_.emplace_back(s);
-  symbol_ids_.emplace(std::string(s), id);
-  return id;
-}
-
 void SeriesSetBuilder::CloseRun() {
   if (!in_series_) return;
   if (timestamps_.size() > run_begin_) {
@@ -170,40 +174,13 @@ void SeriesSetBuilder::CloseRun() {
   in_series_ = false;
 }
 
-Status NormalizeLabels(std::span<const std::pair<std::string_view, std::string_view>> labels,
-                       std::vector<std::pair<std::string_view, std::string_view>>* sorted) {
-  sorted->clear();
-  sorted->reserve(labels.size());
-  for (const auto& l : labels) {
-    if (l.first.empty()) return Status::Error("series has a label with an empty name");
-    if (!l.second.empty()) sorted->push_back(l);
-  }
-  std::sort(sorted->begin(), sorted->end());
-  for (size_t k = 1; k < sorted->size(); ++k) {
-    if ((*sorted)[k].first == (*sorted)[k - 1].first) {
-      return Status::Error("series has label \"" + std::string((*sorted)[k].first) + "\" twice");
-    }
-  }
-  return Status::Ok();
-}
-
 Status SeriesSetBuilder::BeginSeries(
     std::span<const std::pair<std::string_view, std::string_view>> labels) {
   CloseRun();
-  std::vector<std::pair<std::string_view, std::string_view>> sorted;
-  STREAMLENS_RETURN_IF_ERROR(NormalizeLabels(labels, &sorted));
-  std::vector<LabelRef> refs;
-  refs.reserve(sorted.size());
-  std::string key;
-  key.reserve(sorted.size() * 8);
-  for (const auto& l : sorted) {
-    LabelRef r{Intern(l.first), Intern(l.second)};
-    refs.push_back(r);
-    key.append(reinterpret_cast<const char*>(&r), sizeof(r));
-  }
-  auto [it, inserted] = series_ids_.emplace(std::move(key), static_cast<uint32_t>(series_.size()));
-  if (inserted) series_.push_back({std::move(refs), {}});
-  current_ = it->second;
+  auto interned = labels_.Intern(labels);
+  if (!interned.ok()) return interned.status();
+  if (interned->is_new) series_.emplace_back();
+  current_ = interned->series;
   in_series_ = true;
   run_begin_ = timestamps_.size();
   return Status::Ok();
@@ -234,17 +211,10 @@ Result<SeriesSet> SeriesSetBuilder::Finish() {
   // Order series by label text, the way Prometheus compares label sets.
   std::vector<uint32_t> order(series_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto less = [&](uint32_t a, uint32_t b) {
-    const auto& la = series_[a].labels;
-    const auto& lb = series_[b].labels;
-    size_t n = std::min(la.size(), lb.size());
-    for (size_t k = 0; k < n; ++k) {
-      if (la[k].name != lb[k].name) return symbols_[la[k].name] < symbols_[lb[k].name];
-      if (la[k].value != lb[k].value) return symbols_[la[k].value] < symbols_[lb[k].value];
-    }
-    return la.size() < lb.size();
-  };
-  std::sort(order.begin(), order.end(), less);
+  const std::span<const std::string> symbols = labels_.symbols();
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return LabelSetLess(symbols, labels_.labels(a), labels_.labels(b));
+  });
 
   SeriesSet out;
   // Fast path: series already in order, one run each, runs laid out back to back.
@@ -281,8 +251,8 @@ Result<SeriesSet> SeriesSetBuilder::Finish() {
       const Run& run = runs_[r];
       if (!first_run && timestamps_[run.begin] <= last) {
         std::string name;
-        for (const LabelRef& l : s.labels) {
-          name += symbols_[l.name] + "=" + symbols_[l.value] + " ";
+        for (const LabelRef& l : labels_.labels(idx)) {
+          name += symbols[l.name] + "=" + symbols[l.value] + " ";
         }
         return Status::Error("series {" + name + "}: samples from different parts of the reply " +
                              "overlap in time (timestamp " +
@@ -298,7 +268,8 @@ Result<SeriesSet> SeriesSetBuilder::Finish() {
       total += run.end - run.begin;
     }
     out.sample_offsets_.push_back(total);
-    out.label_refs_.insert(out.label_refs_.end(), s.labels.begin(), s.labels.end());
+    const auto ls = labels_.labels(idx);
+    out.label_refs_.insert(out.label_refs_.end(), ls.begin(), ls.end());
     out.label_offsets_.push_back(static_cast<uint32_t>(out.label_refs_.size()));
   }
   if (in_place) {
@@ -312,7 +283,7 @@ Result<SeriesSet> SeriesSetBuilder::Finish() {
     out.sample_offsets_.clear();
     out.label_offsets_.clear();
   }
-  out.symbols_ = std::move(symbols_);
+  out.symbols_ = labels_.TakeSymbols();
   *this = SeriesSetBuilder();
   return out;
 }
@@ -357,16 +328,8 @@ SeriesJoin JoinSeries(std::span<const PartLabels> parts) {
   // 3. Series in label order.
   std::vector<uint32_t> order(joined.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  const auto& sym = out.symbols;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const auto& la = joined[a].labels;
-    const auto& lb = joined[b].labels;
-    size_t n = std::min(la.size(), lb.size());
-    for (size_t k = 0; k < n; ++k) {
-      if (la[k].name != lb[k].name) return sym[la[k].name] < sym[lb[k].name];
-      if (la[k].value != lb[k].value) return sym[la[k].value] < sym[lb[k].value];
-    }
-    return la.size() < lb.size();
+    return LabelSetLess(out.symbols, joined[a].labels, joined[b].labels);
   });
   out.series.reserve(joined.size());
   for (uint32_t idx : order) out.series.push_back(std::move(joined[idx]));

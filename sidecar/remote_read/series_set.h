@@ -18,19 +18,13 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "sidecar/remote_read/label_interner.h"
 
 namespace streamlens::remote_read {
-
-// One label as stored: indices into the SeriesSet's symbol table.
-struct LabelRef {
-  uint32_t name;
-  uint32_t value;
-};
 
 // A label as text, used when building or comparing.
 struct Label {
@@ -136,16 +130,12 @@ class SeriesSetBuilder {
     size_t end;
   };
   struct PendingSeries {
-    std::vector<LabelRef> labels;  // sorted by name text
-    std::vector<uint32_t> runs;    // indices into runs_
+    std::vector<uint32_t> runs;  // indices into runs_
   };
-  uint32_t Intern(std::string_view s);
   void CloseRun();
 
-  std::vector<std::string> symbols_;
-  std::unordered_map<std::string, uint32_t> symbol_ids_;
-  std::unordered_map<std::string, uint32_t> series_ids_;  // key: encoded label ids
-  std::vector<PendingSeries> series_;
+  LabelInterner labels_;               // series_[i]'s labels are labels_.labels(i)
+  std::vector<PendingSeries> series_;  // by the label set's number in labels_
   std::vector<Run> runs_;
   bool in_series_ = false;
   uint32_t current_ = 0;
@@ -160,11 +150,6 @@ class SeriesSetBuilder {
 // size (no growth, no second copy). Fails, naming the series, when a series' samples in a later
 // part do not come strictly after those of an earlier part. `parts` is consumed.
 Result<SeriesSet> ConcatenateInTime(std::vector<SeriesSet> parts);
-
-// Checks a series' labels and puts them in the stored form: fails for an empty or repeated
-// name; drops labels with empty values (Prometheus treats them as absent); sorts by name.
-Status NormalizeLabels(std::span<const std::pair<std::string_view, std::string_view>> labels,
-                       std::vector<std::pair<std::string_view, std::string_view>>* sorted);
 
 // The label sets of several parts (e.g. the answers of one fetch's sub-queries) under one
 // symbol table, series with equal label sets joined. Shared by ConcatenateInTime and

@@ -179,15 +179,24 @@ Status IndexChunk(std::string_view msg, const LabelPairs& labels, size_t frame, 
   return Status::Ok();
 }
 
+// Reads the labels of a series message into `labels` and begins that series in `out` (a
+// ChunkIndex or a SeriesSetBuilder). Fails, naming the series, for malformed or invalid labels,
+// and with LimitExceeded("max_series") when `out` then holds more than `max_series` series.
+template <typename Out>
+Status BeginSeries(std::string_view msg, size_t max_series, Out* out, LabelPairs* labels) {
+  STREAMLENS_RETURN_IF_ERROR(ParseSeriesLabels(msg, labels));
+  Status st = out->BeginSeries(*labels);
+  if (!st.ok()) return Status::Error("series " + SeriesText(*labels) + ": " + st.message());
+  if (out->num_series() > max_series) {
+    return LimitExceeded("max_series", max_series,
+                         "the reply has more series (at " + SeriesText(*labels) + ")");
+  }
+  return Status::Ok();
+}
+
 Status IndexChunkedSeries(std::string_view msg, size_t frame, ChunkIndex* out, size_t* chunks) {
   LabelPairs labels;
-  STREAMLENS_RETURN_IF_ERROR(ParseSeriesLabels(msg, &labels));
-  Status st = out->BeginSeries(labels);
-  if (!st.ok()) return Status::Error("series " + SeriesText(labels) + ": " + st.message());
-  if (out->num_series() > out->options().max_series) {
-    return LimitExceeded("max_series", out->options().max_series,
-                         "the reply has more series (at " + SeriesText(labels) + ")");
-  }
+  STREAMLENS_RETURN_IF_ERROR(BeginSeries(msg, out->options().max_series, out, &labels));
   FieldReader r(msg);
   Field f;
   int rc;
@@ -207,13 +216,7 @@ Status IndexChunkedSeries(std::string_view msg, size_t frame, ChunkIndex* out, s
 Status DecodeSampleSeries(std::string_view msg, const DecodeOptions& options,
                           SeriesSetBuilder* out) {
   LabelPairs labels;
-  STREAMLENS_RETURN_IF_ERROR(ParseSeriesLabels(msg, &labels));
-  Status st = out->BeginSeries(labels);
-  if (!st.ok()) return Status::Error("series " + SeriesText(labels) + ": " + st.message());
-  if (out->num_series() > options.max_series) {
-    return LimitExceeded("max_series", options.max_series,
-                         "the reply has more series (at " + SeriesText(labels) + ")");
-  }
+  STREAMLENS_RETURN_IF_ERROR(BeginSeries(msg, options.max_series, out, &labels));
   FieldReader r(msg);
   Field f;
   int rc;

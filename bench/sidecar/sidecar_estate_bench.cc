@@ -1,13 +1,18 @@
 // bench_sidecar_estate --series N [--brokers B] [--days D] [--workers W] [--sim-minutes M]
 //                      [--jobs all|lag] [--analyses all|anomaly|forecast]
+//                      [--start sequential|scheduled]
 //
 // The built-in job set (sidecar/engine/default_config.cc) over a synthetic Kafka estate
 // (synthetic_estate.h): N per-series-job series (N/2 consumer group/topic pairs, each with its
 // lag and its lag in seconds; their committed offsets, members and partitions feed the consumer
 // capacity job) plus B brokers' series, D days of history at 1 minute. The engine
 // runs in process with a ManualClock:
-//   1. start: the first cycle of every job, one after the other (RunOnce), as after a start
-//      without saved state; its wall time is when results exist for every series;
+//   1. start: the first cycle of every job, as after a start without saved state; its wall time
+//      is when results exist for every series. `sequential` (the default) runs the jobs one after
+//      the other (RunOnce), each spreading its series over the workers, and prints each job's
+//      wall and CPU; `scheduled` starts the engine's scheduler, which runs the due jobs' cycles
+//      side by side on the workers as the daemon does, and prints when each job's first cycle
+//      ended (CPU only for the whole start);
 //   2. M simulated minutes: the clock advances a minute at a time and every job due by its
 //      infer_every runs a cycle (scheduled refits included, as they fall due).
 // Printed: wall and CPU seconds of each phase and of each job's first cycle (CPU of the whole
@@ -20,11 +25,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "bench/sidecar/synthetic_estate.h"
@@ -42,7 +51,8 @@ constexpr int64_t kMin = 60'000;
 struct Options {
   int series = 1000, brokers = 12, days = 7, workers = 2, sim_minutes = 60;
   std::string jobs = "all";
-  std::string analyses = "all";  // all | anomaly | forecast: the per-series analyses kept
+  std::string analyses = "all";      // all | anomaly | forecast: the per-series analyses kept
+  std::string start = "sequential";  // sequential | scheduled
 };
 
 double ProcessCpuSeconds() {
@@ -81,6 +91,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->jobs = v;
     } else if (k == "--analyses") {
       o->analyses = v;
+    } else if (k == "--start") {
+      o->start = v;
     } else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return false;
@@ -117,6 +129,51 @@ void PrintJobs(const engine::Engine& eng) {
   }
 }
 
+// When each job's first scheduled cycle ended, in seconds since `t0` (set before the start).
+struct FirstCycles {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::chrono::steady_clock::time_point t0;
+  std::map<std::string, double> done_s;  // guarded by mu
+  void Done(const std::string& job) {
+    std::lock_guard<std::mutex> l(mu);
+    done_s.emplace(job, Since(t0));
+    cv.notify_all();
+  }
+};
+
+// The start in the bench's thread: every job's first cycle, one after the other.
+void StartSequential(engine::Engine& eng, const engine::EngineConfig& cfg,
+                     const bench::SyntheticEstate* src) {
+  for (const auto& j : cfg.jobs) {
+    auto wj = std::chrono::steady_clock::now();
+    CpuMeter job_cpu(src);
+    if (Status s = eng.RunOnce(j.name); !s.ok()) {
+      std::fprintf(stderr, "job %s: %s\n", j.name.c_str(), s.message().c_str());
+    }
+    std::printf("  start job=%s wall_s=%.1f engine_cpu_s=%.1f\n", j.name.c_str(), Since(wj),
+                job_cpu.Engine());
+  }
+}
+
+// The start by the engine's scheduler (the clock stands still: one cycle of each job), until
+// every job's first cycle has ended.
+void StartScheduled(engine::Engine& eng, const engine::EngineConfig& cfg, FirstCycles& first) {
+  first.t0 = std::chrono::steady_clock::now();
+  eng.Start();
+  {
+    std::unique_lock<std::mutex> l(first.mu);
+    first.cv.wait(l, [&] { return first.done_s.size() >= cfg.jobs.size(); });
+  }
+  eng.Stop();
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& [job, s] : first.done_s) order.emplace_back(s, job);
+  std::sort(order.begin(), order.end());
+  for (const auto& [s, job] : order) {
+    std::printf("  start job=%s first_cycle_done_s=%.1f\n", job.c_str(), s);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -140,6 +197,13 @@ int main(int argc, char** argv) {
   engine::EngineOptions eo;
   eo.workers = static_cast<size_t>(o.workers);
   eo.clock = clock;
+  auto first = std::make_shared<FirstCycles>();
+  if (o.start == "scheduled") {
+    eo.on_cycle_done = [first](const std::string& job) { first->Done(job); };
+  } else if (o.start != "sequential") {
+    std::fprintf(stderr, "--start: sequential or scheduled\n");
+    return 2;
+  }
   engine::Engine eng(
       eo,
       [src](const engine::SourceConfig&) -> Result<std::shared_ptr<engine::HistorySource>> {
@@ -151,19 +215,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
     return 1;
   }
-  std::printf("estate: source_series=%zu (pairs=%d brokers=%d) days=%d workers=%d jobs=%s\n",
-              src->num_series(), o.series / 2, o.brokers, o.days, o.workers, o.jobs.c_str());
+  std::printf(
+      "estate: source_series=%zu (pairs=%d brokers=%d) days=%d workers=%d jobs=%s start=%s\n",
+      src->num_series(), o.series / 2, o.brokers, o.days, o.workers, o.jobs.c_str(),
+      o.start.c_str());
   const double rss0 = RssMb();
   auto w0 = std::chrono::steady_clock::now();
   CpuMeter start_cpu(src.get());
-  for (const auto& j : cfg->jobs) {
-    auto wj = std::chrono::steady_clock::now();
-    CpuMeter job_cpu(src.get());
-    if (Status s = eng.RunOnce(j.name); !s.ok()) {
-      std::fprintf(stderr, "job %s: %s\n", j.name.c_str(), s.message().c_str());
-    }
-    std::printf("  start job=%s wall_s=%.1f engine_cpu_s=%.1f\n", j.name.c_str(), Since(wj),
-                job_cpu.Engine());
+  if (o.start == "scheduled") {
+    StartScheduled(eng, *cfg, *first);
+  } else {
+    StartSequential(eng, *cfg, src.get());
   }
   std::printf(
       "start: wall_s=%.1f engine_cpu_s=%.1f source_cpu_s=%.1f rss_mb_before=%.0f "

@@ -1,6 +1,7 @@
 #include "sidecar/analysis/anomaly/detector.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 
@@ -19,20 +20,16 @@ constexpr int kOnsetBins = 48;
 constexpr double kDayTypeFactor = 2;  // a new day type's level is within this factor
 constexpr uint32_t kStateVersion = 2;
 
-// Median of the last intervals between timestamps.
+// Median of the last intervals between timestamps (kept up to date by Add, so Step() is a read).
 class StepEstimator {
  public:
   void Add(int64_t dt) {
     ring_[pos_] = dt;
     pos_ = (pos_ + 1) % ring_.size();
     n_ = std::min(n_ + 1, ring_.size());
+    Update();
   }
-  int64_t Step() const {
-    if (n_ == 0) return 0;
-    std::vector<int64_t> v(ring_.begin(), ring_.begin() + static_cast<ptrdiff_t>(n_));
-    std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(n_ / 2), v.end());
-    return v[n_ / 2];
-  }
+  int64_t Step() const { return step_; }
   size_t count() const { return n_; }
   void Save(StateWriter& w) const {
     w.U64(pos_);
@@ -47,12 +44,21 @@ class StepEstimator {
     for (int64_t& x : ring_) {
       if (!r.I64(&x)) return false;
     }
+    Update();
     return true;
   }
 
  private:
-  std::vector<int64_t> ring_ = std::vector<int64_t>(15, 0);
+  void Update() {
+    if (n_ == 0) return;
+    std::array<int64_t, 15> v = ring_;
+    const auto mid = v.begin() + static_cast<ptrdiff_t>(n_ / 2);
+    std::nth_element(v.begin(), mid, v.begin() + static_cast<ptrdiff_t>(n_));
+    step_ = *mid;
+  }
+  std::array<int64_t, 15> ring_{};
   size_t pos_ = 0, n_ = 0;
+  int64_t step_ = 0;
 };
 
 // Robust noise sigma from the changes between consecutive points: the scaled median of the

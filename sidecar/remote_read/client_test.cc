@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "sidecar/remote_read/query_range_client.h"
 #include "sidecar/remote_read/remote_read_client.h"
 #include "sidecar/remote_read/test_util.h"
+#include "sidecar/remote_read/victoria_export_client.h"
 #include "sidecar/remote_read/wire_decoder.h"
 
 namespace streamlens::remote_read {
@@ -327,6 +330,80 @@ TEST(QueryRangeClientTest, SurfacesTheServersErrorText) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("HTTP 422"), std::string::npos);
   EXPECT_NE(s.status().message().find("query timed out"), std::string::npos);
+}
+
+TEST(VictoriaExportClientTest, SendsMatchStartEndAndJoinsStreamedSubQueries) {
+  FakeServer server;
+  std::mutex mu;
+  std::vector<std::string> asked;
+  server.server().Post("/api/v1/export", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      asked.push_back(req.get_param_value("match[]") + " " + req.get_param_value("start") + " " +
+                      req.get_param_value("end"));
+    }
+    // Every sample 0..119 s each second, sent in small chunks that split lines.
+    std::string body;
+    for (const char* a : {"x", "y"}) {
+      body += std::string(R"({"metric":{"__name__":"m","a":")") + a + R"("},"values":[)";
+      for (int i = 0; i < 120; ++i) body += (i ? "," : "") + std::to_string(i);
+      body += R"(],"timestamps":[)";
+      for (int i = 0; i < 120; ++i) body += (i ? "," : "") + std::to_string(i * 1000);
+      body += "]}\n";
+    }
+    res.set_chunked_content_provider(
+        "application/stream+json", [body](size_t offset, httplib::DataSink& sink) {
+          if (offset >= body.size()) {
+            sink.done();
+            return true;
+          }
+          sink.write(body.data() + offset, std::min<size_t>(17, body.size() - offset));
+          return true;
+        });
+  });
+  ClientOptions o = FastOptions();
+  o.max_range = std::chrono::seconds(30);
+  auto c = VictoriaExportClient::Create(server.url(), o);
+  ASSERT_TRUE(c.ok());
+  FetchStats stats;
+  auto s = (*c)->Fetch({{MatchType::kRegexMatch, "__name__", "m|n"}}, 10'000, 69'999, &stats);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  std::sort(asked.begin(), asked.end());
+  EXPECT_EQ(asked, (std::vector<std::string>{"{__name__=~\"m|n\"} 10.000 39.999",
+                                             "{__name__=~\"m|n\"} 40.000 69.999"}));
+  ASSERT_EQ(s->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_EQ(s->timestamps(i).size(), 60u);  // 10..69 s, each once
+    EXPECT_EQ(s->timestamps(i).front(), 10'000);
+    EXPECT_EQ(s->timestamps(i).back(), 69'000);
+    EXPECT_EQ(s->values(i).back(), 69);
+  }
+  EXPECT_EQ(stats.sub_queries, 2);
+  EXPECT_EQ(stats.response_type, "export");
+}
+
+TEST(VictoriaExportClientTest, ErrorsNameTheServerAndTheLine) {
+  FakeServer server;
+  server.server().Post("/api/v1/export", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("match[]") == "{__name__=\"bad\"}") {
+      res.status = 400;
+      res.set_content("cannot parse matches[]=bad{", "text/plain");
+      return;
+    }
+    res.set_content("{\"metric\":{},\"values\":[1],\"timestamps\":[1]}\n{\"metric\":{}",
+                    "application/stream+json");
+  });
+  auto c = VictoriaExportClient::Create(server.url(), FastOptions());
+  ASSERT_TRUE(c.ok());
+  auto s = (*c)->Fetch({{MatchType::kEqual, "__name__", "bad"}}, 0, 1000);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("HTTP 400"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("cannot parse matches[]=bad{"), std::string::npos);
+  EXPECT_NE(s.status().message().find("victoriametrics export " + server.url()), std::string::npos);
+  s = (*c)->Fetch(Sel(), 0, 1000);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("export reply line 2: malformed JSON"), std::string::npos)
+      << s.status().message();
 }
 
 // Resident memory of this process in bytes (VmRSS).

@@ -15,21 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-std::string FormEscape(std::string_view s) {
-  std::string out;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 class JsonSink final : public ReplySink {
  public:
   explicit JsonSink(size_t max_bytes) : max_bytes_(max_bytes) {}
@@ -56,6 +41,21 @@ class JsonSink final : public ReplySink {
 };
 
 }  // namespace
+
+std::string FormEscape(std::string_view s) {
+  std::string out;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
 
 std::string FormatApiTime(int64_t ms) {
   char buf[40];

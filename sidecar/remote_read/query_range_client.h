@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "sidecar/remote_read/source.h"
 
@@ -44,5 +45,7 @@ class QueryRangeClient final : public Source {
 
 // "1700000000.123" for 1700000000123 ms (what the query API accepts as a time).
 std::string FormatApiTime(int64_t ms);
+// `s` escaped for an application/x-www-form-urlencoded body.
+std::string FormEscape(std::string_view s);
 
 }  // namespace streamlens::remote_read

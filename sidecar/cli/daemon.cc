@@ -29,6 +29,7 @@ struct SidecarFlags {
   std::string config_file;
   std::string remote_read_url;
   std::string query_range_url;
+  std::string victoria_export_url;
   int64_t workers = 0;
   std::string storage_path;
   int64_t shard_count = 1;
@@ -43,8 +44,18 @@ struct SidecarFlags {
 // "default" source when the file has no sources), else the built-in job set for
 // streamlens-exporter's metrics reading from the flag's URL.
 Result<std::shared_ptr<const engine::EngineConfig>> BuildConfig(const SidecarFlags& f) {
-  std::string url = !f.remote_read_url.empty() ? f.remote_read_url : f.query_range_url;
-  std::string type = !f.remote_read_url.empty() ? "remote-read" : "query-range";
+  // The first source flag given, in --help order.
+  const std::pair<const std::string&, const char*> flag_sources[] = {
+      {f.remote_read_url, "remote-read"},
+      {f.query_range_url, "query-range"},
+      {f.victoria_export_url, "victoriametrics-export"}};
+  std::string url, type;
+  for (const auto& [flag_url, flag_type] : flag_sources) {
+    if (url.empty() && !flag_url.empty()) {
+      url = flag_url;
+      type = flag_type;
+    }
+  }
   engine::EngineConfig c;
   if (!f.config_file.empty()) {
     auto loaded = engine::LoadConfig(f.config_file);
@@ -66,7 +77,8 @@ Result<std::shared_ptr<const engine::EngineConfig>> BuildConfig(const SidecarFla
     if (url.empty()) {
       return Status::Error(
           "no source: pass --remote-read.url (e.g. http://prometheus:9090/api/v1/read), "
-          "--query-range.url (e.g. http://victoriametrics:8428) or --config.file");
+          "--query-range.url or --victoriametrics-export.url (e.g. http://victoriametrics:8428) "
+          "or --config.file");
     }
     c = engine::DefaultConfig(url, type);
   }
@@ -118,6 +130,11 @@ void RegisterSidecarFlags(FlagSet& flags, SidecarFlags* f) {
   flags.String("query-range.url", &f->query_range_url,
                "Prometheus-compatible query API base URL (VictoriaMetrics, ...), used when "
                "--remote-read.url is not given.");
+  flags.String("victoriametrics-export.url", &f->victoria_export_url,
+               "VictoriaMetrics base URL (e.g. http://victoriametrics:8428) read through its "
+               "export API (/api/v1/export: the stored samples, about 3x faster than "
+               "--query-range.url), used when neither --remote-read.url nor --query-range.url "
+               "is given.");
   flags.Int("workers", &f->workers, "Worker threads for the analyses (0: number of cores).");
   flags.String("storage.path", &f->storage_path,
                "Folder for fitted models and recent windows, so a restart resumes without "

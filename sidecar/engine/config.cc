@@ -153,8 +153,11 @@ class Parser {
       if (key == "name") s.name = Str(v, p);
       if (key == "type") {
         s.type = Str(v, p);
-        if (s.type != "remote-read" && s.type != "query-range") {
-          Fail(v, p, "expected remote-read or query-range, got \"" + s.type + "\"");
+        if (s.type != "remote-read" && s.type != "query-range" &&
+            s.type != "victoriametrics-export") {
+          Fail(v, p,
+               "expected remote-read, query-range or victoriametrics-export, got \"" + s.type +
+                   "\"");
         }
       }
       if (key == "url") s.url = Str(v, p);

@@ -27,7 +27,7 @@ using Duration = std::chrono::milliseconds;
 
 struct SourceConfig {
   std::string name;
-  std::string type = "remote-read";  // "remote-read" | "query-range"
+  std::string type = "remote-read";  // "remote-read" | "query-range" | "victoriametrics-export"
   std::string url;                   // remote-read: full endpoint; query-range: base URL
   Duration timeout{std::chrono::seconds(60)};
   std::string basic_auth_username;
@@ -263,7 +263,7 @@ Result<EngineConfig> LoadConfig(const std::string& path);
 
 // The built-in job set for streamlens-exporter's metrics (consumer lag and lag seconds, broker
 // traffic, request handler idle, under-replicated partitions, CPU), reading from one source.
-// `source_type` is "remote-read" or "query-range".
+// `source_type` is "remote-read", "query-range" or "victoriametrics-export".
 EngineConfig DefaultConfig(const std::string& source_url, const std::string& source_type);
 
 // The CPU model's default feature selectors for streamlens-exporter's names, in

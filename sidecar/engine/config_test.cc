@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "sidecar/engine/analysis_factory.h"
+#include "sidecar/engine/source.h"
 
 namespace streamlens::engine {
 namespace {
@@ -108,6 +109,24 @@ TEST(ConfigTest, SourceFetchLimitsParseWithDefaults) {
   auto bad = ParseConfig("sources: [{url: 'http://a', max_series: 0}]\njobs: []\n", "t.yaml", "");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("max_series"), std::string::npos);
+}
+
+TEST(ConfigTest, SourceTypesIncludeTheVictoriaMetricsExportApi) {
+  auto c = ParseConfig(
+      "sources:\n  - {name: vm, type: victoriametrics-export, url: 'http://vm:8428'}\n"
+      "jobs: [{name: j, selector: m, source: vm, anomaly: {}}]\n",
+      "t.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->sources[0].type, "victoriametrics-export");
+  auto source = MakeRemoteSource(c->sources[0], nullptr);
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  EXPECT_EQ((*source)->Describe(), "victoriametrics export http://vm:8428");
+  auto bad = ParseConfig("sources: [{url: 'http://a', type: vm-export}]\njobs: []\n", "t.yaml", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "expected remote-read, query-range or victoriametrics-export, got \"vm-export\""),
+            std::string::npos)
+      << bad.status().message();
 }
 
 TEST(ConfigTest, ErrorsNameFileLineAndKey) {

@@ -3,6 +3,7 @@
 #include "sidecar/engine/source.h"
 #include "sidecar/remote_read/query_range_client.h"
 #include "sidecar/remote_read/remote_read_client.h"
+#include "sidecar/remote_read/victoria_export_client.h"
 
 namespace streamlens::engine {
 
@@ -33,6 +34,11 @@ Result<std::shared_ptr<HistorySource>> MakeRemoteSource(const SourceConfig& c,
   if (c.type == "query-range") {
     // Raw mode (step 0): the engine aligns samples to each job's own step grid.
     auto client = remote_read::QueryRangeClient::Create(c.url, o, std::chrono::milliseconds(0));
+    if (!client.ok()) return client.status();
+    return std::shared_ptr<HistorySource>(std::move(*client));
+  }
+  if (c.type == "victoriametrics-export") {
+    auto client = remote_read::VictoriaExportClient::Create(c.url, o);
     if (!client.ok()) return client.status();
     return std::shared_ptr<HistorySource>(std::move(*client));
   }

@@ -1,6 +1,6 @@
 // bench_remote_read_e2e: the client side of e2e.sh.
 //   generate --out-dir DIR --series N --days D --end-ms T  OpenMetrics history for promtool
-//   fetch --url URL --mode streamed|samples|query|query_range --selector S --start MS --end MS
+//   fetch --url URL --mode streamed|samples|query|query_range|export --selector S --start MS --end MS
 //         [--step-ms N] [--no-gzip] [--max-range-ms N] [--concurrency N]
 //                                                         one timed Fetch(), one result line
 //         (sub-query length and parallelism default to the client's defaults, 24 h and 4)
@@ -24,6 +24,7 @@
 #include "sidecar/remote_read/query_range_client.h"
 #include "sidecar/remote_read/range_split.h"
 #include "sidecar/remote_read/remote_read_client.h"
+#include "sidecar/remote_read/victoria_export_client.h"
 
 namespace rr = streamlens::remote_read;
 
@@ -116,6 +117,10 @@ int Fetch(int argc, char** argv) {
     auto c = rr::RemoteReadClient::Create(
         url + "/api/v1/read", o,
         mode == "streamed" ? rr::ResponseType::kStreamedChunks : rr::ResponseType::kSamples);
+    if (!c.ok()) return 2;
+    src = std::move(*c);
+  } else if (mode == "export") {
+    auto c = rr::VictoriaExportClient::Create(url, o);
     if (!c.ok()) return 2;
     src = std::move(*c);
   } else {

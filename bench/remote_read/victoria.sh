@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Read speed from Debian's VictoriaMetrics (issue 18 item 4): SERIES x DAYS at 60 s (default
 # 300 x 3 = 1,296,000 samples) imported through /api/v1/import/prometheus, then read in the same
-# run, each fetch in its own process, through the sidecar's query-range source in both modes:
+# run, each fetch in its own process, through the sidecar's sources:
 #   query         raw samples: /api/v1/query with `sel[<span>ms]` (what a `query-range` source uses)
 #   query_range   /api/v1/query_range at step 60 s
-# and, for reference, VictoriaMetrics' export API (/api/v1/export, JSON lines) with curl to
-# /dev/null: the sidecar has no export-API reader, so that row is the server's time plus the
-# transfer, the floor such a reader would start from.
+#   export        /api/v1/export (JSON lines, streamed decoding): a `victoriametrics-export` source
+#   export_nogzip the same without Accept-Encoding: gzip (the sources ask for gzip by default;
+#                 on loopback the server's compression costs more than it saves)
+# and, for reference, the export API with curl to /dev/null: the server's time plus the transfer,
+# the floor an export reader starts from. The export source must return the same series and
+# samples as `query`, else the script fails.
 #
 #   bench/remote_read/victoria.sh [BUILD_DIR]      (default build)
 # Env: RUNS=3 (median of), SERIES=300, DAYS=3, KEEP_VM=1 to reuse the imported data
@@ -57,28 +60,33 @@ export_once() {  # seconds and bytes of one export-API read to /dev/null
 }
 FORMAT() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 declare -A secs
-for m in query query_range; do  # warm-up
+for m in query query_range export; do  # warm-up
   "$BIN" fetch --url "$URL" --mode "$m" --selector bench_lag --start "$START" --end "$END" > /dev/null
 done
 export_once > /dev/null
 declare -A last
 for r in $(seq "$RUNS"); do
-  for m in query query_range; do
-    last[$m]=$("$BIN" fetch --url "$URL" --mode "$m" --selector bench_lag --start "$START" --end "$END")
+  for m in query query_range export export_nogzip; do
+    if [[ $m == export_nogzip ]]; then mode=(--mode export --no-gzip); else mode=(--mode "$m"); fi
+    last[$m]=$("$BIN" fetch --url "$URL" "${mode[@]}" --selector bench_lag --start "$START" --end "$END")
     secs[$m]+="$(sed -n 's/.*seconds=\([0-9.]*\) series.*/\1/p' <<< "${last[$m]}")"$'\n'
   done
   e=$(export_once)
-  secs[export]+="${e% *}"$'\n'
+  secs[curl]+="${e% *}"$'\n'
   export_bytes=${e#* }
 done
 median() { printf '%s' "$1" | sort -n | sed -n "$(( (RUNS+1)/2 ))p"; }
 printf '%-24s %9s %9s %10s %13s %10s\n' path median_s samples MB_recv client_cpu_s Msamples/s
-for m in query query_range; do
+counts() { sed -n 's/.* \(series=[0-9]* samples=[0-9]*\).*/\1/p' <<< "${last[$1]}"; }
+if [[ "$(counts query)" != "$(counts export)" ]]; then
+  echo "export source and query source differ: $(counts export) vs $(counts query)" >&2; exit 1
+fi
+for m in query query_range export export_nogzip; do
   get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<< "${last[$m]}"; }
   s=$(median "${secs[$m]}")
   printf '%-24s %9s %9s %10.1f %13s %10.2f\n' "$m" "$s" "$(get samples)" \
     "$(echo "$(get bytes_received)/1048576" | bc -l)" "$(get cpu_seconds)" \
     "$(echo "$(get samples)/$s/1000000" | bc -l)"
 done
-printf '%-24s %9.3f %9s %10.1f %13s %10s\n' "export API (curl only)" "$(median "${secs[export]}")" - \
+printf '%-24s %9.3f %9s %10.1f %13s %10s\n' "export API (curl, plain)" "$(median "${secs[curl]}")" - \
   "$(echo "$export_bytes/1048576" | bc -l)" - -

@@ -192,7 +192,6 @@ Status ExportJsonDecoder::ParseLine(std::string_view line) {
     label_views_.emplace_back(labels_[i].first, labels_[i].second);
   Status st = out_->BeginSeries(label_views_);
   if (!st.ok()) return j.Fail(st.message());
-  out_->ReserveSamples(last - first);
   for (size_t i = first; i < last; ++i) out_->Append(timestamps_[i], values_[i]);
   return Status::Ok();
 }

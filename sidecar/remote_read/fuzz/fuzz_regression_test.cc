@@ -28,7 +28,7 @@ size_t Replay(const std::string& target, void (*fn)(const uint8_t*, size_t)) {
 TEST(FuzzRegressionTest, ReplaysKeptInputsWithoutCrashing) {
   size_t total = Replay("streamed_reply", FuzzStreamedReply) + Replay("xor_chunk", FuzzXorChunk) +
                  Replay("samples_reply", FuzzSamplesReply) + Replay("query_json", FuzzQueryJson) +
-                 Replay("selector", FuzzSelector);
+                 Replay("selector", FuzzSelector) + Replay("export_json", FuzzExportJson);
   EXPECT_GT(total, 0u) << "no regression inputs found under " << STREAMLENS_FUZZ_REGRESSIONS;
 }
 

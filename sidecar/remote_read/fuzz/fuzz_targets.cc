@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sidecar/remote_read/crc32c.h"
+#include "sidecar/remote_read/export_json.h"
 #include "sidecar/remote_read/matcher.h"
 #include "sidecar/remote_read/query_json.h"
 #include "sidecar/remote_read/wire_decoder.h"
@@ -104,6 +105,36 @@ void FuzzSamplesReply(const uint8_t* data, size_t size) {
 void FuzzQueryJson(const uint8_t* data, size_t size) {
   SeriesSetBuilder b;
   if (DecodeQueryJson(View(data, size), INT64_MIN, INT64_MAX, &b).ok()) (void)b.Finish();
+}
+
+// The first byte picks the piece size the rest is fed in; whole and pieces must agree, and the
+// small limits must hold.
+void FuzzExportJson(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  const size_t piece = data[0] % 16 + 1;
+  const std::string_view body = View(data + 1, size - 1);
+  const ExportDecodeLimits limits{.max_series = 50, .max_samples = 2000, .max_line_bytes = 4096};
+  SeriesSetBuilder whole;
+  const bool whole_ok = DecodeExportJson(body, -1000, INT64_MAX, &whole, limits).ok();
+  SeriesSetBuilder split;
+  ExportJsonDecoder d(-1000, INT64_MAX, &split, limits);
+  Status st = Status::Ok();
+  for (size_t i = 0; i < body.size() && st.ok(); i += piece) st = d.Feed(body.substr(i, piece));
+  if (st.ok()) st = d.Finish();
+  if (st.ok() != whole_ok) std::abort();
+  if (!whole_ok) return;
+  if (whole.num_series() > 50 || whole.num_samples() > 2000) std::abort();
+  auto a = whole.Finish();
+  auto b = split.Finish();
+  if (a.ok() != b.ok()) std::abort();
+  if (!a.ok()) return;
+  if (a->size() != b->size() || a->num_samples() != b->num_samples()) std::abort();
+  for (size_t i = 0; i < a->size(); ++i) {
+    if (a->SeriesName(i) != b->SeriesName(i)) std::abort();
+    for (int64_t t : a->timestamps(i)) {
+      if (t < -1000) std::abort();
+    }
+  }
 }
 
 void FuzzSelector(const uint8_t* data, size_t size) {

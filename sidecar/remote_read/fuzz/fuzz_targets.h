@@ -12,6 +12,9 @@ void FuzzStreamedReply(const uint8_t* data, size_t size);  // frames + CRC + Chu
 void FuzzXorChunk(const uint8_t* data, size_t size);       // one XOR chunk
 void FuzzSamplesReply(const uint8_t* data, size_t size);   // snappy + ReadResponse
 void FuzzQueryJson(const uint8_t* data, size_t size);      // query API JSON
-void FuzzSelector(const uint8_t* data, size_t size);       // selector parse/format round trip
+void FuzzSelector(const uint8_t* data, size_t size);
+void FuzzExportJson(
+    const uint8_t* data,
+    size_t size);  // export API JSON lines, in pieces       // selector parse/format round trip
 
 }  // namespace streamlens::remote_read::fuzz

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """The sidecar reading a long-term store: Debian's VictoriaMetrics, backfilled through its import
-API, read through the query_range path (--query-range.url), gives the same per-series results as
-the Prometheus remote-read path on the same history.
+API, read through the query_range path (--query-range.url) and through the export API
+(--victoriametrics-export.url), gives the same per-series results as the Prometheus remote-read
+path on the same history; and `streamlens-sidecar export` prints the same samples through the
+export source as through the query-range source.
 
 History: check_shards.py's 30 series sl_lag{group,topic} over a day at 1 minute (an hourly cycle,
 three series end in an incident), backfilled into Prometheus with promtool and imported into
 VictoriaMetrics with /api/v1/import/prometheus. Two sidecars run the same job (anomaly and
-forecast): one against Prometheus' remote read, one against VictoriaMetrics' query API. After each
-one's first cycle the sets of per-series result samples (name, labels) must be equal and their
+forecast): one against Prometheus' remote read, one against VictoriaMetrics' query API, one against
+its export API. After each one's first cycle the sets of per-series result samples (name, labels) must be equal and their
 values equal to 1e-9 relative; the duration of each one's first (fitting) cycle is printed.
 
   check_victoria.py SOURCE_DIR BIN_DIR
@@ -67,6 +69,24 @@ def start_victoria(servers, work, om):
                        f"{ecolib.tail(log)}")
 
 
+def check_export_command(c, bin_dir, vm):
+    """`streamlens-sidecar export` over the whole history: the export source prints exactly the
+    series and samples the query-range source prints."""
+    out = {}
+    for source_type in ("query-range", "victoriametrics-export"):
+        r = subprocess.run([os.path.join(bin_dir, "streamlens-sidecar"), "export",
+                            f"--source=http://127.0.0.1:{vm}", f"--source-type={source_type}",
+                            "--match=sl_lag", "--start=now-3d", "--end=now"],
+                           capture_output=True, text=True, timeout=120)
+        c.check(r.returncode == 0, f"export --source-type={source_type}: {r.stderr[-500:]}")
+        out[source_type] = r.stdout
+    rows = out["query-range"].count("\n") - 1
+    c.check(rows >= shards.SERIES * 1000, f"query-range export printed {rows} samples")
+    c.check(out["query-range"] == out["victoriametrics-export"],
+            f"export source and query-range source print the same samples "
+            f"({out['victoriametrics-export'].count(chr(10)) - 1} vs {rows} lines)")
+
+
 def close(a, b):
     try:
         x, y = float(a), float(b)
@@ -92,7 +112,9 @@ def main():
         with open(cfg, "w") as f:
             f.write(shards.CONFIG)
         runs = [("remote-read", f"--remote-read.url=http://127.0.0.1:{prom}/api/v1/read"),
-                ("query-range", f"--query-range.url=http://127.0.0.1:{vm}")]
+                ("query-range", f"--query-range.url=http://127.0.0.1:{vm}"),
+                ("victoriametrics-export", f"--victoriametrics-export.url=http://127.0.0.1:{vm}")]
+        check_export_command(c, bin_dir, vm)
         scraped = {}
         for name, source in runs:
             port = ecolib.free_port()
@@ -101,15 +123,18 @@ def main():
                 f"--web.listen-address=127.0.0.1:{port}", "--workers=1"])
             ecolib.wait_http(f"http://127.0.0.1:{port}/-/healthy", proc=proc, log=log)
             scraped[name] = shards.wait_first_cycle(port, proc, log)
-        rr, qr = (shards.results(scraped[n]) for n, _ in runs)
+        rr = shards.results(scraped["remote-read"])
         scores = sum(1 for k in rr if k[0] == "streamlens_anomaly_score")
         c.check(scores == shards.SERIES, f"remote read scores all {shards.SERIES} series ({scores})")
-        c.check(set(rr) == set(qr),
-                f"the same result samples: only remote read {sorted(set(rr) - set(qr))[:5]}, "
-                f"only query_range {sorted(set(qr) - set(rr))[:5]}")
-        differ = [(k, rr[k], qr[k]) for k in sorted(set(rr) & set(qr)) if not close(rr[k], qr[k])]
-        c.check(not differ, f"equal values ({len(differ)} of {len(rr)} differ, e.g. {differ[:3]}; "
-                            f"families {sorted(set(k[0] for k, _, _ in differ))})")
+        for name, _ in runs[1:]:
+            qr = shards.results(scraped[name])
+            c.check(set(rr) == set(qr),
+                    f"{name}: the same result samples: only remote read "
+                    f"{sorted(set(rr) - set(qr))[:5]}, only {name} {sorted(set(qr) - set(rr))[:5]}")
+            differ = [(k, rr[k], qr[k]) for k in sorted(set(rr) & set(qr))
+                      if not close(rr[k], qr[k])]
+            c.check(not differ, f"{name}: equal values ({len(differ)} of {len(rr)} differ, e.g. "
+                                f"{differ[:3]}; families {sorted(set(k[0] for k, _, _ in differ))})")
         c.check(any(k[0] == "streamlens_forecast" for k in rr), "forecasts were compared too")
         for name, _ in runs:
             fit = scraped[name].get(

@@ -1,6 +1,7 @@
 // bench_remote_read_e2e: the client side of e2e.sh.
 //   generate --out-dir DIR --series N --days D --end-ms T  OpenMetrics history for promtool
-//   fetch --url URL --mode streamed|samples|query|query_range|export --selector S --start MS --end MS
+//   fetch --url URL --mode streamed|samples|query|query_range|export
+//         --selector S --start MS --end MS
 //         [--step-ms N] [--no-gzip] [--max-range-ms N] [--concurrency N]
 //                                                         one timed Fetch(), one result line
 //         (sub-query length and parallelism default to the client's defaults, 24 h and 4)

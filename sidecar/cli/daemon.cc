@@ -132,7 +132,7 @@ void RegisterSidecarFlags(FlagSet& flags, SidecarFlags* f) {
                "--remote-read.url is not given.");
   flags.String("victoriametrics-export.url", &f->victoria_export_url,
                "VictoriaMetrics base URL (e.g. http://victoriametrics:8428) read through its "
-               "export API (/api/v1/export: the stored samples, about 3x faster than "
+               "export API (/api/v1/export: the stored samples, faster than "
                "--query-range.url), used when neither --remote-read.url nor --query-range.url "
                "is given.");
   flags.Int("workers", &f->workers, "Worker threads for the analyses (0: number of cores).");

@@ -168,7 +168,7 @@ void RegisterExportFlags(FlagSet& flags, ExportFlags* f) {
                "victoriametrics-export the server's base URL (http://host:9090, http://vm:8428)");
   flags.String("source-type", &f->source_type,
                "remote-read | query-range | victoriametrics-export (VictoriaMetrics' "
-               "/api/v1/export: raw samples, about 3x faster than query-range)");
+               "/api/v1/export: raw samples, faster than query-range)");
   flags.String("match", &f->selector,
                "series selector, e.g. 'kafka_consumergroup_lag{topic!=\"x\"}'");
   flags.String("start", &f->start_text, "start time: RFC 3339, Unix seconds, or now-7d");

@@ -1,6 +1,6 @@
 // Streaming decoder for VictoriaMetrics' export API (GET/POST /api/v1/export), as served by
 // Debian's victoria-metrics 1.79: JSON lines, one object per series,
-//   {"metric":{"__name__":"m","a":"x"},"values":[1.5,+Inf,0.00001],"timestamps":[1700000000000,...]}
+//   {"metric":{"__name__":"m","a":"x"},"values":[1.5,+Inf,0.00001],"timestamps":[1700000000000,..]}
 // timestamps in integer milliseconds, values as bare numbers (VictoriaMetrics writes +Inf, -Inf
 // and NaN unquoted; newer versions write null, "Infinity" and "-Infinity", also accepted).
 // Internal to remote_read; exposed for tests and the fuzzer.

@@ -1,9 +1,8 @@
 // VictoriaExportClient: a Source over VictoriaMetrics' export API (POST /api/v1/export with
 // match[], start, end), which returns the stored samples as JSON lines, one series per line.
-// Same answer as QueryRangeClient's raw mode (step 0) but about three times cheaper for the
-// server to produce, and decoded as it streams in (export_json.h): the reply is never held
-// whole. Works against single-node VictoriaMetrics (http://vm:8428) and vmselect
-// (http://vmselect:8481/select/0/prometheus).
+// Same answer as QueryRangeClient's raw mode (step 0), cheaper to decode (no quoted values, no
+// float seconds) and decoded as it streams in (export_json.h): the reply is never held whole.
+// Tested against single-node VictoriaMetrics (base URL http://vm:8428).
 //
 // Long ranges are split into sub-queries (ClientOptions::max_range) fetched with bounded
 // concurrency and concatenated in time order; each line is bounded by max_frame_bytes, each

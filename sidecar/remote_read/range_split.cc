@@ -1,6 +1,8 @@
 #include "sidecar/remote_read/range_split.h"
 
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 
 namespace streamlens::remote_read {
 
@@ -47,6 +49,36 @@ Result<SeriesSet> FetchInPieces(int64_t start_ms, int64_t end_ms, int64_t max_ra
                                 FetchStats* stats) {
   return FetchPiecesAndMerge<SeriesSet>(start_ms, end_ms, max_range_ms, max_samples, concurrency,
                                         align_ms, fetch, ConcatenateInTime, stats);
+}
+
+Result<SeriesSet> FetchSelector(const std::vector<Matcher>& matchers, int64_t start_ms,
+                                int64_t end_ms, const ClientOptions& options, int64_t align_ms,
+                                std::string response_type, const SelectorFetch& fetch_one,
+                                FetchStats* stats) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string selector = FormatSelector(matchers);
+  std::mutex mu;
+  FetchStats total;
+  total.response_type = std::move(response_type);
+  FetchBudget budget(options.limits, options.cancel.get());
+  auto fetch = [&](const TimeRange& r) -> Result<SeriesSet> {
+    FetchStats s;
+    auto out = fetch_one(selector, r.start_ms, r.end_ms, &s, &budget);
+    std::lock_guard<std::mutex> lock(mu);
+    total.requests += s.requests;
+    total.retries += s.retries;
+    total.bytes_received += s.bytes_received;
+    total.decode_seconds += s.decode_seconds;
+    return out;
+  };
+  auto out =
+      FetchInPieces(start_ms, end_ms, options.max_range.count(), options.max_samples_per_query,
+                    options.max_concurrency, align_ms, fetch, &total);
+  total.fetch_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (stats) *stats = total;
+  if (out.ok()) out = CheckMergedLimits(std::move(*out), options.limits);
+  return out;
 }
 
 }  // namespace streamlens::remote_read

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sidecar/remote_read/fetch_limits.h"
+#include "sidecar/remote_read/matcher.h"
 #include "sidecar/remote_read/series_set.h"
 #include "sidecar/remote_read/source.h"
 
@@ -36,6 +38,21 @@ std::vector<TimeRange> SplitRange(int64_t start_ms, int64_t end_ms, int64_t max_
 Result<SeriesSet> FetchInPieces(int64_t start_ms, int64_t end_ms, int64_t max_range_ms,
                                 int64_t max_samples, int concurrency, int64_t align_ms,
                                 const std::function<Result<SeriesSet>(const TimeRange&)>& fetch,
+                                FetchStats* stats);
+
+// One sub-query of a source that selects series by a PromQL selector (the query API,
+// VictoriaMetrics' export API): [start, end] of `selector`, adding to *stats, within *budget.
+using SelectorFetch =
+    std::function<Result<SeriesSet>(const std::string& selector, int64_t start_ms, int64_t end_ms,
+                                    FetchStats* stats, FetchBudget* budget)>;
+
+// The series of `matchers` (not empty) over [start, end], fetched by FetchInPieces with the
+// options' sub-query range, density, concurrency and limits (one budget for all sub-queries);
+// *stats gets the sub-queries' sums, `response_type` and the wall time; the merged answer is
+// checked against the limits.
+Result<SeriesSet> FetchSelector(const std::vector<Matcher>& matchers, int64_t start_ms,
+                                int64_t end_ms, const ClientOptions& options, int64_t align_ms,
+                                std::string response_type, const SelectorFetch& fetch_one,
                                 FetchStats* stats);
 
 // As FetchInPieces, for pieces of any type: `merge` joins them (given in time order) into the

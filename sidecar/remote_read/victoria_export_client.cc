@@ -1,7 +1,6 @@
 #include "sidecar/remote_read/victoria_export_client.h"
 
 #include <chrono>
-#include <mutex>
 
 #include "sidecar/remote_read/export_json.h"
 #include "sidecar/remote_read/http_transport.h"
@@ -103,29 +102,13 @@ Result<SeriesSet> VictoriaExportClient::FetchOne(const std::string& selector, in
 
 Result<SeriesSet> VictoriaExportClient::Fetch(const std::vector<Matcher>& matchers,
                                               int64_t start_ms, int64_t end_ms, FetchStats* stats) {
-  auto t0 = Clock::now();
   if (matchers.empty()) return Status::Error("export needs at least one matcher");
-  const std::string selector = FormatSelector(matchers);
-  std::mutex mu;
-  FetchStats total;
-  total.response_type = "export";
-  FetchBudget budget(options_.limits, options_.cancel.get());
-  auto fetch = [&](const TimeRange& r) -> Result<SeriesSet> {
-    FetchStats s;
-    auto out = FetchOne(selector, r.start_ms, r.end_ms, &s, &budget);
-    std::lock_guard<std::mutex> lock(mu);
-    total.requests += s.requests;
-    total.retries += s.retries;
-    total.bytes_received += s.bytes_received;
-    total.decode_seconds += s.decode_seconds;
-    return out;
-  };
-  auto out =
-      FetchInPieces(start_ms, end_ms, options_.max_range.count(), options_.max_samples_per_query,
-                    options_.max_concurrency, 0, fetch, &total);
-  total.fetch_seconds = Seconds(Clock::now() - t0);
-  if (stats) *stats = total;
-  if (out.ok()) out = CheckMergedLimits(std::move(*out), options_.limits);
+  auto out = FetchSelector(
+      matchers, start_ms, end_ms, options_, 0, "export",
+      [this](const std::string& selector, int64_t s, int64_t e, FetchStats* st, FetchBudget* b) {
+        return FetchOne(selector, s, e, st, b);
+      },
+      stats);
   if (!out.ok()) return out.status().WithContext(Describe());
   return out;
 }

@@ -4,8 +4,9 @@
 The estate: 6 brokers, 12 consumer groups each reading its own topic (a topic's partitions are led
 by one broker; the failing broker leads three topics). Traffic has a daily cycle and quieter
 weekends; every group has its own usual daily batch whose lag burst (about 4,000 messages, in time
-within +-10 minutes and in height within +-20%) is caught up in about 30 minutes; lag samples
-have one-minute blips now and then.
+within +-10 minutes and in height within +-20%) is caught up in about 30 minutes, at a time of
+day at least two hours from the end's (but for the bursting group below); lag samples have
+one-minute blips now and then.
 
 The incident, over the last `incident` minutes: the failing broker's request handlers saturate
 (idle ratio 0.8 -> 0.05), its bytes in fall to a tenth of normal and the three groups it serves
@@ -70,12 +71,14 @@ class Estate:
         self.affected = [g for g in range(GROUPS) if self.leader[g] == self.failing]
         self.rate = [rnd.uniform(60, 120) for _ in range(GROUPS)]  # msgs/s at the daily mean
         self.peak = rnd.uniform(13, 16)
-        # Usual batch: minute of the day it starts, and the backlog it leaves (~4,000).
-        self.batch = [rnd.uniform(60, 1380) for _ in range(GROUPS)]
+        # Usual batch: minute of the day it starts, and the backlog it leaves (~4,000). Batches
+        # start at least two hours from the end's time of day, so the scenario (runaway lag, not a
+        # usual burst, on the affected groups) is the same whatever the hour the history ends at.
+        end_minute = (end % DAY) / 60.0
+        self.batch = [(end_minute + rnd.uniform(120, 1320)) % 1440 for _ in range(GROUPS)]
         calm = [g for g in range(GROUPS) if g not in self.affected]
         self.bursting = rnd.choice(calm)
         # The bursting group's batch started 12 minutes before the end (its usual time today).
-        end_minute = (end % DAY) / 60.0
         self.batch[self.bursting] = (end_minute - 12) % 1440
         self.wander = {}
 

@@ -194,9 +194,10 @@ Status BeginSeries(std::string_view msg, size_t max_series, Out* out, LabelPairs
   return Status::Ok();
 }
 
-Status IndexChunkedSeries(std::string_view msg, size_t frame, ChunkIndex* out, size_t* chunks) {
-  LabelPairs labels;
-  STREAMLENS_RETURN_IF_ERROR(BeginSeries(msg, out->options().max_series, out, &labels));
+// Calls each(bytes) for every field 2 of a series message (its chunks, or its samples), which
+// must be a message; errors name the series.
+template <typename Each>
+Status ForEachSeriesItem(std::string_view msg, const LabelPairs& labels, Each each) {
   FieldReader r(msg);
   Field f;
   int rc;
@@ -206,27 +207,27 @@ Status IndexChunkedSeries(std::string_view msg, size_t frame, ChunkIndex* out, s
       return Status::Error("series " + SeriesText(labels) + ": field 2 has wire type " +
                            std::to_string(f.wire_type) + ", expected a message");
     }
-    ++*chunks;
-    STREAMLENS_RETURN_IF_ERROR(IndexChunk(f.bytes, labels, frame, out));
+    STREAMLENS_RETURN_IF_ERROR(each(f.bytes));
   }
   if (rc < 0) return Status::Error("series " + SeriesText(labels) + ": " + r.error());
   return Status::Ok();
+}
+
+Status IndexChunkedSeries(std::string_view msg, size_t frame, ChunkIndex* out, size_t* chunks) {
+  LabelPairs labels;
+  STREAMLENS_RETURN_IF_ERROR(BeginSeries(msg, out->options().max_series, out, &labels));
+  return ForEachSeriesItem(msg, labels, [&](std::string_view chunk) {
+    ++*chunks;
+    return IndexChunk(chunk, labels, frame, out);
+  });
 }
 
 Status DecodeSampleSeries(std::string_view msg, const DecodeOptions& options,
                           SeriesSetBuilder* out) {
   LabelPairs labels;
   STREAMLENS_RETURN_IF_ERROR(BeginSeries(msg, options.max_series, out, &labels));
-  FieldReader r(msg);
-  Field f;
-  int rc;
-  while ((rc = r.Next(&f)) > 0) {
-    if (f.number != 2) continue;
-    if (f.wire_type != 2) {
-      return Status::Error("series " + SeriesText(labels) + ": field 2 has wire type " +
-                           std::to_string(f.wire_type) + ", expected a message");
-    }
-    FieldReader cr(f.bytes);
+  return ForEachSeriesItem(msg, labels, [&](std::string_view sample) -> Status {
+    FieldReader cr(sample);
     Field cf;
     int crc;
     double v = 0;
@@ -236,8 +237,10 @@ Status DecodeSampleSeries(std::string_view msg, const DecodeOptions& options,
       if (cf.number == 2 && cf.wire_type == 0) t = static_cast<int64_t>(cf.varint);
     }
     if (crc < 0) return Status::Error("series " + SeriesText(labels) + ": sample: " + cr.error());
-    if (t < options.start_ms || t > options.end_ms) continue;
-    if (!options.keep_stale_markers && std::bit_cast<uint64_t>(v) == kStaleNaNBits) continue;
+    if (t < options.start_ms || t > options.end_ms) return Status::Ok();
+    if (!options.keep_stale_markers && std::bit_cast<uint64_t>(v) == kStaleNaNBits) {
+      return Status::Ok();
+    }
     int64_t last = out->last_timestamp_in_run();
     if (t <= last) {
       return Status::Error("series " + SeriesText(labels) + ": sample timestamp " +
@@ -248,9 +251,8 @@ Status DecodeSampleSeries(std::string_view msg, const DecodeOptions& options,
     if (out->num_samples() > options.max_samples) {
       return LimitExceeded("max_samples", options.max_samples, "the reply has more samples");
     }
-  }
-  if (rc < 0) return Status::Error("series " + SeriesText(labels) + ": " + r.error());
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 }  // namespace

@@ -363,6 +363,10 @@ TEST(VictoriaExportClientTest, SendsMatchStartEndAndJoinsStreamedSubQueries) {
   });
   ClientOptions o = FastOptions();
   o.max_range = std::chrono::seconds(30);
+  // One sub-query at a time: Debian's libcpp-httplib 0.11 chunked writer races on a buffer of
+  // its own when two handlers stream at once (ThreadSanitizer, in the library, not the client).
+  // The join of the two streamed sub-queries is the same either way.
+  o.max_concurrency = 1;
   auto c = VictoriaExportClient::Create(server.url(), o);
   ASSERT_TRUE(c.ok());
   FetchStats stats;

@@ -9,27 +9,34 @@ namespace streamlens::analysis {
 // ---- TailNormalizer
 // ------------------------------------------------------------------------------
 
-TailNormalizer::TailNormalizer(int64_t memory_ms, int64_t mature_ms)
-    : mature_ms_(mature_ms), up_(memory_ms), down_(memory_ms) {}
+TailNormalizer::TailNormalizer(int64_t memory_ms, int64_t usual_ms, int64_t mature_ms)
+    : mature_ms_(mature_ms),
+      up_(usual_ms, BlocksRemembered(memory_ms, usual_ms)),
+      down_(usual_ms, BlocksRemembered(memory_ms, usual_ms)) {}
 
-bool TailNormalizer::Mature(const TailLevel& q, const DecayedQuantiles& d) const {
-  return d.weight() >= q.min_weight && first_ms_ >= 0 && last_ms_ - first_ms_ >= mature_ms_;
+int TailNormalizer::BlocksRemembered(int64_t memory_ms, int64_t usual_ms) {
+  const int64_t n = (memory_ms + usual_ms / 2) / std::max<int64_t>(1, usual_ms);
+  return static_cast<int>(std::clamp<int64_t>(n, 1, BlockMaxima::kMaxBlocks));
 }
 
-double TailNormalizer::Usual(const TailLevel& q, const DecayedQuantiles& d, double floor) const {
-  if (!Mature(q, d)) return std::numeric_limits<double>::infinity();
-  return std::max(d.Quantile(q.q), floor);
+bool TailNormalizer::Mature(const BlockMaxima& d) const {
+  return d.completed() > 0 && first_ms_ >= 0 && last_ms_ - first_ms_ >= mature_ms_;
 }
 
-void TailNormalizer::Score(const TailLevel& q, double up, double down, double floor,
+double TailNormalizer::Usual(const BlockMaxima& d, double floor) const {
+  if (!Mature(d)) return std::numeric_limits<double>::infinity();
+  return std::max(d.Usual(), floor);
+}
+
+void TailNormalizer::Score(const TailLevel&, double up, double down, double floor,
                            ChannelScore* out) const {
-  out->valid = mature(q);
-  out->up = up / Usual(q, up_, floor);
-  out->down = down / Usual(q, down_, floor);
+  out->valid = Mature(up_) && Mature(down_);
+  out->up = up / Usual(up_, floor);
+  out->down = down / Usual(down_, floor);
 }
 
-double TailNormalizer::Edge(const TailLevel& q, bool up, double floor, double multiple) const {
-  return multiple * Usual(q, up ? up_ : down_, floor);
+double TailNormalizer::Edge(const TailLevel&, bool up, double floor, double multiple) const {
+  return multiple * Usual(up ? up_ : down_, floor);
 }
 
 void TailNormalizer::Learn(int64_t t_ms, double up, double down) {
@@ -53,8 +60,8 @@ bool TailNormalizer::Load(StateReader& r) {
 // ---- ExcursionChannel
 // ----------------------------------------------------------------------------
 
-ExcursionChannel::ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms)
-    : min_duration_ms_(min_duration_ms), tail_(memory_ms) {}
+ExcursionChannel::ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms, int64_t usual_ms)
+    : min_duration_ms_(min_duration_ms), tail_(memory_ms, usual_ms) {}
 
 ChannelScore ExcursionChannel::Observe(const PointContext& c, const TailLevel& q) {
   const double up = std::max(0.0, c.y - c.hi) / c.scale_hi;
@@ -127,15 +134,17 @@ size_t ExcursionChannel::MemoryBytes() const {
 // ---- LevelChannel
 // --------------------------------------------------------------------------------
 
-LevelChannel::LevelChannel(int64_t span_ms, int64_t memory_ms)
+LevelChannel::LevelChannel(int64_t span_ms, int64_t memory_ms, int64_t usual_ms)
     : span_ms_(span_ms),
       bin_ms_(std::max<int64_t>(1, span_ms / kBins)),
       memory_ms_(memory_ms),
+      usual_ms_(usual_ms),
       bins_(kBins + 1) {}
 
 void LevelChannel::SetModels(const std::vector<int64_t>& mature_ms) {
   models_.clear();
-  for (int64_t m : mature_ms) models_.push_back(ModelTail{TailNormalizer(memory_ms_, m)});
+  for (int64_t m : mature_ms)
+    models_.push_back(ModelTail{TailNormalizer(memory_ms_, usual_ms_, m)});
 }
 
 int64_t LevelChannel::Add(int64_t t_ms, double y) {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "common/binary_io.h"
-#include "sidecar/analysis/anomaly/decayed_quantiles.h"
+#include "sidecar/analysis/anomaly/block_maxima.h"
 
 namespace streamlens::analysis {
 
@@ -58,29 +58,30 @@ class TailNormalizer {
  public:
   // mature_ms: the usual deviation is known only after learning for this long (and from the
   // equivalent of q.min_weight values); until then every score is 0.
-  TailNormalizer(int64_t memory_ms, int64_t mature_ms = 0);
+  TailNormalizer(int64_t memory_ms, int64_t usual_ms, int64_t mature_ms = 0);
   // Deviations (up, down >= 0) in units of the usual large deviation (the quantile q, at least
   // `floor`); 0 until learnt.
   void Score(const TailLevel& q, double up, double down, double floor, ChannelScore* out) const;
   // The deviation (one direction) that is `multiple` usual large deviations; infinite until learnt.
   double Edge(const TailLevel& q, bool up, double floor, double multiple) const;
   void Learn(int64_t t_ms, double up, double down);
-  bool mature(const TailLevel& q) const { return Mature(q, up_) && Mature(q, down_); }
+  bool mature(const TailLevel&) const { return Mature(up_) && Mature(down_); }
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
   size_t MemoryBytes() const { return up_.MemoryBytes() + down_.MemoryBytes(); }
 
  private:
-  double Usual(const TailLevel& q, const DecayedQuantiles& d, double floor) const;
-  bool Mature(const TailLevel& q, const DecayedQuantiles& d) const;
+  static int BlocksRemembered(int64_t memory_ms, int64_t usual_ms);
+  double Usual(const BlockMaxima& d, double floor) const;
+  bool Mature(const BlockMaxima& d) const;
   int64_t mature_ms_;
   int64_t first_ms_ = -1, last_ms_ = -1;  // first and latest Learn()
-  DecayedQuantiles up_, down_;
+  BlockMaxima up_, down_;
 };
 
 class ExcursionChannel {
  public:
-  ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms);
+  ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms, int64_t usual_ms);
   ChannelScore Observe(const PointContext& c, const TailLevel& q);
   // Learns the excursion of the point last observed (nothing if none was observed since).
   void Learn(int64_t t_ms) {
@@ -111,7 +112,7 @@ class ExcursionChannel {
 // calibrated when the detector changes the model it trusts.
 class LevelChannel {
  public:
-  LevelChannel(int64_t span_ms, int64_t memory_ms);
+  LevelChannel(int64_t span_ms, int64_t memory_ms, int64_t usual_ms);
   // Models are numbered 0..n-1 by the detector, model m's deviations are known after learning
   // for mature_ms[m]; resets what was learnt.
   void SetModels(const std::vector<int64_t>& mature_ms);
@@ -140,7 +141,7 @@ class LevelChannel {
     bool scored = false;
     double up = 0, down = 0;
   };
-  int64_t span_ms_, bin_ms_, memory_ms_;
+  int64_t span_ms_, bin_ms_, memory_ms_, usual_ms_;
   std::vector<Bin> bins_;  // ring by index % (kBins + 1)
   int64_t current_ = -1;   // index of the newest bin
   std::vector<ModelTail> models_;

@@ -18,7 +18,7 @@ constexpr size_t kMaxProfileBins = 1536;  // bins x (cycles + 1) per seasonal pr
 constexpr size_t kMaxLocalPoints = 1024;
 constexpr int kOnsetBins = 48;
 constexpr double kDayTypeFactor = 2;  // a new day type's level is within this factor
-constexpr uint32_t kStateVersion = 2;
+constexpr uint32_t kStateVersion = 3;
 
 // Median of the last intervals between timestamps (kept up to date by Add, so Step() is a read).
 class StepEstimator {
@@ -166,8 +166,10 @@ double PairedT(const Candidate& c, double alpha, int64_t min_updates) {
 
 struct Detector::Impl {
   explicit Impl(const DetectorSpec& s)
-      : spec(s), noise(s.memory_ms), excs(2, ExcursionChannel(s.min_duration_ms, s.memory_ms)) {
-    for (int64_t span : s.level_spans_ms) levels.emplace_back(span, s.memory_ms);
+      : spec(s),
+        noise(s.memory_ms),
+        excs(2, ExcursionChannel(s.min_duration_ms, s.memory_ms, s.usual_ms)) {
+    for (int64_t span : s.level_spans_ms) levels.emplace_back(span, s.memory_ms, s.usual_ms);
   }
 
   DetectorPoint Next(int64_t t, double y);

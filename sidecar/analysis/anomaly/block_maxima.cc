@@ -7,38 +7,48 @@
 
 namespace streamlens::analysis {
 
-BlockMaxima::BlockMaxima(int64_t block_ms, int blocks)
+BlockMaxima::BlockMaxima(int64_t block_ms, int decay)
     : block_ms_(std::max<int64_t>(1, block_ms)),
-      blocks_(std::clamp(blocks, 1, kMaxBlocks)),
-      tops_(static_cast<size_t>(blocks_ + 1) * static_cast<size_t>(blocks_), 0.0f),
+      decay_(std::clamp(decay, 1, kMaxDecay)),
+      blocks_(3 * decay_),
+      per_block_(decay_ + 1),
+      tops_(static_cast<size_t>(blocks_ + 1) * static_cast<size_t>(per_block_), 0.0f),
       usual_(std::numeric_limits<double>::quiet_NaN()) {}
 
-// The n-th largest of the remembered blocks' tops (and the block in progress while young), n the
-// number of blocks counted.
+// The value above which the weights of the remembered values add up to the weight of the blocks
+// they come from (the block in progress counts, with weight 1, while young).
 void BlockMaxima::Update() {
-  float merged[(kMaxBlocks + 1) * kMaxBlocks];
+  std::pair<float, float> merged[(3 * kMaxDecay + 1) * (kMaxDecay + 1)];  // value, weight
   size_t m = 0;
-  int n = 0;
-  for (int k = 0; k <= blocks_; ++k) {
-    const int age = (newest_ - k + blocks_ + 1) % (blocks_ + 1);  // k = 0: the block in progress
-    if (k == 0 ? !young() : k > completed_) continue;
-    const float* top = tops_.data() + static_cast<size_t>(age) * blocks_;
-    std::copy(top, top + blocks_, merged + m);
-    m += static_cast<size_t>(blocks_);
-    ++n;
+  double blocks_weight = 0;
+  for (int age = young() ? 0 : 1; age <= completed_; ++age) {
+    const int slot = (newest_ - age + blocks_ + 1) % (blocks_ + 1);
+    const float w =
+        static_cast<float>(std::exp(-std::max(0, age - 1) / static_cast<double>(decay_)));
+    const float* top = tops_.data() + static_cast<size_t>(slot) * per_block_;
+    for (int k = 0; k < per_block_; ++k) merged[m++] = {top[k], w};
+    blocks_weight += w;
   }
-  if (n == 0) {
+  if (m == 0) {
     usual_ = std::numeric_limits<double>::quiet_NaN();
     return;
   }
-  std::nth_element(merged, merged + (n - 1), merged + m, std::greater<float>());
-  usual_ = merged[n - 1];
+  std::sort(merged, merged + m, [](const auto& a, const auto& b) { return a.first > b.first; });
+  double above = 0;
+  usual_ = merged[m - 1].first;
+  for (size_t i = 0; i < m; ++i) {
+    above += merged[i].second;
+    if (above >= blocks_weight - 1e-9) {
+      usual_ = merged[i].first;
+      break;
+    }
+  }
 }
 
 void BlockMaxima::CloseBlock() {
   completed_ = std::min(completed_ + 1, blocks_);
   newest_ = (newest_ + 1) % (blocks_ + 1);
-  std::fill(Top(newest_), Top(newest_) + blocks_, 0.0f);
+  std::fill(Top(newest_), Top(newest_) + per_block_, 0.0f);
 }
 
 void BlockMaxima::Add(int64_t t_ms, double v) {
@@ -55,9 +65,9 @@ void BlockMaxima::Add(int64_t t_ms, double v) {
     changed = true;
   }
   float* top = Top(newest_);
-  if (x > top[blocks_ - 1]) {  // keep the block's largest values, largest first
-    float* at = std::upper_bound(top, top + blocks_, x, std::greater<float>());
-    std::copy_backward(at, top + blocks_ - 1, top + blocks_);
+  if (x > top[per_block_ - 1]) {  // keep the block's largest values, largest first
+    float* at = std::upper_bound(top, top + per_block_, x, std::greater<float>());
+    std::copy_backward(at, top + per_block_ - 1, top + per_block_);
     *at = x;
     changed |= young();
   }

@@ -16,7 +16,7 @@ TailNormalizer::TailNormalizer(int64_t memory_ms, int64_t usual_ms, int64_t matu
 
 int TailNormalizer::BlocksRemembered(int64_t memory_ms, int64_t usual_ms) {
   const int64_t n = (memory_ms + usual_ms / 2) / std::max<int64_t>(1, usual_ms);
-  return static_cast<int>(std::clamp<int64_t>(n, 1, BlockMaxima::kMaxBlocks));
+  return static_cast<int>(std::clamp<int64_t>(n, 1, BlockMaxima::kMaxDecay));
 }
 
 bool TailNormalizer::Mature(const BlockMaxima& d) const {
@@ -28,14 +28,13 @@ double TailNormalizer::Usual(const BlockMaxima& d, double floor) const {
   return std::max(d.Usual(), floor);
 }
 
-void TailNormalizer::Score(const TailLevel&, double up, double down, double floor,
-                           ChannelScore* out) const {
+void TailNormalizer::Score(double up, double down, double floor, ChannelScore* out) const {
   out->valid = Mature(up_) && Mature(down_);
   out->up = up / Usual(up_, floor);
   out->down = down / Usual(down_, floor);
 }
 
-double TailNormalizer::Edge(const TailLevel&, bool up, double floor, double multiple) const {
+double TailNormalizer::Edge(bool up, double floor, double multiple) const {
   return multiple * Usual(up ? up_ : down_, floor);
 }
 
@@ -63,7 +62,7 @@ bool TailNormalizer::Load(StateReader& r) {
 ExcursionChannel::ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms, int64_t usual_ms)
     : min_duration_ms_(min_duration_ms), tail_(memory_ms, usual_ms) {}
 
-ChannelScore ExcursionChannel::Observe(const PointContext& c, const TailLevel& q) {
+ChannelScore ExcursionChannel::Observe(const PointContext& c) {
   const double up = std::max(0.0, c.y - c.hi) / c.scale_hi;
   const double down = std::max(0.0, c.lo - c.y) / c.scale_lo;
   // The window that must be all outside: [t - (min_duration - step), t], with half a step of
@@ -88,20 +87,18 @@ ChannelScore ExcursionChannel::Observe(const PointContext& c, const TailLevel& q
   if (up < 0.5 * peak_up) last_up_ = 0;
   if (down < 0.5 * peak_down) last_down_ = 0;
   ChannelScore s;
-  tail_.Score(q, last_up_, last_down_, 1.0, &s);
+  tail_.Score(last_up_, last_down_, 1.0, &s);
   s.dev_up = last_up_ * c.scale_hi;
   s.dev_down = last_down_ * c.scale_lo;
   return s;
 }
 
-double ExcursionChannel::UpperEdge(const PointContext& c, const TailLevel& q,
-                                   double multiple) const {
-  return c.hi + tail_.Edge(q, true, 1.0, multiple) * c.scale_hi;
+double ExcursionChannel::UpperEdge(const PointContext& c, double multiple) const {
+  return c.hi + tail_.Edge(true, 1.0, multiple) * c.scale_hi;
 }
 
-double ExcursionChannel::LowerEdge(const PointContext& c, const TailLevel& q,
-                                   double multiple) const {
-  return c.lo - tail_.Edge(q, false, 1.0, multiple) * c.scale_lo;
+double ExcursionChannel::LowerEdge(const PointContext& c, double multiple) const {
+  return c.lo - tail_.Edge(false, 1.0, multiple) * c.scale_lo;
 }
 
 void ExcursionChannel::Save(StateWriter& w) const {
@@ -163,7 +160,7 @@ int64_t LevelChannel::Add(int64_t t_ms, double y) {
   return oldest * bin_ms_;
 }
 
-ChannelScore LevelChannel::Score(int model, double expected, double noise, const TailLevel& q) {
+ChannelScore LevelChannel::Score(int model, double expected, double noise) {
   ChannelScore s;
   if (model < 0 || static_cast<size_t>(model) >= models_.size() || !std::isfinite(expected)) {
     return s;
@@ -182,7 +179,7 @@ ChannelScore LevelChannel::Score(int model, double expected, double noise, const
   m.up = std::max(0.0, v);
   m.down = std::max(0.0, -v);
   const double floor = noise / std::sqrt(count);
-  m.tail.Score(q, m.up, m.down, floor, &s);
+  m.tail.Score(m.up, m.down, floor, &s);
   s.dev_up = m.up;
   s.dev_down = m.down;
   return s;

@@ -11,13 +11,13 @@
 //                     stays inside the envelope but lasts shows here.
 //
 // Score of a deviation d >= 0 in one direction: d / max(usual, floor), where `usual` is the
-// quantile q of the channel's past deviations in that direction (DecayedQuantiles over `memory`,
-// learnt only from points that were not anomalous; the detector sets q so that the usual large
-// deviation is one seen about once per the spec's `usual` span, a week by default) and `floor` the
-// smallest deviation that means anything for the channel (one noise sigma for excursions; the noise
-// sigma over the square root of the points averaged for levels). The detector divides by its
-// sensitivity. A channel scores 0 until it has learnt from the equivalent of 1 / (1 - q) points
-// over its maturation time. Not thread-safe.
+// channel's usual large deviation in that direction: one exceeded about once per the spec's
+// `usual` span (a day by default), taken from the completed days of the last `memory` only
+// (BlockMaxima), learnt only from points that were not anomalous, so a deviation that grows for
+// hours is judged against the days before it; and `floor` the smallest deviation that means
+// anything for the channel (one noise sigma for excursions; the noise sigma over the square root
+// of the points averaged for levels). The detector divides by its sensitivity. A channel scores 0
+// until one `usual` span has completed and its maturation time has passed. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -46,26 +46,20 @@ struct ChannelScore {
   double dev_up = 0, dev_down = 0;  // deviation in the series' units
 };
 
-// Which quantile of the past deviations is the usual large one (q), and how much must have been
-// learnt before it means anything (the equivalent of `min_weight` values).
-struct TailLevel {
-  double q = 0.99;
-  double min_weight = 100;
-};
-
 // The usual large deviation of one channel, per direction.
 class TailNormalizer {
  public:
-  // mature_ms: the usual deviation is known only after learning for this long (and from the
-  // equivalent of q.min_weight values); until then every score is 0.
+  // usual_ms: the span of which the usual large deviation is the largest (BlockMaxima's block);
+  // memory_ms: how many such spans are remembered; mature_ms: the usual deviation is known only
+  // after learning for this long (and one usual_ms span); until then every score is 0.
   TailNormalizer(int64_t memory_ms, int64_t usual_ms, int64_t mature_ms = 0);
-  // Deviations (up, down >= 0) in units of the usual large deviation (the quantile q, at least
-  // `floor`); 0 until learnt.
-  void Score(const TailLevel& q, double up, double down, double floor, ChannelScore* out) const;
+  // Deviations (up, down >= 0) in units of the usual large deviation (at least `floor`); 0 until
+  // learnt.
+  void Score(double up, double down, double floor, ChannelScore* out) const;
   // The deviation (one direction) that is `multiple` usual large deviations; infinite until learnt.
-  double Edge(const TailLevel& q, bool up, double floor, double multiple) const;
+  double Edge(bool up, double floor, double multiple) const;
   void Learn(int64_t t_ms, double up, double down);
-  bool mature(const TailLevel&) const { return Mature(up_) && Mature(down_); }
+  bool mature() const { return Mature(up_) && Mature(down_); }
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
   size_t MemoryBytes() const { return up_.MemoryBytes() + down_.MemoryBytes(); }
@@ -82,15 +76,15 @@ class TailNormalizer {
 class ExcursionChannel {
  public:
   ExcursionChannel(int64_t min_duration_ms, int64_t memory_ms, int64_t usual_ms);
-  ChannelScore Observe(const PointContext& c, const TailLevel& q);
+  ChannelScore Observe(const PointContext& c);
   // Learns the excursion of the point last observed (nothing if none was observed since).
   void Learn(int64_t t_ms) {
     if (observed_) tail_.Learn(t_ms, last_up_, last_down_);
     observed_ = false;
   }
   // The values at which the current point would have the given rarity (band edges).
-  double UpperEdge(const PointContext& c, const TailLevel& q, double multiple) const;
-  double LowerEdge(const PointContext& c, const TailLevel& q, double multiple) const;
+  double UpperEdge(const PointContext& c, double multiple) const;
+  double LowerEdge(const PointContext& c, double multiple) const;
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
   size_t MemoryBytes() const;
@@ -121,7 +115,7 @@ class LevelChannel {
   int64_t Add(int64_t t_ms, double y);
   // Scores the window's mean against `expected` (model m's expectation of that mean; NaN: m has
   // none) and remembers the deviation for Learn().
-  ChannelScore Score(int model, double expected, double noise, const TailLevel& q);
+  ChannelScore Score(int model, double expected, double noise);
   // Every model scored since the last Learn() learns its deviation.
   void Learn(int64_t t_ms);
   int64_t span_ms() const { return span_ms_; }

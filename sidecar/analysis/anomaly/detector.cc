@@ -178,12 +178,10 @@ struct Detector::Impl {
   void UpdateInUse();
   bool ModelContext(size_t model, int64_t t, double y, int64_t step_ms, double noise_sigma,
                     PointContext* c) const;
-  double ExcursionScore(int64_t t, double y, int64_t step_ms, const TailLevel& q, double scale,
-                        DetectorPoint* out);
+  double ExcursionScore(int64_t t, double y, int64_t step_ms, double scale, DetectorPoint* out);
   double ModelWindowMean(size_t model, int64_t start, int64_t end) const;
   double DayTypeRatio(const SeasonalProfile& p, int64_t t) const;
-  ChannelScore LevelScore(LevelChannel& l, int64_t t, double y, int64_t step_ms, double noise,
-                          const TailLevel& q);
+  ChannelScore LevelScore(LevelChannel& l, int64_t t, double y, int64_t step_ms, double noise);
   double Combine(const PointContext& c, const ChannelScore& s, double scale) const;
   double Onset(int64_t t, double score);
   void Learn(int64_t t, double y, bool anomalous);
@@ -342,8 +340,8 @@ bool Detector::Impl::ModelContext(size_t model, int64_t t, double y, int64_t ste
 // unusual for all of them; if none in use can answer, the longest candidate that can), or, while no
 // candidate can, against the median of the last local_span; the two have their own usual excursions
 // (excs[1], excs[0]). The published expectation and band come from the same envelope.
-double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, const TailLevel& q,
-                                      double scale, DetectorPoint* out) {
+double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, double scale,
+                                      DetectorPoint* out) {
   const double noise_sigma = noise.Sigma();
   PointContext c;
   bool any = false;
@@ -379,10 +377,10 @@ double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, cons
     if (!ModelContext(0, t, y, step_ms, noise_sigma, &c)) return 0;
     channel = &excs[0];
   }
-  const ChannelScore s = channel->Observe(c, q);
+  const ChannelScore s = channel->Observe(c);
   out->yhat = c.mean;
-  out->yhat_upper = std::max(c.hi, channel->UpperEdge(c, q, scale));
-  out->yhat_lower = std::min(c.lo, channel->LowerEdge(c, q, scale));
+  out->yhat_upper = std::max(c.hi, channel->UpperEdge(c, scale));
+  out->yhat_lower = std::min(c.lo, channel->LowerEdge(c, scale));
   if (!std::isfinite(out->yhat_upper)) out->yhat_upper = c.hi;
   if (!std::isfinite(out->yhat_lower)) out->yhat_lower = c.lo;
   return Combine(c, s, scale);
@@ -415,7 +413,7 @@ double Detector::Impl::DayTypeRatio(const SeasonalProfile& p, int64_t t) const {
 // learnt their usual deviations (0 if none: a day of a type not seen yet has no level to be
 // compared with).
 ChannelScore Detector::Impl::LevelScore(LevelChannel& l, int64_t t, double y, int64_t step_ms,
-                                        double noise_sigma, const TailLevel& q) {
+                                        double noise_sigma) {
   const int64_t start = l.Add(t, y), end = t + std::max<int64_t>(step_ms, 1);
   std::vector<ChannelScore>& scores = level_scratch;
   scores.assign(in_use.size(), ChannelScore());
@@ -424,7 +422,7 @@ ChannelScore Detector::Impl::LevelScore(LevelChannel& l, int64_t t, double y, in
   for (size_t m = 0; m < in_use.size(); ++m) {
     const double e = ModelWindowMean(m, start, end);
     answers[m] = !std::isnan(e);
-    scores[m] = l.Score(static_cast<int>(m), e, noise_sigma, q);
+    scores[m] = l.Score(static_cast<int>(m), e, noise_sigma);
   }
   ChannelScore best;
   bool any = false;
@@ -506,19 +504,14 @@ DetectorPoint Detector::Impl::Next(int64_t t, double y) {
   const int64_t step_ms = step.Step();
   if (!models_ready && step.count() >= kStepsForModels) BuildModels(step_ms);
   const double scale = spec.sensitivity;
-  // The usual large deviation: the one seen about once per `usual`, known after a day of points.
-  const double step_d = static_cast<double>(std::max<int64_t>(step_ms, 1));
-  TailLevel q;
-  q.q = std::clamp(1 - step_d / static_cast<double>(spec.usual_ms), 0.5, 1 - 1e-6);
-  q.min_weight = std::max(10.0, static_cast<double>(kDay) / step_d);
   out.y = y;
-  double score = ExcursionScore(t, y, step_ms, q, scale, &out);
+  double score = ExcursionScore(t, y, step_ms, scale, &out);
   if (models_ready) {
     PointContext c;
     c.mean = out.yhat;
     const double noise_sigma = std::max(noise.Sigma(), 1e-9 * std::max(1.0, std::fabs(out.yhat)));
     for (LevelChannel& l : levels) {
-      score = std::max(score, Combine(c, LevelScore(l, t, y, step_ms, noise_sigma, q), scale));
+      score = std::max(score, Combine(c, LevelScore(l, t, y, step_ms, noise_sigma), scale));
     }
   }
   out.scored = true;

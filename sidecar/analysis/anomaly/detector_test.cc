@@ -88,6 +88,28 @@ TEST(DetectorTest, QuietOnItsOwnPatternAndFindsASustainedShift) {
   EXPECT_LE(first, at + 5) << "detected " << first - at << " minutes after the start";
 }
 
+// A deviation that grows for hours (a leak raising the level by 0.6 noise sigma an hour, 1/50 of
+// the daily swing) is judged against the days before it: it is found within 12 hours, while the
+// same series without it stays quiet. When the channels learnt every point up to the current one,
+// the growing deviation taught them its own size and was never found in three days.
+TEST(DetectorTest, ADeviationGrowingForHoursIsJudgedAgainstThePastDays) {
+  const int64_t step = kMinute;
+  const std::vector<double> quiet = Daily(step, 12, 5);
+  std::vector<double> x = quiet;
+  const size_t at = static_cast<size_t>(9 * kDay / step);
+  for (size_t i = at; i < x.size(); ++i) x[i] += 0.1 * static_cast<double>(i - at);  // 6 an hour
+  const Trace q = Feed(DetectorSpec{}, quiet, step);
+  EXPECT_LE(q.max_score_from(static_cast<size_t>(kDay / step)), 1.0);
+  const Trace r = Feed(DetectorSpec{}, x, step);
+  size_t first = x.size();
+  for (size_t i = at; i < x.size() && first == x.size(); ++i) {
+    if (r.points[i].score > 1) first = i;
+  }
+  ASSERT_LT(first, x.size()) << "never found";
+  EXPECT_LE(first, at + static_cast<size_t>(12 * kHour / step))
+      << "found after " << (first - at) * step / kMinute << " min";
+}
+
 // Irregular and gappy timestamps (a scrape every 40-80 s, a missing hour every day, a missing
 // half day once): the clock's day is still found, the pattern stays quiet and a sustained shift
 // is found within minutes.

@@ -3,14 +3,17 @@
 // Replays the daemon's forecast path for one lag-in-seconds series point by point, exactly as
 // the built-in consumer_lag_seconds job runs it (its forecast config: model auto, 15-minute
 // buckets, daily and weekly seasons, thresholds 60/180/600 s, refit every fit_every on the
-// fit_window before it, every minute's point handed to the running model), and reports for each
+// fit_window before it and early when the model drifted, as drift_refits.h spaces them, every
+// minute's point handed to the running model), and reports for each
 // threshold when the predicted breach within the next hour (probability >= 0.5) became and
 // stayed likely, against when the series actually crossed it.
 //
 // KIND is the incident kind of the file ("benign" for a series without one); START and END the
 // incident's times ("YYYY-MM-DD HH:MM:SS", ignored for benign). Incident series are replayed from
 // a day before the incident to the end of the incident; benign series over their last week.
-// Prints one line per threshold:
+// Prints the refits made (fits, of them early for drift, over days replayed):
+//   refits kind=<kind> fits=<n> drift_fits=<n> days=<d>
+// then one line per threshold:
 //   lead threshold=180 breach=<unix s|none> predicted=<unix s|none> lead_minutes=<m|nan>
 //   false threshold=180 episodes=<n> weeks=<w>     (predictions of a breach within the hour that
 //                                                   no breach followed within that hour, counted
@@ -29,6 +32,7 @@
 
 #include "sidecar/engine/analysis_factory.h"
 #include "sidecar/engine/config.h"
+#include "sidecar/engine/drift_refits.h"
 
 using namespace streamlens;
 using namespace streamlens::engine;
@@ -130,6 +134,9 @@ int main(int argc, char** argv) {
   for (const auto& th : job.forecast.thresholds) tr.push_back({th.value});
   std::unique_ptr<SeriesModel> model;
   int64_t next_fit = from;
+  DriftRefits drift;
+  int64_t last_fit = std::numeric_limits<int64_t>::min();
+  int fits = 0, drift_fits = 0;
   size_t hour_index = 0;  // the 1h horizon's position among the published horizons
   for (size_t h = 0; h < job.forecast.horizons.size(); ++h) {
     if (job.forecast.horizons[h] == std::chrono::hours(1)) hour_index = h;
@@ -138,15 +145,28 @@ int main(int argc, char** argv) {
     const int64_t t = ts[i];
     if (t < from || t > to) continue;
     SeriesOutput out;
-    if (!model || t >= next_fit) {
+    // The engine's schedule: a refit every fit_every, and early when the updated model drifted
+    // (drift_refits.h), in the minute whose update showed it.
+    auto refit = [&](bool early) {
       const size_t first = i + 1 > window ? i + 1 - window : 0;
       DenseSeries hist{ts[first], step, std::span<const double>(vs.data() + first, i + 1 - first)};
+      out = SeriesOutput();
       auto m = (*analysis)->Fit(hist, &out);
-      if (!m.ok()) continue;
+      if (!m.ok()) return false;
       model = std::move(*m);
+      drift.Observe(model->Drifted(), t);
+      drift.OnFit(last_fit, t, job.fit_every.count(), early);
+      last_fit = t;
       next_fit = t + job.fit_every.count();
+      ++fits;
+      return true;
+    };
+    if (!model || t >= next_fit) {
+      if (!refit(false)) continue;
     } else {
       (void)model->Update({t, step, std::span<const double>(&vs[i], 1)}, &out);
+      drift.Observe(model->Drifted(), t);
+      if (drift.Due(t, last_fit) && refit(true)) ++drift_fits;
     }
     if (!out.has_forecast) continue;
     if (trace) {
@@ -181,6 +201,8 @@ int main(int argc, char** argv) {
   }
   const double weeks = static_cast<double>(to - from) / (7 * 24 * 60 * kMin);
   const int64_t count_before = benign ? std::numeric_limits<int64_t>::max() : inc_start - 60 * kMin;
+  std::printf("refits kind=%s fits=%d drift_fits=%d days=%.2f\n", kind.c_str(), fits, drift_fits,
+              weeks * 7);
   for (const Tracker& x : tr) {
     if (benign) {
       std::printf("false threshold=%g episodes=%d paging=%d weeks=%.2f\n", x.threshold,

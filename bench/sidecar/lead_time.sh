@@ -35,8 +35,14 @@ done
 /usr/bin/python3 - "$TMP/lines" <<'PY'
 import re, statistics, sys
 lead, false = {}, {}
+fits, drift_fits, days = 0, 0, 0.0
 for line in open(sys.argv[1]):
     kv = dict(re.findall(r"(\w+)=(\S+)", line))
+    if line.split()[1] == "refits":
+        fits += int(kv["fits"])
+        drift_fits += int(kv["drift_fits"])
+        days += float(kv["days"])
+        continue
     th = kv["threshold"]
     if line.split()[1] == "lead":
         if kv["breach"] == "-1" or kv["breach"] == "0":
@@ -53,4 +59,6 @@ for th, (e, pg, w) in sorted(false.items(), key=lambda k: float(k[0])):
     print(f"benign threshold={th}: {e} false predictions over {w:.1f} series-weeks "
           f"({e / w if w else 0:.2f} per series-week); {pg} held 2 min and would page "
           f"({pg / w if w else 0:.2f} per series-week)")
+print(f"refits: {fits} over {days:.1f} series-days replayed, {drift_fits} of them early for drift "
+      f"({drift_fits / days if days else 0:.2f} per series-day)")
 PY

@@ -119,13 +119,15 @@ double Since(std::chrono::steady_clock::time_point t0) {
 
 void PrintJobs(const engine::Engine& eng) {
   for (const auto& j : eng.GetStatus().jobs) {
-    std::printf("  job=%s series=%llu fits=%llu fit_failures=%llu state_bytes_per_series=%.0f\n",
-                j.job.c_str(), static_cast<unsigned long long>(j.series_tracked),
-                static_cast<unsigned long long>(j.fits),
-                static_cast<unsigned long long>(j.fit_failures),
-                j.series_tracked
-                    ? static_cast<double>(j.state_bytes) / static_cast<double>(j.series_tracked)
-                    : 0.0);
+    std::printf(
+        "  job=%s series=%llu fits=%llu drift_fits=%llu fit_failures=%llu "
+        "state_bytes_per_series=%.0f\n",
+        j.job.c_str(), static_cast<unsigned long long>(j.series_tracked),
+        static_cast<unsigned long long>(j.fits), static_cast<unsigned long long>(j.drift_fits),
+        static_cast<unsigned long long>(j.fit_failures),
+        j.series_tracked
+            ? static_cast<double>(j.state_bytes) / static_cast<double>(j.series_tracked)
+            : 0.0);
   }
 }
 

@@ -88,7 +88,7 @@ class SeriesModel {
   virtual size_t MemoryBytes() const = 0;
   // True when the points seen since the fit say a refit would pay: the model's recent errors
   // drifted beyond its own uncertainty. The engine then refits the series before its scheduled
-  // time (at most once per kDriftRefitSpacing, cycle.h). Default: never.
+  // time (spaced by drift_refits.h). Default: never.
   virtual bool Drifted() const { return false; }
 };
 

@@ -100,6 +100,8 @@ std::vector<SeriesWork> MatchSeries(Job& job, const JobConfig& cfg,
 void Reschedule(SeriesState& st, FitKind kind, const SeriesUpdate& u, int64_t now_ms,
                 int64_t fit_every) {
   if (u.fitted) {
+    st.drift.OnFit(st.last_fit_ms, now_ms, fit_every,
+                   kind == FitKind::kFull && now_ms < st.next_fit_ms);
     st.last_fit_ms = now_ms;
     st.full_fit = !u.quick;
     st.next_fit_ms = u.quick ? now_ms : now_ms + fit_every;
@@ -199,8 +201,7 @@ DueSeries FindDue(const Job& job, int64_t now_ms) {
     if (st->last_seen_ms != now_ms) continue;  // not in this cycle's fetch
     if (!st->fitted) {
       due.first.push_back(st.get());
-    } else if (now_ms >= st->next_fit_ms ||
-               (st->drifted && now_ms - st->last_fit_ms >= kDriftRefitSpacing)) {
+    } else if (now_ms >= st->next_fit_ms || st->drift.Due(now_ms, st->last_fit_ms)) {
       due.full.push_back(st.get());
     }
   }
@@ -211,7 +212,8 @@ DueSeries FindDue(const Job& job, int64_t now_ms) {
 void OrderByDue(std::vector<FitBatch>* batches) {
   auto earliest = [](const FitBatch& b) {
     int64_t e = std::numeric_limits<int64_t>::max();
-    for (const SeriesState* s : b.wanted) e = std::min(e, s->drifted ? kNever : s->next_fit_ms);
+    for (const SeriesState* s : b.wanted)
+      e = std::min(e, s->drift.drifted() ? kNever : s->next_fit_ms);
     return e;
   };
   std::stable_sort(batches->begin(), batches->end(),

@@ -12,7 +12,8 @@
 //               than one batch, quick models where an analysis has one: results within the
 //               cycle, published batch by batch); then full
 //               refits, due fit_every after the previous one, at once after a quick first fit,
-//               or when a model drifted (at most once per kDriftRefitSpacing), oldest due first,
+//               or when a model drifted (spaced by drift_refits.h: 1 h, doubling while refits do
+//               not cure the drift), oldest due first,
 //               while the cycle has spent less than env.refit_budget of infer_every on them;
 //   6. forget   series not seen for the grace period;
 //   7. peers    outliers among peers at the latest point (peer_stage.h);
@@ -48,9 +49,6 @@ struct CycleEnv {
   // Publishes the job's results so far (between batches of first fits); may be empty.
   std::function<void()> publish;
 };
-
-// A drifted model is refitted before its schedule at most this often.
-inline constexpr int64_t kDriftRefitSpacing = 3'600'000;
 
 // What a cycle did, for the job's statistics and logs.
 struct CycleReport {

@@ -298,6 +298,7 @@ void Engine::RecordCycle(Job& job, const JobConfig& cfg, const CycleReport& r, i
     std::lock_guard<std::mutex> sl(job.stats_mu);
     JobStats& s = job.stats;
     s.fits += r.fits;
+    s.drift_fits += r.drift_fits;
     s.fit_failures += r.fit_failures;
     s.series_processed += r.processed;
     s.samples_read += r.samples;

@@ -396,6 +396,33 @@ TEST(EngineTest, ADriftedModelIsRefittedEarlyButAtMostOncePerSpacing) {
   EXPECT_EQ(g_full_fits.load(), 2);
 }
 
+// A series its model cannot describe (0 and 200 alternating: every refit's mean model drifts
+// again at once): early refits an hour after the first fit, then 1 h, 2 h, 4 h and 8 h apart, not
+// every hour.
+TEST(EngineTest, ADriftThatRefitsDoNotCureIsRefittedLessAndLessOften) {
+  Harness h(1, {}, std::make_unique<StagedFactory>());
+  auto c = ParseConfig(
+      "sources: [{url: 'http://x/api/v1/read'}]\n"
+      "jobs:\n  - name: lagjob\n    selector: lag\n    fit_window: 1h\n    fit_every: 1d\n"
+      "    anomaly: {}\n",
+      "t.yaml", "");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(h.engine->Apply(std::make_shared<EngineConfig>(*c)).ok());
+  g_quick_fits = g_full_fits = 0;
+  h.source->value = [](int, int64_t t) { return (t / kMin) % 2 ? 200.0 : 0.0; };
+  ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+  ASSERT_EQ(g_full_fits.load(), 1);
+  std::vector<int> fit_minutes;
+  for (int m = 1; m <= 24 * 60; ++m) {
+    h.clock->Advance(kMin);
+    const int before = g_full_fits.load();
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+    if (g_full_fits.load() > before) fit_minutes.push_back(m);
+  }
+  EXPECT_EQ(fit_minutes, (std::vector<int>{60, 120, 240, 480, 960}));
+  EXPECT_EQ(h.engine->GetStatus().jobs[0].drift_fits, 5u);
+}
+
 // A fit that throws for the series whose history averages 2 (group g2), as a fit running out of
 // memory would.
 class ThrowingAnalysis : public MeanAnalysis {

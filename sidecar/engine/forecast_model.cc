@@ -113,6 +113,9 @@ class ForecastAnalysis final : public SeriesAnalysis {
     pub->thresholds = cfg_.thresholds;
     pub->resolution_ms = job_step_;
     pub->update.window_ms = cfg_.update_window.count();
+    // A series that follows its model raises a false drift alarm about once per scheduled refit,
+    // so early refits for noise at most double the refit cost of a well-described series.
+    pub->update.drift_alarm_every_ms = std::max<int64_t>(1, job.fit_every.count());
     pub->update.threshold_basis = cfg_.threshold_basis == "trend" ? fc::ThresholdBasis::kTrend
                                                                   : fc::ThresholdBasis::kForecast;
     pub_ = std::move(pub);

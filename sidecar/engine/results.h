@@ -84,6 +84,7 @@ struct JobStats {
   uint64_t failures = 0;
   uint64_t skipped_cycles = 0;
   uint64_t fits = 0;          // series fits (not restored from storage)
+  uint64_t drift_fits = 0;    // of `fits`: refits before their schedule because a model drifted
   uint64_t fit_failures = 0;  // series whose fit failed (too short, constant, ...)
   uint64_t series_processed = 0;
   uint64_t samples_read = 0;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sidecar/engine/analysis_runner.h"
+#include "sidecar/engine/drift_refits.h"
 #include "sidecar/engine/results.h"
 
 namespace streamlens::engine {
@@ -31,11 +32,11 @@ struct SeriesState {
   bool fitted = false;
   // Refit schedule (cycle.h, the fit stage): the next full refit is due at next_fit_ms; a series
   // whose first fit used a quick model (SeriesAnalysis::HasQuickFit) has full_fit false and is
-  // due at once; drifted is set when a model says its errors drifted (SeriesModel::Drifted).
+  // due at once; drift says when a model that drifted (SeriesModel::Drifted) is refitted early.
   int64_t next_fit_ms = 0;
   int64_t last_fit_ms = kNever;
   bool full_fit = false;
-  bool drifted = false;
+  DriftRefits drift;
   bool restored = false;
   std::vector<std::unique_ptr<SeriesModel>> models;  // parallel to Job::analyses
   bool has_anomaly = false;

@@ -100,11 +100,12 @@ void Fold(SeriesState& st, SeriesOutput& out, size_t keep) {
     st.has_forecast = true;
     st.forecast = std::move(out.forecast);
   }
-  st.drifted = false;
+  bool drifted = false;
   for (const auto& m : st.models) {
     m->Describe(&out);
-    st.drifted |= m->Drifted();
+    drifted |= m->Drifted();
   }
+  st.drift.Observe(drifted, st.last_t);
   if (!out.anomaly_model.empty()) st.anomaly_model = out.anomaly_model;
   if (!out.forecast_model.empty()) st.forecast_model = out.forecast_model;
 }

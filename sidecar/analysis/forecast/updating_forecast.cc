@@ -43,7 +43,8 @@ UpdatingForecast::UpdatingForecast(const ForecastPath& path, UpdateParams params
     : path_(Store(path)),
       params_(params),
       latest_ms_(std::numeric_limits<int64_t>::min()),
-      latest_value_(path_.origin_value) {}
+      latest_value_(path_.origin_value),
+      drift_window_start_ms_(path_.origin_ms) {}
 
 int64_t UpdatingForecast::latest_ms() const {
   return latest_ms_ == std::numeric_limits<int64_t>::min() ? path_.origin_ms : latest_ms_;
@@ -57,6 +58,9 @@ Result<UpdatingForecast> UpdatingForecast::Create(ForecastPath path, UpdateParam
   }
   if (path.step_ms <= 0) return Status::Error("forecast path: step must be positive");
   if (params.window_ms <= 0) return Status::Error("forecast update window must be positive");
+  if (params.drift_alarm_every_ms <= 0) {
+    return Status::Error("forecast drift alarm interval must be positive");
+  }
   if (!std::isfinite(path.origin_value) || !Finite(path.mean) || !Finite(path.lower) ||
       !Finite(path.upper) || !Finite(path.sd)) {
     return Status::Error("forecast path: values must be finite");
@@ -85,6 +89,30 @@ void UpdatingForecast::Observe(int64_t t_ms, double y) {
   latest_ms_ = t_ms;
   latest_value_ = y;
   Refresh();
+  if (t_ms - drift_window_start_ms_ >= params_.window_ms) {
+    TestDrift();
+    drift_window_start_ms_ = t_ms;
+  }
+}
+
+// The window's mean deviation from the path against the forecast's uncertainty at the latest
+// observation: the path's sd there and the mean's own standard error (as At() adds a
+// correction's). recent_ holds exactly the window's observations when it completes.
+void UpdatingForecast::TestDrift() {
+  drifted_ = false;
+  const size_t n = recent_.size();
+  if (n < 3) return;
+  double m = 0;
+  for (const auto& [t, d] : recent_) m += d;
+  m /= static_cast<double>(n);
+  double ss = 0;
+  for (const auto& [t, d] : recent_) ss += (d - m) * (d - m);
+  const double se2 = ss / static_cast<double>(n - 1) / static_cast<double>(n);
+  const double sd = PathValue(latest_ms(), path_.sd, 0);
+  const double alpha = std::min(1.0, static_cast<double>(params_.window_ms) /
+                                         static_cast<double>(params_.drift_alarm_every_ms));
+  const double c = NormalQuantile(1 - alpha / 2);
+  drifted_ = std::fabs(m) > c * std::sqrt(sd * sd + se2);
 }
 
 namespace {
@@ -261,11 +289,6 @@ ForecastPoint UpdatingForecast::TrajectoryAt(int64_t tau_ms) const {
   return p;
 }
 
-bool UpdatingForecast::Drifted() const {
-  const double sd = path_.sd.front();
-  return b_ != 0 || (sd > 0 && std::fabs(a_) > 2 * sd);
-}
-
 int64_t UpdatingForecast::horizon_ms() const {
   const int64_t end = path_.origin_ms + static_cast<int64_t>(path_.mean.size()) * path_.step_ms;
   return std::max<int64_t>(0, end - latest_ms());
@@ -357,6 +380,7 @@ Result<UpdatingForecast> UpdatingForecast::Load(StateReader& r, UpdateParams par
   if (!std::isfinite(latest_value)) return Status::Error("forecast state: non-finite value");
   f->latest_ms_ = latest;
   f->latest_value_ = latest_value;
+  f->drift_window_start_ms_ = std::max(f->drift_window_start_ms_, latest);
   f->Refresh();
   return f;
 }

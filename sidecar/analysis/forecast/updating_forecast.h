@@ -11,6 +11,13 @@
 // observations, moves nothing. The uncertainty of the correction adds to the path's:
 //   mean(tau) = path(t_last + tau) + a + b * tau
 //   sd(tau)^2 = path_sd(t_last + tau)^2 + se_a^2 + (tau * se_b)^2
+// Whether the model drifted (a refit would see what the fit did not) is tested once per window of
+// new observations, windows not overlapping (from the origin on): drift is a mean deviation of the
+// window beyond c standard deviations of the forecast at the latest observation (the path's sd
+// there and the mean's standard error), c the two-sided Gaussian quantile for a false alarm once
+// per `drift_alarm_every` of a series that follows the model (alpha = window / drift_alarm_every
+// per window); the answer holds until the next window ends. A trend moves the window's mean and is
+// drift once its level is beyond that band; a level shift is drift when its window ends.
 // Between path steps the path is interpolated linearly (from the last fitted value at the
 // origin); past its last step it stays at that step. A series that was never negative keeps its
 // bands at or above 0. The path is kept as float offsets from its origin value (sd as float): half
@@ -50,6 +57,8 @@ enum class ThresholdBasis {
 struct UpdateParams {
   int64_t window_ms = 15 * 60'000;  // observations that set the correction line
   double min_t = 2;                 // a slope is used only beyond this many standard errors
+  // Mean time between false drift alarms for a series that follows the model (Drifted).
+  int64_t drift_alarm_every_ms = 86'400'000;
   ThresholdBasis threshold_basis = ThresholdBasis::kForecast;
 };
 
@@ -75,7 +84,8 @@ struct Trajectory {
 
 class UpdatingForecast {
  public:
-  // Errors name the field: empty path, lengths that differ, step <= 0, window <= 0.
+  // Errors name the field: empty path, lengths that differ, step <= 0, window <= 0,
+  // drift_alarm_every <= 0.
   static Result<UpdatingForecast> Create(ForecastPath path, UpdateParams params);
 
   // Learns an observation (NaN, or a time not after the latest, is ignored). Observations at or
@@ -88,10 +98,10 @@ class UpdatingForecast {
   int64_t latest_ms() const;
   double latest_value() const { return latest_value_; }
   int64_t horizon_ms() const;  // how far ahead of the latest observation the path reaches
-  // The recent observations moved the path beyond its own uncertainty: a trend was adopted, or
-  // the level shift exceeds twice the path's one-step standard deviation. A refit would see
-  // what the fit did not.
-  bool Drifted() const;
+  // The last complete window of observations moved beyond the forecast's own uncertainty (the
+  // test above): a refit would see what the fit did not. False until a window completes, and
+  // after Load until the next one does.
+  bool Drifted() const { return drifted_; }
 
   // Crossing of `value` (above: y >= value; else y <= value) searched every `resolution_ms` up to
   // the path's horizon, with the breach probability within each of `horizons_ms`, predicted from
@@ -119,6 +129,7 @@ class UpdatingForecast {
 
   UpdatingForecast(const ForecastPath& path, UpdateParams params);
   void Refresh();
+  void TestDrift();
   ForecastPoint TrajectoryAt(int64_t tau_ms) const;
   // The path's value at t_ms, interpolated between steps: base + v (base at the origin).
   double PathValue(int64_t t_ms, const std::vector<float>& v, double base) const;
@@ -131,7 +142,9 @@ class UpdatingForecast {
   std::deque<std::pair<int64_t, double>> recent_;  // (t, y - path) within the window
   // The correction line at the latest observation: a + b * tau, with standard errors.
   double a_ = 0, b_ = 0, se_a_ = 0, se_b_ = 0;
-  Trajectory trajectory_;  // of the recent observations themselves (ThresholdBasis::kTrend)
+  Trajectory trajectory_;          // of the recent observations themselves (ThresholdBasis::kTrend)
+  int64_t drift_window_start_ms_;  // the drift test's current window: (start, start + window]
+  bool drifted_ = false;           // the last complete window's answer
 };
 
 }  // namespace streamlens::analysis::forecast

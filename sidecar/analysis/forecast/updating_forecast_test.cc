@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace streamlens::analysis::forecast {
 namespace {
@@ -47,7 +48,47 @@ TEST(UpdatingForecastTest, ATrendTheFitDidNotSeeIsFollowedAtOnce) {
   EXPECT_LT(a.probability[0], 0.5);   // not within 15 minutes
   EXPECT_GT(a.probability[1], 0.95);  // certainly within the hour
   EXPECT_NEAR(f->At(0).mean, 120, 1.5);
+  // Drift is tested when the update window (15 min) of observations is complete.
+  EXPECT_FALSE(f->Drifted());
+  for (int m = 11; m <= 15; ++m) f->Observe(m * kMin, 100 + 2.0 * m + (m % 2 ? 0.3 : -0.3));
   EXPECT_TRUE(f->Drifted());
+}
+
+// Gaussian noise exactly as the model expects (a 15-minute mean has the path's sd, 5) for 30 days:
+// drift alarms, one test per 15-minute window, stay below the configured one per day. (Testing
+// whether the line or the level of the last 15 minutes was significant, every minute, said
+// "drifted" in ~11% of the minutes, within the first hour after almost every fit.)
+TEST(UpdatingForecastTest, NoiseTheModelExpectsIsDriftAtMostOncePerAlarmInterval) {
+  UpdateParams params;
+  params.drift_alarm_every_ms = 24 * 60 * kMin;
+  auto f = UpdatingForecast::Create(Flat(), params);
+  ASSERT_TRUE(f.ok());
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0, 5 * std::sqrt(15.0));
+  const int days = 30;
+  int drifted_minutes = 0;
+  for (int m = 1; m <= days * 24 * 60; ++m) {
+    f->Observe(m * kMin, 100 + noise(rng));
+    drifted_minutes += f->Drifted();
+  }
+  EXPECT_LE(drifted_minutes / 15, days);
+}
+
+// A level shift of 8 path sd at minute 16 is drift when the window (15, 30] ends, not before.
+TEST(UpdatingForecastTest, ALevelShiftIsDriftWhenItsWindowEnds) {
+  auto f = UpdatingForecast::Create(Flat(), {});
+  ASSERT_TRUE(f.ok());
+  for (int m = 1; m <= 29; ++m) {
+    f->Observe(m * kMin, (m <= 15 ? 100 : 140) + (m % 2 ? 1.0 : -1.0));
+    EXPECT_FALSE(f->Drifted()) << m;
+  }
+  f->Observe(30 * kMin, 140);
+  EXPECT_TRUE(f->Drifted());
+  // It holds until the next window ends; a series back on the path is no drift then.
+  for (int m = 31; m <= 44; ++m) f->Observe(m * kMin, 100);
+  EXPECT_TRUE(f->Drifted());
+  f->Observe(45 * kMin, 100);
+  EXPECT_FALSE(f->Drifted());
 }
 
 // Noise around the path is not a trend: the forecast stays near the path.

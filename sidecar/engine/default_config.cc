@@ -40,8 +40,9 @@ void Forecast(JobConfig* j, std::vector<ThresholdConfig> thresholds) {
   j->forecast.step = minutes(15);
   j->forecast.thresholds = std::move(thresholds);
   // A refit re-estimates parameters and seasons; between refits every cycle updates the
-  // forecast from the new points (docs/forecasting.md), and a series whose updates had to move
-  // the forecast beyond its own uncertainty is refitted early (at most hourly). Refits every
+  // forecast from the new points (docs/forecasting.md), and a series whose new points moved beyond
+  // the forecast's own uncertainty is refitted early (an hour after its last fit, then less often
+  // while refits do not cure it: drift_refits.h). Refits every
   // 15 minutes cost ~225 ms CPU per series each: 12 cores at 50,000 series
   // (bench/sidecar/RESULTS-scale.md); daily, 0.13 of a core.
   j->fit_every = days(1);

@@ -2,7 +2,8 @@
 //
 // A refit (fit_every) averages the job's grid into buckets of forecast.step (aligned to the last
 // point; gaps are left out of a bucket's mean and a bucket with no point is bridged linearly for
-// the model), and the model forecasts max(horizons) ahead. Between refits every cycle's new points
+// the model), and the model forecasts max(horizons) ahead; each bucket's mean (fitted or
+// forecast) stands at the middle of its bucket. Between refits every cycle's new points
 // update that forecast (updating_forecast.h: re-anchored on the observed level and extended along
 // a trend the new points show), and the forecast of each configured horizon, the time to each
 // threshold (searched at the job's step), the breach probability within each horizon and whether
@@ -187,7 +188,10 @@ class ForecastAnalysis final : public SeriesAnalysis {
       if (r.intervals[i].level > r.intervals[widest].level) widest = i;
     }
     fc::ForecastPath path;
-    path.origin_ms = h.end_ms();
+    // A bucket's mean belongs to the middle of its bucket, so the path's steps are stamped there:
+    // stamped at the bucket's end, a series that moves within a bucket (a daily rise) would be
+    // compared with its value of half a bucket before, a deviation the model never expected.
+    path.origin_ms = h.end_ms() - static_cast<int64_t>(bucket_ - 1) * h.step_ms / 2;
     path.step_ms = cfg_.step.count();
     path.origin_value = y.back();
     path.mean = r.mean;

@@ -83,6 +83,25 @@ struct Tracker {
   std::vector<int64_t> run_starts;  // every run of "likely" (a predicted breach within the hour)
   std::vector<int64_t> run_lasts;   // the last "likely" minute of each run
   std::vector<int64_t> crossings;   // every time the series went from below to beyond
+
+  // One replayed minute: value y (prev the minute before, NaN for none), p the breach probability
+  // within the hour; `counts` when a breach now is the incident's (or any, on a benign series).
+  void Step(int64_t t, double y, double prev, double p, bool counts) {
+    const bool beyond = y >= threshold;
+    const bool likely = p >= 0.5 && !beyond;
+    if (beyond && !(prev >= threshold)) crossings.push_back(t);
+    if (beyond && breach < 0 && counts) {
+      breach = t;
+      predicted = likely_since;
+    }
+    if (likely && likely_since < 0) {
+      likely_since = t;
+      run_starts.push_back(t);
+      run_lasts.push_back(t);
+    }
+    if (likely) run_lasts.back() = t;
+    if (!likely) likely_since = -1;
+  }
 };
 
 // Predictions not followed by a breach within the hour they were about, counted per run of
@@ -179,24 +198,9 @@ int main(int argc, char** argv) {
       std::printf(" yhat1h=%.1f lo1h=%.1f hi1h=%.1f\n", hz.yhat, hz.yhat_lower, hz.yhat_upper);
     }
     for (size_t k = 0; k < tr.size(); ++k) {
-      Tracker& x = tr[k];
-      const ThresholdForecast& f = out.forecast.thresholds[k];
-      const bool beyond = vs[i] >= x.threshold;
-      const bool was_beyond = i > 0 && vs[i - 1] >= x.threshold;
-      const double p = hour_index < f.probability.size() ? f.probability[hour_index] : 0;
-      const bool likely = p >= 0.5 && !beyond;
-      if (beyond && !was_beyond) x.crossings.push_back(t);
-      if (beyond && x.breach < 0 && (benign || t >= inc_start)) {
-        x.breach = t;
-        x.predicted = x.likely_since;
-      }
-      if (likely && x.likely_since < 0) {
-        x.likely_since = t;
-        x.run_starts.push_back(t);
-        x.run_lasts.push_back(t);
-      }
-      if (likely) x.run_lasts.back() = t;
-      if (!likely) x.likely_since = -1;
+      const auto& pr = out.forecast.thresholds[k].probability;
+      tr[k].Step(t, vs[i], i > 0 ? vs[i - 1] : std::nan(""),
+                 hour_index < pr.size() ? pr[hour_index] : 0, benign || t >= inc_start);
     }
   }
   const double weeks = static_cast<double>(to - from) / (7 * 24 * 60 * kMin);

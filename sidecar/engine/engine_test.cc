@@ -364,8 +364,9 @@ TEST(EngineTest, QuickFirstFitsForEverySeriesThenFullRefitsOneBatchPerCycleWithN
   EXPECT_EQ(g_full_fits.load(), 10);
 }
 
-TEST(EngineTest, ADriftedModelIsRefittedEarlyButAtMostOncePerSpacing) {
-  Harness h(1, {}, std::make_unique<StagedFactory>());
+// A harness running one anomaly job "lagjob" (fit_window 1h, fit_every 1d) with staged fits, the
+// fit counters reset.
+void ApplyDailyLagJob(Harness& h) {
   auto c = ParseConfig(
       "sources: [{url: 'http://x/api/v1/read'}]\n"
       "jobs:\n  - name: lagjob\n    selector: lag\n    fit_window: 1h\n    fit_every: 1d\n"
@@ -374,6 +375,12 @@ TEST(EngineTest, ADriftedModelIsRefittedEarlyButAtMostOncePerSpacing) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   ASSERT_TRUE(h.engine->Apply(std::make_shared<EngineConfig>(*c)).ok());
   g_quick_fits = g_full_fits = 0;
+}
+
+TEST(EngineTest, ADriftedModelIsRefittedEarlyButAtMostOncePerSpacing) {
+  Harness h(1, {}, std::make_unique<StagedFactory>());
+  ApplyDailyLagJob(h);
+  if (testing::Test::HasFatalFailure()) return;
   // One series, one batch: the first fit is the full one (a quick model would be replaced at once).
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   EXPECT_EQ(g_quick_fits.load(), 0);
@@ -401,14 +408,8 @@ TEST(EngineTest, ADriftedModelIsRefittedEarlyButAtMostOncePerSpacing) {
 // every hour.
 TEST(EngineTest, ADriftThatRefitsDoNotCureIsRefittedLessAndLessOften) {
   Harness h(1, {}, std::make_unique<StagedFactory>());
-  auto c = ParseConfig(
-      "sources: [{url: 'http://x/api/v1/read'}]\n"
-      "jobs:\n  - name: lagjob\n    selector: lag\n    fit_window: 1h\n    fit_every: 1d\n"
-      "    anomaly: {}\n",
-      "t.yaml", "");
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_TRUE(h.engine->Apply(std::make_shared<EngineConfig>(*c)).ok());
-  g_quick_fits = g_full_fits = 0;
+  ApplyDailyLagJob(h);
+  if (testing::Test::HasFatalFailure()) return;
   h.source->value = [](int, int64_t t) { return (t / kMin) % 2 ? 200.0 : 0.0; };
   ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
   ASSERT_EQ(g_full_fits.load(), 1);

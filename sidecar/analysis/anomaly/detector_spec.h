@@ -40,9 +40,9 @@ struct DetectorSpec {
   // Nothing is judged before the series has been seen for this long.
   int64_t warmup_ms = 86'400'000;
   // The usual large deviation of each channel is the one the series shows about once per this
-  // span, counted over completed spans only (block_maxima.h). A day: a week's extreme deviation (a rebalance spike at
-  // a quiet hour) hides running lag incidents; usual=7d scores higher on the corpora with the
-  // threshold swept and lower at score 1 (docs/anomaly-detection.md).
+  // span, counted over completed spans only (block_maxima.h). A day: a week's extreme deviation
+  // (a rebalance spike at a quiet hour) hides running lag incidents; usual=7d scores higher on
+  // the corpora with the threshold swept and lower at score 1 (docs/anomaly-detection.md).
   int64_t usual_ms = 86'400'000;
   // ... and a deviation is anomalous (score > 1) beyond this multiple of it.
   double sensitivity = 3.0;

@@ -79,6 +79,16 @@ def results(m):
             if k[0].startswith("streamlens_") and any(name == "group" for name, _ in k[1])}
 
 
+def wait_for_a_fresh_minute(need_s=40):
+    """Sleeps into the next minute unless `need_s` seconds of this one remain: sidecars compared
+    with each other fetch their window up to their own start, so they must start within the same
+    minute (one minute later the window holds one sample less, which can change a
+    forecast's chosen model)."""
+    left = 60 - time.time() % 60
+    if left < need_s:
+        time.sleep(left + 0.5)
+
+
 def wait_first_cycle(port, proc, log, timeout=300):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -116,6 +126,7 @@ def main():
             (f"shard{i}", [f"--shard.count={SHARDS}", f"--shard.index={i}"])
             for i in range(SHARDS)]
         started = []
+        wait_for_a_fresh_minute()
         for name, extra in runs:
             port = ecolib.free_port()
             proc, log = servers.start(name, [

@@ -115,12 +115,16 @@ def main():
                 ("query-range", f"--query-range.url=http://127.0.0.1:{vm}"),
                 ("victoriametrics-export", f"--victoriametrics-export.url=http://127.0.0.1:{vm}")]
         check_export_command(c, bin_dir, vm)
-        scraped = {}
+        started = []
+        shards.wait_for_a_fresh_minute()  # all three fetch the same window
         for name, source in runs:
             port = ecolib.free_port()
             proc, log = servers.start(f"sidecar-{name}", [
                 os.path.join(bin_dir, "streamlens-sidecar"), f"--config.file={cfg}", source,
                 f"--web.listen-address=127.0.0.1:{port}", "--workers=1"])
+            started.append((name, port, proc, log))
+        scraped = {}
+        for name, port, proc, log in started:
             ecolib.wait_http(f"http://127.0.0.1:{port}/-/healthy", proc=proc, log=log)
             scraped[name] = shards.wait_first_cycle(port, proc, log)
         rr = shards.results(scraped["remote-read"])

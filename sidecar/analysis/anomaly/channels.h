@@ -59,7 +59,6 @@ class TailNormalizer {
   // The deviation (one direction) that is `multiple` usual large deviations; infinite until learnt.
   double Edge(bool up, double floor, double multiple) const;
   void Learn(int64_t t_ms, double up, double down);
-  bool mature() const { return Mature(up_) && Mature(down_); }
   void Save(StateWriter& w) const;
   bool Load(StateReader& r);
   size_t MemoryBytes() const { return up_.MemoryBytes() + down_.MemoryBytes(); }

@@ -44,6 +44,7 @@ UpdatingForecast::UpdatingForecast(const ForecastPath& path, UpdateParams params
       params_(params),
       latest_ms_(std::numeric_limits<int64_t>::min()),
       latest_value_(path_.origin_value),
+      z_(NormalQuantile(0.5 + path_.level / 2)),
       drift_window_start_ms_(path_.origin_ms) {}
 
 int64_t UpdatingForecast::latest_ms() const {
@@ -253,7 +254,7 @@ ForecastPoint UpdatingForecast::At(int64_t tau_ms) const {
   const double tau = static_cast<double>(tau_ms);
   const double shift = a_ + b_ * tau;
   const double extra2 = se_a_ * se_a_ + tau * tau * se_b_ * se_b_;
-  const double z = NormalQuantile(0.5 + path_.level / 2);
+  const double z = z_;
   const double mean = MeanAt(t);
   const double sd = PathValue(t, path_.sd, 0);
   const double up = PathValue(t, path_.upper, path_.origin_value) - mean;
@@ -278,9 +279,8 @@ ForecastPoint UpdatingForecast::TrajectoryAt(int64_t tau_ms) const {
   p.mean = j.level + j.slope * tau;
   p.sd = std::sqrt(j.noise_sd * j.noise_sd + j.se_level * j.se_level +
                    tau * tau * j.se_slope * j.se_slope);
-  const double z = NormalQuantile(0.5 + path_.level / 2);
-  p.lower = p.mean - z * p.sd;
-  p.upper = p.mean + z * p.sd;
+  p.lower = p.mean - z_ * p.sd;
+  p.upper = p.mean + z_ * p.sd;
   if (path_.nonnegative) {
     p.mean = std::max(0.0, p.mean);
     p.lower = std::max(0.0, p.lower);
@@ -308,6 +308,10 @@ ThresholdAnswer UpdatingForecast::Threshold(double value, bool above, int64_t re
   const int64_t res = std::max<int64_t>({resolution_ms, 1, horizon / kMaxScan});
   double prev = latest_value_;
   const bool trend = params_.threshold_basis == ThresholdBasis::kTrend && trajectory_.valid;
+  // The breach probability within a horizon is the largest Phi(gap / sd) before it; Phi is
+  // increasing, so the largest standardized gap is kept and Phi taken once per horizon.
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<double> most(horizons_ms.size(), -kInf);
   for (int64_t tau = res; tau <= horizon; tau += res) {
     const ForecastPoint p = trend ? TrajectoryAt(tau) : At(tau);
     if (!r.crosses && beyond(p.mean)) {
@@ -317,10 +321,13 @@ ThresholdAnswer UpdatingForecast::Threshold(double value, bool above, int64_t re
     }
     prev = p.mean;
     const double gap = above ? p.mean - value : value - p.mean;
-    const double prob = p.sd > 0 ? NormalCdf(gap / p.sd) : (gap >= 0 ? 1.0 : 0.0);
+    const double zgap = p.sd > 0 ? gap / p.sd : (gap >= 0 ? kInf : -kInf);
     for (size_t h = 0; h < horizons_ms.size(); ++h) {
-      if (tau <= horizons_ms[h]) r.probability[h] = std::max(r.probability[h], prob);
+      if (tau <= horizons_ms[h]) most[h] = std::max(most[h], zgap);
     }
+  }
+  for (size_t h = 0; h < horizons_ms.size(); ++h) {
+    if (most[h] > -kInf) r.probability[h] = NormalCdf(most[h]);
   }
   return r;
 }

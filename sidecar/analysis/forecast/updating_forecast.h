@@ -139,6 +139,7 @@ class UpdatingForecast {
   UpdateParams params_;
   int64_t latest_ms_;
   double latest_value_;
+  double z_;  // the normal quantile of the path's widest interval (path_.level)
   std::deque<std::pair<int64_t, double>> recent_;  // (t, y - path) within the window
   // The correction line at the latest observation: a + b * tau, with standard errors.
   double a_ = 0, b_ = 0, se_a_ = 0, se_b_ = 0;

@@ -14,7 +14,8 @@
 //      side by side on the workers as the daemon does, and prints when each job's first cycle
 //      ended (CPU only for the whole start);
 //   2. M simulated minutes: the clock advances a minute at a time and every job due by its
-//      infer_every runs a cycle (scheduled refits included, as they fall due).
+//      infer_every runs a cycle (scheduled refits included, as they fall due); every simulated
+//      hour prints the span's wall and CPU so far.
 // Printed: wall and CPU seconds of each phase and of each job's first cycle (CPU of the whole
 // process minus the synthetic source's own), fits, the CPU of the simulated span as cores (CPU /
 // simulated seconds) and extrapolated to a day, and memory: peak RSS, RSS after the start and at
@@ -243,6 +244,11 @@ int main(int argc, char** argv) {
       if (Status s = eng.RunOnce(j.name); !s.ok()) {
         std::fprintf(stderr, "minute %d job %s: %s\n", m, j.name.c_str(), s.message().c_str());
       }
+    }
+    if (m % 60 == 0) {  // progress, so that a long run cut short still tells its span so far
+      std::printf("  minute=%d wall_s=%.1f engine_cpu_s=%.1f rss_mb=%.0f peak_rss_mb=%.0f\n", m,
+                  Since(w1), span_cpu.Engine(), RssMb(), PeakRssMb());
+      std::fflush(stdout);
     }
   }
   const double span_s = static_cast<double>(o.sim_minutes) * 60;

@@ -25,4 +25,23 @@ void DriftRefits::OnFit(int64_t prev_fit_ms, int64_t now_ms, int64_t fit_every_m
   drifted_since_ms_ = drifted_ ? now_ms : kNone;
 }
 
+void DriftRefits::Save(StateWriter& w) const {
+  w.U8(drifted_);
+  w.I64(drifted_since_ms_);
+  w.I64(spacing_ms_);
+  w.U8(last_fit_early_);
+}
+
+bool DriftRefits::Load(StateReader& r) {
+  uint8_t drifted = 0, early = 0;
+  int64_t since = 0, spacing = 0;
+  if (!r.U8(&drifted) || !r.I64(&since) || !r.I64(&spacing) || !r.U8(&early)) return false;
+  if (spacing < kDriftRefitSpacing || drifted > 1 || early > 1) return false;
+  drifted_ = drifted != 0;
+  drifted_since_ms_ = since;
+  spacing_ms_ = spacing;
+  last_fit_early_ = early != 0;
+  return true;
+}
+
 }  // namespace streamlens::engine

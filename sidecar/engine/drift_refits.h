@@ -11,12 +11,13 @@
 // about log2(fit_every / 1 h) early refits after a change instead of one every hour, while a
 // drift that a refit cures is refitted within an hour each time.
 //
-// The spacing is not saved with the engine's state: after a restart it starts at 1 h again.
-// Owned by the series' state (series_state.h); not thread-safe (the series' cycle mutates it).
+// Saved with the series' state (persistence.cc), so a restart keeps the spacing. Owned by the series' state (series_state.h); not thread-safe (the series' cycle mutates it).
 #pragma once
 
 #include <cstdint>
 #include <limits>
+
+#include "common/binary_io.h"
 
 namespace streamlens::engine {
 
@@ -35,6 +36,10 @@ class DriftRefits {
   // new model.
   void OnFit(int64_t prev_fit_ms, int64_t now_ms, int64_t fit_every_ms, bool early);
   int64_t spacing_ms() const { return spacing_ms_; }
+
+  void Save(StateWriter& w) const;
+  // False (this object unchanged) for a truncated state or a spacing below kDriftRefitSpacing.
+  bool Load(StateReader& r);
 
  private:
   static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();

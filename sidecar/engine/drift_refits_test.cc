@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
+#include <string_view>
 
 namespace streamlens::engine {
 namespace {
@@ -43,6 +45,43 @@ TEST(DriftRefitsTest, UncuredRefitsBackOffAndACuredOneResets) {
   d.Observe(false, now);
   d.OnFit(fit, now, 5 * kHour, true);
   EXPECT_EQ(d.spacing_ms(), kDriftRefitSpacing);
+}
+
+// The state keeps the spacing and whether the last fit was early; a truncated state or a spacing
+// below the floor is refused and leaves the object as it was.
+TEST(DriftRefitsTest, SaveAndLoadKeepTheBackOff) {
+  DriftRefits d;
+  d.OnFit(kNone, 0, kDay, false);
+  for (int i = 0; i < 3; ++i) {  // early refits that do not cure the drift: 1 h, 2 h, 4 h
+    const int64_t fit = i * 10 * kHour;
+    d.Observe(true, fit + 60'000);
+    d.OnFit(fit, fit + 10 * kHour, kDay, true);
+  }
+  ASSERT_EQ(d.spacing_ms(), 4 * kHour);
+  std::string blob;
+  StateWriter w(&blob);
+  d.Save(w);
+  DriftRefits e;
+  StateReader r(blob);
+  ASSERT_TRUE(e.Load(r));
+  EXPECT_EQ(e.spacing_ms(), 4 * kHour);
+  EXPECT_TRUE(e.drifted());
+  EXPECT_TRUE(e.Due(40 * kHour, 30 * kHour));
+  EXPECT_FALSE(e.Due(33 * kHour, 30 * kHour));
+
+  DriftRefits f;
+  StateReader truncated(std::string_view(blob).substr(0, blob.size() - 1));
+  EXPECT_FALSE(f.Load(truncated));
+  std::string low;
+  StateWriter lw(&low);
+  lw.U8(1);
+  lw.I64(0);
+  lw.I64(kHour - 1);
+  lw.U8(0);
+  StateReader lr(low);
+  EXPECT_FALSE(f.Load(lr));
+  EXPECT_EQ(f.spacing_ms(), kDriftRefitSpacing);
+  EXPECT_FALSE(f.drifted());
 }
 
 }  // namespace

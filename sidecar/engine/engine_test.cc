@@ -312,6 +312,12 @@ class StagedAnalysis : public MeanAnalysis {
     ++g_full_fits;
     return std::unique_ptr<SeriesModel>(std::make_unique<StagedModel>(Mean(h), false));
   }
+  Result<std::unique_ptr<SeriesModel>> Load(std::string_view b) const override {
+    StateReader r(b);
+    double m;
+    if (!r.F64(&m)) return Status::Error("bad");
+    return std::unique_ptr<SeriesModel>(std::make_unique<StagedModel>(m, false));
+  }
   static double Mean(const DenseSeries& h) {
     double s = 0;
     for (double v : h.values) s += v;
@@ -422,6 +428,44 @@ TEST(EngineTest, ADriftThatRefitsDoNotCureIsRefittedLessAndLessOften) {
   }
   EXPECT_EQ(fit_minutes, (std::vector<int>{60, 120, 240, 480, 960}));
   EXPECT_EQ(h.engine->GetStatus().jobs[0].drift_fits, 5u);
+}
+
+// The back-off of such a series survives a restart: after fits at 60, 120 and 240 minutes and a
+// restart at 300 the next early refit comes at 480 (spacing 4 h), not an hour after the restart.
+TEST(EngineTest, TheDriftRefitSpacingSurvivesARestart) {
+  const std::string dir = ::testing::TempDir() + "/engine_state_drift";
+  std::filesystem::remove_all(dir);
+  EngineOptions o;
+  o.storage_path = dir;
+  auto alternating = [](int, int64_t t) { return (t / kMin) % 2 ? 200.0 : 0.0; };
+  {
+    Harness h(1, o, std::make_unique<StagedFactory>());
+    ApplyDailyLagJob(h);
+    if (testing::Test::HasFatalFailure()) return;
+    h.source->value = alternating;
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+    for (int m = 1; m <= 300; ++m) {
+      h.clock->Advance(kMin);
+      ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+    }
+    ASSERT_EQ(g_full_fits.load(), 4);  // the first fit and early refits at 60, 120, 240
+    ASSERT_TRUE(h.engine->SaveAll().ok());
+  }
+  Harness h(1, o, std::make_unique<StagedFactory>());
+  h.clock->Advance(300 * kMin);
+  ApplyDailyLagJob(h);
+  if (testing::Test::HasFatalFailure()) return;
+  h.source->value = alternating;
+  ASSERT_EQ(h.Stats().series_restored, 1u);
+  std::vector<int> fit_minutes;
+  for (int m = 301; m <= 600; ++m) {
+    h.clock->Advance(kMin);
+    const int before = g_full_fits.load();
+    ASSERT_TRUE(h.engine->RunOnce("lagjob").ok());
+    if (g_full_fits.load() > before) fit_minutes.push_back(m);
+  }
+  EXPECT_EQ(fit_minutes, (std::vector<int>{480}));
+  std::filesystem::remove_all(dir);
 }
 
 // A fit that throws for the series whose history averages 2 (group g2), as a fit running out of

@@ -17,7 +17,8 @@ namespace {
 constexpr char kStateMagic[] = "SLSTATE";
 constexpr uint32_t kLegacyVersion = 1;  // payload without length and checksum
 constexpr uint32_t kV2 = 2;             // no per-series refit schedule
-constexpr uint32_t kStateVersion = 3;
+constexpr uint32_t kV3 = 3;             // no drift refit spacing (drift_refits.h)
+constexpr uint32_t kStateVersion = 4;
 
 // Distinguishes temporary files of concurrent writers within this process.
 std::atomic<uint64_t> g_temp_counter{0};
@@ -46,6 +47,7 @@ void EncodeSeries(const SeriesState& st, const AnalysisList& analyses, StateWrit
   w.I64(st.next_fit_ms);
   w.I64(st.last_fit_ms);
   w.U8(st.full_fit);
+  st.drift.Save(w);
   w.U32(static_cast<uint32_t>(st.models.size()));
   std::string blob;
   for (size_t a = 0; a < st.models.size(); ++a) {
@@ -92,7 +94,7 @@ void EncodeSeries(const SeriesState& st, const AnalysisList& analyses, StateWrit
 
 // The series' identity and models. An error names what is wrong.
 // A version 2 file has no refit schedule per series: the job's next fit time stands for every
-// series, as a full fit.
+// series, as a full fit; a version 3 file has no drift refit spacing: it starts at an hour.
 Status DecodeSeriesModels(StateReader& r, uint32_t version, int64_t job_next_fit_ms,
                           const AnalysisList& analyses, SeriesState* st) {
   uint32_t nl;
@@ -108,11 +110,13 @@ Status DecodeSeriesModels(StateReader& r, uint32_t version, int64_t job_next_fit
   st->next_fit_ms = job_next_fit_ms;
   st->full_fit = true;
   uint8_t full = 1;
-  if (version >= kStateVersion &&
-      (!r.I64(&st->next_fit_ms) || !r.I64(&st->last_fit_ms) || !r.U8(&full))) {
+  if (version >= kV3 && (!r.I64(&st->next_fit_ms) || !r.I64(&st->last_fit_ms) || !r.U8(&full))) {
     return Status::Error("truncated refit schedule");
   }
   st->full_fit = full != 0;
+  if (version >= kStateVersion && !st->drift.Load(r)) {
+    return Status::Error("truncated or invalid drift refit spacing");
+  }
   uint32_t nm;
   if (!r.U32(&nm) || nm != analyses.size()) {
     return Status::Error("truncated or mismatched series state");
@@ -216,7 +220,7 @@ Result<std::string_view> Payload(std::string_view data, StateProblem* problem, u
   StateReader h(data);
   if (!h.U32(version)) return Status::Error("truncated header");
   if (*version == kLegacyVersion) return data.substr(4);
-  if (*version != kStateVersion && *version != kV2) {
+  if (*version != kStateVersion && *version != kV3 && *version != kV2) {
     // A slightly newer version was written by a newer streamlens; anything else is garbage.
     if (*version > kStateVersion && *version < 1000) *problem = StateProblem::kStale;
     return Status::Error("unsupported version " + std::to_string(*version));

@@ -43,21 +43,5 @@ TEST(SeasonalProfileTest, ExpectedWindowMeansFollowNewCycles) {
   EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end), 25);
 }
 
-// A daily batch that comes up to half an hour early or late (two 15-minute bins) is inside the
-// envelope; one three bins away is not.
-TEST(SeasonalProfileTest, ADailyPatternHalfAnHourEarlyOrLateIsUsual) {
-  SeasonalProfile p(kDay, 15 * kMinute, 3, 0);
-  const int64_t batch = 10 * kHour;  // 10:00-10:15 at level 100 every day, else 10
-  for (int64_t t = 0; t < 3 * kDay + kMinute; t += kMinute) {
-    const int64_t phase = t % kDay;
-    p.Add(t, phase >= batch && phase < batch + 15 * kMinute ? 100 : 10);
-  }
-  for (int64_t shift : {-30 * kMinute, 30 * kMinute}) {
-    EXPECT_DOUBLE_EQ(p.Expect(3 * kDay + batch + shift).hi, 100) << shift / kMinute;
-  }
-  EXPECT_DOUBLE_EQ(p.Expect(3 * kDay + batch + 50 * kMinute).hi, 10);
-  EXPECT_DOUBLE_EQ(p.Expect(3 * kDay + batch - 35 * kMinute).hi, 10);
-}
-
 }  // namespace
 }  // namespace streamlens::analysis

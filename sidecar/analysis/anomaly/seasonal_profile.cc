@@ -9,9 +9,6 @@ namespace streamlens::analysis {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// The envelope at t spans this many bins on either side of t's bin: a daily pattern may come half an
-// hour early or late (two of the day's 15-minute bins) and still be usual.
-constexpr int kNearBins = 2;
 
 // The k-th smallest (0-based) of v; v is reordered.
 double Kth(std::vector<double>& v, size_t k) {
@@ -129,7 +126,7 @@ Expectation SeasonalProfile::Expect(int64_t t_ms) const {
     const int64_t then = t_ms - ago * period_ms_;
     bool any = false;
     double hi = 0, lo = 0;
-    for (int d = -kNearBins; d <= kNearBins; ++d) {
+    for (int d = -1; d <= 1; ++d) {
       const ptrdiff_t i = Cell(then + d * bin_ms_);
       if (i < 0 || count_[static_cast<size_t>(i)] == 0) continue;
       const size_t k = static_cast<size_t>(i);

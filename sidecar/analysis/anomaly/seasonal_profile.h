@@ -4,11 +4,10 @@
 // The cycle (of `period_ms`, counted from the series' first point) is cut into bins of `bin_ms`;
 // for each of the last `cycles` complete cycles every bin keeps the maximum, minimum and mean of
 // the values that fell in it. Expect(t) answers from complete cycles only (causal):
-//   - the envelope [lo, hi]: per past cycle, the min / max over the bin of t and the two bins on
-//     either side (so a pattern that comes two bins early or late, like a daily batch that
-//     wanders by half an hour with the day's 15-minute bins, is still "usual"); hi is the upper
-//     median over cycles (the larger of two), lo the lower median, so one odd cycle does not
-//     move them;
+//   - the envelope [lo, hi]: per past cycle, the min / max over the bin of t and its two
+//     neighbours (so a pattern that comes a bin early or late, like a daily batch that wanders by
+//     a quarter of an hour, is still "usual"); hi is the upper median over cycles (the larger of
+//     two), lo the lower median, so one odd cycle does not move them;
 //   - the cycle-to-cycle spread of hi and of lo (scaled MAD over cycles; 0 with one cycle);
 //   - mean: the median over cycles of the bin's mean.
 // Bins a cycle never saw (gaps, the first partial cycle) are skipped. With `day_types` (a daily

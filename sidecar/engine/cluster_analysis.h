@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "sidecar/engine/config.h"
 #include "sidecar/engine/results.h"
+#include "sidecar/engine/worker_pool.h"
 #include "sidecar/remote_read/matcher.h"
 
 namespace streamlens::engine {
@@ -74,6 +75,9 @@ struct ClusterInput {
   // analysis that reads the fit window of every group or topic reads it in batches of this size.
   size_t fit_batch = 500;
   ClusterFetcher* fetcher = nullptr;
+  // The engine's workers, for an analysis whose work splits into independent parts (null: run
+  // them on the calling thread).
+  WorkerPool* pool = nullptr;
   std::vector<ClusterTarget> targets;  // highest score first, at most rootcause.max_targets
 };
 

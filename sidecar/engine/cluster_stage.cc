@@ -266,6 +266,7 @@ Status RunClusterStage(Job& job, const JobConfig& cfg, const ClusterStageTime& t
     in.fit_due = time.fit_due;
     in.fit_batch = static_cast<size_t>(std::max(1, env.fit_batch));
     in.fetcher = &fetcher;
+    in.pool = env.pool;
     if (cfg.rootcause.enabled) in.targets = Targets(job, cfg, cluster, time.end_grid_ms);
     for (ClusterRun& run : runs) {
       if (env.shard->index != 0 && !run.analysis->RunsOnEveryShard()) continue;

@@ -257,7 +257,15 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
     return Status::Ok();
   }
 
-  // Learns the groups of one batch into `groups` (quick: seasonal naive input forecasts).
+  // The fit window of one group/topic pair: committed offsets, lag, members and partitions (the
+  // last two may be missing).
+  struct PairInput {
+    GroupKey key;
+    const GridSeries *committed = nullptr, *lag = nullptr, *members = nullptr, *parts = nullptr;
+  };
+
+  // Learns the groups of one batch into `groups` (quick: seasonal naive input forecasts). The
+  // pairs are learned in parallel on in.pool (each pair's fit reads only its own series).
   Status LearnBatch(const ClusterInput& in, const Scope& scope, bool quick,
                     GroupMap* groups) const {
     const JobConfig& job = *in.job;
@@ -270,63 +278,94 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
     if (!committed.ok()) return committed.status().WithContext("recommendations: offsets");
     GroupFrames frames;
     STREAMLENS_RETURN_IF_ERROR(FetchGroups(in, start, scope, &frames));
-    const GridFrame* lag = &frames.lag;
-    const GridFrame* members = &frames.members;
-    const GridFrame* parts = &frames.partitions;
-    std::map<std::pair<std::string, std::string>, const GridSeries*> lag_by;
-    for (const auto& s : lag->series) {
+    const std::vector<PairInput> pairs = MatchPairs(cfg, *committed, frames);
+    std::vector<Learned> learned(pairs.size());
+    auto learn = [&](size_t i) {
+      learned[i] = LearnPair(cfg, step, committed->start_ms, committed->points, pairs[i], quick);
+    };
+    if (in.pool != nullptr) {
+      const std::vector<IndexError> errors = in.pool->ParallelFor(pairs.size(), learn);
+      if (!errors.empty()) {
+        return Status::Error("recommendations: group " + pairs[errors[0].index].key.first +
+                             " topic " + pairs[errors[0].index].key.second + ": " +
+                             errors[0].what);
+      }
+    } else {
+      for (size_t i = 0; i < pairs.size(); ++i) learn(i);
+    }
+    for (size_t i = 0; i < pairs.size(); ++i) (*groups)[pairs[i].key] = std::move(learned[i]);
+    return Status::Ok();
+  }
+
+  // The committed-offset series that have a lag series, with their group's members and their
+  // topic's partitions.
+  static std::vector<PairInput> MatchPairs(const RecommendationsConfig& cfg,
+                                           const GridFrame& committed, const GroupFrames& frames) {
+    std::map<GroupKey, const GridSeries*> lag_by;
+    for (const auto& s : frames.lag.series) {
       lag_by[{LabelValue(s.labels, cfg.group_label), LabelValue(s.labels, cfg.topic_label)}] = &s;
     }
     std::map<std::string, const GridSeries*> members_by, parts_by;
-    for (const auto& s : members->series) members_by[LabelValue(s.labels, cfg.group_label)] = &s;
-    for (const auto& s : parts->series) parts_by[LabelValue(s.labels, cfg.topic_label)] = &s;
-    const double step_s = static_cast<double>(step) / 1000.0;
-    for (const auto& cs : committed->series) {
-      std::pair<std::string, std::string> key = {LabelValue(cs.labels, cfg.group_label),
-                                                 LabelValue(cs.labels, cfg.topic_label)};
-      auto li = lag_by.find(key);
-      if (li == lag_by.end()) continue;
-      const GridSeries* ms = members_by.count(key.first) ? members_by[key.first] : nullptr;
-      const GridSeries* ps = parts_by.count(key.second) ? parts_by[key.second] : nullptr;
-      Learned l;
-      double part = 1;
-      if (ps) {
-        for (double v : ps->values) {
-          if (std::isfinite(v)) part = std::max(part, v);
-        }
-      }
-      l.partitions = part;
-      std::vector<double> ts, c, lg, mb, input;
-      input.assign(committed->points, std::numeric_limits<double>::quiet_NaN());
-      for (size_t t = 0; t < committed->points; ++t) {
-        double cv = cs.values[t], lv = li->second->values[t];
-        double mv = ms ? ms->values[t] : 0;
-        if (!std::isfinite(cv) || !std::isfinite(lv)) continue;
-        if (!std::isfinite(mv)) mv = 0;
-        if (t > 0 && std::isfinite(cs.values[t - 1]) && std::isfinite(li->second->values[t - 1])) {
-          double d = (cv + lv - cs.values[t - 1] - li->second->values[t - 1]) / step_s;
-          if (d >= 0) input[t] = d;
-        }
-        ts.push_back(static_cast<double>(committed->start_ms + static_cast<int64_t>(t) * step) /
-                     1000.0);
-        c.push_back(cv);
-        lg.push_back(lv);
-        mb.push_back(mv);
-      }
-      md::ConsumerCapacityParams cp;
-      cp.min_lag = cfg.min_lag;
-      cp.min_samples = static_cast<size_t>(cfg.min_samples);
-      auto cap =
-          md::LearnConsumerCapacity(ts, c, lg, mb, static_cast<int>(std::min(part, 1e6)), cp);
-      if (!cap.ok()) {
-        l.capacity.reason = cap.status().message();
-      } else {
-        l.capacity = std::move(*cap);
-      }
-      InputPeak(cfg, step, input, quick, &l);
-      (*groups)[key] = std::move(l);
+    for (const auto& s : frames.members.series) {
+      members_by[LabelValue(s.labels, cfg.group_label)] = &s;
     }
-    return Status::Ok();
+    for (const auto& s : frames.partitions.series) {
+      parts_by[LabelValue(s.labels, cfg.topic_label)] = &s;
+    }
+    std::vector<PairInput> out;
+    for (const auto& cs : committed.series) {
+      PairInput p;
+      p.key = {LabelValue(cs.labels, cfg.group_label), LabelValue(cs.labels, cfg.topic_label)};
+      auto li = lag_by.find(p.key);
+      if (li == lag_by.end()) continue;
+      p.committed = &cs;
+      p.lag = li->second;
+      if (auto m = members_by.find(p.key.first); m != members_by.end()) p.members = m->second;
+      if (auto t = parts_by.find(p.key.second); t != parts_by.end()) p.parts = t->second;
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  // One pair's capacity (from its offsets, lag and members) and input peak.
+  static Learned LearnPair(const RecommendationsConfig& cfg, int64_t step, int64_t start_ms,
+                           size_t points, const PairInput& p, bool quick) {
+    Learned l;
+    double part = 1;
+    if (p.parts) {
+      for (double v : p.parts->values) {
+        if (std::isfinite(v)) part = std::max(part, v);
+      }
+    }
+    l.partitions = part;
+    const double step_s = static_cast<double>(step) / 1000.0;
+    const std::vector<double>&cv = p.committed->values, &lv = p.lag->values;
+    std::vector<double> ts, c, lg, mb, input;
+    input.assign(points, std::numeric_limits<double>::quiet_NaN());
+    for (size_t t = 0; t < points; ++t) {
+      double mv = p.members ? p.members->values[t] : 0;
+      if (!std::isfinite(cv[t]) || !std::isfinite(lv[t])) continue;
+      if (!std::isfinite(mv)) mv = 0;
+      if (t > 0 && std::isfinite(cv[t - 1]) && std::isfinite(lv[t - 1])) {
+        double d = (cv[t] + lv[t] - cv[t - 1] - lv[t - 1]) / step_s;
+        if (d >= 0) input[t] = d;
+      }
+      ts.push_back(static_cast<double>(start_ms + static_cast<int64_t>(t) * step) / 1000.0);
+      c.push_back(cv[t]);
+      lg.push_back(lv[t]);
+      mb.push_back(mv);
+    }
+    md::ConsumerCapacityParams cp;
+    cp.min_lag = cfg.min_lag;
+    cp.min_samples = static_cast<size_t>(cfg.min_samples);
+    auto cap = md::LearnConsumerCapacity(ts, c, lg, mb, static_cast<int>(std::min(part, 1e6)), cp);
+    if (!cap.ok()) {
+      l.capacity.reason = cap.status().message();
+    } else {
+      l.capacity = std::move(*cap);
+    }
+    InputPeak(cfg, step, input, quick, &l);
+    return l;
   }
 
   // Averages the input rate into forecast.step buckets (aligned to the end), takes the recent

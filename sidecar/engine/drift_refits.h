@@ -11,7 +11,8 @@
 // about log2(fit_every / 1 h) early refits after a change instead of one every hour, while a
 // drift that a refit cures is refitted within an hour each time.
 //
-// Saved with the series' state (persistence.cc), so a restart keeps the spacing. Owned by the series' state (series_state.h); not thread-safe (the series' cycle mutates it).
+// Saved with the series' state (persistence.cc), so a restart keeps the spacing. Owned by the
+// series' state (series_state.h); not thread-safe (the series' cycle mutates it).
 #pragma once
 
 #include <cstdint>

@@ -287,8 +287,7 @@ class RecommendationsAnalysis final : public ClusterAnalysis {
       const std::vector<IndexError> errors = in.pool->ParallelFor(pairs.size(), learn);
       if (!errors.empty()) {
         return Status::Error("recommendations: group " + pairs[errors[0].index].key.first +
-                             " topic " + pairs[errors[0].index].key.second + ": " +
-                             errors[0].what);
+                             " topic " + pairs[errors[0].index].key.second + ": " + errors[0].what);
       }
     } else {
       for (size_t i = 0; i < pairs.size(); ++i) learn(i);

@@ -1,6 +1,6 @@
 // bench_sidecar_estate --series N [--brokers B] [--days D] [--workers W] [--sim-minutes M]
 //                      [--jobs all|lag] [--analyses all|anomaly|forecast]
-//                      [--start sequential|scheduled]
+//                      [--start sequential|scheduled] [--state DIR] [--from-minute M0]
 //
 // The built-in job set (sidecar/engine/default_config.cc) over a synthetic Kafka estate
 // (synthetic_estate.h): N per-series-job series (N/2 consumer group/topic pairs, each with its
@@ -22,6 +22,11 @@
 // the end, heap in use.
 // `--jobs lag` keeps only the consumer_lag and consumer_lag_seconds jobs; `--analyses anomaly`
 // (or forecast) turns the other per-series analysis off in every job.
+// A long span can be run in parts joined by restarts, as the daemon restarts: `--state DIR` is
+// the engine's storage path (loaded at the start when present, saved as the daemon saves and once
+// more at the end) and `--from-minute M0` starts the clock M0 minutes after the first part's
+// start, so `--sim-minutes 720 --state D` then `--from-minute 720 --sim-minutes 720 --state D`
+// simulate one day; the parts' CPU adds up (the second start loads the state instead of fitting).
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -54,6 +59,8 @@ struct Options {
   std::string jobs = "all";
   std::string analyses = "all";      // all | anomaly | forecast: the per-series analyses kept
   std::string start = "sequential";  // sequential | scheduled
+  std::string state;                 // the engine's storage path (empty: none)
+  int from_minute = 0;               // simulated minutes before this part's start
 };
 
 double ProcessCpuSeconds() {
@@ -94,6 +101,10 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->analyses = v;
     } else if (k == "--start") {
       o->start = v;
+    } else if (k == "--state") {
+      o->state = v;
+    } else if (k == "--from-minute") {
+      o->from_minute = std::atoi(v.c_str());
     } else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return false;
@@ -121,9 +132,10 @@ double Since(std::chrono::steady_clock::time_point t0) {
 void PrintJobs(const engine::Engine& eng) {
   for (const auto& j : eng.GetStatus().jobs) {
     std::printf(
-        "  job=%s series=%llu fits=%llu drift_fits=%llu fit_failures=%llu "
+        "  job=%s series=%llu restored=%llu fits=%llu drift_fits=%llu fit_failures=%llu "
         "state_bytes_per_series=%.0f\n",
         j.job.c_str(), static_cast<unsigned long long>(j.series_tracked),
+        static_cast<unsigned long long>(j.series_restored),
         static_cast<unsigned long long>(j.fits), static_cast<unsigned long long>(j.drift_fits),
         static_cast<unsigned long long>(j.fit_failures),
         j.series_tracked
@@ -196,9 +208,10 @@ int main(int argc, char** argv) {
     if (o.analyses == "anomaly") j.forecast.enabled = false;
     if (o.analyses == "forecast") j.anomaly.enabled = false;
   }
-  auto clock = std::make_shared<engine::ManualClock>(t0);
+  auto clock = std::make_shared<engine::ManualClock>(t0 + int64_t{o.from_minute} * kMin);
   engine::EngineOptions eo;
   eo.workers = static_cast<size_t>(o.workers);
+  eo.storage_path = o.state;
   eo.clock = clock;
   auto first = std::make_shared<FirstCycles>();
   if (o.start == "scheduled") {
@@ -237,7 +250,7 @@ int main(int argc, char** argv) {
   PrintJobs(eng);
   auto w1 = std::chrono::steady_clock::now();
   CpuMeter span_cpu(src.get());
-  for (int m = 1; m <= o.sim_minutes; ++m) {
+  for (int m = o.from_minute + 1; m <= o.from_minute + o.sim_minutes; ++m) {
     clock->Advance(kMin);
     for (const auto& j : cfg->jobs) {
       if ((int64_t{m} * kMin) % j.infer_every.count() != 0) continue;
@@ -260,5 +273,13 @@ int main(int argc, char** argv) {
       o.sim_minutes, Since(w1), cpu, span_cpu.Source(), cpu / span_s, cpu / span_s * 86400, RssMb(),
       HeapInUseMb(), PeakRssMb());
   PrintJobs(eng);
+  if (!o.state.empty()) {  // the state the next part starts from
+    auto ws = std::chrono::steady_clock::now();
+    CpuMeter save_cpu(src.get());
+    const Status saved = eng.SaveAll();
+    std::printf("saved: ok=%d wall_s=%.1f engine_cpu_s=%.1f next_from_minute=%d\n", saved.ok(),
+                Since(ws), save_cpu.Engine(), o.from_minute + o.sim_minutes);
+    if (!saved.ok()) std::fprintf(stderr, "saving the state: %s\n", saved.message().c_str());
+  }
   return 0;
 }

@@ -64,7 +64,8 @@ void FuzzStateFile(const uint8_t* data, size_t size) {
   std::string payload;
   StateWriter(&payload).Str("fp");
   payload.append(in);
-  for (uint32_t version : {2u, 3u}) {  // without and with the per-series refit schedule
+  // Without the per-series refit schedule, with it, and with the drift refit spacing too.
+  for (uint32_t version : {2u, 3u, 4u}) {
     std::string file("SLSTATE", 8);
     StateWriter w(&file);
     w.U32(version);

@@ -135,8 +135,8 @@ void PrintJobs(const engine::Engine& eng) {
         "  job=%s series=%llu restored=%llu fits=%llu drift_fits=%llu fit_failures=%llu "
         "state_bytes_per_series=%.0f\n",
         j.job.c_str(), static_cast<unsigned long long>(j.series_tracked),
-        static_cast<unsigned long long>(j.series_restored),
-        static_cast<unsigned long long>(j.fits), static_cast<unsigned long long>(j.drift_fits),
+        static_cast<unsigned long long>(j.series_restored), static_cast<unsigned long long>(j.fits),
+        static_cast<unsigned long long>(j.drift_fits),
         static_cast<unsigned long long>(j.fit_failures),
         j.series_tracked
             ? static_cast<double>(j.state_bytes) / static_cast<double>(j.series_tracked)

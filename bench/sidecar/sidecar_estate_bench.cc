@@ -26,7 +26,9 @@
 // the engine's storage path (loaded at the start when present, saved as the daemon saves and once
 // more at the end) and `--from-minute M0` starts the clock M0 minutes after the first part's
 // start, so `--sim-minutes 720 --state D` then `--from-minute 720 --sim-minutes 720 --state D`
-// simulate one day; the parts' CPU adds up (the second start loads the state instead of fitting).
+// simulate one day; the parts' CPU adds up. The second start loads the series' models instead of
+// fitting them, but the cluster analyses are not saved: the consumer capacity job relearns every
+// pair, so a day in parts costs more than the same day in one run.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>

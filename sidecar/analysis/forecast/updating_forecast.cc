@@ -254,7 +254,6 @@ ForecastPoint UpdatingForecast::At(int64_t tau_ms) const {
   const double tau = static_cast<double>(tau_ms);
   const double shift = a_ + b_ * tau;
   const double extra2 = se_a_ * se_a_ + tau * tau * se_b_ * se_b_;
-  const double z = z_;
   const double mean = MeanAt(t);
   const double sd = PathValue(t, path_.sd, 0);
   const double up = PathValue(t, path_.upper, path_.origin_value) - mean;
@@ -262,8 +261,8 @@ ForecastPoint UpdatingForecast::At(int64_t tau_ms) const {
   ForecastPoint p;
   p.mean = mean + shift;
   p.sd = std::sqrt(sd * sd + extra2);
-  p.upper = p.mean + std::sqrt(up * up + z * z * extra2);
-  p.lower = p.mean - std::sqrt(down * down + z * z * extra2);
+  p.upper = p.mean + std::sqrt(up * up + z_ * z_ * extra2);
+  p.lower = p.mean - std::sqrt(down * down + z_ * z_ * extra2);
   if (path_.nonnegative) {
     p.mean = std::max(0.0, p.mean);
     p.lower = std::max(0.0, p.lower);

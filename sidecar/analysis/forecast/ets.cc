@@ -519,6 +519,17 @@ EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int per
   return s;
 }
 
+// A multiplicative-error model says y = mu (1 + e), e ~ N(0, sigma2): with sigma >= 1 it gives a
+// negative observation, impossible for the positive data it was fitted on, at least 16% of the
+// time, and its forecast variance (1 + alpha^2 sigma2)^h grows beyond any use within a few steps
+// (a near-zero series with bursts, e.g. consumer lag). The automatic selection leaves such fits
+// out; an explicit spec is fitted as asked.
+namespace {
+bool CoherentErrors(const EtsModel& m) {
+  return m.spec.error != EtsError::kMultiplicative || m.sigma2 < 1.0;
+}
+}  // namespace
+
 Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
   const int n = static_cast<int>(y.size());
   if (n < 4) {
@@ -533,7 +544,8 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
     return Status::Error("ETS: period must be >= 1, got " + std::to_string(params.period));
   }
   const bool positive = *std::min_element(y.begin(), y.end()) > 0.0;
-  const bool can_season = params.period > 1 && n >= 2 * params.period;
+  const bool can_season =
+      params.period > 1 && params.period <= kEtsMaxSeasonalPeriod && n >= 2 * params.period;
   if (IsConstant(y)) {
     EtsModel model;
     model.spec = EtsSpec{};
@@ -553,6 +565,11 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
     if (!positive &&
         (spec.error == EtsError::kMultiplicative || spec.season == EtsSeason::kMultiplicative)) {
       return Status::Error(spec.Name() + ": multiplicative components need strictly positive data");
+    }
+    if (HasSeason(spec) && params.period > kEtsMaxSeasonalPeriod) {
+      return Status::Error(spec.Name() + ": seasonal ETS models take periods up to " +
+                           std::to_string(kEtsMaxSeasonalPeriod) + " (R's limit), got " +
+                           std::to_string(params.period) + "; mstl handles longer seasons");
     }
     if (HasSeason(spec) && !can_season) {
       return Status::Error(spec.Name() +
@@ -585,6 +602,11 @@ Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params) {
     Result<EtsModel> fit = FitOneR(y, spec, params.period, params);
     if (!fit.ok()) {
       last_error = fit.status();
+      continue;
+    }
+    if (!CoherentErrors(*fit)) {
+      last_error =
+          Status::Error(spec.Name() + ": relative errors too wide for multiplicative errors");
       continue;
     }
     if (!best || fit->aicc < best->aicc) best = std::move(fit.value());

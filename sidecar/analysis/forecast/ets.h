@@ -111,9 +111,17 @@ struct EtsParams {
   EtsBounds bounds = EtsBounds::kBoth;
 };
 
+// The longest seasonal period ETS models: R's `ets` limit. A seasonal model has one free state per
+// period step, all searched by the Nelder-Mead within R's 2000 evaluations: at longer periods the
+// search hardly leaves its start and costs ~m^2 per evaluation in the admissibility test. The
+// automatic selection then searches the non-seasonal models only (as R does, which warns), and a
+// seasonal spec is an error; seasonal decompositions (mstl) take longer periods.
+inline constexpr int kEtsMaxSeasonalPeriod = 24;
+
 // Fits one model (params.spec) or selects the AICc-best. Errors: fewer than 4 observations,
-// non-finite values, a multiplicative spec with non-positive data, a seasonal spec with fewer than
-// two full periods, or no candidate with fewer parameters than observations. A constant series
+// non-finite values, a multiplicative spec with non-positive data, a seasonal spec with a period
+// above kEtsMaxSeasonalPeriod or fewer than two full periods, or no candidate with fewer
+// parameters than observations. A constant series
 // gives ETS(A,N,N) with alpha 0.9999 and sigma2 0 (a flat forecast with zero-width intervals).
 Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params);
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -445,6 +446,57 @@ TEST(EtsTest, ConstantSeriesGivesFlatZeroWidthForecast) {
     EXPECT_DOUBLE_EQ(fc.intervals[0].lower[h], 7.0);
     EXPECT_DOUBLE_EQ(fc.intervals[0].upper[h], 7.0);
   }
+}
+
+TEST(EtsTest, SeasonalModelsTakePeriodsUpToRsLimit) {
+  std::vector<double> y;
+  for (int t = 0; t < 4 * 96; ++t) {
+    y.push_back(100.0 + 30.0 * std::sin(2.0 * M_PI * t / 96.0) + (t * 7919 % 13) * 0.3);
+  }
+  EtsParams p;
+  p.period = 96;
+  Result<EtsModel> fit = FitEts(y, p);
+  ASSERT_TRUE(fit.ok()) << fit.status().message();
+  EXPECT_EQ(fit->spec.season, EtsSeason::kNone);  // R's ets: seasonality ignored above 24
+  p.spec = *ParseEtsSpec("ANA");
+  Result<EtsModel> seasonal = FitEts(y, p);
+  ASSERT_FALSE(seasonal.ok());
+  EXPECT_NE(seasonal.status().message().find("up to 24"), std::string::npos);
+  // The same shape at period 24 keeps its seasonal models.
+  std::vector<double> hourly;
+  for (int t = 0; t < 8 * 24; ++t) {
+    hourly.push_back(100.0 + 30.0 * std::sin(2.0 * M_PI * t / 24.0) + (t * 7919 % 13) * 0.3);
+  }
+  EtsParams h;
+  h.period = 24;
+  Result<EtsModel> hourly_fit = FitEts(hourly, h);
+  ASSERT_TRUE(hourly_fit.ok());
+  EXPECT_NE(hourly_fit->spec.season, EtsSeason::kNone);
+}
+
+TEST(EtsTest, SelectionLeavesOutMultiplicativeErrorsWiderThanTheLevel) {
+  // A series near 1 with rare bursts of 100x (consumer lag that is usually caught up): relative
+  // errors of ~100x, under which ETS(M,N,N)'s variance (1 + alpha^2 sigma2)^h explodes.
+  std::vector<double> y;
+  for (int t = 0; t < 400; ++t) y.push_back(t % 37 == 20 ? 120.0 : 1.2 + 0.01 * (t * 7919 % 17));
+  // Premise: without the rule the AICc-best model has multiplicative errors with sigma2 >= 1.
+  std::optional<EtsModel> best;
+  for (const char* code : {"ANN", "AAN", "AAdN", "MNN", "MAN", "MAdN"}) {
+    EtsParams one;
+    one.spec = *ParseEtsSpec(code);
+    Result<EtsModel> fit = FitEts(y, one);
+    if (fit.ok() && (!best || fit->aicc < best->aicc)) best = *fit;
+  }
+  ASSERT_TRUE(best.has_value());
+  ASSERT_EQ(best->spec.error, EtsError::kMultiplicative);
+  ASSERT_GE(best->sigma2, 1.0);
+  Result<EtsModel> chosen = FitEts(y, EtsParams{});
+  ASSERT_TRUE(chosen.ok());
+  EXPECT_TRUE(chosen->spec.error == EtsError::kAdditive || chosen->sigma2 < 1.0)
+      << chosen->spec.Name() << " sigma2 " << chosen->sigma2;
+  const std::vector<double> levels = {0.95};
+  const Forecast fc = ForecastEts(*chosen, 96, levels);
+  EXPECT_LT(fc.intervals[0].upper.back(), 1000.0);
 }
 
 }  // namespace

@@ -122,6 +122,46 @@ SyntheticEstate::SyntheticEstate(int pairs, int brokers, int64_t history_start_m
     Add({{"__name__", "broker:kafka_log_dir_fill:ratio"}, {"broker", id}}, Kind::kRatio, 0.5, 0.01,
         0.002);
   }
+  AddClusterInputs(brokers);
+}
+
+// What the kafka_cluster job reads besides the brokers' series above: the CPU model's other
+// features and the replica placement of the consumer groups' ten topics (12 partitions each,
+// replication factor 3 where there are 3 brokers).
+void SyntheticEstate::AddClusterInputs(int brokers) {
+  for (int b = 0; b < brokers; ++b) {
+    const std::string id = std::to_string(b);
+    Add({{"__name__", "kafka_server_brokertopicmetrics_replicationbytesin_total"}, {"broker", id}},
+        Kind::kCounter, 3e6 + 1e5 * b, 1e6, 1e5);
+    for (const char* request : {"Produce", "FetchConsumer", "FetchFollower"}) {
+      Add({{"__name__", "kafka_network_requestmetrics_requests_total"},
+           {"broker", id},
+           {"request", request}},
+          Kind::kCounter, 2e3 + 50 * b, 8e2, 50);
+    }
+    Add({{"__name__", "kafka_broker_info"}, {"id", id}}, Kind::kCount, 1, 0, 0);
+  }
+  const int rf = std::min(3, brokers);
+  for (int t = 0; t < 10 && brokers > 0; ++t) {
+    for (int p = 0; p < 12; ++p) {
+      const std::string topic = "t" + std::to_string(t), part = std::to_string(p);
+      Add({{"__name__", "kafka_topic_partition_replicas"}, {"topic", topic}, {"partition", part}},
+          Kind::kCount, rf, 0, 0);
+      Add({{"__name__", "kafka_topic_partition_current_offset"},
+           {"topic", topic},
+           {"partition", part}},
+          Kind::kCounter, 100 + 10 * p, 40, 5);
+      for (int i = 0; i < rf; ++i) {
+        Add({{"__name__", "kafka_topic_partition_replica_info"},
+             {"topic", topic},
+             {"partition", part},
+             {"broker", std::to_string((t + p + i) % brokers)},
+             {"role", i == 0 ? "leader" : "follower"},
+             {"in_sync", "true"}},
+            Kind::kCount, 1, 0, 0);
+      }
+    }
+  }
 }
 
 void SyntheticEstate::AddConsumerGroups(int pairs) {

@@ -9,7 +9,10 @@
 // capacity job reads), and `brokers` brokers, each
 // with the broker series the built-in jobs read (traffic counters with topic="", request handler
 // idle ratio, under-replicated partitions, process CPU, log dir fill ratio, partition and leader
-// counts). Fetch() applies the matchers (=, !=, =~, !~; regexes anchored as Prometheus does) and
+// counts) plus what the kafka_cluster job reads: the CPU model's other features (replication
+// bytes in, produce and fetch requests), kafka_broker_info and the replica placement of the ten
+// topics (12 partitions each, replication factor 3: replica info, replica counts, end offsets).
+// Fetch() applies the matchers (=, !=, =~, !~; regexes anchored as Prometheus does) and
 // returns every sample in [start, end]; a series' values are a pure function of its index and
 // the time, so any range can be fetched in any order. The CPU time spent inside Fetch() is
 // counted (source_cpu_seconds) so benchmarks can report the engine's CPU without it.
@@ -41,6 +44,7 @@ class SyntheticEstate final : public remote_read::Source {
  private:
   enum class Kind { kLag, kLagSeconds, kCounter, kRatio, kCount };
   void AddConsumerGroups(int pairs);
+  void AddClusterInputs(int brokers);
   struct Series {
     std::vector<remote_read::Label> labels;  // sorted by name
     Kind kind;

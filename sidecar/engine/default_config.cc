@@ -170,8 +170,8 @@ EngineConfig DefaultConfig(const std::string& source_url, const std::string& sou
   JobConfig capacity = Base("consumer_capacity", "");
   capacity.infer_every = minutes(5);
   // A refit learns capacities from a week of catch-up periods and forecasts each group's input
-  // rate (~0.3 s CPU per group/topic with auto): hourly, 25,000 pairs would take two cores;
-  // daily, 0.08 of one (bench/sidecar/RESULTS-scale.md). Every cycle reads the current lag,
+  // rate (~0.06 s CPU per group/topic with auto): hourly, 25,000 pairs would take 0.4 of a core;
+  // daily, 0.02 of one (bench/sidecar/RESULTS-scale.md). Every cycle reads the current lag,
   // members and partitions.
   capacity.fit_every = days(1);
   capacity.recommendations.enabled = true;

@@ -24,6 +24,7 @@
 
 #include "common/flags.h"
 #include "common/status.h"
+#include "sidecar/analysis/forecast/ets.h"
 #include "sidecar/analysis/forecast/forecast.h"
 
 namespace streamlens::sidecar {
@@ -239,6 +240,11 @@ Result<fc::ForecastParams> ParamsFromFlags(const ForecastFlags& f) {
   params.season = static_cast<int>(f.season);
   params.model = *kind;
   params.levels = *levels;
+  if (*kind == fc::ModelKind::kEts && f.season > fc::kEtsMaxSeasonalPeriod) {
+    std::cerr << "forecast: warning: --model ets fits seasonal models for periods up to "
+              << fc::kEtsMaxSeasonalPeriod << " (as R's ets); --season " << f.season
+              << " is ignored (auto and mstl model it)\n";
+  }
   if (f.global_stride < 1) return Status::Error("--global-stride must be >= 1");
   if (f.global_models == "none") {
     if (*kind == fc::ModelKind::kGlobal) {

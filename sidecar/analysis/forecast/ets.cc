@@ -520,8 +520,8 @@ EtsState EtsInitialState(std::span<const double> y, const EtsSpec& spec, int per
 }
 
 // A multiplicative-error model says y = mu (1 + e), e ~ N(0, sigma2): with sigma >= 1 it gives a
-// negative observation, impossible for the positive data it was fitted on, at least 16% of the
-// time, and its forecast variance (1 + alpha^2 sigma2)^h grows beyond any use within a few steps
+// negative observation, impossible for the positive data it was fitted on, 16% of the time or
+// more, and its forecast variance (1 + alpha^2 sigma2)^h grows beyond any use within a few steps
 // (a near-zero series with bursts, e.g. consumer lag). The automatic selection leaves such fits
 // out; an explicit spec is fitted as asked.
 namespace {

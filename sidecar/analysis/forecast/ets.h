@@ -121,8 +121,8 @@ inline constexpr int kEtsMaxSeasonalPeriod = 24;
 // Fits one model (params.spec) or selects the AICc-best. Errors: fewer than 4 observations,
 // non-finite values, a multiplicative spec with non-positive data, a seasonal spec with a period
 // above kEtsMaxSeasonalPeriod or fewer than two full periods, or no candidate with fewer
-// parameters than observations. A constant series
-// gives ETS(A,N,N) with alpha 0.9999 and sigma2 0 (a flat forecast with zero-width intervals).
+// parameters than observations. A constant series gives ETS(A,N,N) with alpha 0.9999 and sigma2 0
+// (a flat forecast with zero-width intervals).
 Result<EtsModel> FitEts(std::span<const double> y, const EtsParams& params);
 
 // R's initial states (forecast:::initstate): decomposition figure for the seasonal states and a

@@ -448,11 +448,17 @@ TEST(EtsTest, ConstantSeriesGivesFlatZeroWidthForecast) {
   }
 }
 
-TEST(EtsTest, SeasonalModelsTakePeriodsUpToRsLimit) {
+// `cycles` cycles of a sine of `period` steps around 100, with a little deterministic noise.
+std::vector<double> SeasonalSeries(int period, int cycles) {
   std::vector<double> y;
-  for (int t = 0; t < 4 * 96; ++t) {
-    y.push_back(100.0 + 30.0 * std::sin(2.0 * M_PI * t / 96.0) + (t * 7919 % 13) * 0.3);
+  for (int t = 0; t < cycles * period; ++t) {
+    y.push_back(100.0 + 30.0 * std::sin(2.0 * M_PI * t / period) + (t * 7919 % 13) * 0.3);
   }
+  return y;
+}
+
+TEST(EtsTest, SeasonalModelsTakePeriodsUpToRsLimit) {
+  const std::vector<double> y = SeasonalSeries(96, 4);
   EtsParams p;
   p.period = 96;
   Result<EtsModel> fit = FitEts(y, p);
@@ -463,10 +469,7 @@ TEST(EtsTest, SeasonalModelsTakePeriodsUpToRsLimit) {
   ASSERT_FALSE(seasonal.ok());
   EXPECT_NE(seasonal.status().message().find("up to 24"), std::string::npos);
   // The same shape at period 24 keeps its seasonal models.
-  std::vector<double> hourly;
-  for (int t = 0; t < 8 * 24; ++t) {
-    hourly.push_back(100.0 + 30.0 * std::sin(2.0 * M_PI * t / 24.0) + (t * 7919 % 13) * 0.3);
-  }
+  const std::vector<double> hourly = SeasonalSeries(24, 8);
   EtsParams h;
   h.period = 24;
   Result<EtsModel> hourly_fit = FitEts(hourly, h);

@@ -161,8 +161,13 @@ int64_t LevelChannel::Add(int64_t t_ms, double y) {
 }
 
 ChannelScore LevelChannel::Score(int model, double expected, double noise) {
+  return Score(model, expected, expected, noise);
+}
+
+ChannelScore LevelChannel::Score(int model, double lo, double hi, double noise) {
   ChannelScore s;
-  if (model < 0 || static_cast<size_t>(model) >= models_.size() || !std::isfinite(expected)) {
+  if (model < 0 || static_cast<size_t>(model) >= models_.size() || !std::isfinite(lo) ||
+      !std::isfinite(hi)) {
     return s;
   }
   double sum = 0, count = 0;
@@ -174,10 +179,10 @@ ChannelScore LevelChannel::Score(int model, double expected, double noise) {
   }
   if (count == 0) return s;
   ModelTail& m = models_[static_cast<size_t>(model)];
-  const double v = sum / count - expected;
+  const double mean = sum / count;
   m.scored = true;
-  m.up = std::max(0.0, v);
-  m.down = std::max(0.0, -v);
+  m.up = std::max(0.0, mean - hi);
+  m.down = std::max(0.0, lo - mean);
   const double floor = noise / std::sqrt(count);
   m.tail.Score(m.up, m.down, floor, &s);
   s.dev_up = m.up;

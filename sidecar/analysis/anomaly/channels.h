@@ -115,6 +115,8 @@ class LevelChannel {
   // Scores the window's mean against `expected` (model m's expectation of that mean; NaN: m has
   // none) and remembers the deviation for Learn().
   ChannelScore Score(int model, double expected, double noise);
+  // The same against a band: deviations are measured outside [lo, hi].
+  ChannelScore Score(int model, double lo, double hi, double noise);
   // Every model scored since the last Learn() learns its deviation.
   void Learn(int64_t t_ms);
   int64_t span_ms() const { return span_ms_; }

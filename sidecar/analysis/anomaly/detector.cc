@@ -179,7 +179,7 @@ struct Detector::Impl {
   bool ModelContext(size_t model, int64_t t, double y, int64_t step_ms, double noise_sigma,
                     PointContext* c) const;
   double ExcursionScore(int64_t t, double y, int64_t step_ms, double scale, DetectorPoint* out);
-  double ModelWindowMean(size_t model, int64_t start, int64_t end) const;
+  std::pair<double, double> ModelWindowBand(size_t model, int64_t start, int64_t end) const;
   double DayTypeRatio(const SeasonalProfile& p, int64_t t) const;
   ChannelScore LevelScore(LevelChannel& l, int64_t t, double y, int64_t step_ms, double noise);
   double Combine(const PointContext& c, const ChannelScore& s, double scale) const;
@@ -387,11 +387,15 @@ double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, doub
 }
 
 // What model m expects of the mean over [start, end) (NaN: it cannot tell yet).
-double Detector::Impl::ModelWindowMean(size_t model, int64_t start, int64_t end) const {
-  if (model == 0) return flat.size() > 0 ? flat.Median() : kNaN;
+std::pair<double, double> Detector::Impl::ModelWindowBand(size_t model, int64_t start,
+                                                          int64_t end) const {
+  if (model == 0) {
+    const double m = flat.size() > 0 ? flat.Median() : kNaN;
+    return {m, m};
+  }
   const SeasonalProfile& p = candidates[model - 1].profile;
-  if (p.complete_cycles() == 0) return kNaN;
-  return p.OtherDayType(end - 1) ? kNaN : p.ExpectedWindowMean(start, end);
+  if (p.complete_cycles() == 0 || p.OtherDayType(end - 1)) return {kNaN, kNaN};
+  return p.ExpectedWindowBand(start, end);
 }
 
 // A day of a type the profile has not seen yet (the first weekend) is compared by its shape: the
@@ -420,9 +424,9 @@ ChannelScore Detector::Impl::LevelScore(LevelChannel& l, int64_t t, double y, in
   std::vector<uint8_t>& answers = answer_scratch;
   answers.assign(in_use.size(), 0);
   for (size_t m = 0; m < in_use.size(); ++m) {
-    const double e = ModelWindowMean(m, start, end);
-    answers[m] = !std::isnan(e);
-    scores[m] = l.Score(static_cast<int>(m), e, noise_sigma);
+    const auto [lo, hi] = ModelWindowBand(m, start, end);
+    answers[m] = !std::isnan(lo);
+    scores[m] = l.Score(static_cast<int>(m), lo, hi, noise_sigma);
   }
   ChannelScore best;
   bool any = false;

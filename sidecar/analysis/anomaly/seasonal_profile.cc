@@ -168,33 +168,39 @@ double SeasonalProfile::ExpectedMean(int64_t t_ms) const {
 }
 
 double SeasonalProfile::ExpectedWindowMean(int64_t start_ms, int64_t end_ms) const {
+  return Window(start_ms, end_ms).mean;
+}
+
+std::pair<double, double> SeasonalProfile::ExpectedWindowBand(int64_t start_ms,
+                                                              int64_t end_ms) const {
+  const WindowAnswer& a = Window(start_ms, end_ms);
+  return {a.lo, a.hi};
+}
+
+const SeasonalProfile::WindowAnswer& SeasonalProfile::Window(int64_t start_ms,
+                                                             int64_t end_ms) const {
   end_ms = std::min(end_ms, start_ms + period_ms_);
-  // The answer depends on the window only through its start, the number of bins it reads and the
-  // day of its end, and on the profile only through the complete cycles: the detector asks the
-  // same question at every point of a bin, so the last answers are kept.
   const WindowKey key{start_ms, (end_ms - start_ms + bin_ms_ - 1) / bin_ms_, CycleOf(end_ms - 1),
                       cycle_};
   for (const WindowAnswer& a : window_cache_) {
-    if (a.key == key) return a.mean;
+    if (a.key == key) return a;
   }
-  const double mean = ComputeWindowMean(start_ms, end_ms);
-  window_cache_[window_next_] = {key, mean};
+  WindowAnswer& slot = window_cache_[window_next_];
+  slot = ComputeWindow(start_ms, end_ms);
+  slot.key = key;
   window_next_ = (window_next_ + 1) % window_cache_.size();
-  return mean;
+  return slot;
 }
 
-double SeasonalProfile::ComputeWindowMean(int64_t start_ms, int64_t end_ms) const {
+SeasonalProfile::WindowAnswer SeasonalProfile::ComputeWindow(int64_t start_ms,
+                                                             int64_t end_ms) const {
   scratch_mean_.clear();
   auto type = [&](int64_t t) { return TypeOfCycle(CycleOf(t)); };
   for (int ago = 1; ago <= complete_; ++ago) {
     const int64_t shift = ago * period_ms_;
-    // A window across midnight is compared only with windows whose both days are of the same
-    // types (Friday evening into Saturday with the same a week before).
     if (type(start_ms - shift) != type(start_ms) || type(end_ms - 1 - shift) != type(end_ms - 1)) {
       continue;
     }
-    // Only a window the profile holds whole (a window across the oldest cycle would be compared
-    // with part of itself).
     double sum = 0, count = 0;
     bool whole = true;
     for (int64_t t = start_ms - shift; t < end_ms - shift && whole; t += bin_ms_) {
@@ -206,7 +212,16 @@ double SeasonalProfile::ComputeWindowMean(int64_t start_ms, int64_t end_ms) cons
     }
     if (whole && count > 0) scratch_mean_.push_back(sum / count);
   }
-  return scratch_mean_.empty() ? kNaN : Median(scratch_mean_);
+  WindowAnswer a;
+  if (scratch_mean_.empty()) {
+    a.mean = a.lo = a.hi = kNaN;
+    return a;
+  }
+  const size_t n = scratch_mean_.size();
+  a.mean = Median(scratch_mean_);
+  a.lo = Kth(scratch_mean_, (n - 1) / 2);
+  a.hi = Kth(scratch_mean_, n / 2);
+  return a;
 }
 
 void SeasonalProfile::Save(StateWriter& w) const {

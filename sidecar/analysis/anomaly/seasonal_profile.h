@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "common/binary_io.h"
@@ -57,6 +58,8 @@ class SeasonalProfile {
   // its last day); NaN when no cycle has a value there. A pattern that wanders inside the window (a
   // daily batch a few minutes late) does not move it.
   double ExpectedWindowMean(int64_t start_ms, int64_t end_ms) const;
+  // The lower and upper median of the same cycles' means (equal for an odd count).
+  std::pair<double, double> ExpectedWindowBand(int64_t start_ms, int64_t end_ms) const;
 
   int64_t period_ms() const { return period_ms_; }
   int64_t bin_ms() const { return bin_ms_; }
@@ -94,9 +97,10 @@ class SeasonalProfile {
   };
   struct WindowAnswer {
     WindowKey key;
-    double mean = 0;
+    double mean = 0, lo = 0, hi = 0;
   };
-  double ComputeWindowMean(int64_t start_ms, int64_t end_ms) const;
+  const WindowAnswer& Window(int64_t start_ms, int64_t end_ms) const;
+  WindowAnswer ComputeWindow(int64_t start_ms, int64_t end_ms) const;
   mutable std::array<WindowAnswer, 4> window_cache_{};
   mutable size_t window_next_ = 0;
 };

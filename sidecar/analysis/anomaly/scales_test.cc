@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
+#include "sidecar/analysis/anomaly/channels.h"
 #include "sidecar/analysis/anomaly/decayed_quantiles.h"
 #include "sidecar/analysis/anomaly/seasonal_profile.h"
 
@@ -41,6 +43,34 @@ TEST(SeasonalProfileTest, ExpectedWindowMeansFollowNewCycles) {
   fill(3 * kDay + kMinute, 4 * kDay + kMinute, 40);  // days 1-3 complete; day 0 has left
   // Shifted back one and two days the window lies in days 2 (40) and 1 (10).
   EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end), 25);
+}
+
+// What a level is compared with: the lower and upper median of the comparable cycles' means (one
+// value for an odd count), so with two past days a level like either of them is usual.
+TEST(SeasonalProfileTest, ExpectedWindowBandSpansTheMiddleCycles) {
+  SeasonalProfile p(kDay, 15 * kMinute, 3, 0);
+  auto fill = [&](int64_t from, int64_t to, double level) {
+    for (int64_t t = from; t < to; t += kMinute) p.Add(t, level);
+  };
+  fill(0, 2 * kDay, 10);
+  fill(2 * kDay, 3 * kDay + kMinute, 40);  // days 0-2 complete: 10, 10, 40
+  const int64_t start = 3 * kDay + 6 * kHour, end = start + kHour;
+  EXPECT_EQ(p.ExpectedWindowBand(start, end), std::make_pair(10.0, 10.0));
+  fill(3 * kDay + kMinute, 4 * kDay + kMinute, 40);  // days 1-3 complete: 10, 40 in the window
+  EXPECT_EQ(p.ExpectedWindowBand(start, end), std::make_pair(10.0, 40.0));
+  EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end), 25);
+}
+
+// The level channel measures a window's mean outside the band, in each direction.
+TEST(LevelChannelTest, DeviationsAreMeasuredOutsideTheBand) {
+  LevelChannel level(kHour, 7 * kDay, kDay);
+  level.SetModels({0});
+  for (int64_t t = 0; t < kHour; t += kMinute) level.Add(t, 30);
+  EXPECT_EQ(level.Score(0, 10, 40, 1).dev_up, 0);
+  EXPECT_EQ(level.Score(0, 10, 40, 1).dev_down, 0);
+  EXPECT_DOUBLE_EQ(level.Score(0, 10, 25, 1).dev_up, 5);
+  EXPECT_DOUBLE_EQ(level.Score(0, 35, 40, 1).dev_down, 5);
+  EXPECT_DOUBLE_EQ(level.Score(0, 25, 1).dev_up, 5);  // a single expectation: a band of one value
 }
 
 }  // namespace

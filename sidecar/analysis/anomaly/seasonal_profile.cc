@@ -180,6 +180,9 @@ std::pair<double, double> SeasonalProfile::ExpectedWindowBand(int64_t start_ms,
 const SeasonalProfile::WindowAnswer& SeasonalProfile::Window(int64_t start_ms,
                                                              int64_t end_ms) const {
   end_ms = std::min(end_ms, start_ms + period_ms_);
+  // The answer depends on the window only through its start, the number of bins it reads and the
+  // day of its end, and on the profile only through the complete cycles: the detector asks the
+  // same question at every point of a bin, so the last answers are kept.
   const WindowKey key{start_ms, (end_ms - start_ms + bin_ms_ - 1) / bin_ms_, CycleOf(end_ms - 1),
                       cycle_};
   for (const WindowAnswer& a : window_cache_) {
@@ -198,9 +201,13 @@ SeasonalProfile::WindowAnswer SeasonalProfile::ComputeWindow(int64_t start_ms,
   auto type = [&](int64_t t) { return TypeOfCycle(CycleOf(t)); };
   for (int ago = 1; ago <= complete_; ++ago) {
     const int64_t shift = ago * period_ms_;
+    // A window across midnight is compared only with windows whose both days are of the same
+    // types (Friday evening into Saturday with the same a week before).
     if (type(start_ms - shift) != type(start_ms) || type(end_ms - 1 - shift) != type(end_ms - 1)) {
       continue;
     }
+    // Only a window the profile holds whole (a window across the oldest cycle would be compared
+    // with part of itself).
     double sum = 0, count = 0;
     bool whole = true;
     for (int64_t t = start_ms - shift; t < end_ms - shift && whole; t += bin_ms_) {

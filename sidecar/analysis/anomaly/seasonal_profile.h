@@ -90,7 +90,7 @@ class SeasonalProfile {
   std::vector<uint16_t> count_;
   std::vector<uint8_t> type_;  // per slot
   mutable std::vector<double> scratch_hi_, scratch_lo_, scratch_mean_;
-  // ExpectedWindowMean's last answers (not state: a pure function of the window and the cycles).
+  // The window answers' last results (not state: a pure function of the window and the cycles).
   struct WindowKey {
     int64_t start = -1, bins = 0, end_cycle = 0, cycle = -2;
     bool operator==(const WindowKey&) const = default;

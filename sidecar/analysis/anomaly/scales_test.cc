@@ -28,19 +28,21 @@ TEST(DecayedQuantilesTest, QuantilesFromEitherEndMatchTheValues) {
   EXPECT_LE(d.Quantile(0.999), d.Quantile(1.0));
 }
 
+// One value per minute over [from, to).
+void Fill(SeasonalProfile& p, int64_t from, int64_t to, double level) {
+  for (int64_t t = from; t < to; t += kMinute) p.Add(t, level);
+}
+
 // The expected window mean is remembered per window and forgotten when a cycle completes: the
 // same window asked again a day later has another answer.
 TEST(SeasonalProfileTest, ExpectedWindowMeansFollowNewCycles) {
   SeasonalProfile p(kDay, 15 * kMinute, 3, 0);
-  auto fill = [&](int64_t from, int64_t to, double level) {
-    for (int64_t t = from; t < to; t += kMinute) p.Add(t, level);
-  };
-  fill(0, 2 * kDay, 10);
-  fill(2 * kDay, 3 * kDay + kMinute, 40);  // days 0-2 complete: 10, 10, 40
+  Fill(p, 0, 2 * kDay, 10);
+  Fill(p, 2 * kDay, 3 * kDay + kMinute, 40);  // days 0-2 complete: 10, 10, 40
   const int64_t start = 3 * kDay + 6 * kHour, end = start + kHour;
   EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end), 10);
   EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end + kMinute), 10);
-  fill(3 * kDay + kMinute, 4 * kDay + kMinute, 40);  // days 1-3 complete; day 0 has left
+  Fill(p, 3 * kDay + kMinute, 4 * kDay + kMinute, 40);  // days 1-3 complete; day 0 has left
   // Shifted back one and two days the window lies in days 2 (40) and 1 (10).
   EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end), 25);
 }
@@ -49,14 +51,11 @@ TEST(SeasonalProfileTest, ExpectedWindowMeansFollowNewCycles) {
 // value for an odd count), so with two past days a level like either of them is usual.
 TEST(SeasonalProfileTest, ExpectedWindowBandSpansTheMiddleCycles) {
   SeasonalProfile p(kDay, 15 * kMinute, 3, 0);
-  auto fill = [&](int64_t from, int64_t to, double level) {
-    for (int64_t t = from; t < to; t += kMinute) p.Add(t, level);
-  };
-  fill(0, 2 * kDay, 10);
-  fill(2 * kDay, 3 * kDay + kMinute, 40);  // days 0-2 complete: 10, 10, 40
+  Fill(p, 0, 2 * kDay, 10);
+  Fill(p, 2 * kDay, 3 * kDay + kMinute, 40);  // days 0-2 complete: 10, 10, 40
   const int64_t start = 3 * kDay + 6 * kHour, end = start + kHour;
   EXPECT_EQ(p.ExpectedWindowBand(start, end), std::make_pair(10.0, 10.0));
-  fill(3 * kDay + kMinute, 4 * kDay + kMinute, 40);  // days 1-3 complete: 10, 40 in the window
+  Fill(p, 3 * kDay + kMinute, 4 * kDay + kMinute, 40);  // days 1-3 complete: 10, 40 in the window
   EXPECT_EQ(p.ExpectedWindowBand(start, end), std::make_pair(10.0, 40.0));
   EXPECT_DOUBLE_EQ(p.ExpectedWindowMean(start, end), 25);
 }

@@ -386,7 +386,8 @@ double Detector::Impl::ExcursionScore(int64_t t, double y, int64_t step_ms, doub
   return Combine(c, s, scale);
 }
 
-// What model m expects of the mean over [start, end) (NaN: it cannot tell yet).
+// What model m expects of the mean over [start, end): the band from the lower to the upper median
+// of its cycles' means (the flat model: one value; NaN: it cannot tell yet).
 std::pair<double, double> Detector::Impl::ModelWindowBand(size_t model, int64_t start,
                                                           int64_t end) const {
   if (model == 0) {

@@ -224,10 +224,11 @@ SeasonalProfile::WindowAnswer SeasonalProfile::ComputeWindow(int64_t start_ms,
     a.mean = a.lo = a.hi = kNaN;
     return a;
   }
+  // The median is derived from the two middle values, as Median computes it.
   const size_t n = scratch_mean_.size();
-  a.mean = Median(scratch_mean_);
-  a.lo = Kth(scratch_mean_, (n - 1) / 2);
   a.hi = Kth(scratch_mean_, n / 2);
+  a.lo = n % 2 == 1 ? a.hi : Kth(scratch_mean_, n / 2 - 1);
+  a.mean = n % 2 == 1 ? a.hi : 0.5 * (a.lo + a.hi);
   return a;
 }
 
